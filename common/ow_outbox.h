@@ -1,0 +1,52 @@
+/* ow_outbox — the transactional outbox and its relay.
+ *
+ * A service writes its state change and the events it causes in one transaction:
+ * ow_outbox_add() inserts into <schema>.outbox inside the caller's open transaction, so an
+ * event exists if and only if its change committed.
+ *
+ * The relay is the single writer of `seq`: it takes committed, unsequenced rows in id order,
+ * numbers them gaplessly from the last assigned seq (serialised across instances by a row
+ * lock on outbox_state), commits, then publishes [type][Envelope] to busd. Seqs are assigned
+ * after commit, not at insert, because ids taken at insert commit out of order (see
+ * ARCHITECTURE "Known pitfalls"). Publishing is best-effort (PUB drops at its high-water
+ * mark); consumers close gaps with "_replay", which the relay serves from the outbox.
+ * About once a second it publishes a heartbeat carrying the last seq, so a consumer that lost
+ * the tail of a stream notices. */
+#ifndef OW_OUTBOX_H
+#define OW_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ow_loop.h"
+#include "ow_rpc.h"
+#include "ow_status.h"
+
+typedef struct ow_db ow_db_t;
+typedef struct ow_relay ow_relay_t;
+
+/* Inside an open transaction: queues one event. type is e.g. "case.accepted"; case_no and
+ * centre_id may be NULL; time_us is the system time of the change (ow_clock_now_us()).
+ * Returns 0, or -1 with err (the caller rolls back). */
+int ow_outbox_add(ow_db_t *db, const char *type, const char *case_no, const char *centre_id,
+                  int64_t time_us, const uint8_t *payload, size_t len, ow_error_t *err);
+
+/* Creates the relay for `source` on db (the relay only uses db between handlers, never
+ * inside a caller's transaction), publishing to busd's XSUB at bus_endpoint. Registers the
+ * "_replay" method on server. Runs a pass at once, then on every ow_relay_kick and at least
+ * every 200 ms. Returns NULL with err on failure. Caller owns it. */
+ow_relay_t *ow_relay_new(ow_loop_t *loop, ow_db_t *db, const char *source,
+                         const char *bus_endpoint, ow_rpc_server_t *server, ow_error_t *err);
+
+void ow_relay_destroy(ow_relay_t **self_p);
+
+/* Asks for a pass soon (call after committing a transaction that added events). */
+void ow_relay_kick(ow_relay_t *self);
+
+/* Runs one pass now: sequences what is committed and publishes it. Returns the number of
+ * events sequenced, or -1 with err (the next pass retries). */
+int ow_relay_pass(ow_relay_t *self, ow_error_t *err);
+
+/* Highest seq assigned so far (for /metrics). */
+uint64_t ow_relay_last_seq(const ow_relay_t *self);
+
+#endif
