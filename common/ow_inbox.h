@@ -56,5 +56,6 @@ uint64_t ow_inbox_last_seq(const ow_inbox_t *self, const char *source);
 uint64_t ow_inbox_applied(const ow_inbox_t *self);
 uint64_t ow_inbox_skipped(const ow_inbox_t *self);
 uint64_t ow_inbox_poison(const ow_inbox_t *self);
+uint64_t ow_inbox_malformed(const ow_inbox_t *self); /* frames that were not events */
 
 #endif

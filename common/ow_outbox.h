@@ -49,4 +49,14 @@ int ow_relay_pass(ow_relay_t *self, ow_error_t *err);
 /* Highest seq assigned so far (for /metrics). */
 uint64_t ow_relay_last_seq(const ow_relay_t *self);
 
+/* Events (and heartbeats) the PUB socket refused at its high-water mark (for /metrics);
+ * consumers recover them by replay. */
+uint64_t ow_relay_dropped(const ow_relay_t *self);
+
+/* Keeps sequenced events for `days` (default 30; <= 0 keeps them forever). Applied soon
+ * after the call and then hourly: the oldest events are deleted as a prefix of the seq
+ * range, so what remains is always gapless. A consumer asking to replay from before the
+ * oldest kept event gets FAILED_PRECONDITION. */
+void ow_relay_set_retention_days(ow_relay_t *self, int days);
+
 #endif

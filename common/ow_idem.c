@@ -1,0 +1,141 @@
+/* ow_idem — idempotency keys: the first reply to a command, stored with its effect and
+ * returned verbatim when the command is repeated. */
+#include "ow_idem.h"
+#include "ow_db.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Keys come from clients (the HTTP Idempotency-Key header): bounded like any network
+ * input. */
+#define S_KEY_MAX 255
+
+/* Serialises requests carrying the same key (two instances of a service, or a client's
+ * resend arriving at another instance while the first attempt is still running): the
+ * second waits until the first commits and then, in a new statement with a new snapshot,
+ * finds its reply instead of doing the work again. Keyed on the schema too, so services
+ * sharing a database never wait on each other. */
+static const char S_SQL_LOCK[] =
+    "SELECT pg_advisory_xact_lock(hashtext('onewindow.idem.' || current_schema() || '.' || $1))";
+/* sha256 is computed by the server (built in since PostgreSQL 11): the request body never
+ * has to be hashed, or compared byte by byte, on our side. */
+static const char S_SQL_FIND[] =
+    "SELECT method = $2, request_hash = sha256($3::bytea), reply, method "
+    "FROM idempotency WHERE key = $1";
+static const char S_SQL_SAVE[] = "INSERT INTO idempotency (key, method, request_hash, reply) "
+                                 "VALUES ($1, $2, sha256($3::bytea), $4::bytea)";
+
+static int s_check(ow_db_t *db, const char *key, const char *method, ow_error_t *err)
+{
+    if (!key || !*key || strlen(key) > S_KEY_MAX) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "idempotency key must be 1-%d bytes", S_KEY_MAX);
+        return -1;
+    }
+    if (!method || !*method) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "idempotency key '%s' needs a method", key);
+        return -1;
+    }
+    /* The key is remembered if and only if the effect committed: that needs the caller's
+     * transaction (and the advisory lock lives exactly as long as it). */
+    if (!ow_db_in_transaction(db)) {
+        ow_error_set(err, OW_FAILED_PRECONDITION, "idempotency key '%s' used outside a transaction",
+                     key);
+        return -1;
+    }
+    return 0;
+}
+
+int ow_idem_find(ow_db_t *db, const char *key, const char *method, const uint8_t *request,
+                 size_t request_len, uint8_t **reply, size_t *reply_len, ow_error_t *err)
+{
+    int rc = -1;
+    PGresult *res = NULL;
+    unsigned char *stored = NULL;
+    *reply = NULL;
+    *reply_len = 0;
+    if (s_check(db, key, method, err) != 0)
+        goto cleanup;
+    if (request_len > INT_MAX) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "request of %zu bytes is too large", request_len);
+        goto cleanup;
+    }
+    if (ow_db_prepare(db, "ow_idem_lock", S_SQL_LOCK, err) != 0 ||
+        ow_db_prepare(db, "ow_idem_find", S_SQL_FIND, err) != 0)
+        goto cleanup;
+    const char *lock_params[1] = {key};
+    res = ow_db_exec(db, "ow_idem_lock", 1, lock_params, err);
+    if (!res)
+        goto cleanup;
+    PQclear(res);
+    const char *values[3] = {key, method, request ? (const char *)request : ""};
+    const int lengths[3] = {0, 0, (int)request_len};
+    const int formats[3] = {0, 0, 1};
+    res = ow_db_execb(db, "ow_idem_find", 3, values, lengths, formats, err);
+    if (!res)
+        goto cleanup;
+    if (PQntuples(res) == 0) {
+        rc = 0;
+        goto cleanup;
+    }
+    if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+        ow_error_set(err, OW_FAILED_PRECONDITION,
+                     "idempotency key '%s' was already used for %s, not %s: use a new key", key,
+                     PQgetvalue(res, 0, 3), method);
+        goto cleanup;
+    }
+    if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+        ow_error_set(err, OW_FAILED_PRECONDITION,
+                     "idempotency key '%s' was already used for %s with a different request: "
+                     "use a new key for a new request",
+                     key, method);
+        goto cleanup;
+    }
+    size_t len = 0;
+    stored = PQunescapeBytea((const unsigned char *)PQgetvalue(res, 0, 2), &len);
+    if (!stored) {
+        ow_error_set(err, OW_INTERNAL, "out of memory reading the reply stored for key '%s'", key);
+        goto cleanup;
+    }
+    /* Copied into malloc'd memory: the caller frees with free(), not PQfreemem. */
+    *reply = malloc(len ? len : 1);
+    if (!*reply) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    memcpy(*reply, stored, len);
+    *reply_len = len;
+    rc = 1;
+cleanup:
+    if (stored)
+        PQfreemem(stored);
+    PQclear(res);
+    return rc;
+}
+
+int ow_idem_save(ow_db_t *db, const char *key, const char *method, const uint8_t *request,
+                 size_t request_len, const uint8_t *reply, size_t reply_len, ow_error_t *err)
+{
+    int rc = -1;
+    PGresult *res = NULL;
+    if (s_check(db, key, method, err) != 0)
+        goto cleanup;
+    if (request_len > INT_MAX || reply_len > INT_MAX) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "request or reply too large to store");
+        goto cleanup;
+    }
+    if (ow_db_prepare(db, "ow_idem_save", S_SQL_SAVE, err) != 0)
+        goto cleanup;
+    const char *values[4] = {key, method, request ? (const char *)request : "",
+                             reply ? (const char *)reply : ""};
+    const int lengths[4] = {0, 0, (int)request_len, (int)reply_len};
+    const int formats[4] = {0, 0, 1, 1};
+    res = ow_db_execb(db, "ow_idem_save", 4, values, lengths, formats, err);
+    if (!res)
+        goto cleanup;
+    rc = 0;
+cleanup:
+    PQclear(res);
+    return rc;
+}

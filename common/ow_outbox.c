@@ -1,0 +1,630 @@
+/* ow_outbox — the transactional outbox (ow_outbox_add) and its relay: sequencing, publishing,
+ * heartbeats, replay and retention. */
+#include "ow_outbox.h"
+#include "ow_clock.h"
+#include "ow_db.h"
+#include "ow_envelope.h"
+#include "ow_log.h"
+#include "onewindow/v1/envelope.pb-c.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define S_PASS_MAX        1000 /* rows numbered per pass (bounds the transaction) */
+#define S_PASS_INTERVAL_S 0.2
+#define S_BUSY_RETRY_S    0.05 /* the connection was inside a caller's transaction */
+#define S_HEARTBEAT_S     1.0
+#define S_RETENTION_S     3600.0
+#define S_RETENTION_DAYS  30
+#define S_TRIM_BATCH      10000 /* rows deleted per statement */
+#define S_TRIM_BATCHES    100   /* statements per retention run */
+#define S_REPLAY_MAX      1000
+#define S_SNDHWM          100000
+/* An event's payload must leave room for the envelope around it and for the Reply and
+ * ReplayReply frames that carry it in a replay, all within OW_FRAME_MAX. */
+#define S_PAYLOAD_MAX  (OW_FRAME_MAX / 2)
+#define S_REPLAY_BYTES (OW_FRAME_MAX - (64u << 10))
+#define S_LOG_EVERY_US (30 * 1000000LL)
+
+struct ow_relay {
+    ow_loop_t *loop;
+    ow_db_t *db; /* not owned */
+    char *source;
+    void *pub;
+    ow_timer_t *pass_timer;
+    ow_timer_t *heartbeat_timer;
+    ow_timer_t *retention_timer;
+    int retention_days;
+    uint64_t last_seq;
+    uint64_t published;
+    uint64_t dropped;
+    bool failing;          /* the last pass failed: log the recovery */
+    int64_t next_drop_log; /* monotonic µs; drops are logged at most every 30 s */
+};
+
+static const char S_SQL_ADD[] =
+    "INSERT INTO outbox (type, case_no, centre_id, time_us, payload) VALUES ($1, $2, $3, $4, $5)";
+
+/* One round trip that lets an idle pass end at once: the last seq (for heartbeats) and
+ * whether any committed row waits for a seq. */
+static const char S_SQL_PEEK[] = "SELECT last_seq, EXISTS (SELECT 1 FROM outbox WHERE seq IS NULL) "
+                                 "FROM outbox_state";
+/* The lock that makes the relay the single writer of seq across instances. It is taken in
+ * its own statement so that the numbering below, a new statement, runs on a snapshot taken
+ * after the lock: under READ COMMITTED it sees every seq a previous holder assigned. */
+static const char S_SQL_LOCK[] = "SELECT last_seq FROM outbox_state FOR UPDATE";
+/* Numbers the committed, unsequenced rows in id order from $1 + 1. Rows of transactions
+ * still open are invisible here and get the next numbers when they commit: that is what
+ * makes seq gapless and in commit order where ids are not. */
+static const char S_SQL_NUMBER[] =
+    "WITH pending AS ("
+    "  SELECT id FROM outbox WHERE seq IS NULL ORDER BY id LIMIT 1000),"
+    " numbered AS ("
+    "  SELECT id, $1::bigint + row_number() OVER (ORDER BY id) AS seq FROM pending),"
+    " updated AS ("
+    "  UPDATE outbox o SET seq = n.seq FROM numbered n WHERE o.id = n.id"
+    "  RETURNING o.seq, o.event_id, o.type, o.case_no, o.centre_id, o.time_us, o.payload)"
+    " SELECT seq, event_id, type, case_no, centre_id, time_us, payload FROM updated ORDER BY seq";
+static const char S_SQL_ADVANCE[] = "UPDATE outbox_state SET last_seq = $1";
+static const char S_SQL_REPLAY[] =
+    "SELECT seq, event_id, type, case_no, centre_id, time_us, payload FROM outbox "
+    "WHERE seq > $1 ORDER BY seq LIMIT $2";
+static const char S_SQL_LAST[] = "SELECT last_seq FROM outbox_state";
+/* Deletes the oldest sequenced events up to the first one still within retention, at most
+ * one batch: always a prefix of the seq range, so a row sequenced late (its transaction
+ * ran long and its created_at is older than its neighbours') never leaves a hole. */
+static const char S_SQL_TRIM[] =
+    "WITH head AS ("
+    "  SELECT seq, created_at FROM outbox WHERE seq IS NOT NULL ORDER BY seq LIMIT 10000),"
+    " keep AS ("
+    "  SELECT coalesce(min(seq) FILTER (WHERE created_at >= now() - make_interval(days => "
+    "$1::int)), max(seq) + 1) AS from_seq FROM head)"
+    " DELETE FROM outbox WHERE seq IS NOT NULL AND seq < (SELECT from_seq FROM keep)";
+
+/* ---- ow_outbox_add ---- */
+
+static bool s_type_ok(const char *type)
+{
+    size_t n = strlen(type);
+    /* Types starting with '_' are the protocol's own (_heartbeat). */
+    if (n == 0 || n > OW_EVENT_TYPE_MAX || type[0] == '_')
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = type[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_'))
+            return false;
+    }
+    return true;
+}
+
+int ow_outbox_add(ow_db_t *db, const char *type, const char *case_no, const char *centre_id,
+                  int64_t time_us, const uint8_t *payload, size_t len, ow_error_t *err)
+{
+    int rc = -1;
+    PGresult *res = NULL;
+    /* Checked here, at the door, with the limits of ow_envelope_pack: a row the relay could
+     * not pack would still take a seq and then stall every consumer's replay. */
+    if (!type || !s_type_ok(type)) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "event type '%s' must be 1-%d characters of [a-z0-9._], not starting with '_'",
+                     type ? type : "(null)", OW_EVENT_TYPE_MAX);
+        goto cleanup;
+    }
+    if (case_no && strlen(case_no) > OW_CASE_NO_MAX) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "case_no of event %s is over %d bytes", type,
+                     OW_CASE_NO_MAX);
+        goto cleanup;
+    }
+    if (centre_id && strlen(centre_id) > OW_CENTRE_ID_MAX) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "centre_id of event %s is over %d bytes", type,
+                     OW_CENTRE_ID_MAX);
+        goto cleanup;
+    }
+    if (len > S_PAYLOAD_MAX || (len > 0 && !payload)) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "payload of event %s is %zu bytes: at most %u, and not NULL", type, len,
+                     S_PAYLOAD_MAX);
+        goto cleanup;
+    }
+    /* Outside a transaction the event would commit on its own, without its change. */
+    if (!ow_db_in_transaction(db)) {
+        ow_error_set(err, OW_FAILED_PRECONDITION,
+                     "ow_outbox_add(%s) outside a transaction: events are written with their "
+                     "change",
+                     type);
+        goto cleanup;
+    }
+    if (ow_db_prepare(db, "ow_outbox_add", S_SQL_ADD, err) != 0)
+        goto cleanup;
+    char time_text[24];
+    snprintf(time_text, sizeof time_text, "%" PRId64, time_us);
+    const char *values[5] = {type, case_no ? case_no : "", centre_id ? centre_id : "", time_text,
+                             payload ? (const char *)payload : ""};
+    const int lengths[5] = {0, 0, 0, 0, (int)len};
+    const int formats[5] = {0, 0, 0, 0, 1};
+    res = ow_db_execb(db, "ow_outbox_add", 5, values, lengths, formats, err);
+    if (!res)
+        goto cleanup;
+    rc = 0;
+cleanup:
+    PQclear(res);
+    return rc;
+}
+
+/* ---- rows → envelopes ---- */
+
+/* Packs row `row` of an outbox result (seq, event_id, type, case_no, centre_id, time_us,
+ * payload) as an Envelope of `source`. Returns 0 with *out (caller frees), or -1 with
+ * err. */
+static int s_pack_row(const PGresult *res, int row, const char *source, uint8_t **out,
+                      size_t *out_len, ow_error_t *err)
+{
+    int rc = -1;
+    unsigned char *payload = NULL;
+    ow_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.seq = strtoull(PQgetvalue(res, row, 0), NULL, 10);
+    snprintf(ev.event_id, sizeof ev.event_id, "%s", PQgetvalue(res, row, 1));
+    snprintf(ev.source, sizeof ev.source, "%s", source);
+    snprintf(ev.type, sizeof ev.type, "%s", PQgetvalue(res, row, 2));
+    snprintf(ev.case_no, sizeof ev.case_no, "%s", PQgetvalue(res, row, 3));
+    snprintf(ev.centre_id, sizeof ev.centre_id, "%s", PQgetvalue(res, row, 4));
+    ev.time_us = strtoll(PQgetvalue(res, row, 5), NULL, 10);
+    size_t len = 0;
+    payload = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 6), &len);
+    if (!payload) {
+        ow_error_set(err, OW_INTERNAL, "out of memory decoding the payload of seq %" PRIu64,
+                     ev.seq);
+        goto cleanup;
+    }
+    ev.payload = payload; /* borrowed: freed below with PQfreemem, not ow_event_clear */
+    ev.payload_len = len;
+    if (ow_envelope_pack(&ev, out, out_len, err) != 0)
+        goto cleanup;
+    rc = 0;
+cleanup:
+    if (payload)
+        PQfreemem(payload);
+    return rc;
+}
+
+/* ---- publishing ---- */
+
+static void s_publish(ow_relay_t *self, const char *topic, const uint8_t *env, size_t len)
+{
+    const void *frames[2] = {topic, env};
+    const size_t sizes[2] = {strlen(topic), len};
+    if (ow_zsend(self->pub, NULL, frames, sizes, 2) == 0) {
+        self->published++;
+        return;
+    }
+    self->dropped++;
+    int64_t now = ow_clock_mono_us();
+    if (now >= self->next_drop_log) {
+        char n[24];
+        snprintf(n, sizeof n, "%" PRIu64, self->dropped);
+        ow_log_kv(OW_LOG_WARN, "relay: event not published (consumers will replay it)", "error",
+                  zmq_strerror(errno), "dropped_total", n, NULL);
+        self->next_drop_log = now + S_LOG_EVERY_US;
+    }
+}
+
+static void s_publish_rows(ow_relay_t *self, const PGresult *rows)
+{
+    for (int i = 0; i < PQntuples(rows); i++) {
+        uint8_t *env = NULL;
+        size_t len = 0;
+        ow_error_t err;
+        ow_error_clear(&err);
+        if (s_pack_row(rows, i, self->source, &env, &len, &err) != 0) {
+            /* The event keeps its seq; a consumer's replay will meet the same error and
+             * report it. ow_outbox_add's checks make this a hand-edited row. */
+            ow_log_kv(OW_LOG_ERROR, "relay: outbox row cannot be packed", "seq",
+                      PQgetvalue(rows, i, 0), "error", err.message, NULL);
+            continue;
+        }
+        s_publish(self, PQgetvalue(rows, i, 2), env, len);
+        free(env);
+    }
+}
+
+static void s_on_heartbeat(void *arg)
+{
+    ow_relay_t *self = arg;
+    ow_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ow_uuid_v4(ev.event_id);
+    snprintf(ev.source, sizeof ev.source, "%s", self->source);
+    snprintf(ev.type, sizeof ev.type, "%s", OW_HEARTBEAT_TYPE);
+    ev.seq = self->last_seq;
+    ev.time_us = ow_clock_now_us();
+    uint8_t *env = NULL;
+    size_t len = 0;
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (ow_envelope_pack(&ev, &env, &len, &err) != 0) {
+        ow_log_kv(OW_LOG_ERROR, "relay: cannot pack a heartbeat", "error", err.message, NULL);
+        return;
+    }
+    s_publish(self, OW_HEARTBEAT_TYPE, env, len);
+    free(env);
+}
+
+/* ---- the pass ---- */
+
+static int s_seq_of(const PGresult *res, int row, int col, uint64_t *out, ow_error_t *err)
+{
+    char *end = NULL;
+    const char *text = PQgetvalue(res, row, col);
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || end == text || *end || text[0] == '-') {
+        ow_error_set(err, OW_INTERNAL, "outbox: '%s' is not a seq", text);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int ow_relay_pass(ow_relay_t *self, ow_error_t *err)
+{
+    int n = -1;
+    PGresult *res = NULL;
+    PGresult *rows = NULL;
+    uint64_t last = 0;
+    if (ow_db_in_transaction(self->db)) {
+        ow_error_set(err, OW_FAILED_PRECONDITION,
+                     "relay pass refused: a transaction is open on the connection");
+        return -1;
+    }
+    res = ow_db_exec(self->db, "ow_relay_peek", 0, NULL, err);
+    if (!res)
+        goto cleanup;
+    if (PQntuples(res) != 1) {
+        ow_error_set(err, OW_INTERNAL, "outbox_state has %d rows, expected 1", PQntuples(res));
+        goto cleanup;
+    }
+    if (s_seq_of(res, 0, 0, &last, err) != 0)
+        goto cleanup;
+    self->last_seq = last;
+    if (strcmp(PQgetvalue(res, 0, 1), "t") != 0) {
+        n = 0;
+        goto cleanup;
+    }
+    PQclear(res);
+    res = NULL;
+
+    if (ow_db_begin(self->db, err) != 0)
+        goto cleanup;
+    res = ow_db_exec(self->db, "ow_relay_lock", 0, NULL, err);
+    if (!res)
+        goto cleanup;
+    if (PQntuples(res) != 1 || s_seq_of(res, 0, 0, &last, err) != 0) {
+        if (PQntuples(res) != 1)
+            ow_error_set(err, OW_INTERNAL, "outbox_state has %d rows, expected 1", PQntuples(res));
+        goto cleanup;
+    }
+    char last_text[24];
+    snprintf(last_text, sizeof last_text, "%" PRIu64, last);
+    const char *p1[1] = {last_text};
+    rows = ow_db_exec(self->db, "ow_relay_number", 1, p1, err);
+    if (!rows)
+        goto cleanup;
+    int count = PQntuples(rows);
+    if (count > 0) {
+        /* The seqs came back from the database: check they are what we meant to write
+         * before making them permanent. */
+        uint64_t first = 0, top = 0;
+        if (s_seq_of(rows, 0, 0, &first, err) != 0 || s_seq_of(rows, count - 1, 0, &top, err) != 0)
+            goto cleanup;
+        if (first != last + 1 || top != last + (uint64_t)count) {
+            ow_error_set(err, OW_INTERNAL,
+                         "relay numbered seqs %" PRIu64 "..%" PRIu64 " after %" PRIu64
+                         " (expected %d consecutive)",
+                         first, top, last, count);
+            goto cleanup;
+        }
+        snprintf(last_text, sizeof last_text, "%" PRIu64, top);
+        PQclear(res);
+        res = ow_db_exec(self->db, "ow_relay_advance", 1, p1, err);
+        if (!res)
+            goto cleanup;
+    }
+    if (ow_db_commit(self->db, err) != 0)
+        goto cleanup;
+    self->last_seq = last + (uint64_t)count;
+    /* Only after COMMIT: nothing is published that was not committed. */
+    s_publish_rows(self, rows);
+    n = count;
+cleanup:
+    if (ow_db_in_transaction(self->db))
+        ow_db_rollback(self->db);
+    PQclear(res);
+    PQclear(rows);
+    return n;
+}
+
+static void s_on_pass_timer(void *arg)
+{
+    ow_relay_t *self = arg;
+    /* A caller's transaction is open on our connection (a handler is running the loop
+     * inside one): a pass now would commit their work. Come back in a moment. */
+    if (ow_db_in_transaction(self->db)) {
+        ow_timer_arm(self->pass_timer, S_BUSY_RETRY_S);
+        return;
+    }
+    ow_error_t err;
+    ow_error_clear(&err);
+    int n = ow_relay_pass(self, &err);
+    if (n < 0 && !self->failing) {
+        ow_log_kv(OW_LOG_WARN, "relay pass failed (retrying every 200 ms)", "source", self->source,
+                  "error", err.message, NULL);
+        self->failing = true;
+    } else if (n >= 0 && self->failing) {
+        ow_log_kv(OW_LOG_INFO, "relay pass recovered", "source", self->source, NULL);
+        self->failing = false;
+    }
+    /* A full pass means more rows wait: take them now rather than in 200 ms. */
+    ow_timer_arm(self->pass_timer, n == S_PASS_MAX ? 0 : S_PASS_INTERVAL_S);
+}
+
+/* ---- retention ---- */
+
+static void s_on_retention(void *arg)
+{
+    ow_relay_t *self = arg;
+    if (self->retention_days <= 0)
+        return;
+    if (ow_db_in_transaction(self->db)) {
+        ow_timer_arm(self->retention_timer, 1.0);
+        return;
+    }
+    ow_timer_arm(self->retention_timer, S_RETENTION_S);
+    char days[16];
+    snprintf(days, sizeof days, "%d", self->retention_days);
+    const char *params[1] = {days};
+    long deleted = 0;
+    for (int batch = 0; batch < S_TRIM_BATCHES; batch++) {
+        ow_error_t err;
+        ow_error_clear(&err);
+        PGresult *res = ow_db_exec(self->db, "ow_relay_trim", 1, params, &err);
+        if (!res) {
+            ow_log_kv(OW_LOG_WARN, "relay: outbox retention failed (next run in an hour)", "error",
+                      err.message, NULL);
+            break;
+        }
+        long n = strtol(PQcmdTuples(res), NULL, 10);
+        PQclear(res);
+        deleted += n;
+        if (n < S_TRIM_BATCH)
+            break;
+    }
+    if (deleted > 0) {
+        char n[24];
+        snprintf(n, sizeof n, "%ld", deleted);
+        ow_log_kv(OW_LOG_INFO, "relay: old events deleted from the outbox", "count", n,
+                  "retention_days", days, NULL);
+    }
+}
+
+void ow_relay_set_retention_days(ow_relay_t *self, int days)
+{
+    self->retention_days = days;
+    if (days > 0)
+        ow_timer_arm(self->retention_timer, 0);
+}
+
+/* ---- _replay ---- */
+
+static void s_on_replay(ow_rpc_call_t *call, void *arg)
+{
+    ow_relay_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    PGresult *rows = NULL;
+    PGresult *state = NULL;
+    Onewindow__V1__ReplayRequest *req = NULL;
+    ProtobufCBinaryData *envs = NULL;
+    int packed = 0;
+    uint8_t *out = NULL;
+
+    size_t len = 0;
+    const uint8_t *data = ow_rpc_call_payload(call, &len);
+    req = onewindow__v1__replay_request__unpack(NULL, len, data);
+    if (!req) {
+        ow_error_set(&err, OW_INVALID_ARGUMENT, "payload is not a onewindow.v1.ReplayRequest");
+        goto fail;
+    }
+    uint64_t after = req->after_seq;
+    uint32_t limit = req->limit == 0 || req->limit > S_REPLAY_MAX ? S_REPLAY_MAX : req->limit;
+    if (after > (uint64_t)INT64_MAX) {
+        ow_error_set(&err, OW_INVALID_ARGUMENT, "after_seq %" PRIu64 " is out of range", after);
+        goto fail;
+    }
+    if (ow_db_in_transaction(self->db)) {
+        ow_error_set(&err, OW_UNAVAILABLE, "the source is busy: try again");
+        goto fail;
+    }
+    char after_text[24], limit_text[16];
+    snprintf(after_text, sizeof after_text, "%" PRIu64, after);
+    snprintf(limit_text, sizeof limit_text, "%" PRIu32, limit);
+    const char *params[2] = {after_text, limit_text};
+    rows = ow_db_exec(self->db, "ow_relay_replay", 2, params, &err);
+    if (!rows)
+        goto fail;
+    /* Read after the rows: every seq returned is then <= last_seq (seqs and last_seq
+     * commit together). */
+    state = ow_db_exec(self->db, "ow_relay_last", 0, NULL, &err);
+    if (!state)
+        goto fail;
+    uint64_t last = 0;
+    if (PQntuples(state) != 1 || s_seq_of(state, 0, 0, &last, &err) != 0) {
+        ow_error_set(&err, OW_INTERNAL, "outbox_state is not readable");
+        goto fail;
+    }
+    int count = PQntuples(rows);
+    envs = calloc(count > 0 ? (size_t)count : 1, sizeof *envs);
+    if (!envs) {
+        ow_error_set(&err, OW_INTERNAL, "out of memory");
+        goto fail;
+    }
+    size_t bytes = 0;
+    uint64_t expect = after + 1;
+    for (int i = 0; i < count; i++) {
+        uint64_t seq = 0;
+        if (s_seq_of(rows, i, 0, &seq, &err) != 0)
+            goto fail;
+        if (seq != expect) {
+            /* Only retention removes sequenced rows, and only as a prefix. */
+            ow_error_set(&err, OW_FAILED_PRECONDITION,
+                         "events after seq %" PRIu64 " are no longer kept (oldest kept is %" PRIu64
+                         "): the outbox retention removed them",
+                         after, seq);
+            goto fail;
+        }
+        uint8_t *env = NULL;
+        size_t env_len = 0;
+        if (s_pack_row(rows, i, self->source, &env, &env_len, &err) != 0)
+            goto fail;
+        /* The reply is one frame: stop before it would pass the frame limit (the first
+         * event always fits, see S_PAYLOAD_MAX); the consumer asks again for the rest. */
+        if (i > 0 && bytes + env_len > S_REPLAY_BYTES) {
+            free(env);
+            break;
+        }
+        envs[packed].data = env;
+        envs[packed].len = env_len;
+        packed++;
+        bytes += env_len;
+        expect++;
+    }
+    if (count == 0 && last > after) {
+        ow_error_set(&err, OW_FAILED_PRECONDITION,
+                     "events after seq %" PRIu64 " are no longer kept: the outbox retention "
+                     "removed them",
+                     after);
+        goto fail;
+    }
+    Onewindow__V1__ReplayReply reply = ONEWINDOW__V1__REPLAY_REPLY__INIT;
+    reply.n_envelopes = (size_t)packed;
+    reply.envelopes = envs;
+    reply.last_seq = last;
+    size_t out_len = onewindow__v1__replay_reply__get_packed_size(&reply);
+    out = malloc(out_len ? out_len : 1);
+    if (!out) {
+        ow_error_set(&err, OW_INTERNAL, "out of memory");
+        goto fail;
+    }
+    onewindow__v1__replay_reply__pack(&reply, out);
+    ow_rpc_reply(call, out, out_len);
+    goto cleanup;
+fail:
+    ow_rpc_reply_error(call, &err);
+cleanup:
+    if (req)
+        onewindow__v1__replay_request__free_unpacked(req, NULL);
+    for (int i = 0; i < packed; i++)
+        free(envs[i].data);
+    free(envs);
+    free(out);
+    PQclear(rows);
+    PQclear(state);
+}
+
+/* ---- life cycle ---- */
+
+ow_relay_t *ow_relay_new(ow_loop_t *loop, ow_db_t *db, const char *source, const char *bus_endpoint,
+                         ow_rpc_server_t *server, ow_error_t *err)
+{
+    ow_relay_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        return NULL;
+    }
+    self->loop = loop;
+    self->db = db;
+    self->retention_days = S_RETENTION_DAYS;
+    if (!source || !*source || strlen(source) > OW_SOURCE_MAX) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "relay source '%s' must be 1-%d bytes",
+                     source ? source : "(null)", OW_SOURCE_MAX);
+        goto fail;
+    }
+    self->source = strdup(source);
+    if (!self->source) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto fail;
+    }
+    if (ow_db_prepare(db, "ow_relay_peek", S_SQL_PEEK, err) != 0 ||
+        ow_db_prepare(db, "ow_relay_lock", S_SQL_LOCK, err) != 0 ||
+        ow_db_prepare(db, "ow_relay_number", S_SQL_NUMBER, err) != 0 ||
+        ow_db_prepare(db, "ow_relay_advance", S_SQL_ADVANCE, err) != 0 ||
+        ow_db_prepare(db, "ow_relay_replay", S_SQL_REPLAY, err) != 0 ||
+        ow_db_prepare(db, "ow_relay_last", S_SQL_LAST, err) != 0 ||
+        ow_db_prepare(db, "ow_relay_trim", S_SQL_TRIM, err) != 0)
+        goto fail;
+
+    self->pub = zmq_socket(ow_loop_zctx(loop), ZMQ_PUB);
+    if (!self->pub) {
+        ow_error_set(err, OW_INTERNAL, "cannot create the relay's PUB socket: %s",
+                     zmq_strerror(errno));
+        goto fail;
+    }
+    /* A large queue rides out a slow bus; NODROP makes a full queue an EAGAIN we count,
+     * instead of PUB's silent drop. */
+    int hwm = S_SNDHWM, nodrop = 1;
+    if (zmq_setsockopt(self->pub, ZMQ_SNDHWM, &hwm, sizeof hwm) != 0 ||
+        zmq_setsockopt(self->pub, ZMQ_XPUB_NODROP, &nodrop, sizeof nodrop) != 0 ||
+        zmq_connect(self->pub, bus_endpoint) != 0) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "relay cannot connect to the bus at %s: %s",
+                     bus_endpoint, zmq_strerror(errno));
+        goto fail;
+    }
+    self->pass_timer = ow_loop_timer(loop, 0, false, s_on_pass_timer, self);
+    self->heartbeat_timer = ow_loop_timer(loop, S_HEARTBEAT_S, true, s_on_heartbeat, self);
+    self->retention_timer = ow_loop_timer(loop, S_RETENTION_S, false, s_on_retention, self);
+    if (!self->pass_timer || !self->heartbeat_timer || !self->retention_timer) {
+        ow_error_set(err, OW_INTERNAL, "out of memory creating the relay's timers");
+        goto fail;
+    }
+    if (server)
+        ow_rpc_server_handle(server, "_replay", s_on_replay, self);
+    return self;
+fail:
+    ow_relay_destroy(&self);
+    return NULL;
+}
+
+void ow_relay_destroy(ow_relay_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ow_relay_t *self = *self_p;
+    ow_timer_destroy(&self->pass_timer);
+    ow_timer_destroy(&self->heartbeat_timer);
+    ow_timer_destroy(&self->retention_timer);
+    if (self->pub)
+        zmq_close(self->pub);
+    free(self->source);
+    free(self);
+    *self_p = NULL;
+}
+
+void ow_relay_kick(ow_relay_t *self)
+{
+    ow_timer_arm(self->pass_timer, 0);
+}
+
+uint64_t ow_relay_last_seq(const ow_relay_t *self)
+{
+    return self->last_seq;
+}
+
+uint64_t ow_relay_dropped(const ow_relay_t *self)
+{
+    return self->dropped;
+}

@@ -1,0 +1,955 @@
+/* ow_rpc — requests and replies: a ROUTER server and a DEALER client with retries.
+ *
+ * Wire: one frame each way, a packed onewindow.v1.Request / onewindow.v1.Reply. Every decode
+ * is bounded (frame size, string lengths, violation count) and checked; a bad frame gets an
+ * INVALID_ARGUMENT reply (server) or is dropped with a log line (client), never a crash. */
+#include "ow_rpc.h"
+#include "ow_clock.h"
+#include "ow_envelope.h"
+#include "ow_log.h"
+#include "onewindow/v1/envelope.pb-c.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+/* Bounds on the strings of a Request: generous for any real caller, small enough that a
+ * hostile peer cannot make us log or store megabytes per request. */
+#define S_METHOD_MAX     128
+#define S_REQUEST_ID_MAX 64
+#define S_IDEM_KEY_MAX   256
+#define S_CALLER_MAX     256
+/* ROUTER identities are at most 255 bytes (ZeroMQ's own limit). */
+#define S_IDENTITY_MAX 255
+/* Shortest retry interval: resending faster only floods a server that is merely slow. */
+#define S_RETRY_MIN_MS 100
+
+/* ---- shared: text checks and receiving a whole message ---- */
+
+/* True when s[0..n) is UTF-8 without control characters: these strings are logged,
+ * stored and shown, and protobuf-c does not check them. */
+static bool s_text_ok(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        if (c < 0x20 || c == 0x7f)
+            return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t len;
+        unsigned cp;
+        if (c >= 0xc2 && c <= 0xdf) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if (c >= 0xe0 && c <= 0xef) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if (c >= 0xf0 && c <= 0xf4) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return false;
+        }
+        if (n - i < len)
+            return false;
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+            (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* Copies src into dst (size bytes), cut at a UTF-8 character boundary so a long message
+ * never ends in half a character. */
+static void s_copy_text(char *dst, size_t size, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= size) {
+        n = size - 1;
+        while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
+            n--;
+    }
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* Receives every frame of one message, keeping at most `max` of them in frames[] (the rest
+ * are read and discarded so the next message starts clean). Returns the total number of
+ * frames (0 when nothing was waiting or on error). The caller closes frames[0..min(n,max)). */
+static size_t s_recv_message(void *zsock, zmq_msg_t *frames, size_t max)
+{
+    size_t count = 0;
+    for (;;) {
+        zmq_msg_t scratch;
+        zmq_msg_t *m = count < max ? &frames[count] : &scratch;
+        zmq_msg_init(m);
+        if (zmq_msg_recv(m, zsock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(m);
+            if (count > 0 && errno != EAGAIN)
+                ow_error("rpc: receiving frame %zu failed: %s", count + 1, zmq_strerror(errno));
+            /* A message arrives whole; failing mid-way means the socket is going away. */
+            for (size_t i = 0; i < count && i < max; i++)
+                zmq_msg_close(&frames[i]);
+            return 0;
+        }
+        count++;
+        bool more = zmq_msg_more(m);
+        if (m == &scratch)
+            zmq_msg_close(m);
+        if (!more)
+            return count;
+    }
+}
+
+/* ---- server ---- */
+
+typedef struct s_route {
+    char *method;
+    ow_rpc_handler_fn *handler;
+    void *arg;
+    struct s_route *next;
+} s_route_t;
+
+struct ow_rpc_server {
+    ow_loop_t *loop;
+    void *sock;
+    ow_zwatch_t *watch;
+    char *endpoint;
+    s_route_t *routes;
+    ow_rpc_call_t *calls; /* handed to handlers, not yet answered */
+    uint64_t requests;
+    uint64_t malformed;
+};
+
+struct ow_rpc_call {
+    ow_rpc_server_t *server; /* NULL once the server is gone: the answer is then dropped */
+    uint8_t identity[S_IDENTITY_MAX];
+    size_t identity_len;
+    Onewindow__V1__Request *req;
+    ow_rpc_call_t *prev, *next;
+};
+
+/* Sends [identity][reply] from the server. On failure (peer gone: EHOSTUNREACH with
+ * ROUTER_MANDATORY; its queue full: EAGAIN) logs; the client's retry covers it. */
+static void s_server_send(ow_rpc_server_t *self, const uint8_t *identity, size_t identity_len,
+                          Onewindow__V1__Reply *reply)
+{
+    size_t size = onewindow__v1__reply__get_packed_size(reply);
+    if (size > OW_FRAME_MAX) {
+        /* The client would drop (and disconnect on) a frame over its limit: tell it
+         * instead. */
+        ow_error("rpc: reply to request %s is %zu bytes, over the %u-byte limit", reply->request_id,
+                 size, OW_FRAME_MAX);
+        Onewindow__V1__Reply small = ONEWINDOW__V1__REPLY__INIT;
+        small.request_id = reply->request_id;
+        small.status = OW_INTERNAL;
+        small.message = "reply too large";
+        s_server_send(self, identity, identity_len, &small);
+        return;
+    }
+    uint8_t *buf = malloc(size ? size : 1);
+    if (!buf) {
+        ow_error("rpc: out of memory packing a reply of %zu bytes", size);
+        return;
+    }
+    onewindow__v1__reply__pack(reply, buf);
+    const void *frames[2] = {identity, buf};
+    size_t sizes[2] = {identity_len, size};
+    if (ow_zsend(self->sock, self->watch, frames, sizes, 2) != 0)
+        ow_warn("rpc: reply to request '%s' not sent (%s): %s", reply->request_id,
+                errno == EHOSTUNREACH ? "client gone" : "send failed", zmq_strerror(errno));
+    free(buf);
+}
+
+static void s_server_send_error(ow_rpc_server_t *self, const uint8_t *identity, size_t identity_len,
+                                const char *request_id, ow_status_t code, const char *message)
+{
+    Onewindow__V1__Reply reply = ONEWINDOW__V1__REPLY__INIT;
+    reply.request_id = (char *)request_id;
+    reply.status = code;
+    reply.message = (char *)message;
+    s_server_send(self, identity, identity_len, &reply);
+}
+
+/* Checks a decoded Request; fills why and returns -1 when it cannot be served. */
+static int s_request_check(const Onewindow__V1__Request *req, char *why, size_t why_size)
+{
+    struct {
+        const char *name;
+        const char *value;
+        size_t max;
+    } fields[] = {
+        {"request_id", req->request_id, S_REQUEST_ID_MAX},
+        {"method", req->method, S_METHOD_MAX},
+        {"idempotency_key", req->idempotency_key, S_IDEM_KEY_MAX},
+        {"caller", req->caller, S_CALLER_MAX},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        size_t n = strlen(fields[i].value);
+        if (n > fields[i].max) {
+            snprintf(why, why_size, "request %s is %zu bytes long, at most %zu allowed",
+                     fields[i].name, n, fields[i].max);
+            return -1;
+        }
+        if (!s_text_ok(fields[i].value, n)) {
+            snprintf(why, why_size, "request %s is not UTF-8 text (or has control characters)",
+                     fields[i].name);
+            return -1;
+        }
+    }
+    if (req->method[0] == '\0') {
+        snprintf(why, why_size, "request method is empty");
+        return -1;
+    }
+    return 0;
+}
+
+static void s_malformed(ow_rpc_server_t *self, const uint8_t *identity, size_t identity_len,
+                        const char *why)
+{
+    self->malformed++;
+    ow_warn("rpc %s: malformed request: %s", self->endpoint, why);
+    s_server_send_error(self, identity, identity_len, "", OW_INVALID_ARGUMENT, why);
+}
+
+static void s_server_on_message(void *zsock, void *arg)
+{
+    ow_rpc_server_t *self = arg;
+    zmq_msg_t frames[2];
+    Onewindow__V1__Request *req = NULL;
+    size_t count = s_recv_message(zsock, frames, 2);
+    if (count == 0)
+        return;
+    self->requests++;
+    size_t kept = count < 2 ? count : 2;
+    const uint8_t *identity = zmq_msg_data(&frames[0]);
+    size_t identity_len = zmq_msg_size(&frames[0]);
+    char why[256];
+    if (identity_len > S_IDENTITY_MAX) {
+        /* Cannot happen with ZeroMQ's ROUTER; and we could not answer it anyway. */
+        self->malformed++;
+        ow_warn("rpc %s: identity of %zu bytes dropped", self->endpoint, identity_len);
+        goto cleanup;
+    }
+    if (count != 2) {
+        snprintf(why, sizeof why, "expected one frame (a onewindow.v1.Request), got %zu",
+                 count - 1);
+        s_malformed(self, identity, identity_len, why);
+        goto cleanup;
+    }
+    size_t len = zmq_msg_size(&frames[1]);
+    if (len > OW_FRAME_MAX) {
+        snprintf(why, sizeof why, "request frame of %zu bytes exceeds the %u-byte limit", len,
+                 OW_FRAME_MAX);
+        s_malformed(self, identity, identity_len, why);
+        goto cleanup;
+    }
+    req = onewindow__v1__request__unpack(NULL, len, zmq_msg_data(&frames[1]));
+    if (!req) {
+        snprintf(why, sizeof why, "request frame (%zu bytes) is not a valid onewindow.v1.Request",
+                 len);
+        s_malformed(self, identity, identity_len, why);
+        goto cleanup;
+    }
+    if (s_request_check(req, why, sizeof why) != 0) {
+        s_malformed(self, identity, identity_len, why);
+        goto cleanup;
+    }
+    /* Real time, not the test clock: the client set the deadline from its real clock, and
+     * an advanced test clock must not make every request look expired. */
+    if (req->deadline_unix_ms != 0 && req->deadline_unix_ms < ow_clock_real_us() / 1000) {
+        snprintf(why, sizeof why, "deadline passed %lld ms before the request was served",
+                 (long long)(ow_clock_real_us() / 1000 - req->deadline_unix_ms));
+        ow_info("rpc %s: %s %s: %s", self->endpoint, req->method, req->request_id, why);
+        s_server_send_error(self, identity, identity_len, req->request_id, OW_DEADLINE_EXCEEDED,
+                            why);
+        goto cleanup;
+    }
+    s_route_t *route = self->routes;
+    while (route && strcmp(route->method, req->method) != 0)
+        route = route->next;
+    if (!route) {
+        snprintf(why, sizeof why, "unknown method '%s'", req->method);
+        s_server_send_error(self, identity, identity_len, req->request_id, OW_UNIMPLEMENTED, why);
+        goto cleanup;
+    }
+    ow_rpc_call_t *call = calloc(1, sizeof *call);
+    if (!call) {
+        s_server_send_error(self, identity, identity_len, req->request_id, OW_INTERNAL,
+                            "out of memory");
+        goto cleanup;
+    }
+    call->server = self;
+    memcpy(call->identity, identity, identity_len);
+    call->identity_len = identity_len;
+    call->req = req;
+    req = NULL; /* the call owns it now */
+    call->next = self->calls;
+    if (self->calls)
+        self->calls->prev = call;
+    self->calls = call;
+    for (size_t i = 0; i < kept; i++)
+        zmq_msg_close(&frames[i]);
+    kept = 0;
+    /* Last: the handler may answer (freeing the call) or even destroy the server. */
+    route->handler(call, route->arg);
+cleanup:
+    if (req)
+        onewindow__v1__request__free_unpacked(req, NULL);
+    for (size_t i = 0; i < kept; i++)
+        zmq_msg_close(&frames[i]);
+}
+
+ow_rpc_server_t *ow_rpc_server_new(ow_loop_t *loop, const char *endpoint, ow_error_t *err)
+{
+    ow_rpc_server_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        return NULL;
+    }
+    self->loop = loop;
+    self->endpoint = strdup(endpoint);
+    self->sock = zmq_socket(ow_loop_zctx(loop), ZMQ_ROUTER);
+    if (!self->endpoint || !self->sock) {
+        ow_error_set(err, OW_INTERNAL, "cannot create ROUTER socket: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    int one = 1, zero = 0;
+    int64_t max = OW_FRAME_MAX;
+    zmq_setsockopt(self->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt(self->sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    zmq_setsockopt(self->sock, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_bind(self->sock, endpoint) != 0) {
+        int e = errno;
+        ow_error_set(err, e == EADDRINUSE ? OW_UNAVAILABLE : OW_INVALID_ARGUMENT,
+                     "cannot bind request socket to %s: %s", endpoint, zmq_strerror(e));
+        goto fail;
+    }
+    self->watch = ow_loop_watch(loop, self->sock, s_server_on_message, self);
+    if (!self->watch) {
+        ow_error_set(err, OW_INTERNAL, "cannot watch request socket %s", endpoint);
+        goto fail;
+    }
+    return self;
+fail:
+    ow_rpc_server_destroy(&self);
+    return NULL;
+}
+
+void ow_rpc_server_destroy(ow_rpc_server_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ow_rpc_server_t *self = *self_p;
+    /* Calls still held by handlers stay valid (their answer is dropped): freeing them here
+     * would leave the handlers with dangling pointers. */
+    for (ow_rpc_call_t *c = self->calls; c; c = c->next)
+        c->server = NULL;
+    ow_zwatch_destroy(&self->watch);
+    if (self->sock)
+        zmq_close(self->sock);
+    while (self->routes) {
+        s_route_t *r = self->routes;
+        self->routes = r->next;
+        free(r->method);
+        free(r);
+    }
+    free(self->endpoint);
+    free(self);
+    *self_p = NULL;
+}
+
+void ow_rpc_server_handle(ow_rpc_server_t *self, const char *method, ow_rpc_handler_fn *handler,
+                          void *arg)
+{
+    for (s_route_t *r = self->routes; r; r = r->next) {
+        if (strcmp(r->method, method) == 0) {
+            r->handler = handler;
+            r->arg = arg;
+            return;
+        }
+    }
+    s_route_t *r = calloc(1, sizeof *r);
+    if (!r || !(r->method = strdup(method))) {
+        free(r);
+        ow_error("rpc: out of memory registering method %s", method);
+        return;
+    }
+    r->handler = handler;
+    r->arg = arg;
+    r->next = self->routes;
+    self->routes = r;
+}
+
+uint64_t ow_rpc_server_requests(const ow_rpc_server_t *self)
+{
+    return self->requests;
+}
+
+uint64_t ow_rpc_server_malformed(const ow_rpc_server_t *self)
+{
+    return self->malformed;
+}
+
+const char *ow_rpc_call_method(const ow_rpc_call_t *call)
+{
+    return call->req->method;
+}
+
+const char *ow_rpc_call_request_id(const ow_rpc_call_t *call)
+{
+    return call->req->request_id;
+}
+
+const char *ow_rpc_call_idempotency_key(const ow_rpc_call_t *call)
+{
+    return call->req->idempotency_key;
+}
+
+const char *ow_rpc_call_caller(const ow_rpc_call_t *call)
+{
+    return call->req->caller;
+}
+
+int64_t ow_rpc_call_deadline_ms(const ow_rpc_call_t *call)
+{
+    return call->req->deadline_unix_ms;
+}
+
+const uint8_t *ow_rpc_call_payload(const ow_rpc_call_t *call, size_t *len)
+{
+    *len = call->req->payload.len;
+    return call->req->payload.data;
+}
+
+static void s_call_free(ow_rpc_call_t *call)
+{
+    ow_rpc_server_t *server = call->server;
+    if (server) {
+        if (call->prev)
+            call->prev->next = call->next;
+        else
+            server->calls = call->next;
+        if (call->next)
+            call->next->prev = call->prev;
+    }
+    onewindow__v1__request__free_unpacked(call->req, NULL);
+    free(call);
+}
+
+/* Sends reply (its request_id set to the call's) and frees the call. */
+static void s_call_answer(ow_rpc_call_t *call, Onewindow__V1__Reply *reply)
+{
+    reply->request_id = call->req->request_id;
+    if (call->server)
+        s_server_send(call->server, call->identity, call->identity_len, reply);
+    else
+        ow_info("rpc: answer to %s %s dropped: server closed", call->req->method,
+                call->req->request_id);
+    s_call_free(call);
+}
+
+/* Fills reply from err (NULL = OK); the strings point into err, violations into the
+ * caller's arrays vbuf/vptr (at least OW_ERROR_VIOLATION_MAX each). */
+static void s_reply_from_error(Onewindow__V1__Reply *reply, const ow_error_t *err,
+                               Onewindow__V1__FieldViolation *vbuf,
+                               Onewindow__V1__FieldViolation **vptr)
+{
+    if (!err)
+        return;
+    reply->status = err->code;
+    reply->message = (char *)err->message;
+    size_t n = err->violation_count;
+    if (n > OW_ERROR_VIOLATION_MAX)
+        n = OW_ERROR_VIOLATION_MAX;
+    for (size_t i = 0; i < n; i++) {
+        onewindow__v1__field_violation__init(&vbuf[i]);
+        vbuf[i].field = (char *)err->violations[i].field;
+        vbuf[i].description = (char *)err->violations[i].description;
+        vptr[i] = &vbuf[i];
+    }
+    reply->n_violations = n;
+    reply->violations = n ? vptr : NULL;
+}
+
+void ow_rpc_reply(ow_rpc_call_t *call, const uint8_t *payload, size_t len)
+{
+    Onewindow__V1__Reply reply = ONEWINDOW__V1__REPLY__INIT;
+    reply.status = OW_OK;
+    reply.payload.data = (uint8_t *)payload;
+    reply.payload.len = payload ? len : 0;
+    s_call_answer(call, &reply);
+}
+
+void ow_rpc_reply_error(ow_rpc_call_t *call, const ow_error_t *err)
+{
+    Onewindow__V1__Reply reply = ONEWINDOW__V1__REPLY__INIT;
+    Onewindow__V1__FieldViolation vbuf[OW_ERROR_VIOLATION_MAX];
+    Onewindow__V1__FieldViolation *vptr[OW_ERROR_VIOLATION_MAX];
+    s_reply_from_error(&reply, err, vbuf, vptr);
+    if (err && err->code == OW_OK) {
+        /* Answering "error" with OK would tell the client its command worked. */
+        ow_error("rpc: %s answered with an error object holding OK", call->req->method);
+        reply.status = OW_INTERNAL;
+    }
+    s_call_answer(call, &reply);
+}
+
+void ow_rpc_reply_packed(ow_rpc_call_t *call, const uint8_t *packed, size_t len)
+{
+    Onewindow__V1__Reply *stored = NULL;
+    if (len <= OW_FRAME_MAX)
+        stored = onewindow__v1__reply__unpack(NULL, len, packed);
+    if (!stored) {
+        ow_error("rpc: stored reply for %s %s (%zu bytes) does not decode", call->req->method,
+                 call->req->request_id, len);
+        Onewindow__V1__Reply reply = ONEWINDOW__V1__REPLY__INIT;
+        reply.status = OW_INTERNAL;
+        reply.message = "stored reply is unreadable";
+        s_call_answer(call, &reply);
+        return;
+    }
+    /* s_call_answer overwrites request_id with a pointer into the call; the stored one
+     * must still be freed by free_unpacked, so keep it aside. */
+    char *stored_id = stored->request_id;
+    s_call_answer(call, stored);
+    stored->request_id = stored_id;
+    onewindow__v1__reply__free_unpacked(stored, NULL);
+}
+
+int ow_rpc_pack_reply(const ow_error_t *err, const uint8_t *payload, size_t len, uint8_t **out,
+                      size_t *out_len)
+{
+    Onewindow__V1__Reply reply = ONEWINDOW__V1__REPLY__INIT;
+    Onewindow__V1__FieldViolation vbuf[OW_ERROR_VIOLATION_MAX];
+    Onewindow__V1__FieldViolation *vptr[OW_ERROR_VIOLATION_MAX];
+    s_reply_from_error(&reply, err, vbuf, vptr);
+    reply.payload.data = (uint8_t *)payload;
+    reply.payload.len = payload ? len : 0;
+    *out = NULL;
+    *out_len = 0;
+    size_t size = onewindow__v1__reply__get_packed_size(&reply);
+    if (size > OW_FRAME_MAX)
+        return -1;
+    uint8_t *buf = malloc(size ? size : 1);
+    if (!buf)
+        return -1;
+    onewindow__v1__reply__pack(&reply, buf);
+    *out = buf;
+    *out_len = size;
+    return 0;
+}
+
+/* ---- client ---- */
+
+typedef struct s_pending {
+    ow_rpc_client_t *client;
+    char request_id[37];
+    char method[S_METHOD_MAX + 1];
+    uint8_t *frame; /* the packed Request, resent as is */
+    size_t frame_len;
+    int64_t deadline_mono_us;
+    int64_t retry_us;
+    ow_timer_t *timer;
+    ow_rpc_done_fn *done;
+    void *arg;
+    /* A call refused before it was sent (bad arguments) is answered from its timer, so
+     * done() always runs on the loop, never inside ow_rpc_call. */
+    ow_status_t refused;
+    char refused_msg[256];
+    struct s_pending *prev, *next;
+} s_pending_t;
+
+struct ow_rpc_client {
+    ow_loop_t *loop;
+    void *sock;
+    ow_zwatch_t *watch;
+    char *endpoint;
+    s_pending_t *pending;
+    bool destroying;
+};
+
+static void s_pending_unlink(s_pending_t *p)
+{
+    ow_rpc_client_t *c = p->client;
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        c->pending = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+    p->prev = p->next = NULL;
+}
+
+/* Removes p, frees it, then runs its done() with result: done may destroy the client or
+ * start new calls, so nothing of p or the client is touched afterwards. */
+static void s_pending_finish(s_pending_t *p, const ow_rpc_result_t *result)
+{
+    ow_rpc_done_fn *done = p->done;
+    void *arg = p->arg;
+    s_pending_unlink(p);
+    ow_timer_destroy(&p->timer);
+    free(p->frame);
+    free(p);
+    if (done)
+        done(result, arg);
+}
+
+static void s_pending_fail(s_pending_t *p, ow_status_t status, const char *message)
+{
+    ow_rpc_result_t result = {.status = status, .message = message};
+    s_pending_finish(p, &result);
+}
+
+static void s_client_send(s_pending_t *p)
+{
+    const void *frames[1] = {p->frame};
+    size_t sizes[1] = {p->frame_len};
+    if (ow_zsend(p->client->sock, p->client->watch, frames, sizes, 1) != 0)
+        ow_debug("rpc %s: sending %s %s deferred to next retry: %s", p->client->endpoint, p->method,
+                 p->request_id, zmq_strerror(errno));
+}
+
+/* Retry timer: resend until the deadline, then give up with DEADLINE_EXCEEDED. */
+static void s_on_retry(void *arg)
+{
+    s_pending_t *p = arg;
+    if (p->refused != OW_OK) {
+        s_pending_fail(p, p->refused, p->refused_msg);
+        return;
+    }
+    int64_t left = p->deadline_mono_us - ow_clock_mono_us();
+    if (left <= 0) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "no reply to %s from %s in time", p->method, p->client->endpoint);
+        s_pending_fail(p, OW_DEADLINE_EXCEEDED, msg);
+        return;
+    }
+    s_client_send(p);
+    int64_t next = left < p->retry_us ? left : p->retry_us;
+    ow_timer_arm(p->timer, (double)next / 1e6);
+}
+
+/* Decodes and checks a Reply into result (strings bounded and copied into err, which holds
+ * the violations). Returns the unpacked reply (caller frees) or NULL with why filled. */
+static Onewindow__V1__Reply *s_reply_decode(const uint8_t *data, size_t len, ow_error_t *err,
+                                            ow_rpc_result_t *result, char *why, size_t why_size)
+{
+    if (len > OW_FRAME_MAX) {
+        snprintf(why, why_size, "reply frame of %zu bytes exceeds the %u-byte limit", len,
+                 OW_FRAME_MAX);
+        return NULL;
+    }
+    Onewindow__V1__Reply *reply = onewindow__v1__reply__unpack(NULL, len, data);
+    if (!reply) {
+        snprintf(why, why_size, "reply frame (%zu bytes) is not a valid onewindow.v1.Reply", len);
+        return NULL;
+    }
+    size_t id_len = strlen(reply->request_id);
+    if (id_len > S_REQUEST_ID_MAX || !s_text_ok(reply->request_id, id_len)) {
+        snprintf(why, why_size, "reply request_id is not a short text");
+        onewindow__v1__reply__free_unpacked(reply, NULL);
+        return NULL;
+    }
+    ow_error_clear(err);
+    /* A status outside the enum (a newer server) is reported as UNKNOWN, never passed on
+     * as a value our switch statements do not expect. */
+    err->code = strcmp(ow_status_name(reply->status), "UNKNOWN") == 0 ? OW_UNKNOWN
+                                                                      : (ow_status_t)reply->status;
+    s_copy_text(err->message, sizeof err->message, reply->message);
+    size_t n = reply->n_violations;
+    if (n > OW_ERROR_VIOLATION_MAX)
+        n = OW_ERROR_VIOLATION_MAX;
+    for (size_t i = 0; i < n; i++) {
+        ow_violation_t *v = &err->violations[i];
+        const Onewindow__V1__FieldViolation *fv = reply->violations[i];
+        s_copy_text(v->field, sizeof v->field, fv->field);
+        s_copy_text(v->description, sizeof v->description, fv->description);
+    }
+    err->violation_count = n;
+    result->status = err->code;
+    result->message = err->message;
+    result->payload = reply->payload.data;
+    result->payload_len = reply->payload.len;
+    result->violation_count = n;
+    result->violations = err->violations;
+    return reply;
+}
+
+static void s_client_on_message(void *zsock, void *arg)
+{
+    ow_rpc_client_t *self = arg;
+    zmq_msg_t frame;
+    size_t count = s_recv_message(zsock, &frame, 1);
+    if (count == 0)
+        return;
+    char why[256];
+    ow_error_t *err = NULL;
+    Onewindow__V1__Reply *reply = NULL;
+    if (count != 1) {
+        ow_warn("rpc %s: reply of %zu frames dropped (expected one)", self->endpoint, count);
+        goto cleanup;
+    }
+    err = malloc(sizeof *err);
+    if (!err) {
+        ow_error("rpc %s: out of memory reading a reply", self->endpoint);
+        goto cleanup;
+    }
+    ow_rpc_result_t result;
+    reply =
+        s_reply_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), err, &result, why, sizeof why);
+    if (!reply) {
+        ow_warn("rpc %s: %s: dropped", self->endpoint, why);
+        goto cleanup;
+    }
+    s_pending_t *p = self->pending;
+    while (p && strcmp(p->request_id, reply->request_id) != 0)
+        p = p->next;
+    if (!p) {
+        /* A duplicate answer to a retried request, or one that came after the deadline. */
+        ow_debug("rpc %s: reply for unknown request '%s' dropped", self->endpoint,
+                 reply->request_id);
+        goto cleanup;
+    }
+    s_pending_finish(p, &result);
+cleanup:
+    if (reply)
+        onewindow__v1__reply__free_unpacked(reply, NULL);
+    free(err);
+    zmq_msg_close(&frame);
+}
+
+ow_rpc_client_t *ow_rpc_client_new(ow_loop_t *loop, const char *endpoint, ow_error_t *err)
+{
+    ow_rpc_client_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        return NULL;
+    }
+    self->loop = loop;
+    self->endpoint = strdup(endpoint);
+    self->sock = zmq_socket(ow_loop_zctx(loop), ZMQ_DEALER);
+    if (!self->endpoint || !self->sock) {
+        ow_error_set(err, OW_INTERNAL, "cannot create DEALER socket: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    int zero = 0;
+    int64_t max = OW_FRAME_MAX;
+    zmq_setsockopt(self->sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    zmq_setsockopt(self->sock, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_connect(self->sock, endpoint) != 0) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "cannot connect to %s: %s", endpoint,
+                     zmq_strerror(errno));
+        goto fail;
+    }
+    self->watch = ow_loop_watch(loop, self->sock, s_client_on_message, self);
+    if (!self->watch) {
+        ow_error_set(err, OW_INTERNAL, "cannot watch request socket for %s", endpoint);
+        goto fail;
+    }
+    return self;
+fail:
+    ow_rpc_client_destroy(&self);
+    return NULL;
+}
+
+void ow_rpc_client_destroy(ow_rpc_client_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ow_rpc_client_t *self = *self_p;
+    *self_p = NULL;
+    if (self->destroying)
+        return; /* a done() callback run below destroyed it again */
+    self->destroying = true;
+    while (self->pending)
+        s_pending_fail(self->pending, OW_CANCELLED, "request cancelled: client closed");
+    ow_zwatch_destroy(&self->watch);
+    if (self->sock)
+        zmq_close(self->sock);
+    free(self->endpoint);
+    free(self);
+}
+
+static bool s_method_ok(const char *method)
+{
+    size_t n = method ? strlen(method) : 0;
+    return n > 0 && n <= S_METHOD_MAX && s_text_ok(method, n);
+}
+
+/* Creates and queues a pending call; returns it, or NULL when even that failed (done has
+ * then run with the failure). */
+static s_pending_t *s_call_start(ow_rpc_client_t *self, const char *method,
+                                 const char *idempotency_key, const char *caller,
+                                 const uint8_t *payload, size_t len, int timeout_ms,
+                                 ow_rpc_done_fn *done, void *arg)
+{
+    s_pending_t *p = calloc(1, sizeof *p);
+    if (!p) {
+        ow_rpc_result_t result = {.status = OW_INTERNAL, .message = "out of memory"};
+        if (done)
+            done(&result, arg);
+        return NULL;
+    }
+    p->client = self;
+    p->done = done;
+    p->arg = arg;
+    ow_uuid_v4(p->request_id);
+    s_copy_text(p->method, sizeof p->method, method ? method : "");
+    p->next = self->pending;
+    if (self->pending)
+        self->pending->prev = p;
+    self->pending = p;
+    p->timer = ow_loop_timer(self->loop, -1, false, s_on_retry, p);
+    if (!p->timer) {
+        s_pending_fail(p, OW_INTERNAL, "out of memory");
+        return NULL;
+    }
+    if (self->destroying) {
+        p->refused = OW_CANCELLED;
+        snprintf(p->refused_msg, sizeof p->refused_msg, "request cancelled: client closed");
+    } else if (!s_method_ok(method)) {
+        p->refused = OW_INVALID_ARGUMENT;
+        snprintf(p->refused_msg, sizeof p->refused_msg, "method must be 1 to %d bytes of text",
+                 S_METHOD_MAX);
+    } else if (timeout_ms <= 0) {
+        p->refused = OW_INVALID_ARGUMENT;
+        snprintf(p->refused_msg, sizeof p->refused_msg, "timeout_ms must be positive, got %d",
+                 timeout_ms);
+    } else if ((idempotency_key && strlen(idempotency_key) > S_IDEM_KEY_MAX) ||
+               (caller && strlen(caller) > S_CALLER_MAX)) {
+        p->refused = OW_INVALID_ARGUMENT;
+        snprintf(p->refused_msg, sizeof p->refused_msg,
+                 "idempotency key or caller longer than %d bytes", S_IDEM_KEY_MAX);
+    }
+    if (p->refused != OW_OK) {
+        ow_timer_arm(p->timer, 0);
+        return p;
+    }
+    Onewindow__V1__Request req = ONEWINDOW__V1__REQUEST__INIT;
+    req.request_id = p->request_id;
+    req.method = (char *)method;
+    req.idempotency_key = (char *)(idempotency_key ? idempotency_key : "");
+    req.caller = (char *)(caller ? caller : "");
+    /* The server compares the deadline with its real clock (not the test clock). */
+    req.deadline_unix_ms = ow_clock_real_us() / 1000 + timeout_ms;
+    req.payload.data = (uint8_t *)payload;
+    req.payload.len = payload ? len : 0;
+    size_t size = onewindow__v1__request__get_packed_size(&req);
+    if (size > OW_FRAME_MAX) {
+        p->refused = OW_INVALID_ARGUMENT;
+        snprintf(p->refused_msg, sizeof p->refused_msg,
+                 "request of %zu bytes exceeds the %u-byte frame limit", size, OW_FRAME_MAX);
+        ow_timer_arm(p->timer, 0);
+        return p;
+    }
+    p->frame = malloc(size ? size : 1);
+    if (!p->frame) {
+        p->refused = OW_INTERNAL;
+        snprintf(p->refused_msg, sizeof p->refused_msg, "out of memory");
+        ow_timer_arm(p->timer, 0);
+        return p;
+    }
+    onewindow__v1__request__pack(&req, p->frame);
+    p->frame_len = size;
+    p->deadline_mono_us = ow_clock_mono_us() + (int64_t)timeout_ms * 1000;
+    int64_t retry_ms = timeout_ms / 4 > S_RETRY_MIN_MS ? timeout_ms / 4 : S_RETRY_MIN_MS;
+    p->retry_us = retry_ms * 1000;
+    int64_t first =
+        p->retry_us < (int64_t)timeout_ms * 1000 ? p->retry_us : (int64_t)timeout_ms * 1000;
+    ow_timer_arm(p->timer, (double)first / 1e6);
+    s_client_send(p);
+    return p;
+}
+
+void ow_rpc_call(ow_rpc_client_t *self, const char *method, const char *idempotency_key,
+                 const char *caller, const uint8_t *payload, size_t len, int timeout_ms,
+                 ow_rpc_done_fn *done, void *arg)
+{
+    s_call_start(self, method, idempotency_key, caller, payload, len, timeout_ms, done, arg);
+}
+
+typedef struct {
+    bool finished;
+    ow_status_t status;
+    uint8_t *payload;
+    size_t payload_len;
+    bool copy_payload;
+    ow_error_t *err;
+} s_blocking_t;
+
+static void s_blocking_done(const ow_rpc_result_t *result, void *arg)
+{
+    s_blocking_t *b = arg;
+    b->finished = true;
+    b->status = result->status;
+    if (b->err) {
+        ow_error_clear(b->err);
+        b->err->code = result->status;
+        s_copy_text(b->err->message, sizeof b->err->message, result->message);
+        size_t n = result->violation_count;
+        if (n > OW_ERROR_VIOLATION_MAX)
+            n = OW_ERROR_VIOLATION_MAX;
+        memcpy(b->err->violations, result->violations, n * sizeof *result->violations);
+        b->err->violation_count = n;
+    }
+    if (b->copy_payload && result->payload_len > 0) {
+        b->payload = malloc(result->payload_len);
+        if (!b->payload) {
+            b->status = OW_INTERNAL;
+            if (b->err)
+                ow_error_set(b->err, OW_INTERNAL, "out of memory copying a %zu-byte reply",
+                             result->payload_len);
+            return;
+        }
+        memcpy(b->payload, result->payload, result->payload_len);
+        b->payload_len = result->payload_len;
+    }
+}
+
+ow_status_t ow_rpc_call_blocking(ow_rpc_client_t *self, const char *method,
+                                 const char *idempotency_key, const uint8_t *payload, size_t len,
+                                 int timeout_ms, uint8_t **payload_out, size_t *payload_len,
+                                 ow_error_t *err)
+{
+    s_blocking_t b = {.err = err, .copy_payload = payload_out != NULL};
+    if (payload_out)
+        *payload_out = NULL;
+    if (payload_len)
+        *payload_len = 0;
+    s_pending_t *p = s_call_start(self, method, idempotency_key, NULL, payload, len, timeout_ms,
+                                  s_blocking_done, &b);
+    struct event_base *base = ow_loop_base(self->loop);
+    while (!b.finished) {
+        if (ow_loop_stopping(self->loop)) {
+            /* SIGINT at the command line: give up now rather than wait for the deadline. */
+            s_pending_fail(p, OW_CANCELLED, "request cancelled: stopping");
+            break;
+        }
+        if (event_base_loop(base, EVLOOP_ONCE) < 0) {
+            s_pending_fail(p, OW_INTERNAL, "event loop failed");
+            break;
+        }
+    }
+    if (payload_out) {
+        *payload_out = b.payload;
+        if (payload_len)
+            *payload_len = b.payload_len;
+    } else {
+        free(b.payload);
+    }
+    return b.status;
+}

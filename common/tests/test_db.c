@@ -1,0 +1,399 @@
+/* test_db — ow_db against a real PostgreSQL (OW_TEST_DATABASE_URL): login and search_path,
+ * SQLSTATE mapping, transactions, reconnect with re-prepare, back-off. Each test works in a
+ * schema with a random name and drops it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "ow_db.h"
+
+typedef struct {
+    const char *url;
+    PGconn *admin;
+    char schema[32];
+    ow_db_t *db;
+} s_fixture_t;
+
+/* A name no parallel run will pick: prefix + 12 random hex digits. */
+static void s_random_name(char *out, size_t size, const char *prefix)
+{
+    uint8_t r[6];
+    assert_int_equal(getrandom(r, sizeof r, 0), (ssize_t)sizeof r);
+    snprintf(out, size, "%s%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
+static void s_admin_run(PGconn *admin, const char *fmt, const char *name)
+{
+    char *ident = PQescapeIdentifier(admin, name, strlen(name));
+    assert_non_null(ident);
+    char sql[512];
+    snprintf(sql, sizeof sql, fmt, ident);
+    PQfreemem(ident);
+    PGresult *res = PQexec(admin, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+    PQclear(res);
+}
+
+static int s_setup(void **state)
+{
+    s_fixture_t *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    fx->url = getenv("OW_TEST_DATABASE_URL");
+    if (!fx->url || !*fx->url)
+        fail_msg("OW_TEST_DATABASE_URL is not set: these tests need PostgreSQL "
+                 "(scripts/test sets it)");
+    fx->admin = PQconnectdb(fx->url);
+    if (PQstatus(fx->admin) != CONNECTION_OK)
+        fail_msg("cannot reach PostgreSQL at OW_TEST_DATABASE_URL: %s", PQerrorMessage(fx->admin));
+    PQclear(PQexec(fx->admin, "SET client_min_messages = warning"));
+    s_random_name(fx->schema, sizeof fx->schema, "t_db_");
+    s_admin_run(fx->admin, "CREATE SCHEMA %s", fx->schema);
+    ow_error_t err;
+    ow_error_clear(&err);
+    fx->db = ow_db_new(fx->url, NULL, NULL, fx->schema, "test_db", &err);
+    if (!fx->db)
+        fail_msg("ow_db_new: %s", err.message);
+    *state = fx;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_db_destroy(&fx->db);
+    s_admin_run(fx->admin, "DROP SCHEMA %s CASCADE", fx->schema);
+    PQfinish(fx->admin);
+    free(fx);
+    return 0;
+}
+
+static void s_run(ow_db_t *db, const char *sql)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (ow_db_run(db, sql, &err) != 0)
+        fail_msg("%s: %s", sql, err.message);
+}
+
+static void s_prepare(ow_db_t *db, const char *name, const char *sql)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (ow_db_prepare(db, name, sql, &err) != 0)
+        fail_msg("prepare %s: %s", name, err.message);
+}
+
+/* Runs a prepared statement expected to return one row and copies its first value. */
+static void s_value(ow_db_t *db, const char *name, char *out, size_t size)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    PGresult *res = ow_db_exec(db, name, 0, NULL, &err);
+    if (!res)
+        fail_msg("%s: %s", name, err.message);
+    assert_int_equal(PQntuples(res), 1);
+    snprintf(out, size, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+}
+
+static long s_admin_count(s_fixture_t *fx, const char *table)
+{
+    char sql[256];
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.%s", fx->schema, table);
+    PGresult *res = PQexec(fx->admin, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+    long n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return n;
+}
+
+static void s_terminate_backend(s_fixture_t *fx, ow_db_t *db)
+{
+    char sql[128];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", PQbackendPID(ow_db_conn(db)));
+    PGresult *res = PQexec(fx->admin, sql);
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(res, 0, 0), "t");
+    PQclear(res);
+    /* pg_terminate_backend signals; give the backend a moment to go. */
+    struct timespec ts = {0, 100 * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void test_login_schema_and_app(void **state)
+{
+    s_fixture_t *fx = *state;
+    char v[128];
+    s_prepare(fx->db, "schema", "SELECT current_schema()");
+    s_value(fx->db, "schema", v, sizeof v);
+    assert_string_equal(v, fx->schema);
+    s_prepare(fx->db, "app", "SELECT current_setting('application_name')");
+    s_value(fx->db, "app", v, sizeof v);
+    assert_string_equal(v, "test_db");
+    assert_string_equal(ow_db_schema(fx->db), fx->schema);
+    assert_true(ow_db_ready(fx->db));
+
+    /* An unqualified name lands in the schema. */
+    s_run(fx->db, "CREATE TABLE t (k text PRIMARY KEY)");
+    assert_int_equal(s_admin_count(fx, "t"), 0);
+
+    /* role overrides the URL's user. */
+    char role[32];
+    s_random_name(role, sizeof role, "r_db_");
+    s_admin_run(fx->admin, "CREATE ROLE %s LOGIN", role);
+    ow_error_t err;
+    ow_error_clear(&err);
+    ow_db_t *other = ow_db_new(fx->url, role, "unused-with-trust", fx->schema, "test_db", &err);
+    if (!other)
+        fail_msg("connect as %s: %s", role, err.message);
+    s_prepare(other, "who", "SELECT current_user");
+    s_value(other, "who", v, sizeof v);
+    assert_string_equal(v, role);
+    ow_db_destroy(&other);
+    assert_null(other);
+    ow_db_destroy(&other); /* harmless */
+    s_admin_run(fx->admin, "DROP ROLE %s", role);
+}
+
+static void test_refusals(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    ow_error_clear(&err);
+    assert_null(ow_db_new(fx->url, NULL, NULL, "bad schema; drop", "x", &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+
+    ow_error_clear(&err);
+    assert_null(
+        ow_db_new("postgresql:///postgres?host=/nonexistent-ow-dir", NULL, NULL, "x", "x", &err));
+    assert_int_equal(err.code, OW_UNAVAILABLE);
+    assert_non_null(strstr(err.message, "cannot connect"));
+
+    ow_error_clear(&err);
+    assert_null(ow_db_new("postgresql://[bad", NULL, NULL, "x", "x", &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+}
+
+static void test_error_mapping(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_db_t *db = fx->db;
+    s_run(db, "CREATE TABLE t (k text PRIMARY KEY, n int CHECK (n > 0))");
+    s_prepare(db, "ins", "INSERT INTO t (k, n) VALUES ($1, $2)");
+    ow_error_t err;
+    ow_error_clear(&err);
+
+    const char *ok[2] = {"a", "1"};
+    PGresult *res = ow_db_exec(db, "ins", 2, ok, &err);
+    assert_non_null(res);
+    assert_string_equal(PQcmdTuples(res), "1");
+    PQclear(res);
+
+    assert_null(ow_db_exec(db, "ins", 2, ok, &err));
+    assert_int_equal(err.code, OW_ALREADY_EXISTS);
+    assert_non_null(strstr(err.message, "duplicate key"));
+    assert_non_null(strstr(err.message, "Key (k)=(a) already exists"));
+
+    const char *neg[2] = {"b", "-1"};
+    assert_null(ow_db_exec(db, "ins", 2, neg, &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "check constraint"));
+
+    const char *text[2] = {"c", "not a number"};
+    assert_null(ow_db_exec(db, "ins", 2, text, &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+
+    /* A refused statement is not registered and names itself. */
+    ow_error_clear(&err);
+    assert_int_equal(ow_db_prepare(db, "broken", "SELEC 1", &err), -1);
+    assert_non_null(strstr(err.message, "broken"));
+    ow_error_clear(&err);
+    assert_int_equal(ow_db_prepare(db, "missing", "SELECT * FROM no_such_table", &err), -1);
+    assert_int_equal(err.code, OW_INTERNAL);
+
+    /* Registration is idempotent; the same name with other SQL is a mistake. */
+    s_prepare(db, "ins", "INSERT INTO t (k, n) VALUES ($1, $2)");
+    assert_int_equal(ow_db_prepare(db, "ins", "SELECT 1", &err), -1);
+
+    /* NULL parameters are SQL NULL. */
+    const char *null_n[2] = {"d", NULL};
+    res = ow_db_exec(db, "ins", 2, null_n, &err);
+    assert_non_null(res);
+    PQclear(res);
+
+    /* Binary parameters. */
+    s_run(db, "CREATE TABLE b (v bytea)");
+    s_prepare(db, "insb", "INSERT INTO b (v) VALUES ($1) RETURNING length(v)");
+    const char bytes[4] = {0, 1, 0, 2};
+    const char *values[1] = {bytes};
+    const int lengths[1] = {4};
+    const int formats[1] = {1};
+    res = ow_db_execb(db, "insb", 1, values, lengths, formats, &err);
+    assert_non_null(res);
+    assert_string_equal(PQgetvalue(res, 0, 0), "4");
+    PQclear(res);
+
+    ow_error_clear(&err);
+    assert_int_equal(ow_db_run(db, "SELECT * FROM nowhere", &err), -1);
+    assert_int_equal(err.code, OW_INTERNAL);
+    assert_non_null(strstr(err.message, "nowhere"));
+}
+
+static void test_transactions(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_db_t *db = fx->db;
+    s_run(db, "CREATE TABLE t (k text PRIMARY KEY)");
+    s_prepare(db, "ins", "INSERT INTO t (k) VALUES ($1)");
+    ow_error_t err;
+    ow_error_clear(&err);
+    const char *a[1] = {"a"}, *b[1] = {"b"}, *c[1] = {"c"};
+
+    assert_false(ow_db_in_transaction(db));
+    assert_int_equal(ow_db_begin(db, &err), 0);
+    assert_true(ow_db_in_transaction(db));
+    assert_int_equal(ow_db_begin(db, &err), -1);
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION);
+    PQclear(ow_db_exec(db, "ins", 1, a, &err));
+    assert_int_equal(s_admin_count(fx, "t"), 0); /* not visible before COMMIT */
+    assert_int_equal(ow_db_commit(db, &err), 0);
+    assert_false(ow_db_in_transaction(db));
+    assert_int_equal(s_admin_count(fx, "t"), 1);
+
+    assert_int_equal(ow_db_begin(db, &err), 0);
+    PQclear(ow_db_exec(db, "ins", 1, b, &err));
+    ow_db_rollback(db);
+    assert_false(ow_db_in_transaction(db));
+    assert_int_equal(s_admin_count(fx, "t"), 1);
+
+    /* A failed statement poisons the transaction: later calls fail, COMMIT writes nothing
+     * and says so. */
+    assert_int_equal(ow_db_begin(db, &err), 0);
+    PQclear(ow_db_exec(db, "ins", 1, c, &err));
+    assert_null(ow_db_exec(db, "ins", 1, a, &err));
+    assert_int_equal(err.code, OW_ALREADY_EXISTS);
+    assert_null(ow_db_exec(db, "ins", 1, b, &err));
+    ow_error_clear(&err);
+    assert_int_equal(ow_db_commit(db, &err), -1);
+    assert_int_equal(err.code, OW_ABORTED);
+    assert_false(ow_db_in_transaction(db));
+    assert_int_equal(s_admin_count(fx, "t"), 1);
+
+    assert_int_equal(ow_db_commit(db, &err), -1);
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION);
+    ow_db_rollback(db); /* harmless outside a transaction */
+}
+
+static void test_reconnect_reprepares(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_db_t *db = fx->db;
+    s_run(db, "CREATE TABLE t (k text PRIMARY KEY)");
+    s_prepare(db, "ins", "INSERT INTO t (k) VALUES ($1)");
+    s_prepare(db, "count", "SELECT count(*) FROM t");
+    ow_error_t err;
+    ow_error_clear(&err);
+    char v[32];
+
+    /* Idle connection killed: BEGIN notices and retries on a new connection, where the
+     * statements are prepared again. */
+    int pid = PQbackendPID(ow_db_conn(db));
+    s_terminate_backend(fx, db);
+    if (ow_db_begin(db, &err) != 0)
+        fail_msg("begin after the backend was killed: %s", err.message);
+    assert_int_not_equal(PQbackendPID(ow_db_conn(db)), pid);
+    const char *a[1] = {"a"};
+    PGresult *res = ow_db_exec(db, "ins", 1, a, &err);
+    if (!res)
+        fail_msg("ins on the new connection: %s", err.message);
+    PQclear(res);
+    assert_int_equal(ow_db_commit(db, &err), 0);
+
+    /* Killed inside a transaction: UNAVAILABLE, no silent reconnect; after the rollback the
+     * next call reconnects. */
+    assert_int_equal(ow_db_begin(db, &err), 0);
+    s_terminate_backend(fx, db);
+    const char *b[1] = {"b"};
+    assert_null(ow_db_exec(db, "ins", 1, b, &err));
+    assert_int_equal(err.code, OW_UNAVAILABLE);
+    assert_null(ow_db_exec(db, "ins", 1, b, &err));
+    assert_int_equal(err.code, OW_UNAVAILABLE);
+    ow_db_rollback(db);
+    assert_false(ow_db_in_transaction(db));
+    s_value(db, "count", v, sizeof v);
+    assert_string_equal(v, "1");
+
+    /* Killed while idle, then a plain statement: the first call reports the loss (it may
+     * not be repeated blindly), the next reconnects. */
+    s_terminate_backend(fx, db);
+    res = ow_db_exec(db, "count", 0, NULL, &err);
+    if (!res) {
+        assert_int_equal(err.code, OW_UNAVAILABLE);
+        s_value(db, "count", v, sizeof v);
+    } else {
+        PQclear(res);
+    }
+
+    /* /readyz reconnects at once. */
+    s_terminate_backend(fx, db);
+    assert_true(ow_db_ready(db));
+    s_value(db, "count", v, sizeof v);
+    assert_string_equal(v, "1");
+}
+
+static void test_reconnect_backs_off(void **state)
+{
+    s_fixture_t *fx = *state;
+    char role[32];
+    s_random_name(role, sizeof role, "r_db_");
+    s_admin_run(fx->admin, "CREATE ROLE %s LOGIN", role);
+    ow_error_t err;
+    ow_error_clear(&err);
+    ow_db_t *db = ow_db_new(fx->url, role, NULL, fx->schema, "test_db", &err);
+    if (!db)
+        fail_msg("connect as %s: %s", role, err.message);
+    s_prepare(db, "one", "SELECT 1");
+
+    /* The server refuses new logins for the role: reconnects fail, and a second attempt
+     * right after waits for the back-off instead of hammering the server. */
+    s_admin_run(fx->admin, "ALTER ROLE %s NOLOGIN", role);
+    s_terminate_backend(fx, db);
+    assert_false(ow_db_ready(db));
+    assert_null(ow_db_exec(db, "one", 0, NULL, &err));
+    assert_int_equal(err.code, OW_UNAVAILABLE);
+    assert_non_null(strstr(err.message, "next reconnect in"));
+
+    s_admin_run(fx->admin, "ALTER ROLE %s LOGIN", role);
+    struct timespec ts = {0, 450 * 1000000L}; /* past 100 + 200 ms of back-off */
+    nanosleep(&ts, NULL);
+    PGresult *res = ow_db_exec(db, "one", 0, NULL, &err);
+    if (!res)
+        fail_msg("after the role may log in again: %s", err.message);
+    assert_string_equal(PQgetvalue(res, 0, 0), "1");
+    PQclear(res);
+    ow_db_destroy(&db);
+    s_admin_run(fx->admin, "DROP ROLE %s", role);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_login_schema_and_app, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_error_mapping, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_transactions, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_reconnect_reprepares, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_reconnect_backs_off, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,450 @@
+#include "command_line.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Which commands an option applies to. */
+#define S_FOR_DB     (1u << OWCTL_DB_INIT)
+#define S_FOR_SUBMIT (1u << OWCTL_SUBMIT)
+#define S_FOR_CASE   (1u << OWCTL_CASE_SHOW)
+#define S_FOR_ADV    (1u << OWCTL_CLOCK_ADVANCE)
+#define S_FOR_SHOW   (1u << OWCTL_CLOCK_SHOW)
+#define S_FOR_HTTP   (S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW)
+#define S_FOR_ALL    (S_FOR_DB | S_FOR_HTTP | (1u << OWCTL_HELP))
+
+typedef enum { S_FLAG, S_VALUE, S_MATERIAL, S_HELP } s_kind_t;
+
+typedef struct {
+    const char *name; /* without the leading "--" */
+    s_kind_t kind;
+    size_t offset; /* of the const char * (S_VALUE) or bool (S_FLAG) in owctl_command_t */
+    unsigned applies;
+} s_option_t;
+
+#define S_FIELD(f) offsetof(owctl_command_t, f)
+
+static const s_option_t s_options[] = {
+    {"gateway", S_VALUE, S_FIELD(gateway_url), S_FOR_ALL},
+    {"config", S_VALUE, S_FIELD(config_path), S_FOR_ALL},
+    {"json", S_FLAG, S_FIELD(json), S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW},
+    {"database-url", S_VALUE, S_FIELD(database_url), S_FOR_DB},
+    {"item", S_VALUE, S_FIELD(item), S_FOR_SUBMIT},
+    {"name", S_VALUE, S_FIELD(name), S_FOR_SUBMIT},
+    {"id-type", S_VALUE, S_FIELD(id_type), S_FOR_SUBMIT},
+    {"id-number", S_VALUE, S_FIELD(id_number), S_FOR_SUBMIT},
+    {"phone", S_VALUE, S_FIELD(phone), S_FOR_SUBMIT},
+    {"email", S_VALUE, S_FIELD(email), S_FOR_SUBMIT},
+    {"channel", S_VALUE, S_FIELD(channel), S_FOR_SUBMIT},
+    {"centre", S_VALUE, S_FIELD(centre), S_FOR_SUBMIT},
+    {"idempotency-key", S_VALUE, S_FIELD(idempotency_key), S_FOR_SUBMIT},
+    {"material", S_MATERIAL, 0, S_FOR_SUBMIT},
+    {"help", S_HELP, 0, S_FOR_ALL},
+};
+
+#define S_OPTION_COUNT (sizeof s_options / sizeof s_options[0])
+#define S_WORDS_MAX    8
+
+static const char s_help_overview[] =
+    "owctl — the OneWindow operator's command line\n"
+    "\n"
+    "usage: owctl [--gateway URL] [--config FILE] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  db init --database-url URL   create the roles and schemas of every service\n"
+    "  submit --item CODE …         submit an application at a window\n"
+    "  case show CASE_NO            a case, its tasks, clock and rating\n"
+    "  clock advance SECONDS        move the test clock forward (30, 90m, 36h, 3d)\n"
+    "  clock show                   every daemon's view of the system time\n"
+    "  help [COMMAND]               this text, or a command's\n"
+    "\n"
+    "The gateway is --gateway URL, else the configuration key gateway.url (file given by\n"
+    "--config or OW_CONFIG; environment OW_GATEWAY_URL), else http://127.0.0.1:8080.\n"
+    "\n"
+    "exit status: 0 done; 1 refused (the answer's detail and every invalid field are\n"
+    "printed); 2 the gateway or database could not be reached; 64 wrong command line.\n";
+
+static const char s_help_db[] =
+    "usage: owctl db init --database-url URL\n"
+    "\n"
+    "Creates, for every service, a login role ow_<service> and a schema of its own in the\n"
+    "database URL names (a libpq URL or key=value string, connecting as a role that may\n"
+    "create roles, e.g. postgresql:///onewindow?host=/run/postgresql&user=postgres).\n"
+    "Passwords come from OW_<SERVICE>_DB_PASSWORD when set. Safe to run again. The daemons\n"
+    "create their tables themselves when they start.\n";
+
+static const char s_help_submit[] =
+    "usage: owctl submit --item CODE --name NAME --id-number N --phone P --material CODE…\n"
+    "                    [--id-type resident_id|uscc] [--email E] [--channel window]\n"
+    "                    [--centre ID] [--idempotency-key K] [--json]\n"
+    "\n"
+    "Submits an application (POST /v1/applications) and prints the new case number.\n"
+    "--material takes one or more material codes and may be repeated. Without\n"
+    "--idempotency-key a new key is made and printed: submit again with the same key to\n"
+    "retry safely (the first answer comes back and nothing is created twice).\n"
+    "--json prints the gateway's answer as JSON.\n";
+
+static const char s_help_case[] =
+    "usage: owctl case show CASE_NO [--json]\n"
+    "\n"
+    "Shows a case (GET /v1/cases/CASE_NO): its state, item, applicant (ID number masked),\n"
+    "its approval tasks, its legal clock and its rating, and which services did not\n"
+    "answer. --json prints the gateway's answer as is.\n";
+
+static const char s_help_clock[] =
+    "usage: owctl clock advance SECONDS\n"
+    "       owctl clock show [--json]\n"
+    "\n"
+    "The test clock (only when the daemons run with test_clock = true, never in\n"
+    "production). advance moves system time forward by SECONDS — a whole number, or with\n"
+    "the suffix s, m, h or d (36h, 3d); time never moves backwards. show lists every\n"
+    "daemon's current time and offset, and names those that did not answer.\n";
+
+const char *command_line_help(const char *topic)
+{
+    if (!topic)
+        return s_help_overview;
+    if (strcmp(topic, "db") == 0)
+        return s_help_db;
+    if (strcmp(topic, "submit") == 0)
+        return s_help_submit;
+    if (strcmp(topic, "case") == 0)
+        return s_help_case;
+    if (strcmp(topic, "clock") == 0)
+        return s_help_clock;
+    return s_help_overview;
+}
+
+int command_line_duration(const char *text, int64_t *seconds)
+{
+    char *end = NULL;
+    int64_t unit = 1;
+
+    if (!text || !*text || text[0] == '-' || text[0] == '+' || text[0] == ' ')
+        return -1;
+    long long v = strtoll(text, &end, 10);
+    if (end == text)
+        return -1;
+    if (*end != '\0') {
+        if (end[1] != '\0')
+            return -1;
+        switch (*end) {
+        case 's':
+            unit = 1;
+            break;
+        case 'm':
+            unit = 60;
+            break;
+        case 'h':
+            unit = 3600;
+            break;
+        case 'd':
+            unit = 86400;
+            break;
+        default:
+            return -1;
+        }
+    }
+    if (v < 0 || v > OWCTL_ADVANCE_MAX_S / unit)
+        return -1;
+    *seconds = (int64_t)v * unit;
+    return 0;
+}
+
+static void s_msg(char *msg, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, size, fmt, ap);
+    va_end(ap);
+}
+
+static const s_option_t *s_find(const char *name, size_t len)
+{
+    for (size_t i = 0; i < S_OPTION_COUNT; i++)
+        if (strlen(s_options[i].name) == len && strncmp(s_options[i].name, name, len) == 0)
+            return &s_options[i];
+    return NULL;
+}
+
+static int s_add_material(owctl_command_t *cmd, const char *code, char *msg, size_t size)
+{
+    if (!*code) {
+        s_msg(msg, size, "--material needs a material code, not an empty word");
+        return -1;
+    }
+    const char **grown = realloc(cmd->materials, (cmd->material_count + 1) * sizeof *grown);
+    if (!grown) {
+        s_msg(msg, size, "out of memory");
+        return -1;
+    }
+    cmd->materials = grown;
+    cmd->materials[cmd->material_count++] = code;
+    return 0;
+}
+
+/* A word starting with '-' that is not an option: a negative number given as an argument. */
+static bool s_is_option(const char *arg)
+{
+    if (arg[0] != '-' || arg[1] == '\0')
+        return false;
+    if (arg[1] >= '0' && arg[1] <= '9')
+        return false;
+    return true;
+}
+
+static const char *s_verb_name(owctl_verb_t verb)
+{
+    switch (verb) {
+    case OWCTL_DB_INIT:
+        return "db init";
+    case OWCTL_SUBMIT:
+        return "submit";
+    case OWCTL_CASE_SHOW:
+        return "case show";
+    case OWCTL_CLOCK_ADVANCE:
+        return "clock advance";
+    case OWCTL_CLOCK_SHOW:
+        return "clock show";
+    default:
+        return "help";
+    }
+}
+
+/* Decides the command from its words. Returns 0, or -1 with msg. */
+static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg, size_t size)
+{
+    const char *w0 = words[0];
+    if (strcmp(w0, "help") == 0) {
+        if (n > 2) {
+            s_msg(msg, size, "help takes at most one command name");
+            return -1;
+        }
+        cmd->verb = OWCTL_HELP;
+        cmd->help_topic = n > 1 ? words[1] : NULL;
+        return 0;
+    }
+    if (strcmp(w0, "db") == 0) {
+        if (n < 2 || strcmp(words[1], "init") != 0) {
+            s_msg(msg, size, "unknown db command%s%s: the only one is 'db init'",
+                  n > 1 ? " " : "", n > 1 ? words[1] : "");
+            return -1;
+        }
+        cmd->verb = OWCTL_DB_INIT;
+        if (n > 2)
+            goto extra;
+        return 0;
+    }
+    if (strcmp(w0, "submit") == 0) {
+        cmd->verb = OWCTL_SUBMIT;
+        if (n > 1)
+            goto extra;
+        return 0;
+    }
+    if (strcmp(w0, "case") == 0) {
+        if (n < 2 || strcmp(words[1], "show") != 0) {
+            s_msg(msg, size, "unknown case command%s%s: use 'case show CASE_NO'",
+                  n > 1 ? " " : "", n > 1 ? words[1] : "");
+            return -1;
+        }
+        cmd->verb = OWCTL_CASE_SHOW;
+        if (n < 3) {
+            s_msg(msg, size, "case show needs a CASE_NO");
+            return -1;
+        }
+        cmd->case_no = words[2];
+        if (n > 3)
+            goto extra;
+        return 0;
+    }
+    if (strcmp(w0, "clock") == 0) {
+        if (n >= 2 && strcmp(words[1], "show") == 0) {
+            cmd->verb = OWCTL_CLOCK_SHOW;
+            if (n > 2)
+                goto extra;
+            return 0;
+        }
+        if (n >= 2 && strcmp(words[1], "advance") == 0) {
+            cmd->verb = OWCTL_CLOCK_ADVANCE;
+            if (n < 3) {
+                s_msg(msg, size, "clock advance needs SECONDS (e.g. 3600, 90m, 36h, 3d)");
+                return -1;
+            }
+            if (command_line_duration(words[2], &cmd->seconds) != 0) {
+                s_msg(msg, size,
+                      "clock advance: '%s' is not a duration: a whole number of seconds, or "
+                      "with s, m, h or d (36h, 3d), not negative, at most 100 years",
+                      words[2]);
+                return -1;
+            }
+            if (n > 3)
+                goto extra;
+            return 0;
+        }
+        s_msg(msg, size, "unknown clock command%s%s: use 'clock advance SECONDS' or 'clock show'",
+              n > 1 ? " " : "", n > 1 ? words[1] : "");
+        return -1;
+    }
+    s_msg(msg, size, "unknown command '%s' (see owctl --help)", w0);
+    return -1;
+extra:
+    s_msg(msg, size, "%s: unexpected argument '%s'", s_verb_name(cmd->verb),
+          words[cmd->verb == OWCTL_CASE_SHOW || cmd->verb == OWCTL_CLOCK_ADVANCE ? 3
+                : cmd->verb == OWCTL_SUBMIT                                      ? 1
+                                                                                 : 2]);
+    return -1;
+}
+
+int command_line_parse(int argc, char **argv, owctl_command_t *cmd, char *msg, size_t msg_size)
+{
+    const char *words[S_WORDS_MAX];
+    size_t n_words = 0;
+    unsigned given = 0; /* bit i: s_options[i] was given */
+    bool help = false;
+    bool only_words = false;
+
+    memset(cmd, 0, sizeof *cmd);
+    msg[0] = '\0';
+
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!only_words && strcmp(arg, "--") == 0) {
+            only_words = true;
+            continue;
+        }
+        if (only_words || !s_is_option(arg)) {
+            if (n_words == S_WORDS_MAX) {
+                s_msg(msg, msg_size, "too many arguments");
+                return -1;
+            }
+            words[n_words++] = arg;
+            continue;
+        }
+        if (strcmp(arg, "-h") == 0) {
+            help = true;
+            continue;
+        }
+        if (arg[1] != '-') {
+            s_msg(msg, msg_size, "unknown option '%s' (options are spelt --name)", arg);
+            return -1;
+        }
+        const char *name = arg + 2;
+        const char *eq = strchr(name, '=');
+        size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
+        const s_option_t *opt = s_find(name, name_len);
+        if (!opt) {
+            s_msg(msg, msg_size, "unknown option '--%.*s' (see owctl --help)", (int)name_len,
+                  name);
+            return -1;
+        }
+        unsigned bit = 1u << (opt - s_options);
+        switch (opt->kind) {
+        case S_HELP:
+            if (eq) {
+                s_msg(msg, msg_size, "--help takes no value");
+                return -1;
+            }
+            help = true;
+            break;
+        case S_FLAG:
+            if (eq) {
+                s_msg(msg, msg_size, "--%s takes no value", opt->name);
+                return -1;
+            }
+            *(bool *)((char *)cmd + opt->offset) = true;
+            break;
+        case S_VALUE: {
+            if (given & bit) {
+                s_msg(msg, msg_size, "--%s is given twice", opt->name);
+                return -1;
+            }
+            const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            if (!value || (!eq && s_is_option(value))) {
+                s_msg(msg, msg_size, "--%s needs a value", opt->name);
+                return -1;
+            }
+            if (!*value) {
+                s_msg(msg, msg_size, "--%s needs a value, not an empty word", opt->name);
+                return -1;
+            }
+            *(const char **)((char *)cmd + opt->offset) = value;
+            break;
+        }
+        case S_MATERIAL:
+            if (eq) {
+                if (s_add_material(cmd, eq + 1, msg, msg_size) != 0)
+                    return -1;
+            } else {
+                size_t before = cmd->material_count;
+                /* One or more codes: every following word up to the next option. */
+                while (i + 1 < argc && !s_is_option(argv[i + 1]) &&
+                       strcmp(argv[i + 1], "--") != 0) {
+                    if (s_add_material(cmd, argv[++i], msg, msg_size) != 0)
+                        return -1;
+                }
+                if (cmd->material_count == before) {
+                    s_msg(msg, msg_size, "--material needs one or more material codes");
+                    return -1;
+                }
+            }
+            break;
+        }
+        given |= bit;
+    }
+
+    if (n_words == 0) {
+        if (help) {
+            cmd->verb = OWCTL_HELP;
+            return 0;
+        }
+        s_msg(msg, msg_size, "no command given (see owctl --help)");
+        return -1;
+    }
+    if (help) {
+        /* `owctl case show --help`: the command's help, whatever else is on the line. */
+        cmd->verb = OWCTL_HELP;
+        cmd->help_topic = strcmp(words[0], "help") == 0 && n_words > 1 ? words[1] : words[0];
+        return 0;
+    }
+    if (s_verb(words, n_words, cmd, msg, msg_size) != 0)
+        return -1;
+
+    for (size_t i = 0; i < S_OPTION_COUNT; i++) {
+        if ((given & (1u << i)) && !(s_options[i].applies & (1u << cmd->verb))) {
+            s_msg(msg, msg_size, "--%s does not apply to '%s'", s_options[i].name,
+                  s_verb_name(cmd->verb));
+            return -1;
+        }
+    }
+
+    if (cmd->verb == OWCTL_DB_INIT && !cmd->database_url) {
+        s_msg(msg, msg_size, "db init needs --database-url URL");
+        return -1;
+    }
+    if (cmd->verb == OWCTL_SUBMIT) {
+        char missing[160] = "";
+        if (!cmd->item)
+            strcat(missing, ", --item");
+        if (!cmd->name)
+            strcat(missing, ", --name");
+        if (!cmd->id_number)
+            strcat(missing, ", --id-number");
+        if (!cmd->phone)
+            strcat(missing, ", --phone");
+        if (cmd->material_count == 0)
+            strcat(missing, ", --material");
+        if (missing[0]) {
+            s_msg(msg, msg_size, "submit needs %s (see owctl submit --help)", missing + 2);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void command_line_free(owctl_command_t *cmd)
+{
+    free(cmd->materials);
+    cmd->materials = NULL;
+    cmd->material_count = 0;
+}

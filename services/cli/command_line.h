@@ -1,0 +1,89 @@
+/* command_line — what the operator asked owctl to do, read from argv. Plain functions: no
+ * network, no output, so every accepted and refused command line is a unit test.
+ *
+ *   owctl [--gateway URL] [--config FILE] COMMAND …
+ *   owctl db init --database-url URL
+ *   owctl submit --item CODE --name NAME --id-number N --phone P --material CODE…
+ *                [--id-type resident_id|uscc] [--email E] [--channel window]
+ *                [--centre ID] [--idempotency-key K] [--json]
+ *   owctl case show CASE_NO [--json]
+ *   owctl clock advance SECONDS        (also 90m, 36h, 3d)
+ *   owctl clock show [--json]
+ *   owctl help [COMMAND] | --help      (also after any command)
+ *
+ * Options may come before or after the command words, as `--opt value` or `--opt=value`;
+ * --material takes one or more values and may be repeated. */
+#ifndef OWCTL_COMMAND_LINE_H
+#define OWCTL_COMMAND_LINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes (sysexits-style for usage). */
+#define OWCTL_EXIT_OK          0
+#define OWCTL_EXIT_REFUSED     1  /* the gateway or database answered with an error */
+#define OWCTL_EXIT_UNREACHABLE 2  /* the gateway (or database) could not be reached */
+#define OWCTL_EXIT_USAGE       64 /* the command line is wrong */
+
+/* Furthest one `clock advance` may go: the gateway's own bound (100 years). */
+#define OWCTL_ADVANCE_MAX_S (100LL * 366 * 24 * 3600)
+
+typedef enum {
+    OWCTL_HELP = 0,
+    OWCTL_DB_INIT,
+    OWCTL_SUBMIT,
+    OWCTL_CASE_SHOW,
+    OWCTL_CLOCK_ADVANCE,
+    OWCTL_CLOCK_SHOW,
+} owctl_verb_t;
+
+typedef struct {
+    owctl_verb_t verb;
+    const char *help_topic; /* OWCTL_HELP: "submit", "case", … or NULL for the overview */
+
+    /* global */
+    const char *gateway_url; /* --gateway; NULL = configuration */
+    const char *config_path; /* --config; NULL = OW_CONFIG or none */
+    bool json;               /* --json: print the gateway's JSON as is */
+
+    /* db init */
+    const char *database_url;
+
+    /* submit */
+    const char *item;
+    const char *name;
+    const char *id_type;
+    const char *id_number;
+    const char *phone;
+    const char *email;
+    const char *channel;
+    const char *centre;
+    const char *idempotency_key;
+    const char **materials; /* pointers into argv; the array is owned by the command */
+    size_t material_count;
+
+    /* case show */
+    const char *case_no;
+
+    /* clock advance */
+    int64_t seconds;
+} owctl_command_t;
+
+/* Reads argv (argv[0] is the program) into *cmd; strings point into argv. Returns 0, or -1
+ * with a message for the operator in msg (msg_size bytes) naming the wrong word or option
+ * and what was expected. Always call command_line_free afterwards. */
+int command_line_parse(int argc, char **argv, owctl_command_t *cmd, char *msg, size_t msg_size);
+
+/* Frees what the command owns (not the argv strings). Safe on a zeroed command. */
+void command_line_free(owctl_command_t *cmd);
+
+/* The help text for a topic (NULL or unknown → the overview). Static string. */
+const char *command_line_help(const char *topic);
+
+/* Reads a duration: whole seconds, or a number with the suffix s, m, h or d. Returns 0 and
+ * *seconds, or -1 when text is not such a duration, is negative, or exceeds
+ * OWCTL_ADVANCE_MAX_S. */
+int command_line_duration(const char *text, int64_t *seconds);
+
+#endif

@@ -1,0 +1,20 @@
+/* case_events — what deadlined does with intake's and routing's events: case.accepted starts
+ * the case's clock, case.decided stops it. Each handler runs inside the inbox's transaction
+ * (ow_inbox.h), so the clock change, its deadline.* event and the inbox's last seq commit
+ * together. */
+#ifndef DEADLINE_CASE_EVENTS_H
+#define DEADLINE_CASE_EVENTS_H
+
+#include "ow_db.h"
+#include "ow_envelope.h"
+#include "ow_status.h"
+
+/* ow_inbox_apply_fn for case.accepted (payload CaseAccepted); arg unused. A payload that does
+ * not decode, lacks its case, or breaks a bound is INVALID_ARGUMENT (the inbox skips it as
+ * poison); database errors are passed on for the inbox to retry. */
+int deadline_on_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
+
+/* ow_inbox_apply_fn for case.decided (payload CaseDecided); arg unused. Errors as above. */
+int deadline_on_case_decided(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
+
+#endif

@@ -1,0 +1,158 @@
+/* rating_requests — see rating_requests.h. */
+#include "rating_requests.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "onewindow/v1/evaluation.pb-c.h"
+#include "ow_clock.h"
+#include "ow_idem.h"
+#include "ratings.h"
+
+#define S_METHOD_RATE "evaluation.rate"
+#define S_KEY_MAX     200
+
+/* Packs RatingReply{rating} into a new buffer. Returns NULL when out of memory. */
+static uint8_t *s_pack_rating_reply(const rating_t *r, size_t *len)
+{
+    Onewindow__V1__Rating msg = ONEWINDOW__V1__RATING__INIT;
+    ratings_fill_message(r, &msg);
+    Onewindow__V1__RatingReply reply = ONEWINDOW__V1__RATING_REPLY__INIT;
+    reply.rating = &msg;
+    *len = onewindow__v1__rating_reply__get_packed_size(&reply);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (buf)
+        onewindow__v1__rating_reply__pack(&reply, buf);
+    return buf;
+}
+
+int rating_requests_rate(ow_db_t *db, const char *idempotency_key, const uint8_t *payload,
+                         size_t len, int64_t now_us, uint8_t **reply, size_t *reply_len,
+                         int *fresh, ow_error_t *err)
+{
+    int rc = -1;
+    uint8_t *body = NULL;
+    size_t body_len = 0;
+    rating_t *rating = NULL;
+    *fresh = 0;
+    Onewindow__V1__RateCase *req = onewindow__v1__rate_case__unpack(NULL, len, payload);
+    if (!req) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, S_METHOD_RATE ": payload is not a RateCase");
+        goto cleanup;
+    }
+    /* ARCHITECTURE: every command that changes state carries an idempotency key. */
+    if (!idempotency_key || !*idempotency_key) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     S_METHOD_RATE " needs an idempotency key (repeat it to retry safely)");
+        goto cleanup;
+    }
+    if (strlen(idempotency_key) > S_KEY_MAX) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "idempotency key is longer than %d bytes",
+                     S_KEY_MAX);
+        goto cleanup;
+    }
+    rating = malloc(sizeof *rating);
+    if (!rating) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    if (ow_db_begin(db, err) != 0)
+        goto cleanup;
+    int found = ow_idem_find(db, idempotency_key, S_METHOD_RATE, payload, len, reply, reply_len,
+                             err);
+    if (found < 0)
+        goto cleanup;
+    if (found == 1) { /* the first answer, verbatim; nothing new is written */
+        ow_db_rollback(db);
+        rc = 0;
+        goto cleanup;
+    }
+    if (ratings_record(db, req->case_no, req->grade, req->comment, req->channel, now_us, rating,
+                       err) != 0)
+        goto cleanup;
+    body = s_pack_rating_reply(rating, &body_len);
+    if (!body || ow_rpc_pack_reply(NULL, body, body_len, reply, reply_len) != 0) {
+        ow_error_set(err, OW_INTERNAL, "out of memory packing the reply");
+        goto cleanup;
+    }
+    if (ow_idem_save(db, idempotency_key, S_METHOD_RATE, payload, len, *reply, *reply_len,
+                     err) != 0 ||
+        ow_db_commit(db, err) != 0) {
+        free(*reply);
+        *reply = NULL;
+        goto cleanup;
+    }
+    *fresh = 1;
+    rc = 0;
+cleanup:
+    if (rc != 0 && ow_db_in_transaction(db))
+        ow_db_rollback(db);
+    free(body);
+    free(rating);
+    if (req)
+        onewindow__v1__rate_case__free_unpacked(req, NULL);
+    return rc;
+}
+
+void rating_requests_on_rate(ow_rpc_call_t *call, void *arg)
+{
+    rating_requests_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    int fresh = 0;
+    if (rating_requests_rate(self->db, ow_rpc_call_idempotency_key(call), payload, len,
+                             ow_clock_now_us(), &reply, &reply_len, &fresh, &err) != 0) {
+        ow_rpc_reply_error(call, &err);
+        return;
+    }
+    ow_rpc_reply_packed(call, reply, reply_len);
+    free(reply);
+    if (fresh && self->relay)
+        ow_relay_kick(self->relay); /* publish rating.recorded now rather than at the next pass */
+}
+
+void rating_requests_on_get(ow_rpc_call_t *call, void *arg)
+{
+    rating_requests_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    uint8_t *out = NULL;
+    size_t len = 0;
+    rating_t *rating = NULL;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    Onewindow__V1__GetRating *req = onewindow__v1__get_rating__unpack(NULL, len, payload);
+    len = 0;
+    if (!req) {
+        ow_error_set(&err, OW_INVALID_ARGUMENT, "evaluation.get_rating: payload is not a GetRating");
+        goto cleanup;
+    }
+    if (!*req->case_no)
+        ow_error_add_violation(&err, "case_no", "is empty: name the case whose rating to read");
+    else if (strlen(req->case_no) > RATING_CASE_NO_MAX)
+        ow_error_add_violation(&err, "case_no", "is longer than %d bytes", RATING_CASE_NO_MAX);
+    if (ow_error_finish_violations(&err) != 0)
+        goto cleanup;
+    rating = malloc(sizeof *rating);
+    if (!rating) {
+        ow_error_set(&err, OW_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    if (ratings_get(self->db, req->case_no, rating, &err) != 0)
+        goto cleanup;
+    out = s_pack_rating_reply(rating, &len);
+    if (!out)
+        ow_error_set(&err, OW_INTERNAL, "out of memory packing the rating");
+cleanup:
+    if (err.code == OW_OK)
+        ow_rpc_reply(call, out, len);
+    else
+        ow_rpc_reply_error(call, &err);
+    free(out);
+    free(rating);
+    if (req)
+        onewindow__v1__get_rating__free_unpacked(req, NULL);
+}

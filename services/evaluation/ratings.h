@@ -1,0 +1,48 @@
+/* ratings — the ratings of served cases (好差评, DOMAIN.md §6), kept in the evaluation
+ * schema. One rating per case, only once the case is decided; each rating is written
+ * together with its rating.recorded event (payload onewindow.v1.Rating, which never names
+ * the rater). Plain functions over an ow_db_t: nothing here knows ZeroMQ. */
+#ifndef EVALUATION_RATINGS_H
+#define EVALUATION_RATINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "onewindow/v1/evaluation.pb-c.h"
+#include "ow_db.h"
+#include "ow_status.h"
+#include "rating_rules.h"
+
+typedef struct {
+    char rating_id[37];
+    char case_no[RATING_CASE_NO_MAX + 1];
+    int32_t grade;
+    char comment[RATING_COMMENT_MAX_CHARS * 4 + 1]; /* UTF-8: at most 4 bytes a character */
+    char channel[16];
+    int64_t rated_at_us;
+    bool is_bad;
+    char department_code[65];
+    char item_code[65];
+    char centre_id[16];
+} rating_t;
+
+/* Registers the prepared statements on db. Returns 0 or -1 with err. */
+int ratings_prepare(ow_db_t *db, ow_error_t *err);
+
+/* Inside the caller's transaction: records a rating of case_no made at now_us and queues
+ * rating.recorded; fills *out. Returns 0, or -1 with err (the caller rolls back):
+ *   INVALID_ARGUMENT    a bad grade (1–5), channel, comment or case number (all listed);
+ *   NOT_FOUND           the case is unknown here (no case.accepted seen for it);
+ *   FAILED_PRECONDITION the case is not decided yet;
+ *   ALREADY_EXISTS      the case is already rated (one rating per service);
+ *   UNAVAILABLE/INTERNAL a database error. */
+int ratings_record(ow_db_t *db, const char *case_no, int32_t grade, const char *comment,
+                   const char *channel, int64_t now_us, rating_t *out, ow_error_t *err);
+
+/* Reads the rating of case_no into *out. Returns 0, or -1 with err: NOT_FOUND when the case
+ * is unrated (or unknown), a database error otherwise. */
+int ratings_get(ow_db_t *db, const char *case_no, rating_t *out, ow_error_t *err);
+
+/* Fills msg (initialised by the caller) from r; its strings borrow r's. */
+void ratings_fill_message(const rating_t *r, Onewindow__V1__Rating *msg);
+
+#endif

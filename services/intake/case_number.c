@@ -1,0 +1,124 @@
+#include "case_number.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ow_db.h"
+
+/* Index + 1 is the channel digit; a new channel takes the next digit, never a used one,
+ * because digits already printed on receipts must keep their meaning. */
+static const char *const s_channels[] = {"window", "online", "township", "kiosk", "cross_region"};
+#define S_CHANNEL_COUNT (sizeof s_channels / sizeof s_channels[0])
+
+int intake_channel_digit(const char *channel)
+{
+    if (!channel)
+        return -1;
+    for (size_t i = 0; i < S_CHANNEL_COUNT; i++)
+        if (strcmp(channel, s_channels[i]) == 0)
+            return (int)i + 1;
+    return -1;
+}
+
+const char *intake_channel_names(void)
+{
+    return "window, online, township, kiosk, cross_region";
+}
+
+bool intake_county_code_valid(const char *s)
+{
+    if (!s || strlen(s) != 6)
+        return false;
+    for (int i = 0; i < 6; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+static bool s_yyyymmdd_valid(int d)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y = d / 10000, m = d / 100 % 100, day = d % 100;
+    if (y < 1000 || y > 9999 || m < 1 || m > 12 || day < 1)
+        return false;
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return day <= days[m - 1] + (m == 2 && leap ? 1 : 0);
+}
+
+int intake_case_number_format(const char *county_code, int yyyymmdd, const char *channel,
+                              long serial, char *out, size_t size, ow_error_t *err)
+{
+    if (out && size)
+        out[0] = '\0';
+    if (!out || size < INTAKE_CASE_NO_SIZE) {
+        ow_error_set(err, OW_INTERNAL, "case number buffer too small (%zu bytes)", size);
+        return -1;
+    }
+    if (!intake_county_code_valid(county_code)) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "county code '%s' must be 6 digits",
+                     county_code ? county_code : "");
+        return -1;
+    }
+    if (!s_yyyymmdd_valid(yyyymmdd)) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "date %d is not a calendar date (yyyymmdd)",
+                     yyyymmdd);
+        return -1;
+    }
+    int digit = intake_channel_digit(channel);
+    if (digit < 0) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "channel '%s' is not one of %s",
+                     channel ? channel : "", intake_channel_names());
+        return -1;
+    }
+    if (serial < 1 || serial > INTAKE_SERIAL_MAX) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "serial %ld is outside 1..%d", serial,
+                     INTAKE_SERIAL_MAX);
+        return -1;
+    }
+    snprintf(out, size, "%s%08d%d%04ld", county_code, yyyymmdd, digit, serial);
+    return 0;
+}
+
+int intake_case_number_prepare(ow_db_t *db, ow_error_t *err)
+{
+    /* ON CONFLICT DO UPDATE re-reads the latest committed row after waiting for its lock, so
+     * under READ COMMITTED two racing transactions get n and n+1, never the same n. */
+    return ow_db_prepare(db, "intake_counter_next",
+                         "INSERT INTO case_counters (county_code, day, last_serial)"
+                         " VALUES ($1, to_date($2, 'YYYYMMDD'), 1)"
+                         " ON CONFLICT (county_code, day)"
+                         " DO UPDATE SET last_serial = case_counters.last_serial + 1"
+                         " RETURNING last_serial",
+                         err);
+}
+
+int intake_case_number_next_serial(ow_db_t *db, const char *county_code, int yyyymmdd, long *serial,
+                                   ow_error_t *err)
+{
+    int rc = -1;
+    char day[16];
+    snprintf(day, sizeof day, "%08d", yyyymmdd);
+    const char *params[2] = {county_code, day};
+    PGresult *res = ow_db_exec(db, "intake_counter_next", 2, params, err);
+    if (!res)
+        goto done;
+    if (PQntuples(res) != 1) {
+        ow_error_set(err, OW_INTERNAL, "case counter returned %d rows", PQntuples(res));
+        goto done;
+    }
+    long value = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    if (value < 1 || value > INTAKE_SERIAL_MAX) {
+        /* The day's numbers are exhausted: refuse rather than print a number that breaks the
+         * format. */
+        ow_error_set(err, OW_RESOURCE_EXHAUSTED,
+                     "case serials of %s for county %s are exhausted (%ld)", day, county_code,
+                     value);
+        goto done;
+    }
+    *serial = value;
+    rc = 0;
+done:
+    PQclear(res);
+    return rc;
+}

@@ -1,0 +1,52 @@
+/* case_number — the case number every receipt carries (DOMAIN.md §3): unique, immutable,
+ * `{6-digit county code}{yyyyMMdd}{channel digit}{serial}`, e.g. 330122 20261122 1 0007.
+ *
+ *   - the date is the local (UTC+8) date of acceptance in system time, so the test clock
+ *     moves it (ow_clock.h);
+ *   - the channel digit: 1 window (窗口), 2 online (网上), 3 township (镇街代收),
+ *     4 kiosk (自助终端), 5 cross_region (跨域通办);
+ *   - the serial counts from 1 each day per county code, at least 4 digits (more past 9999),
+ *     and is gapless among committed cases: it is taken inside the case's transaction, so a
+ *     rolled-back application gives it back.
+ *
+ * Formatting is a plain function; taking a serial needs the database. */
+#ifndef INTAKE_CASE_NUMBER_H
+#define INTAKE_CASE_NUMBER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "ow_status.h"
+
+typedef struct ow_db ow_db_t;
+
+#define INTAKE_CASE_NO_SIZE    32        /* buffer for a formatted number and its NUL */
+#define INTAKE_SERIAL_MAX      999999999 /* keeps the number within INTAKE_CASE_NO_SIZE */
+#define INTAKE_DEFAULT_CHANNEL "window"
+
+/* The channel digit of a channel name (1–5), or -1 for an unknown name. */
+int intake_channel_digit(const char *channel);
+
+/* The channel names, comma-separated, for error messages ("window, online, …"). */
+const char *intake_channel_names(void);
+
+/* Writes the case number into out (size ≥ INTAKE_CASE_NO_SIZE). county_code must be 6
+ * digits, yyyymmdd a real date, channel known, serial 1..INTAKE_SERIAL_MAX. Returns 0, or -1
+ * with err (INVALID_ARGUMENT naming the bad part) and out empty. */
+int intake_case_number_format(const char *county_code, int yyyymmdd, const char *channel,
+                              long serial, char *out, size_t size, ow_error_t *err);
+
+/* True when s is 6 digits (a county code) — checked at start-up. */
+bool intake_county_code_valid(const char *s);
+
+/* Registers the counter statement on db. Returns 0, or -1 with err. */
+int intake_case_number_prepare(ow_db_t *db, ow_error_t *err);
+
+/* Inside the caller's open transaction: takes the next serial of county_code's day
+ * yyyymmdd. The counter row stays locked until the transaction ends, so concurrent
+ * applications (other connections, other intaked instances) queue on it and get
+ * consecutive serials in commit order; a rollback returns the serial. Returns 0 and sets
+ * *serial, or -1 with err (the caller rolls back). */
+int intake_case_number_next_serial(ow_db_t *db, const char *county_code, int yyyymmdd, long *serial,
+                                   ow_error_t *err);
+
+#endif

@@ -1,0 +1,72 @@
+#include "case_state.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static const char *const s_names[16] = {
+    [INTAKE_STATE_RECEIVED] = "已接件",
+    [INTAKE_STATE_RECEIPT_WITHDRAWN] = "已撤件",
+    [INTAKE_STATE_ACCEPTED] = "已受理",
+    [INTAKE_STATE_NOT_ACCEPTED] = "不受理",
+    [INTAKE_STATE_REJECTED] = "不予受理",
+    [INTAKE_STATE_CORRECTION_STARTED] = "补正开始",
+    [INTAKE_STATE_CORRECTION_ENDED] = "补正结束",
+    [INTAKE_STATE_IN_DEPARTMENT] = "部门开始办理",
+    [INTAKE_STATE_SPECIAL_STARTED] = "特别程序开始",
+    [INTAKE_STATE_SPECIAL_ENDED] = "特别程序结束",
+    [INTAKE_STATE_APPROVED] = "办结（通过）",
+    [INTAKE_STATE_APPROVED_WITH_GAPS] = "办结（容缺通过）",
+    [INTAKE_STATE_REFUSED] = "办结（不通过）",
+    [INTAKE_STATE_WITHDRAWN] = "撤回",
+    [INTAKE_STATE_REVOKED] = "撤销",
+};
+
+const char *intake_case_state_name(int state)
+{
+    if (state < 1 || state > 15)
+        return NULL;
+    return s_names[state];
+}
+
+bool intake_case_state_is_final(int state)
+{
+    switch (state) {
+    case INTAKE_STATE_RECEIPT_WITHDRAWN:
+    case INTAKE_STATE_NOT_ACCEPTED:
+    case INTAKE_STATE_REJECTED:
+    case INTAKE_STATE_APPROVED:
+    case INTAKE_STATE_APPROVED_WITH_GAPS:
+    case INTAKE_STATE_REFUSED:
+    case INTAKE_STATE_WITHDRAWN:
+    case INTAKE_STATE_REVOKED:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool intake_case_state_decidable(int state)
+{
+    switch (state) {
+    case INTAKE_STATE_ACCEPTED:
+    case INTAKE_STATE_CORRECTION_STARTED:
+    case INTAKE_STATE_CORRECTION_ENDED:
+    case INTAKE_STATE_IN_DEPARTMENT:
+    case INTAKE_STATE_SPECIAL_STARTED:
+    case INTAKE_STATE_SPECIAL_ENDED:
+        return true;
+    default:
+        return false;
+    }
+}
+
+int intake_case_state_for_outcome(const char *outcome)
+{
+    if (!outcome)
+        return -1;
+    if (strcmp(outcome, "approved") == 0)
+        return INTAKE_STATE_APPROVED;
+    if (strcmp(outcome, "refused") == 0)
+        return INTAKE_STATE_REFUSED;
+    return -1;
+}

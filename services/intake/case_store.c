@@ -1,0 +1,177 @@
+#include "case_store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "case_state.h"
+#include "ow_db.h"
+
+struct intake_case {
+    PGresult *row;
+    Onewindow__V1__CaseSummary summary;
+    Onewindow__V1__Applicant applicant;
+};
+
+int intake_case_store_prepare(ow_db_t *db, ow_error_t *err)
+{
+    /* Times are µs of system time: us_to_ts/ts_to_us (migrations/0002_cases.sql). */
+    if (ow_db_prepare(db, "intake_case_insert",
+                      "INSERT INTO cases (case_no, state, impl_code, item_version,"
+                      "  applicant_name, applicant_id_type, applicant_id_number,"
+                      "  applicant_phone, applicant_email, channel, centre_id,"
+                      "  received_at, accepted_at, updated_at)"
+                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+                      "  us_to_ts($12), us_to_ts(nullif($13::bigint, 0)), us_to_ts($12))",
+                      err) < 0)
+        return -1;
+    if (ow_db_prepare(db, "intake_case_material",
+                      "INSERT INTO case_materials (case_no, material_code) VALUES ($1, $2)"
+                      " ON CONFLICT DO NOTHING",
+                      err) < 0)
+        return -1;
+    static const char select_case[] =
+        "SELECT c.case_no, c.state, c.impl_code, i.name, c.item_version, i.department_code,"
+        "       i.department_name, c.applicant_name, c.applicant_id_type,"
+        "       c.applicant_id_number, c.applicant_phone, c.applicant_email, c.channel,"
+        "       c.centre_id, ts_to_us(c.received_at), coalesce(ts_to_us(c.accepted_at), 0),"
+        "       coalesce(ts_to_us(c.decided_at), 0), i.promised_limit, i.limit_unit,"
+        "       i.legal_limit"
+        "  FROM cases c JOIN items i ON i.impl_code = c.impl_code AND i.version = c.item_version"
+        " WHERE c.case_no = $1";
+    if (ow_db_prepare(db, "intake_case_get", select_case, err) < 0)
+        return -1;
+    char locked[sizeof select_case + 32];
+    snprintf(locked, sizeof locked, "%s FOR UPDATE OF c", select_case);
+    if (ow_db_prepare(db, "intake_case_get_locked", locked, err) < 0)
+        return -1;
+    return ow_db_prepare(db, "intake_case_decide",
+                         "UPDATE cases SET state = $2, decided_at = us_to_ts($3),"
+                         "       updated_at = us_to_ts($4)"
+                         " WHERE case_no = $1",
+                         err);
+}
+
+int intake_case_insert(ow_db_t *db, const intake_new_case_t *c, ow_error_t *err)
+{
+    char state[16], version[16], received[32], accepted[32];
+    snprintf(state, sizeof state, "%d", c->state);
+    snprintf(version, sizeof version, "%d", c->item->version);
+    snprintf(received, sizeof received, "%" PRId64, c->received_at_us);
+    snprintf(accepted, sizeof accepted, "%" PRId64, c->accepted_at_us);
+    const char *params[13] = {c->case_no,
+                              state,
+                              c->item->impl_code,
+                              version,
+                              c->applicant_name,
+                              c->applicant_id_type,
+                              c->applicant_id_number,
+                              c->applicant_phone,
+                              c->applicant_email ? c->applicant_email : "",
+                              c->channel,
+                              c->centre_id,
+                              received,
+                              accepted};
+    PGresult *res = ow_db_exec(db, "intake_case_insert", 13, params, err);
+    if (!res)
+        return -1;
+    PQclear(res);
+    for (size_t i = 0; i < c->material_count; i++) {
+        const char *mp[2] = {c->case_no, c->materials[i]};
+        res = ow_db_exec(db, "intake_case_material", 2, mp, err);
+        if (!res)
+            return -1;
+        PQclear(res);
+    }
+    return 0;
+}
+
+static int64_t s_i64(const PGresult *r, int col)
+{
+    return strtoll(PQgetvalue(r, 0, col), NULL, 10);
+}
+
+intake_case_t *intake_case_load(ow_db_t *db, const char *case_no, bool for_update, ow_error_t *err)
+{
+    intake_case_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        ow_error_set(err, OW_INTERNAL, "out of memory reading case %s", case_no);
+        return NULL;
+    }
+    const char *params[1] = {case_no};
+    self->row =
+        ow_db_exec(db, for_update ? "intake_case_get_locked" : "intake_case_get", 1, params, err);
+    if (!self->row)
+        goto fail;
+    if (PQntuples(self->row) != 1) {
+        ow_error_set(err, OW_NOT_FOUND, "no case with number '%s'", case_no);
+        goto fail;
+    }
+    const PGresult *r = self->row;
+    Onewindow__V1__Applicant *a = &self->applicant;
+    onewindow__v1__applicant__init(a);
+    a->name = PQgetvalue(r, 0, 7);
+    a->id_type = PQgetvalue(r, 0, 8);
+    a->id_number = PQgetvalue(r, 0, 9);
+    a->phone = PQgetvalue(r, 0, 10);
+    a->email = PQgetvalue(r, 0, 11);
+
+    Onewindow__V1__CaseSummary *s = &self->summary;
+    onewindow__v1__case_summary__init(s);
+    s->case_no = PQgetvalue(r, 0, 0);
+    s->state = atoi(PQgetvalue(r, 0, 1));
+    const char *state_name = intake_case_state_name(s->state);
+    s->state_name = (char *)(state_name ? state_name : "");
+    s->item_code = PQgetvalue(r, 0, 2);
+    s->item_name = PQgetvalue(r, 0, 3);
+    s->item_version = atoi(PQgetvalue(r, 0, 4));
+    s->department_code = PQgetvalue(r, 0, 5);
+    s->department_name = PQgetvalue(r, 0, 6);
+    s->applicant = a;
+    s->channel = PQgetvalue(r, 0, 12);
+    s->centre_id = PQgetvalue(r, 0, 13);
+    s->received_at_us = s_i64(r, 14);
+    s->accepted_at_us = s_i64(r, 15);
+    s->decided_at_us = s_i64(r, 16);
+    s->promised_limit = atoi(PQgetvalue(r, 0, 17));
+    s->limit_unit = PQgetvalue(r, 0, 18);
+    s->legal_limit = atoi(PQgetvalue(r, 0, 19));
+    return self;
+fail:
+    intake_case_destroy(&self);
+    return NULL;
+}
+
+void intake_case_destroy(intake_case_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    PQclear((*self_p)->row);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+const Onewindow__V1__CaseSummary *intake_case_summary(const intake_case_t *self)
+{
+    return &self->summary;
+}
+
+int intake_case_set_decided(ow_db_t *db, const char *case_no, int state, int64_t decided_at_us,
+                            int64_t now_us, ow_error_t *err)
+{
+    char st[16], decided[32], now[32];
+    snprintf(st, sizeof st, "%d", state);
+    snprintf(decided, sizeof decided, "%" PRId64, decided_at_us);
+    snprintf(now, sizeof now, "%" PRId64, now_us);
+    const char *params[4] = {case_no, st, decided, now};
+    PGresult *res = ow_db_exec(db, "intake_case_decide", 4, params, err);
+    if (!res)
+        return -1;
+    int rc = 0;
+    if (strcmp(PQcmdTuples(res), "1") != 0) {
+        ow_error_set(err, OW_INTERNAL, "case %s was not updated", case_no);
+        rc = -1;
+    }
+    PQclear(res);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/* catalogue — the service-item catalogue (事项实施清单) as intake reads it: an item's current
+ * version with its list of materials (DOMAIN.md §2). Tables: migrations/0001_catalogue.sql.
+ *
+ * The item and material records are plain values so that domain rules (completeness.h) can
+ * be tested on items built in memory; items read from the database own their storage and
+ * are freed with intake_item_destroy. */
+#ifndef INTAKE_CATALOGUE_H
+#define INTAKE_CATALOGUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "ow_status.h"
+
+typedef struct ow_db ow_db_t;
+
+typedef struct {
+    const char *code;
+    const char *name;
+    const char *form; /* original, copy, electronic */
+    int copies;
+    bool required;
+    bool rongque_allowed; /* may be missing under 容缺受理 (a later issue) */
+    bool shared_by_data;  /* obtained by data sharing: never demanded from the applicant */
+} intake_material_t;
+
+typedef struct {
+    const char *impl_code; /* 实施编码: what an application names */
+    const char *item_code; /* 事项编码 */
+    int version;
+    const char *name;
+    const char *item_type;
+    const char *department_code;
+    const char *department_name;
+    const char *handling_kind; /* immediate (即办件) or promised (承诺件) */
+    int legal_limit;
+    int promised_limit;
+    const char *limit_unit; /* working_days, natural_days, working_hours, natural_hours */
+    const intake_material_t *materials;
+    size_t material_count;
+} intake_item_t;
+
+/* Registers the catalogue's statements on db. Returns 0, or -1 with err. */
+int intake_catalogue_prepare(ow_db_t *db, ow_error_t *err);
+
+/* The current version of the item with 实施编码 impl_code and its materials in list order,
+ * read on db (inside the caller's transaction if one is open, so the version read is the
+ * one the case is written with). Returns a new item the caller frees with
+ * intake_item_destroy, or NULL with err: NOT_FOUND when no current version exists, or the
+ * database error. */
+intake_item_t *intake_catalogue_find(ow_db_t *db, const char *impl_code, ow_error_t *err);
+
+/* Frees an item returned by intake_catalogue_find and sets *self_p to NULL; harmless on
+ * NULL. Never call it on an item built by the caller. */
+void intake_item_destroy(intake_item_t **self_p);
+
+#endif

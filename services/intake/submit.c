@@ -1,0 +1,304 @@
+#include "submit.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "applicant.h"
+#include "case_number.h"
+#include "case_state.h"
+#include "case_store.h"
+#include "catalogue.h"
+#include "completeness.h"
+#include "ow_clock.h"
+#include "ow_db.h"
+#include "ow_idem.h"
+#include "ow_outbox.h"
+#include "ow_rpc.h"
+#include "onewindow/v1/intake.pb-c.h"
+
+#define S_METHOD "intake.submit"
+
+int intake_submit_prepare(ow_db_t *db, ow_error_t *err)
+{
+    if (intake_catalogue_prepare(db, err) < 0 || intake_case_number_prepare(db, err) < 0 ||
+        intake_case_store_prepare(db, err) < 0)
+        return -1;
+    return 0;
+}
+
+static bool s_code_valid(const char *s)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > INTAKE_CODE_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!isalnum(c) && c != '-' && c != '_' && c != '.')
+            return false;
+    }
+    return true;
+}
+
+static bool s_centre_valid(const char *s)
+{
+    if (strlen(s) != 12)
+        return false;
+    for (int i = 0; i < 12; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+static bool s_key_valid(const char *key)
+{
+    size_t len = key ? strlen(key) : 0;
+    if (len == 0 || len > INTAKE_IDEM_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isgraph((unsigned char)key[i]))
+            return false;
+    return true;
+}
+
+/* The checks that need no database, added to err as violations. Returns the count. */
+static int s_check_fields(const Onewindow__V1__SubmitApplication *req, const char *channel,
+                          const char *centre_id, ow_error_t *err)
+{
+    int added = 0;
+    const Onewindow__V1__Applicant *pa = req->applicant;
+    intake_applicant_t a = {0};
+    if (pa) {
+        a.name = pa->name;
+        a.id_type = pa->id_type;
+        a.id_number = pa->id_number;
+        a.phone = pa->phone;
+        a.email = pa->email;
+    }
+    added += intake_check_applicant(pa ? &a : NULL, err);
+    if (intake_channel_digit(channel) < 0) {
+        /* Echo the value only when it is plain ASCII: error text must stay valid UTF-8. */
+        if (s_code_valid(channel))
+            ow_error_add_violation(err, "channel", "'%s' is not a channel: one of %s", channel,
+                                   intake_channel_names());
+        else
+            ow_error_add_violation(err, "channel", "must be one of %s", intake_channel_names());
+        added++;
+    }
+    if (!s_centre_valid(centre_id)) {
+        ow_error_add_violation(err, "centre_id",
+                               "must be the receiving centre's 12-digit area code (区划代码), or "
+                               "empty for the county centre");
+        added++;
+    }
+    if (req->n_material_codes > INTAKE_SUBMIT_MAX_MATERIALS) {
+        ow_error_add_violation(err, "materials", "at most %d material codes may be handed in",
+                               INTAKE_SUBMIT_MAX_MATERIALS);
+        added++;
+    } else {
+        for (size_t i = 0; i < req->n_material_codes; i++) {
+            if (!s_code_valid(req->material_codes[i])) {
+                ow_error_add_violation(err, "materials",
+                                       "code #%zu is not a material code (1-%d letters, digits, "
+                                       "'-', '_' or '.')",
+                                       i + 1, INTAKE_CODE_MAX);
+                added++;
+            }
+        }
+    }
+    return added;
+}
+
+/* Packs message into a new OK Reply (caller frees *out). */
+static int s_pack_ok(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len, ow_error_t *err)
+{
+    size_t len = protobuf_c_message_get_packed_size(msg);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        ow_error_set(err, OW_INTERNAL, "out of memory packing a reply");
+        return -1;
+    }
+    protobuf_c_message_pack(msg, buf);
+    int rc = ow_rpc_pack_reply(NULL, buf, len, out, out_len);
+    free(buf);
+    if (rc < 0)
+        ow_error_set(err, OW_INTERNAL, "could not pack the reply");
+    return rc < 0 ? -1 : 0;
+}
+
+/* One attempt of the transaction. Returns 0 with *reply, or -1 with err (rolled back). */
+static int s_submit_once(ow_db_t *db, const intake_settings_t *settings, const char *key,
+                         const Onewindow__V1__SubmitApplication *req, const char *channel,
+                         const char *centre_id, const uint8_t *request, size_t len, uint8_t **reply,
+                         size_t *reply_len, ow_error_t *err)
+{
+    int rc = -1;
+    intake_item_t *item = NULL;
+    intake_case_t *kase = NULL;
+    uint8_t *event = NULL;
+    uint8_t *packed = NULL;
+    size_t packed_len = 0;
+
+    if (ow_db_begin(db, err) < 0)
+        return -1;
+
+    /* A repeat returns the first answer before anything is re-checked: the catalogue may
+     * have changed since, but the case exists and the applicant holds its receipt. */
+    int found = ow_idem_find(db, key, S_METHOD, request, len, reply, reply_len, err);
+    if (found < 0)
+        goto done;
+    if (found == 1) {
+        ow_db_rollback(db);
+        return 0;
+    }
+
+    /* Every problem at once (DOMAIN §3: one-time notice): item, applicant, channel, centre,
+     * then each missing material. */
+    ow_error_t lookup;
+    ow_error_clear(&lookup);
+    if (!s_code_valid(req->item_code)) {
+        ow_error_add_violation(
+            err, "item_code", "must be the item's 实施编码 (1-%d letters, digits, '-', '_' or '.')",
+            INTAKE_CODE_MAX);
+    } else {
+        item = intake_catalogue_find(db, req->item_code, &lookup);
+        if (!item && lookup.code != OW_NOT_FOUND) {
+            *err = lookup;
+            goto done;
+        }
+        if (!item)
+            ow_error_add_violation(err, "item_code", "no item with 实施编码 '%s' in the catalogue",
+                                   req->item_code);
+    }
+    s_check_fields(req, channel, centre_id, err);
+    if (item) {
+        /* Only well-formed codes are compared (and may be echoed in a violation); malformed
+         * ones were reported above. */
+        const char *codes[INTAKE_SUBMIT_MAX_MATERIALS];
+        size_t n = 0;
+        for (size_t i = 0; i < req->n_material_codes && n < INTAKE_SUBMIT_MAX_MATERIALS; i++)
+            if (s_code_valid(req->material_codes[i]))
+                codes[n++] = req->material_codes[i];
+        intake_check_materials(item, codes, n, err);
+    }
+    if (ow_error_finish_violations(err) < 0)
+        goto done;
+
+    /* The number is taken last, so the counter row is locked for the shortest time. */
+    int64_t now_us = ow_clock_now_us();
+    long serial = 0;
+    char case_no[INTAKE_CASE_NO_SIZE];
+    if (intake_case_number_next_serial(db, settings->county_code, ow_clock_local_yyyymmdd(now_us),
+                                       &serial, err) < 0 ||
+        intake_case_number_format(settings->county_code, ow_clock_local_yyyymmdd(now_us), channel,
+                                  serial, case_no, sizeof case_no, err) < 0)
+        goto done;
+
+    char id_number[32];
+    intake_applicant_normalise_id(req->applicant->id_number, id_number, sizeof id_number);
+    intake_new_case_t c = {
+        .case_no = case_no,
+        .state = INTAKE_STATE_ACCEPTED,
+        .item = item,
+        .applicant_name = req->applicant->name,
+        .applicant_id_type = req->applicant->id_type,
+        .applicant_id_number = id_number,
+        .applicant_phone = req->applicant->phone,
+        .applicant_email = req->applicant->email,
+        .channel = channel,
+        .centre_id = centre_id,
+        /* The skeleton accepts on receipt: materials complete and in form (DOMAIN §3). */
+        .received_at_us = now_us,
+        .accepted_at_us = now_us,
+        .materials = (const char *const *)req->material_codes,
+        .material_count = req->n_material_codes,
+    };
+    if (intake_case_insert(db, &c, err) < 0)
+        goto done;
+
+    /* Read back what was written, so the reply and the event equal intake.get_case. */
+    kase = intake_case_load(db, case_no, false, err);
+    if (!kase)
+        goto done;
+    Onewindow__V1__CaseAccepted accepted = ONEWINDOW__V1__CASE_ACCEPTED__INIT;
+    accepted.case_ = (Onewindow__V1__CaseSummary *)intake_case_summary(kase);
+    size_t event_len = onewindow__v1__case_accepted__get_packed_size(&accepted);
+    event = malloc(event_len ? event_len : 1);
+    if (!event) {
+        ow_error_set(err, OW_INTERNAL, "out of memory packing case.accepted");
+        goto done;
+    }
+    onewindow__v1__case_accepted__pack(&accepted, event);
+    if (ow_outbox_add(db, "case.accepted", case_no, centre_id, now_us, event, event_len, err) < 0)
+        goto done;
+
+    Onewindow__V1__CaseReply out = ONEWINDOW__V1__CASE_REPLY__INIT;
+    out.case_ = accepted.case_;
+    if (s_pack_ok(&out.base, &packed, &packed_len, err) < 0)
+        goto done;
+    if (ow_idem_save(db, key, S_METHOD, request, len, packed, packed_len, err) < 0)
+        goto done;
+    if (ow_db_commit(db, err) < 0)
+        goto done;
+    *reply = packed;
+    *reply_len = packed_len;
+    packed = NULL;
+    rc = 0;
+done:
+    if (rc < 0)
+        ow_db_rollback(db);
+    free(packed);
+    free(event);
+    intake_case_destroy(&kase);
+    intake_item_destroy(&item);
+    return rc;
+}
+
+int intake_submit(ow_db_t *db, const intake_settings_t *settings, const char *idempotency_key,
+                  const uint8_t *request, size_t len, uint8_t **reply, size_t *reply_len,
+                  ow_error_t *err)
+{
+    int rc = -1;
+    Onewindow__V1__SubmitApplication *req = NULL;
+    *reply = NULL;
+    *reply_len = 0;
+
+    if (!s_key_valid(idempotency_key)) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "intake.submit needs an idempotency key (1-%d printable characters)",
+                     INTAKE_IDEM_KEY_MAX);
+        goto done;
+    }
+    if (len > INTAKE_SUBMIT_MAX_BYTES) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "application of %zu bytes exceeds the %d-byte limit",
+                     len, INTAKE_SUBMIT_MAX_BYTES);
+        goto done;
+    }
+    req = onewindow__v1__submit_application__unpack(NULL, len, request);
+    if (!req) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "request payload is not a valid onewindow.v1.SubmitApplication");
+        goto done;
+    }
+    /* Defaults the contract gives: an empty channel is the window, an empty centre the
+     * county centre. */
+    const char *channel = req->channel[0] ? req->channel : INTAKE_DEFAULT_CHANNEL;
+    const char *centre_id = req->centre_id[0] ? req->centre_id : settings->centre_id;
+
+    /* Two instances may run the same key at once: the loser's idempotency insert conflicts
+     * and rolls back; its second attempt finds the winner's answer. */
+    for (int attempt = 0; attempt < 2; attempt++) {
+        ow_error_clear(err);
+        rc = s_submit_once(db, settings, idempotency_key, req, channel, centre_id, request, len,
+                           reply, reply_len, err);
+        if (rc == 0 || err->code != OW_ALREADY_EXISTS)
+            break;
+    }
+    if (rc < 0 && err->code == OW_ALREADY_EXISTS) {
+        /* Not the applicant's doing: a number or key clashed twice. */
+        err->code = OW_INTERNAL;
+    }
+done:
+    if (req)
+        onewindow__v1__submit_application__free_unpacked(req, NULL);
+    return rc;
+}

@@ -1,0 +1,264 @@
+/* templates — see templates.h. One scanner reads a body both when it is checked and when it
+ * is rendered, so what was checked is exactly what renders. */
+#include "templates.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_NAME_MAX 32
+
+/* The facts each notice may use: what case.accepted / case.decided tell notifyd. */
+static const char *const s_accepted[] = {"applicant_name", "case_no",        "item_name",
+                                         "accepted_date",  "promised_limit", "limit_unit",
+                                         NULL};
+static const char *const s_approved[] = {"applicant_name", "case_no", "item_name",
+                                         "decided_date", NULL};
+/* Refusals carry their reasons (DOMAIN.md §4: refuse with reasons and remedies). */
+static const char *const s_refused[] = {"applicant_name", "case_no", "item_name",
+                                        "decided_date",   "reason",  NULL};
+static const char *const s_invitation[] = {"applicant_name", "case_no", "item_name", NULL};
+
+static const struct {
+    const char *kind;
+    const char *const *placeholders;
+} s_kinds[] = {
+    {TEMPLATE_CASE_ACCEPTED, s_accepted},
+    {TEMPLATE_CASE_DECIDED_APPROVED, s_approved},
+    {TEMPLATE_CASE_DECIDED_REFUSED, s_refused},
+    {TEMPLATE_RATING_INVITATION, s_invitation},
+};
+#define S_KIND_COUNT (sizeof s_kinds / sizeof s_kinds[0])
+
+struct templates {
+    char *body[S_KIND_COUNT];
+    int version[S_KIND_COUNT];
+};
+
+/* Called for each piece of a body: literal text, or a placeholder's name. */
+typedef int(s_piece_fn)(void *ctx, const char *text, size_t len, bool placeholder,
+                        ow_error_t *err);
+
+static int s_kind_index(const char *kind)
+{
+    for (size_t i = 0; kind && i < S_KIND_COUNT; i++)
+        if (strcmp(kind, s_kinds[i].kind) == 0)
+            return (int)i;
+    return -1;
+}
+
+const char *const *templates_placeholders(const char *kind)
+{
+    int i = s_kind_index(kind);
+    return i < 0 ? NULL : s_kinds[i].placeholders;
+}
+
+static bool s_name_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || c == '_';
+}
+
+/* Splits body into pieces; returns -1 with err (INVALID_ARGUMENT) on a syntax error, or the
+ * first non-zero return of fn. */
+static int s_scan(const char *kind, const char *body, s_piece_fn *fn, void *ctx, ow_error_t *err)
+{
+    const char *p = body, *literal = body;
+    while (*p) {
+        if ((p[0] == '{' && p[1] == '{') || (p[0] == '}' && p[1] == '}')) {
+            /* the text so far and one brace */
+            if (fn(ctx, literal, (size_t)(p + 1 - literal), false, err) != 0)
+                return -1;
+            p += 2;
+            literal = p;
+        } else if (*p == '}') {
+            ow_error_set(err, OW_INVALID_ARGUMENT,
+                         "template %s: '}' at byte %zu closes nothing (write }} for a brace)",
+                         kind, (size_t)(p - body));
+            return -1;
+        } else if (*p == '{') {
+            const char *name = p + 1, *q = name;
+            while (s_name_char(*q))
+                q++;
+            if (*q != '}') {
+                ow_error_set(err, OW_INVALID_ARGUMENT,
+                             "template %s: '{' at byte %zu does not start a placeholder "
+                             "{name} with name in [a-z_] (write {{ for a brace)",
+                             kind, (size_t)(p - body));
+                return -1;
+            }
+            size_t len = (size_t)(q - name);
+            if (len == 0 || len > S_NAME_MAX) {
+                ow_error_set(err, OW_INVALID_ARGUMENT,
+                             "template %s: placeholder at byte %zu has %s name", kind,
+                             (size_t)(p - body), len ? "an over-long" : "an empty");
+                return -1;
+            }
+            if (fn(ctx, literal, (size_t)(p - literal), false, err) != 0 ||
+                fn(ctx, name, len, true, err) != 0)
+                return -1;
+            p = q + 1;
+            literal = p;
+        } else {
+            p++;
+        }
+    }
+    return fn(ctx, literal, (size_t)(p - literal), false, err);
+}
+
+typedef struct {
+    const char *kind;
+    const char *const *allowed;
+} s_check_ctx_t;
+
+static int s_check_piece(void *arg, const char *text, size_t len, bool placeholder,
+                         ow_error_t *err)
+{
+    s_check_ctx_t *ctx = arg;
+    if (!placeholder)
+        return 0;
+    for (const char *const *a = ctx->allowed; *a; a++)
+        if (strlen(*a) == len && memcmp(*a, text, len) == 0)
+            return 0;
+    ow_error_set(err, OW_INVALID_ARGUMENT,
+                 "template %s names an unknown placeholder {%.*s}: it may use only the facts "
+                 "its event supplies",
+                 ctx->kind, (int)len, text);
+    return -1;
+}
+
+int templates_check(const char *kind, const char *body, ow_error_t *err)
+{
+    const char *const *allowed = templates_placeholders(kind);
+    if (!allowed) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "'%s' is not a template kind",
+                     kind ? kind : "(null)");
+        return -1;
+    }
+    if (!body || !*body) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "template %s is empty", kind);
+        return -1;
+    }
+    if (strlen(body) > TEMPLATE_BODY_MAX) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "template %s is longer than %d bytes", kind,
+                     TEMPLATE_BODY_MAX);
+        return -1;
+    }
+    s_check_ctx_t ctx = {kind, allowed};
+    return s_scan(kind, body, s_check_piece, &ctx, err);
+}
+
+templates_t *templates_new(void)
+{
+    return calloc(1, sizeof(templates_t));
+}
+
+void templates_destroy(templates_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    for (size_t i = 0; i < S_KIND_COUNT; i++)
+        free((*self_p)->body[i]);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+int templates_add(templates_t *self, const char *kind, int version, const char *body,
+                  ow_error_t *err)
+{
+    if (templates_check(kind, body, err) != 0)
+        return -1;
+    int i = s_kind_index(kind);
+    if (version <= self->version[i])
+        return 0;
+    char *copy = strdup(body);
+    if (!copy) {
+        ow_error_set(err, OW_INTERNAL, "out of memory loading template %s", kind);
+        return -1;
+    }
+    free(self->body[i]);
+    self->body[i] = copy;
+    self->version[i] = version;
+    return 0;
+}
+
+int templates_check_complete(const templates_t *self, ow_error_t *err)
+{
+    for (size_t i = 0; i < S_KIND_COUNT; i++) {
+        if (!self->body[i]) {
+            ow_error_set(err, OW_FAILED_PRECONDITION, "no template of kind %s is loaded",
+                         s_kinds[i].kind);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int templates_version(const templates_t *self, const char *kind)
+{
+    int i = s_kind_index(kind);
+    return i < 0 ? 0 : self->version[i];
+}
+
+/* A growing output buffer. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    const template_value_t *values;
+    size_t count;
+    const char *kind;
+} s_render_ctx_t;
+
+static int s_append(s_render_ctx_t *ctx, const char *text, size_t len, ow_error_t *err)
+{
+    if (ctx->len + len + 1 > ctx->cap) {
+        size_t cap = (ctx->cap ? ctx->cap : 256);
+        while (cap < ctx->len + len + 1)
+            cap *= 2;
+        char *grown = realloc(ctx->buf, cap);
+        if (!grown) {
+            ow_error_set(err, OW_INTERNAL, "out of memory rendering template %s", ctx->kind);
+            return -1;
+        }
+        ctx->buf = grown;
+        ctx->cap = cap;
+    }
+    memcpy(ctx->buf + ctx->len, text, len);
+    ctx->len += len;
+    ctx->buf[ctx->len] = '\0';
+    return 0;
+}
+
+static int s_render_piece(void *arg, const char *text, size_t len, bool placeholder,
+                          ow_error_t *err)
+{
+    s_render_ctx_t *ctx = arg;
+    if (!placeholder)
+        return s_append(ctx, text, len, err);
+    for (size_t i = 0; i < ctx->count; i++) {
+        const char *name = ctx->values[i].name;
+        if (strlen(name) == len && memcmp(name, text, len) == 0) {
+            const char *value = ctx->values[i].value ? ctx->values[i].value : "";
+            return s_append(ctx, value, strlen(value), err);
+        }
+    }
+    ow_error_set(err, OW_INTERNAL, "template %s: no value given for {%.*s}", ctx->kind, (int)len,
+                 text);
+    return -1;
+}
+
+char *templates_render(const templates_t *self, const char *kind, const template_value_t *values,
+                       size_t count, ow_error_t *err)
+{
+    int i = s_kind_index(kind);
+    if (i < 0 || !self->body[i]) {
+        ow_error_set(err, OW_NOT_FOUND, "no template of kind %s is loaded", kind ? kind : "");
+        return NULL;
+    }
+    s_render_ctx_t ctx = {.values = values, .count = count, .kind = kind};
+    if (s_scan(kind, self->body[i], s_render_piece, &ctx, err) != 0 ||
+        s_append(&ctx, "", 0, err) != 0) {
+        free(ctx.buf);
+        return NULL;
+    }
+    return ctx.buf;
+}

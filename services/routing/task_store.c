@@ -1,0 +1,249 @@
+#include "task_store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ow_db.h"
+
+/* The Task message's columns, in the order s_row_to_task reads them. Times are µs of system
+ * time (us_to_ts/ts_to_us in migrations/0001_organisation.sql). */
+#define S_TASK_COLUMNS                                                                            \
+    "task_id, case_no, item_code, department_code, assignee, state, coalesce(decision, ''),"      \
+    " comment, ts_to_us(created_at), coalesce(ts_to_us(decided_at), 0),"                          \
+    " coalesce(decided_by, ''), stage, centre_id"
+
+struct routing_tasks {
+    PGresult *res;
+    size_t count;
+    Onewindow__V1__Task *tasks;
+    Onewindow__V1__Task **pointers;
+};
+
+int routing_task_store_prepare(ow_db_t *db, ow_error_t *err)
+{
+    static const struct {
+        const char *name;
+        const char *sql;
+    } statements[] = {
+        {"routing_task_insert",
+         "INSERT INTO tasks (case_no, centre_id, item_code, department_code, assignee, stage,"
+         "  created_at)"
+         " VALUES ($1, $2, $3, $4, $5, $6, us_to_ts($7))"
+         " ON CONFLICT (case_no, stage) DO NOTHING"
+         " RETURNING " S_TASK_COLUMNS},
+        {"routing_task_get", "SELECT " S_TASK_COLUMNS " FROM tasks WHERE task_id = $1"},
+        {"routing_task_get_locked",
+         "SELECT " S_TASK_COLUMNS " FROM tasks WHERE task_id = $1 FOR UPDATE"},
+        {"routing_task_close",
+         "UPDATE tasks SET state = 'done', decision = $2, comment = $3, decided_by = $4,"
+         "       decided_at = us_to_ts($5)"
+         " WHERE task_id = $1 AND state = 'open'"
+         " RETURNING " S_TASK_COLUMNS},
+        {"routing_audit_append",
+         "INSERT INTO audit_trail (at, actor, on_behalf_of, action, task_id, case_no, detail)"
+         " VALUES (us_to_ts($1), $2, $3, $4, $5, $6, $7)"},
+        {"routing_task_exists", "SELECT 1 FROM tasks WHERE task_id = $1"},
+        /* Keyset pagination on (created_at, task_id), the order the contract gives. */
+        {"routing_task_list",
+         "SELECT " S_TASK_COLUMNS " FROM tasks"
+         " WHERE ($1 = '' OR assignee = $1) AND state = $2"
+         "   AND ($3::uuid IS NULL OR (created_at, task_id) >"
+         "        (SELECT created_at, task_id FROM tasks WHERE task_id = $3::uuid))"
+         " ORDER BY created_at, task_id LIMIT $4"},
+        {"routing_task_list_case",
+         "SELECT " S_TASK_COLUMNS " FROM tasks WHERE case_no = $1 ORDER BY created_at, task_id"},
+    };
+    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
+        if (ow_db_prepare(db, statements[i].name, statements[i].sql, err) < 0)
+            return -1;
+    return 0;
+}
+
+/* Wraps a result (taking ownership) as a list of Task messages pointing into it; at most
+ * max rows are kept. Returns NULL with err (and frees res) when out of memory. */
+static routing_tasks_t *s_wrap(PGresult *res, size_t max, ow_error_t *err)
+{
+    routing_tasks_t *self = calloc(1, sizeof *self);
+    size_t n = (size_t)PQntuples(res);
+    if (n > max)
+        n = max;
+    if (self && n) {
+        self->tasks = calloc(n, sizeof *self->tasks);
+        self->pointers = calloc(n, sizeof *self->pointers);
+    }
+    if (!self || (n && (!self->tasks || !self->pointers))) {
+        ow_error_set(err, OW_INTERNAL, "out of memory reading tasks");
+        if (self) {
+            free(self->tasks);
+            free(self->pointers);
+            free(self);
+        }
+        PQclear(res);
+        return NULL;
+    }
+    self->res = res;
+    self->count = n;
+    for (size_t i = 0; i < n; i++) {
+        Onewindow__V1__Task *t = &self->tasks[i];
+        int r = (int)i;
+        onewindow__v1__task__init(t);
+        t->task_id = PQgetvalue(res, r, 0);
+        t->case_no = PQgetvalue(res, r, 1);
+        t->item_code = PQgetvalue(res, r, 2);
+        t->department_code = PQgetvalue(res, r, 3);
+        t->assignee = PQgetvalue(res, r, 4);
+        t->state = PQgetvalue(res, r, 5);
+        t->decision = PQgetvalue(res, r, 6);
+        t->comment = PQgetvalue(res, r, 7);
+        t->created_at_us = strtoll(PQgetvalue(res, r, 8), NULL, 10);
+        t->decided_at_us = strtoll(PQgetvalue(res, r, 9), NULL, 10);
+        t->decided_by = PQgetvalue(res, r, 10);
+        t->stage = PQgetvalue(res, r, 11);
+        self->pointers[i] = t;
+    }
+    return self;
+}
+
+int routing_task_insert(ow_db_t *db, const routing_new_task_t *t, routing_tasks_t **out,
+                        ow_error_t *err)
+{
+    *out = NULL;
+    char created[32];
+    snprintf(created, sizeof created, "%" PRId64, t->created_at_us);
+    const char *params[7] = {t->case_no,  t->centre_id ? t->centre_id : "",
+                             t->item_code, t->department_code,
+                             t->assignee, t->stage,
+                             created};
+    PGresult *res = ow_db_exec(db, "routing_task_insert", 7, params, err);
+    if (!res)
+        return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return 0;
+    }
+    *out = s_wrap(res, 1, err);
+    return *out ? 1 : -1;
+}
+
+routing_tasks_t *routing_task_load(ow_db_t *db, const char *task_id, bool for_update,
+                                   ow_error_t *err)
+{
+    const char *params[1] = {task_id};
+    PGresult *res = ow_db_exec(db, for_update ? "routing_task_get_locked" : "routing_task_get",
+                               1, params, err);
+    if (!res)
+        return NULL;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        ow_error_set(err, OW_NOT_FOUND, "no task with id %s", task_id);
+        return NULL;
+    }
+    return s_wrap(res, 1, err);
+}
+
+routing_tasks_t *routing_task_close(ow_db_t *db, const char *task_id, const char *decision,
+                                    const char *comment, const char *decided_by,
+                                    int64_t decided_at_us, ow_error_t *err)
+{
+    char at[32];
+    snprintf(at, sizeof at, "%" PRId64, decided_at_us);
+    const char *params[5] = {task_id, decision, comment ? comment : "", decided_by, at};
+    PGresult *res = ow_db_exec(db, "routing_task_close", 5, params, err);
+    if (!res)
+        return NULL;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        ow_error_set(err, OW_FAILED_PRECONDITION, "task %s is not open", task_id);
+        return NULL;
+    }
+    return s_wrap(res, 1, err);
+}
+
+int routing_audit_append(ow_db_t *db, int64_t at_us, const char *actor, const char *on_behalf_of,
+                         const char *action, const char *task_id, const char *case_no,
+                         const char *detail, ow_error_t *err)
+{
+    char at[32];
+    snprintf(at, sizeof at, "%" PRId64, at_us);
+    const char *params[7] = {at,      actor,   on_behalf_of ? on_behalf_of : "",
+                             action,  task_id, case_no,
+                             detail ? detail : ""};
+    PGresult *res = ow_db_exec(db, "routing_audit_append", 7, params, err);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+routing_tasks_t *routing_task_list(ow_db_t *db, const char *assignee, const char *state,
+                                   const char *after_task_id, unsigned limit, bool *more,
+                                   ow_error_t *err)
+{
+    *more = false;
+    if (limit < 1 || limit > ROUTING_LIST_MAX)
+        limit = ROUTING_LIST_DEFAULT;
+    if (after_task_id) {
+        const char *p[1] = {after_task_id};
+        PGresult *res = ow_db_exec(db, "routing_task_exists", 1, p, err);
+        if (!res)
+            return NULL;
+        int found = PQntuples(res);
+        PQclear(res);
+        if (!found) {
+            ow_error_add_violation(err, "after_task_id", "names no task");
+            ow_error_finish_violations(err);
+            return NULL;
+        }
+    }
+    /* One row more than asked tells whether another page follows. */
+    char lim[16];
+    snprintf(lim, sizeof lim, "%u", limit + 1);
+    const char *params[4] = {assignee ? assignee : "", state, after_task_id, lim};
+    PGresult *res = ow_db_exec(db, "routing_task_list", 4, params, err);
+    if (!res)
+        return NULL;
+    *more = (size_t)PQntuples(res) > limit;
+    return s_wrap(res, limit, err);
+}
+
+routing_tasks_t *routing_task_list_case(ow_db_t *db, const char *case_no, ow_error_t *err)
+{
+    const char *params[1] = {case_no};
+    PGresult *res = ow_db_exec(db, "routing_task_list_case", 1, params, err);
+    if (!res)
+        return NULL;
+    return s_wrap(res, (size_t)PQntuples(res), err);
+}
+
+void routing_tasks_destroy(routing_tasks_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    routing_tasks_t *self = *self_p;
+    PQclear(self->res);
+    free(self->tasks);
+    free(self->pointers);
+    free(self);
+    *self_p = NULL;
+}
+
+size_t routing_tasks_count(const routing_tasks_t *self)
+{
+    return self ? self->count : 0;
+}
+
+const Onewindow__V1__Task *routing_tasks_get(const routing_tasks_t *self, size_t i)
+{
+    return i < self->count ? &self->tasks[i] : NULL;
+}
+
+const char *routing_tasks_centre(const routing_tasks_t *self, size_t i)
+{
+    return i < self->count ? PQgetvalue(self->res, (int)i, 12) : NULL;
+}
+
+Onewindow__V1__Task **routing_tasks_array(const routing_tasks_t *self)
+{
+    return self->pointers;
+}

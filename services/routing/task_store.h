@@ -1,0 +1,82 @@
+/* task_store — the tasks table and its audit trail (migrations/0002_tasks.sql): creating a
+ * case's task, reading tasks as the Task message every reply and event carries, closing a
+ * task with its decision, and the lists the API serves. Writes happen inside the caller's
+ * open transaction. */
+#ifndef ROUTING_TASK_STORE_H
+#define ROUTING_TASK_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "ow_status.h"
+#include "onewindow/v1/routing.pb-c.h"
+
+typedef struct ow_db ow_db_t;
+typedef struct routing_tasks routing_tasks_t;
+
+#define ROUTING_LIST_DEFAULT 50
+#define ROUTING_LIST_MAX     500
+
+/* A task about to be created; strings are borrowed and already validated. */
+typedef struct {
+    const char *case_no;
+    const char *centre_id;
+    const char *item_code;
+    const char *department_code;
+    const char *assignee;
+    const char *stage;
+    int64_t created_at_us;
+} routing_new_task_t;
+
+/* Registers the statements of this module on db. Returns 0, or -1 with err. */
+int routing_task_store_prepare(ow_db_t *db, ow_error_t *err);
+
+/* Inside an open transaction: creates the task unless the case already has one at that
+ * stage (UNIQUE (case_no, stage)). Returns 1 and the new task in *out (caller frees with
+ * routing_tasks_destroy), 0 when it already existed (*out NULL), or -1 with err. */
+int routing_task_insert(ow_db_t *db, const routing_new_task_t *t, routing_tasks_t **out,
+                        ow_error_t *err);
+
+/* One task by id, locked until the transaction ends when for_update. Returns it (caller
+ * frees), or NULL with err: NOT_FOUND for an unknown id, else the database error. */
+routing_tasks_t *routing_task_load(ow_db_t *db, const char *task_id, bool for_update,
+                                   ow_error_t *err);
+
+/* Inside an open transaction: closes an open task with its decision. Returns the task as
+ * closed (caller frees), or NULL with err (FAILED_PRECONDITION when it was not open). */
+routing_tasks_t *routing_task_close(ow_db_t *db, const char *task_id, const char *decision,
+                                    const char *comment, const char *decided_by,
+                                    int64_t decided_at_us, ow_error_t *err);
+
+/* Inside an open transaction: appends one entry to the audit trail. Returns 0 or -1 with
+ * err. */
+int routing_audit_append(ow_db_t *db, int64_t at_us, const char *actor, const char *on_behalf_of,
+                         const char *action, const char *task_id, const char *case_no,
+                         const char *detail, ow_error_t *err);
+
+/* Tasks of assignee ("" = everyone's) in state ("open"/"done") ordered by created time then
+ * id, after the task after_task_id (NULL = from the start), at most limit of them (1..
+ * ROUTING_LIST_MAX). *more is set when further tasks follow. Returns the list (caller frees)
+ * or NULL with err (INVALID_ARGUMENT when after_task_id names no task). */
+routing_tasks_t *routing_task_list(ow_db_t *db, const char *assignee, const char *state,
+                                   const char *after_task_id, unsigned limit, bool *more,
+                                   ow_error_t *err);
+
+/* Every task of a case, ordered by created time then id (empty for an unknown case). */
+routing_tasks_t *routing_task_list_case(ow_db_t *db, const char *case_no, ow_error_t *err);
+
+void routing_tasks_destroy(routing_tasks_t **self_p);
+
+size_t routing_tasks_count(const routing_tasks_t *self);
+
+/* The i-th task; owned by the list, valid until routing_tasks_destroy. */
+const Onewindow__V1__Task *routing_tasks_get(const routing_tasks_t *self, size_t i);
+
+/* The receiving centre of the i-th task's case ("" when unknown); owned by the list. The
+ * Task message has no such field, but event envelopes carry it. */
+const char *routing_tasks_centre(const routing_tasks_t *self, size_t i);
+
+/* The tasks as a TaskList array (pointers owned by the list). */
+Onewindow__V1__Task **routing_tasks_array(const routing_tasks_t *self);
+
+#endif
