@@ -146,6 +146,7 @@ static int s_parse_line(char *line, char *section, size_t section_size, s_entry_
                         const char **why)
 {
     char *s = s_trim(line);
+    /* Only whole lines are comments: '#' is allowed inside values (passwords, URLs). */
     if (*s == '\0' || *s == '#')
         return 0;
     if (*s == '[') {
@@ -231,9 +232,8 @@ int ow_config_load_file(ow_config_t *self, const char *path, ow_error_t *err)
                      strerror(errno));
         goto cleanup;
     }
-    /* All lines parsed: only now merge, so a bad file changes nothing. The pending list is
-     * newest first; apply oldest first so a key repeated in the file takes its last value
-     * (s_put already replaced within pending, so order only matters for memory). */
+    /* All lines parsed: only now merge, so a bad file changes nothing. (A key repeated in
+     * the file already kept its last value in pending.) */
     for (s_entry_t *e = pending; e; e = e->next) {
         if (s_put(&self->entries, e->key, e->value) != 0) {
             ow_error_set(err, OW_INTERNAL, "out of memory loading %s", path);

@@ -26,6 +26,7 @@
 #define S_BUSY_RETRY_S      0.05 /* the connection was inside someone's transaction */
 #define S_RCVHWM            100000
 #define S_LOG_EVERY_US      (10 * 1000000LL)
+#define S_HOOKS_MAX         8
 
 typedef enum { S_APPLIED, S_CONFLICT, S_FAILED } s_outcome_t;
 
@@ -63,8 +64,13 @@ struct ow_inbox {
     size_t source_count;
     s_handler_t *handlers;
     size_t handler_count;
-    ow_inbox_committed_fn *on_commit;
-    void *on_commit_arg;
+    /* Every registered hook runs: ow_service needs one (the test clock) and a service may
+     * add its own without silently replacing it. */
+    struct {
+        ow_inbox_committed_fn *fn;
+        void *arg;
+    } on_commit[S_HOOKS_MAX];
+    size_t hook_count;
     bool started;
     bool applying;   /* inside an apply transaction: see s_apply */
     bool destroying; /* callbacks fired by destroy must touch nothing */
@@ -343,8 +349,8 @@ static void s_committed(s_source_t *src, size_t n)
     src->last_seq += n;
     s_pop(src, n);
     src->backoff_ms = S_BACKOFF_MIN_MS;
-    if (src->inbox->on_commit)
-        src->inbox->on_commit(src->inbox->on_commit_arg);
+    for (size_t i = 0; i < src->inbox->hook_count; i++)
+        src->inbox->on_commit[i].fn(src->inbox->on_commit[i].arg);
 }
 
 /* Another instance applied what we were about to: take its position. Returns -1 when
@@ -782,8 +788,17 @@ void ow_inbox_on(ow_inbox_t *self, const char *type_prefix, ow_inbox_apply_fn *f
 
 void ow_inbox_on_commit(ow_inbox_t *self, ow_inbox_committed_fn *fn, void *arg)
 {
-    self->on_commit = fn;
-    self->on_commit_arg = arg;
+    for (size_t i = 0; i < self->hook_count; i++)
+        if (self->on_commit[i].fn == fn && self->on_commit[i].arg == arg)
+            return;
+    if (self->hook_count == S_HOOKS_MAX) {
+        /* Registration happens at start-up; a hook silently missing would be worse. */
+        ow_log_kv(OW_LOG_ERROR, "inbox: too many commit hooks", NULL);
+        abort();
+    }
+    self->on_commit[self->hook_count].fn = fn;
+    self->on_commit[self->hook_count].arg = arg;
+    self->hook_count++;
 }
 
 int ow_inbox_start(ow_inbox_t *self, ow_error_t *err)

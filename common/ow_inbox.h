@@ -43,6 +43,8 @@ int ow_inbox_follow(ow_inbox_t *self, const char *source, const char *replay_end
  * matching prefix wins. */
 void ow_inbox_on(ow_inbox_t *self, const char *type_prefix, ow_inbox_apply_fn *fn, void *arg);
 
+/* Adds a hook run after each such commit; every hook registered runs, in order (the same
+ * fn and arg twice count once). */
 void ow_inbox_on_commit(ow_inbox_t *self, ow_inbox_committed_fn *fn, void *arg);
 
 /* Loads last seqs, subscribes, and replays from every followed source. Returns -1 with err

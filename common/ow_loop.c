@@ -99,6 +99,11 @@ void ow_loop_destroy(ow_loop_t **self_p)
         h->fn(h->arg);
         free(h);
     }
+    if (self->watches)
+        /* Their sockets are their owners' to close; if one is still open, zmq_ctx_term
+         * below waits for it, so say which mistake that would be. */
+        ow_warn("loop: destroyed with sockets still watched; close every socket (after "
+                "ow_zwatch_destroy) in a shutdown hook, or ZeroMQ waits for it");
     while (self->watches) {
         ow_zwatch_t *w = self->watches;
         ow_zwatch_destroy(&w);

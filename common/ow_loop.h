@@ -56,7 +56,8 @@ void ow_zwatch_poke(ow_zwatch_t *watch);
 void ow_zwatch_destroy(ow_zwatch_t **watch_p);
 
 /* A timer firing after `seconds`, then every `seconds` when repeat is true. The loop owns
- * it unless ow_timer_destroy is called first. */
+ * it unless ow_timer_destroy is called first. A negative `seconds` creates it disarmed
+ * (ow_timer_arm starts it). fn may destroy its own timer. */
 ow_timer_t *ow_loop_timer(ow_loop_t *self, double seconds, bool repeat, void (*fn)(void *arg),
                           void *arg);
 

@@ -150,12 +150,16 @@ static bool s_str_eq(const char *a, const char *b)
 }
 
 /* Finds or creates the series (name, labels) of the given kind. Returns NULL when out of
- * memory or when name was already registered as the other kind (a programmer's mistake,
- * caught by the assert in debug builds and logged otherwise). */
+ * memory, when name is not a valid metric name or was already registered as the other kind
+ * (a programmer's mistake, caught by the assert in debug builds and logged otherwise). */
 static s_series_t *s_slot(ow_metrics_t *self, s_kind_t kind, const char *name, const char *labels,
                           const char *help)
 {
-    assert(s_name_valid(name));
+    if (!s_name_valid(name)) {
+        assert(!"invalid metric name");
+        ow_error("metric name '%s' is not a valid Prometheus name", name ? name : "");
+        return NULL;
+    }
     s_family_t *f = self->families;
     while (f && strcmp(f->name, name) != 0)
         f = f->next;
@@ -205,7 +209,7 @@ static s_series_t *s_slot(ow_metrics_t *self, s_kind_t kind, const char *name, c
 }
 
 /* Returns the counter slot for (name, labels), created at 0 on first use. The registry
- * owns it. NULL only when out of memory or name is already a gauge. */
+ * owns it. NULL only when out of memory or name is invalid or already a gauge. */
 uint64_t *ow_metrics_counter(ow_metrics_t *self, const char *name, const char *labels,
                              const char *help)
 {
@@ -214,7 +218,7 @@ uint64_t *ow_metrics_counter(ow_metrics_t *self, const char *name, const char *l
 }
 
 /* Returns the gauge slot for (name, labels), created at 0 on first use. The registry owns
- * it. NULL only when out of memory or name is already a counter. */
+ * it. NULL only when out of memory or name is invalid or already a counter. */
 double *ow_metrics_gauge(ow_metrics_t *self, const char *name, const char *labels, const char *help)
 {
     s_series_t *s = s_slot(self, S_GAUGE, name, labels, help);

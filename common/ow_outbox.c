@@ -454,11 +454,9 @@ static void s_on_replay(ow_rpc_call_t *call, void *arg)
     snprintf(after_text, sizeof after_text, "%" PRIu64, after);
     snprintf(limit_text, sizeof limit_text, "%" PRIu32, limit);
     const char *params[2] = {after_text, limit_text};
-    rows = ow_db_exec(self->db, "ow_relay_replay", 2, params, &err);
-    if (!rows)
-        goto fail;
-    /* Read after the rows: every seq returned is then <= last_seq (seqs and last_seq
-     * commit together). */
+    /* last_seq is read before the rows: every seq up to it was committed by then, so the
+     * rows query must see it unless retention removed it (another instance's relay may
+     * commit more in between; those only raise last below). */
     state = ow_db_exec(self->db, "ow_relay_last", 0, NULL, &err);
     if (!state)
         goto fail;
@@ -467,6 +465,9 @@ static void s_on_replay(ow_rpc_call_t *call, void *arg)
         ow_error_set(&err, OW_INTERNAL, "outbox_state is not readable");
         goto fail;
     }
+    rows = ow_db_exec(self->db, "ow_relay_replay", 2, params, &err);
+    if (!rows)
+        goto fail;
     int count = PQntuples(rows);
     envs = calloc(count > 0 ? (size_t)count : 1, sizeof *envs);
     if (!envs) {
@@ -502,6 +503,8 @@ static void s_on_replay(ow_rpc_call_t *call, void *arg)
         packed++;
         bytes += env_len;
         expect++;
+        if (seq > last)
+            last = seq;
     }
     if (count == 0 && last > after) {
         ow_error_set(&err, OW_FAILED_PRECONDITION,

@@ -72,18 +72,34 @@ static bool s_text_ok(const char *s, size_t n)
     return true;
 }
 
-/* Copies src into dst (size bytes), cut at a UTF-8 character boundary so a long message
- * never ends in half a character. */
+/* Copies peer text src into dst (size bytes): valid UTF-8 passes, any other byte becomes
+ * '?', and a cut falls between characters. Replies end up in JSON answers (jansson refuses
+ * invalid UTF-8), and a sender's message may have been cut mid-character by snprintf. */
 static void s_copy_text(char *dst, size_t size, const char *src)
 {
+    const unsigned char *p = (const unsigned char *)src;
     size_t n = strlen(src);
-    if (n >= size) {
-        n = size - 1;
-        while (n > 0 && ((unsigned char)src[n] & 0xc0) == 0x80)
-            n--;
+    size_t i = 0, o = 0;
+    while (i < n) {
+        size_t len = 0;
+        for (size_t k = 1; k <= 4 && k <= n - i; k++) {
+            if (s_text_ok((const char *)p + i, k) || (k == 1 && p[i] < 0x80)) {
+                len = k;
+                break;
+            }
+        }
+        if (o + (len ? len : 1) >= size)
+            break;
+        if (len == 0) {
+            dst[o++] = '?';
+            i++;
+        } else {
+            memcpy(dst + o, p + i, len);
+            o += len;
+            i += len;
+        }
     }
-    memcpy(dst, src, n);
-    dst[n] = '\0';
+    dst[o] = '\0';
 }
 
 /* Receives every frame of one message, keeping at most `max` of them in frames[] (the rest
@@ -97,9 +113,10 @@ static size_t s_recv_message(void *zsock, zmq_msg_t *frames, size_t max)
         zmq_msg_t *m = count < max ? &frames[count] : &scratch;
         zmq_msg_init(m);
         if (zmq_msg_recv(m, zsock, ZMQ_DONTWAIT) < 0) {
+            int e = errno;
             zmq_msg_close(m);
-            if (count > 0 && errno != EAGAIN)
-                ow_error("rpc: receiving frame %zu failed: %s", count + 1, zmq_strerror(errno));
+            if (count > 0 || e != EAGAIN)
+                ow_error("rpc: receiving frame %zu failed: %s", count + 1, zmq_strerror(e));
             /* A message arrives whole; failing mid-way means the socket is going away. */
             for (size_t i = 0; i < count && i < max; i++)
                 zmq_msg_close(&frames[i]);
@@ -500,7 +517,11 @@ void ow_rpc_reply_error(ow_rpc_call_t *call, const ow_error_t *err)
     Onewindow__V1__FieldViolation vbuf[OW_ERROR_VIOLATION_MAX];
     Onewindow__V1__FieldViolation *vptr[OW_ERROR_VIOLATION_MAX];
     s_reply_from_error(&reply, err, vbuf, vptr);
-    if (err && err->code == OW_OK) {
+    if (!err) {
+        ow_error("rpc: %s answered with a NULL error", call->req->method);
+        reply.status = OW_INTERNAL;
+        reply.message = "internal error";
+    } else if (err->code == OW_OK) {
         /* Answering "error" with OK would tell the client its command worked. */
         ow_error("rpc: %s answered with an error object holding OK", call->req->method);
         reply.status = OW_INTERNAL;
@@ -608,9 +629,12 @@ static void s_pending_finish(s_pending_t *p, const ow_rpc_result_t *result)
         done(result, arg);
 }
 
+/* message may point into p (refused_msg): it is copied before p is freed. */
 static void s_pending_fail(s_pending_t *p, ow_status_t status, const char *message)
 {
-    ow_rpc_result_t result = {.status = status, .message = message};
+    char copy[256];
+    snprintf(copy, sizeof copy, "%s", message);
+    ow_rpc_result_t result = {.status = status, .message = copy};
     s_pending_finish(p, &result);
 }
 
@@ -903,7 +927,8 @@ static void s_blocking_done(const ow_rpc_result_t *result, void *arg)
         size_t n = result->violation_count;
         if (n > OW_ERROR_VIOLATION_MAX)
             n = OW_ERROR_VIOLATION_MAX;
-        memcpy(b->err->violations, result->violations, n * sizeof *result->violations);
+        if (n > 0)
+            memcpy(b->err->violations, result->violations, n * sizeof *result->violations);
         b->err->violation_count = n;
     }
     if (b->copy_payload && result->payload_len > 0) {

@@ -66,6 +66,7 @@ struct ow_service {
     uint64_t *m_inbox_skipped;
     uint64_t *m_inbox_poison;
     double *m_relay_last_seq;
+    uint64_t *m_relay_dropped;
     double *m_clock_offset;
     double *m_test_clock;
     double *m_start_time;
@@ -130,6 +131,8 @@ ow_metrics_t *ow_service_metrics(ow_service_t *self)
  * no configured endpoint. The string is owned by the configuration (or is static). */
 const char *ow_service_endpoint(ow_service_t *self, const char *source)
 {
+    if (!source)
+        return NULL;
     char key[64];
     snprintf(key, sizeof key, "endpoint.%s", source);
     return ow_config_get(self->config, key, ow_service_default_endpoint(source));
@@ -151,8 +154,7 @@ static bool s_ready(void *arg, char *why, size_t size)
         return false;
     }
     if (self->db && !ow_db_ready(self->db)) {
-        snprintf(why, size, "database unreachable (reconnecting as %s)",
-                 self->source ? self->source : "?");
+        snprintf(why, size, "database unreachable (reconnecting with back-off)");
         return false;
     }
     if (self->ready_fn)
@@ -175,8 +177,10 @@ static void s_on_scrape(ow_metrics_t *m, void *arg)
         *self->m_inbox_skipped = ow_inbox_skipped(self->inbox);
         *self->m_inbox_poison = ow_inbox_poison(self->inbox);
     }
-    if (self->relay)
+    if (self->relay) {
         *self->m_relay_last_seq = (double)ow_relay_last_seq(self->relay);
+        *self->m_relay_dropped = ow_relay_dropped(self->relay);
+    }
     *self->m_clock_offset = (double)ow_clock_offset_us() / 1e6;
     *self->m_test_clock = ow_clock_test_enabled() ? 1 : 0;
 }
@@ -209,8 +213,12 @@ static int s_register_metrics(ow_service_t *self, ow_error_t *err)
                                "Events that could never apply, logged and skipped.");
         self->m_relay_last_seq = ow_metrics_gauge(m, "relay_last_seq", NULL,
                                                   "Highest seq the outbox relay has assigned.");
+        self->m_relay_dropped =
+            ow_metrics_counter(m, "relay_dropped_total", NULL,
+                               "Events the relay could not hand to busd (recovered by replay).");
         if (!self->m_rpc_requests || !self->m_rpc_malformed || !self->m_inbox_applied ||
-            !self->m_inbox_skipped || !self->m_inbox_poison || !self->m_relay_last_seq)
+            !self->m_inbox_skipped || !self->m_inbox_poison || !self->m_relay_last_seq ||
+            !self->m_relay_dropped)
             goto oom;
     }
     ow_metrics_on_scrape(m, s_on_scrape, self);
@@ -432,6 +440,10 @@ static int s_start_source(ow_service_t *self, const ow_service_spec_t *spec, ow_
     self->relay = ow_relay_new(self->loop, self->db, self->source, publish, self->rpc, err);
     if (!self->relay)
         return -1;
+    long retention_days = 30;
+    if (ow_config_get_int(self->config, "outbox.retention_days", 30, &retention_days, err) != 0)
+        return -1;
+    ow_relay_set_retention_days(self->relay, (int)retention_days);
 
     const char *subscribe = ow_config_get(self->config, "bus.subscribe", S_DEFAULT_SUBSCRIBE);
     self->inbox = ow_inbox_new(self->loop, self->db, subscribe, err);

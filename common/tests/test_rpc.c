@@ -31,6 +31,8 @@ typedef struct {
     ow_rpc_call_t *held;      /* a call a handler kept without answering */
     char held_request_id[64]; /* and its request id */
     ow_rpc_call_t *later;     /* answered from a timer */
+    void *raw;                /* a raw DEALER peer, closed by teardown even after a failure */
+    void *other;              /* another socket a test made, closed by teardown */
 } s_fixture_t;
 
 /* ---- handlers ---- */
@@ -113,8 +115,17 @@ static void s_whoami(ow_rpc_call_t *call, void *arg)
     ow_rpc_reply(call, (const uint8_t *)buf, (size_t)n);
 }
 
+/* Keeps the call to answer it later (after its client is gone). */
+static void s_hold(ow_rpc_call_t *call, void *arg)
+{
+    s_fixture_t *f = arg;
+    f->handled++;
+    f->later = call;
+}
+
 static void s_register(s_fixture_t *f)
 {
+    ow_rpc_server_handle(f->server, "test.hold", s_hold, f);
     ow_rpc_server_handle(f->server, "test.echo", s_fail, f); /* replaced just below */
     ow_rpc_server_handle(f->server, "test.echo", s_echo, f);
     ow_rpc_server_handle(f->server, "test.fail", s_fail, f);
@@ -153,6 +164,10 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     s_fixture_t *f = *state;
+    if (f->raw)
+        zmq_close(f->raw);
+    if (f->other)
+        zmq_close(f->other);
     ow_rpc_client_destroy(&f->client);
     ow_rpc_server_destroy(&f->server);
     /* A call held past its server's end can still be answered: the answer is dropped. */
@@ -478,7 +493,7 @@ static void s_expect_invalid(s_fixture_t *f, void *raw, const void *const *frame
 static void test_malformed_frames(void **state)
 {
     s_fixture_t *f = *state;
-    void *raw = zmq_socket(ow_loop_zctx(f->loop), ZMQ_DEALER);
+    void *raw = f->raw = zmq_socket(ow_loop_zctx(f->loop), ZMQ_DEALER);
     assert_int_equal(zmq_connect(raw, f->endpoint), 0);
 
     /* Not protobuf at all. */
@@ -524,13 +539,12 @@ static void test_malformed_frames(void **state)
     ow_error_t err;
     assert_int_equal(
         ow_rpc_call_blocking(f->client, "test.echo", NULL, NULL, 0, 3000, NULL, NULL, &err), OW_OK);
-    zmq_close(raw);
 }
 
 static void test_expired_deadline(void **state)
 {
     s_fixture_t *f = *state;
-    void *raw = zmq_socket(ow_loop_zctx(f->loop), ZMQ_DEALER);
+    void *raw = f->raw = zmq_socket(ow_loop_zctx(f->loop), ZMQ_DEALER);
     assert_int_equal(zmq_connect(raw, f->endpoint), 0);
     size_t len;
     uint8_t *req = s_pack_request("r-old", "test.echo", ow_clock_real_us() / 1000 - 1000, &len);
@@ -542,13 +556,12 @@ static void test_expired_deadline(void **state)
     onewindow__v1__reply__free_unpacked(reply, NULL);
     free(req);
     assert_int_equal(f->handled, 0); /* the handler never ran */
-    zmq_close(raw);
 }
 
 static void test_random_frames_do_not_stop_server(void **state)
 {
     s_fixture_t *f = *state;
-    void *raw = zmq_socket(ow_loop_zctx(f->loop), ZMQ_DEALER);
+    void *raw = f->raw = zmq_socket(ow_loop_zctx(f->loop), ZMQ_DEALER);
     assert_int_equal(zmq_connect(raw, f->endpoint), 0);
     srand(7);
     uint8_t buf[256];
@@ -567,19 +580,65 @@ static void test_random_frames_do_not_stop_server(void **state)
     ow_error_t err;
     assert_int_equal(
         ow_rpc_call_blocking(f->client, "test.echo", NULL, NULL, 0, 3000, NULL, NULL, &err), OW_OK);
-    zmq_close(raw);
+}
+
+static bool s_is_held(void *arg)
+{
+    return ((s_fixture_t *)arg)->later != NULL;
+}
+
+static bool s_never(void *arg)
+{
+    (void)arg;
+    return false;
+}
+
+static void test_reply_to_gone_peer(void **state)
+{
+    s_fixture_t *f = *state;
+    f->raw = zmq_socket(ow_loop_zctx(f->loop), ZMQ_DEALER);
+    assert_int_equal(zmq_connect(f->raw, f->endpoint), 0);
+    size_t len;
+    uint8_t *req = s_pack_request("r-gone", "test.hold", 0, &len);
+    const void *one[1] = {req};
+    size_t one_len[1] = {len};
+    assert_int_equal(ow_zsend(f->raw, NULL, one, one_len, 1), 0);
+    free(req);
+    assert_true(s_run_until(f->loop, s_is_held, f, 5000));
+    /* The client goes away before the answer: ROUTER_MANDATORY makes the send fail
+     * (EHOSTUNREACH), which is logged; the call is freed all the same. */
+    zmq_close(f->raw);
+    f->raw = NULL;
+    s_run_until(f->loop, s_never, NULL, 200);
+    ow_rpc_reply(f->later, (const uint8_t *)"too late", 8);
+    f->later = NULL;
+    ow_error_t err;
+    assert_int_equal(
+        ow_rpc_call_blocking(f->client, "test.echo", NULL, NULL, 0, 3000, NULL, NULL, &err), OW_OK);
 }
 
 static void test_bind_errors(void **state)
 {
     s_fixture_t *f = *state;
     ow_error_t err;
-    /* Already bound by the fixture's server. */
-    ow_rpc_server_t *dup = ow_rpc_server_new(f->loop, f->endpoint, &err);
+    /* A TCP port already in use (ipc:// would silently take over the path instead). The port
+     * is chosen by the kernel, never fixed. */
+    f->other = zmq_socket(ow_loop_zctx(f->loop), ZMQ_ROUTER);
+    assert_int_equal(zmq_bind(f->other, "tcp://127.0.0.1:*"), 0);
+    char taken[256];
+    size_t size = sizeof taken;
+    assert_int_equal(zmq_getsockopt(f->other, ZMQ_LAST_ENDPOINT, taken, &size), 0);
+    ow_rpc_server_t *dup = ow_rpc_server_new(f->loop, taken, &err);
+    if (dup)
+        ow_rpc_server_destroy(&dup);
     assert_null(dup);
-    assert_non_null(strstr(err.message, f->endpoint));
+    assert_int_equal(err.code, OW_UNAVAILABLE);
+    assert_non_null(strstr(err.message, taken));
     ow_rpc_server_t *bad = ow_rpc_server_new(f->loop, "nonsense://x", &err);
+    if (bad)
+        ow_rpc_server_destroy(&bad);
     assert_null(bad);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
     assert_non_null(strstr(err.message, "nonsense://x"));
 }
 
@@ -601,6 +660,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed_frames, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_expired_deadline, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_random_frames_do_not_stop_server, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_reply_to_gone_peer, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bind_errors, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -80,10 +80,11 @@ static const char s_help_submit[] =
     "                    [--centre ID] [--idempotency-key K] [--json]\n"
     "\n"
     "Submits an application (POST /v1/applications) and prints the new case number.\n"
-    "--material takes one or more material codes and may be repeated. Without\n"
-    "--idempotency-key a new key is made and printed: submit again with the same key to\n"
-    "retry safely (the first answer comes back and nothing is created twice).\n"
-    "--json prints the gateway's answer as JSON.\n";
+    "--material takes one or more material codes and may be repeated. --id-type defaults\n"
+    "to resident_id (a person's ID card); give uscc with the unified social credit code of\n"
+    "an organisation. Without --idempotency-key a new key is made and printed: submit\n"
+    "again with the same key to retry safely (the first answer comes back and nothing is\n"
+    "created twice). --json prints the gateway's answer as JSON.\n";
 
 static const char s_help_case[] =
     "usage: owctl case show CASE_NO [--json]\n"
@@ -212,6 +213,13 @@ static const char *s_verb_name(owctl_verb_t verb)
     }
 }
 
+/* The operator typed more words than the command takes. Returns -1. */
+static int s_extra(const owctl_command_t *cmd, const char *word, char *msg, size_t size)
+{
+    s_msg(msg, size, "%s: unexpected argument '%s'", s_verb_name(cmd->verb), word);
+    return -1;
+}
+
 /* Decides the command from its words. Returns 0, or -1 with msg. */
 static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg, size_t size)
 {
@@ -227,25 +235,25 @@ static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg,
     }
     if (strcmp(w0, "db") == 0) {
         if (n < 2 || strcmp(words[1], "init") != 0) {
-            s_msg(msg, size, "unknown db command%s%s: the only one is 'db init'",
-                  n > 1 ? " " : "", n > 1 ? words[1] : "");
+            s_msg(msg, size, "unknown db command%s%s: the only one is 'db init'", n > 1 ? " " : "",
+                  n > 1 ? words[1] : "");
             return -1;
         }
         cmd->verb = OWCTL_DB_INIT;
         if (n > 2)
-            goto extra;
+            return s_extra(cmd, words[2], msg, size);
         return 0;
     }
     if (strcmp(w0, "submit") == 0) {
         cmd->verb = OWCTL_SUBMIT;
         if (n > 1)
-            goto extra;
+            return s_extra(cmd, words[1], msg, size);
         return 0;
     }
     if (strcmp(w0, "case") == 0) {
         if (n < 2 || strcmp(words[1], "show") != 0) {
-            s_msg(msg, size, "unknown case command%s%s: use 'case show CASE_NO'",
-                  n > 1 ? " " : "", n > 1 ? words[1] : "");
+            s_msg(msg, size, "unknown case command%s%s: use 'case show CASE_NO'", n > 1 ? " " : "",
+                  n > 1 ? words[1] : "");
             return -1;
         }
         cmd->verb = OWCTL_CASE_SHOW;
@@ -255,14 +263,14 @@ static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg,
         }
         cmd->case_no = words[2];
         if (n > 3)
-            goto extra;
+            return s_extra(cmd, words[3], msg, size);
         return 0;
     }
     if (strcmp(w0, "clock") == 0) {
         if (n >= 2 && strcmp(words[1], "show") == 0) {
             cmd->verb = OWCTL_CLOCK_SHOW;
             if (n > 2)
-                goto extra;
+                return s_extra(cmd, words[2], msg, size);
             return 0;
         }
         if (n >= 2 && strcmp(words[1], "advance") == 0) {
@@ -279,7 +287,7 @@ static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg,
                 return -1;
             }
             if (n > 3)
-                goto extra;
+                return s_extra(cmd, words[3], msg, size);
             return 0;
         }
         s_msg(msg, size, "unknown clock command%s%s: use 'clock advance SECONDS' or 'clock show'",
@@ -287,12 +295,6 @@ static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg,
         return -1;
     }
     s_msg(msg, size, "unknown command '%s' (see owctl --help)", w0);
-    return -1;
-extra:
-    s_msg(msg, size, "%s: unexpected argument '%s'", s_verb_name(cmd->verb),
-          words[cmd->verb == OWCTL_CASE_SHOW || cmd->verb == OWCTL_CLOCK_ADVANCE ? 3
-                : cmd->verb == OWCTL_SUBMIT                                      ? 1
-                                                                                 : 2]);
     return -1;
 }
 
@@ -334,8 +336,7 @@ int command_line_parse(int argc, char **argv, owctl_command_t *cmd, char *msg, s
         size_t name_len = eq ? (size_t)(eq - name) : strlen(name);
         const s_option_t *opt = s_find(name, name_len);
         if (!opt) {
-            s_msg(msg, msg_size, "unknown option '--%.*s' (see owctl --help)", (int)name_len,
-                  name);
+            s_msg(msg, msg_size, "unknown option '--%.*s' (see owctl --help)", (int)name_len, name);
             return -1;
         }
         unsigned bit = 1u << (opt - s_options);

@@ -19,6 +19,17 @@ static void s_check_len(ow_error_t *err, const char *field, const char *text, si
         ow_error_add_violation(err, field, "is %zu bytes long, more than %zu", strlen(text), max);
 }
 
+/* Text from the network is echoed in messages only when it is plain printable ASCII: the
+ * message is logged, stored and turned into JSON, which all need valid UTF-8. */
+static const char *s_safe(const char *text)
+{
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n; i++)
+        if (text[i] < 0x20 || text[i] > 0x7e)
+            return "(unprintable)";
+    return n <= 64 ? text : "(too long)";
+}
+
 /* The payload names the case; the envelope, when it names one too, must agree. */
 static void s_check_case_no(ow_error_t *err, const ow_event_t *ev, const char *case_no)
 {
@@ -27,8 +38,8 @@ static void s_check_case_no(ow_error_t *err, const ow_event_t *ev, const char *c
     else if (strlen(case_no) > OW_CASE_NO_MAX)
         ow_error_add_violation(err, "case_no", "is longer than %d bytes", OW_CASE_NO_MAX);
     else if (*ev->case_no && strcmp(ev->case_no, case_no) != 0)
-        ow_error_add_violation(err, "case_no", "'%s' differs from the envelope's '%s'", case_no,
-                               ev->case_no);
+        ow_error_add_violation(err, "case_no", "'%s' differs from the envelope's '%s'",
+                               s_safe(case_no), s_safe(ev->case_no));
 }
 
 /* Turns collected violations into one INVALID_ARGUMENT naming the event. */
@@ -64,6 +75,7 @@ int deadline_on_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow_e
     s_check_len(err, "case.centre_id", c->centre_id, OW_CENTRE_ID_MAX);
     s_check_len(err, "case.item_code", c->item_code, S_CODE_MAX);
     s_check_len(err, "case.department_code", c->department_code, S_CODE_MAX);
+    s_check_len(err, "case.limit_unit", c->limit_unit, CLOCK_UNIT_MAX);
     if (s_finish(err, ev) != 0)
         goto cleanup;
 

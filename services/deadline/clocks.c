@@ -2,6 +2,7 @@
 #include "clocks.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,8 @@
 #include "working_days.h"
 
 /* Columns every statement returns, in the order s_clock_from_row reads them. */
-#define S_CLOCK_COLUMNS                                                                        \
-    "case_no, centre_id, state, started_at_us, due_at_us, limit_value, unit, "                 \
+#define S_CLOCK_COLUMNS                                                                            \
+    "case_no, centre_id, state, started_at_us, due_at_us, limit_value, unit, "                     \
     "COALESCE(stopped_at_us, 0), COALESCE(red_at_us, 0)"
 
 static const struct {
@@ -140,6 +141,17 @@ cleanup:
     return rc;
 }
 
+/* Echo a unit in a message only when it is short printable ASCII (messages become JSON). */
+static bool s_printable(const char *text)
+{
+    if (!text || strlen(text) > 32)
+        return false;
+    for (const char *p = text; *p; p++)
+        if (*p < 0x20 || *p > 0x7e)
+            return false;
+    return true;
+}
+
 int clocks_start(ow_db_t *db, const clock_start_t *start, int64_t now_us, ow_error_t *err)
 {
     int rc = -1;
@@ -153,10 +165,10 @@ int clocks_start(ow_db_t *db, const clock_start_t *start, int64_t now_us, ow_err
         ow_error_add_violation(err, "case.limit_unit",
                                "'%s' is not a unit (working_days, natural_days, "
                                "working_hours, natural_hours)",
-                               start->unit ? start->unit : "");
+                               s_printable(start->unit) ? start->unit : "(unprintable)");
     else if (deadline_due_at(start->accepted_at_us, start->limit, unit, &due_us) != 0)
-        ow_error_add_violation(err, "case.promised_limit", "%d is outside 0..%d",
-                               (int)start->limit, DEADLINE_LIMIT_MAX);
+        ow_error_add_violation(err, "case.promised_limit", "%d is outside 0..%d", (int)start->limit,
+                               DEADLINE_LIMIT_MAX);
     if (ow_error_finish_violations(err) != 0)
         goto cleanup;
 

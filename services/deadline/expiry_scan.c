@@ -1,6 +1,7 @@
 /* expiry_scan — see expiry_scan.h. */
 #include "expiry_scan.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -9,7 +10,7 @@
 #include "ow_log.h"
 
 /* Clocks expired per transaction: bounds the transaction, and the loop yields between ticks. */
-#define S_BATCH      500
+#define S_BATCH 500
 /* Batches per tick: a backlog (after downtime) drains over a few ticks, never stalling the
  * loop for long. */
 #define S_BATCHES_MAX 20
@@ -18,6 +19,7 @@ struct expiry_scan {
     ow_db_t *db;
     ow_relay_t *relay;
     ow_timer_t *timer; /* owned by the loop until we destroy it */
+    bool failing;      /* log a failing database once, not every second */
 };
 
 static void s_on_tick(void *arg)
@@ -26,8 +28,8 @@ static void s_on_tick(void *arg)
     expiry_scan_run(self, ow_clock_now_us());
 }
 
-expiry_scan_t *expiry_scan_new(ow_loop_t *loop, ow_db_t *db, ow_relay_t *relay,
-                               double interval_s, ow_error_t *err)
+expiry_scan_t *expiry_scan_new(ow_loop_t *loop, ow_db_t *db, ow_relay_t *relay, double interval_s,
+                               ow_error_t *err)
 {
     expiry_scan_t *self = calloc(1, sizeof *self);
     if (!self)
@@ -66,10 +68,16 @@ int expiry_scan_run(expiry_scan_t *self, int64_t now_us)
         ow_error_clear(&err);
         int n = clocks_expire_due(self->db, now_us, S_BATCH, &err);
         if (n < 0) {
-            ow_log_kv(OW_LOG_WARN, "expiry scan failed; retrying next tick", "code",
-                      ow_status_name(err.code), "error", err.message, NULL);
+            if (!self->failing)
+                ow_log_kv(OW_LOG_WARN, "expiry scan failed; retrying every tick", "code",
+                          ow_status_name(err.code), "error", err.message, NULL);
+            self->failing = true;
             total = total ? total : -1;
             break;
+        }
+        if (self->failing) {
+            self->failing = false;
+            ow_log_kv(OW_LOG_INFO, "expiry scan working again", NULL);
         }
         total += n;
         if (n < S_BATCH)

@@ -14,8 +14,8 @@ typedef struct expiry_scan expiry_scan_t;
 /* Starts scanning every interval_s seconds on loop, using db (borrowed) and kicking relay
  * (borrowed, may be NULL) after a scan that expired something. Returns NULL with err when out
  * of memory. Caller owns it; destroy it before the loop and db go. */
-expiry_scan_t *expiry_scan_new(ow_loop_t *loop, ow_db_t *db, ow_relay_t *relay,
-                               double interval_s, ow_error_t *err);
+expiry_scan_t *expiry_scan_new(ow_loop_t *loop, ow_db_t *db, ow_relay_t *relay, double interval_s,
+                               ow_error_t *err);
 
 /* Stops the timer and frees the scan. Sets *self_p to NULL; harmless when already NULL. */
 void expiry_scan_destroy(expiry_scan_t **self_p);

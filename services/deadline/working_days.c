@@ -6,10 +6,10 @@
 #include <stddef.h>
 #include <string.h>
 
-#define S_US_PER_S        INT64_C(1000000)
-#define S_S_PER_DAY       INT64_C(86400)
-#define S_LOCAL_OFFSET_S  INT64_C(8 * 3600) /* UTC+8, as OW_CLOCK_LOCAL_OFFSET_S */
-#define S_SPAN_MAX_DAYS   36525             /* 100 years: bounds every day-by-day count */
+#define S_US_PER_S       INT64_C(1000000)
+#define S_S_PER_DAY      INT64_C(86400)
+#define S_LOCAL_OFFSET_S INT64_C(8 * 3600) /* UTC+8, as OW_CLOCK_LOCAL_OFFSET_S */
+#define S_SPAN_MAX_DAYS  36525             /* 100 years: bounds every day-by-day count */
 
 static const char *const s_unit_names[] = {
     [DEADLINE_UNIT_WORKING_DAYS] = "working_days",
@@ -148,8 +148,7 @@ int32_t deadline_add_working_days(int32_t from, int32_t n)
     return s_civil_from_days(day);
 }
 
-int deadline_due_at(int64_t accepted_at_us, int32_t limit, deadline_unit_t unit,
-                    int64_t *due_us)
+int deadline_due_at(int64_t accepted_at_us, int32_t limit, deadline_unit_t unit, int64_t *due_us)
 {
     if (limit < 0 || limit > DEADLINE_LIMIT_MAX)
         return -1;

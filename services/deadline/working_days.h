@@ -64,8 +64,7 @@ int32_t deadline_add_working_days(int32_t from, int32_t n);
  *                 gives working hours their own rule).
  * Returns 0 and sets *due_us, or -1 when limit is outside 0..DEADLINE_LIMIT_MAX (nothing is
  * written). */
-int deadline_due_at(int64_t accepted_at_us, int32_t limit, deadline_unit_t unit,
-                    int64_t *due_us);
+int deadline_due_at(int64_t accepted_at_us, int32_t limit, deadline_unit_t unit, int64_t *due_us);
 
 /* Working days left at now_us before due_at_us, in whole working days after today:
  *   before the due time: the working days after now's local date up to and including the

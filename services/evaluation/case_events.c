@@ -15,6 +15,17 @@ static void s_check_len(ow_error_t *err, const char *field, const char *text, si
         ow_error_add_violation(err, field, "is %zu bytes long, more than %zu", strlen(text), max);
 }
 
+/* Text from the network is echoed in messages only when it is plain printable ASCII: the
+ * message is logged, stored and turned into JSON, which all need valid UTF-8. */
+static const char *s_safe(const char *text)
+{
+    size_t n = strlen(text);
+    for (size_t i = 0; i < n; i++)
+        if (text[i] < 0x20 || text[i] > 0x7e)
+            return "(unprintable)";
+    return n <= 64 ? text : "(too long)";
+}
+
 /* The payload names the case; the envelope, when it names one too, must agree. */
 static void s_check_case_no(ow_error_t *err, const ow_event_t *ev, const char *case_no)
 {
@@ -23,8 +34,8 @@ static void s_check_case_no(ow_error_t *err, const ow_event_t *ev, const char *c
     else if (strlen(case_no) > OW_CASE_NO_MAX)
         ow_error_add_violation(err, "case_no", "is longer than %d bytes", OW_CASE_NO_MAX);
     else if (*ev->case_no && strcmp(ev->case_no, case_no) != 0)
-        ow_error_add_violation(err, "case_no", "'%s' differs from the envelope's '%s'", case_no,
-                               ev->case_no);
+        ow_error_add_violation(err, "case_no", "'%s' differs from the envelope's '%s'",
+                               s_safe(case_no), s_safe(ev->case_no));
 }
 
 /* Turns collected violations into one INVALID_ARGUMENT naming the event. */

@@ -27,8 +27,8 @@ static uint8_t *s_pack_rating_reply(const rating_t *r, size_t *len)
 }
 
 int rating_requests_rate(ow_db_t *db, const char *idempotency_key, const uint8_t *payload,
-                         size_t len, int64_t now_us, uint8_t **reply, size_t *reply_len,
-                         int *fresh, ow_error_t *err)
+                         size_t len, int64_t now_us, uint8_t **reply, size_t *reply_len, int *fresh,
+                         ow_error_t *err)
 {
     int rc = -1;
     uint8_t *body = NULL;
@@ -58,8 +58,8 @@ int rating_requests_rate(ow_db_t *db, const char *idempotency_key, const uint8_t
     }
     if (ow_db_begin(db, err) != 0)
         goto cleanup;
-    int found = ow_idem_find(db, idempotency_key, S_METHOD_RATE, payload, len, reply, reply_len,
-                             err);
+    int found =
+        ow_idem_find(db, idempotency_key, S_METHOD_RATE, payload, len, reply, reply_len, err);
     if (found < 0)
         goto cleanup;
     if (found == 1) { /* the first answer, verbatim; nothing new is written */
@@ -75,8 +75,8 @@ int rating_requests_rate(ow_db_t *db, const char *idempotency_key, const uint8_t
         ow_error_set(err, OW_INTERNAL, "out of memory packing the reply");
         goto cleanup;
     }
-    if (ow_idem_save(db, idempotency_key, S_METHOD_RATE, payload, len, *reply, *reply_len,
-                     err) != 0 ||
+    if (ow_idem_save(db, idempotency_key, S_METHOD_RATE, payload, len, *reply, *reply_len, err) !=
+            0 ||
         ow_db_commit(db, err) != 0) {
         free(*reply);
         *reply = NULL;
@@ -127,7 +127,8 @@ void rating_requests_on_get(ow_rpc_call_t *call, void *arg)
     Onewindow__V1__GetRating *req = onewindow__v1__get_rating__unpack(NULL, len, payload);
     len = 0;
     if (!req) {
-        ow_error_set(&err, OW_INVALID_ARGUMENT, "evaluation.get_rating: payload is not a GetRating");
+        ow_error_set(&err, OW_INVALID_ARGUMENT,
+                     "evaluation.get_rating: payload is not a GetRating");
         goto cleanup;
     }
     if (!*req->case_no)

@@ -25,8 +25,8 @@ typedef struct {
  * payload or a bad field; NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS as ratings_record;
  * FAILED_PRECONDITION for a key reused with another request. */
 int rating_requests_rate(ow_db_t *db, const char *idempotency_key, const uint8_t *payload,
-                         size_t len, int64_t now_us, uint8_t **reply, size_t *reply_len,
-                         int *fresh, ow_error_t *err);
+                         size_t len, int64_t now_us, uint8_t **reply, size_t *reply_len, int *fresh,
+                         ow_error_t *err);
 
 /* ow_rpc_handler_fn for evaluation.rate; arg is a rating_requests_t. */
 void rating_requests_on_rate(ow_rpc_call_t *call, void *arg);

@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include "ow_status.h"
 
-#define RATING_GRADE_MIN        1
-#define RATING_GRADE_MAX        5
+#define RATING_GRADE_MIN         1
+#define RATING_GRADE_MAX         5
 #define RATING_COMMENT_MAX_CHARS 1000 /* characters (code points), not bytes */
-#define RATING_CASE_NO_MAX      47   /* as OW_CASE_NO_MAX */
+#define RATING_CASE_NO_MAX       47   /* as OW_CASE_NO_MAX */
 
 /* True for 1..5. */
 bool rating_grade_valid(int32_t grade);

@@ -8,8 +8,8 @@
 
 #include "ow_outbox.h"
 
-#define S_RATING_COLUMNS                                                                       \
-    "rating_id, case_no, grade, comment, channel, rated_at_us, is_bad, department_code,"      \
+#define S_RATING_COLUMNS                                                                           \
+    "rating_id, case_no, grade, comment, channel, rated_at_us, is_bad, department_code,"           \
     " item_code, centre_id"
 
 static const struct {
@@ -128,8 +128,8 @@ int ratings_record(ow_db_t *db, const char *case_no, int32_t grade, const char *
     PGresult *inserted = ow_db_exec(db, "evaluation_rating_insert", 9, params, err);
     if (!inserted) {
         if (err->code == OW_ALREADY_EXISTS) /* UNIQUE (case_no), should a check be bypassed */
-            ow_error_set(err, OW_ALREADY_EXISTS,
-                         "case %s is already rated: one rating per service", case_no);
+            ow_error_set(err, OW_ALREADY_EXISTS, "case %s is already rated: one rating per service",
+                         case_no);
         goto cleanup;
     }
     PQclear(res);

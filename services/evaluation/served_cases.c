@@ -46,21 +46,17 @@ int served_cases_accept(ow_db_t *db, const Onewindow__V1__CaseSummary *c, int64_
     char version[16], at[24];
     snprintf(version, sizeof version, "%d", (int)c->item_version);
     snprintf(at, sizeof at, "%" PRId64, accepted_at_us);
-    const char *params[] = {c->case_no,         c->item_code, c->item_name,
-                            version,            c->department_code, c->department_name,
-                            c->centre_id,       c->channel,   at,
-                            event_id};
+    const char *params[] = {
+        c->case_no,         c->item_code, c->item_name, version, c->department_code,
+        c->department_name, c->centre_id, c->channel,   at,      event_id};
     res = ow_db_exec(db, "evaluation_case_accept", 10, params, err);
     if (!res)
         goto cleanup;
     PQclear(res);
     const Onewindow__V1__Applicant *a = c->applicant;
-    const char *applicant[] = {c->case_no,
-                               a ? a->name : "",
-                               a ? a->id_type : "",
-                               a ? a->id_number : "",
-                               a ? a->phone : "",
-                               a ? a->email : ""};
+    const char *applicant[] = {c->case_no,          a ? a->name : "",
+                               a ? a->id_type : "", a ? a->id_number : "",
+                               a ? a->phone : "",   a ? a->email : ""};
     res = ow_db_exec(db, "evaluation_applicant_insert", 6, applicant, err);
     if (!res)
         goto cleanup;

@@ -49,7 +49,10 @@ int admin_clock_decode(const json_t *body, int64_t real_now_us, int64_t current_
         } else if (text && set_us - now_us > ADMIN_CLOCK_ADVANCE_MAX_S * 1000000) {
             ow_error_add_violation(err, "set", "is more than 100 years ahead");
         } else if (text) {
-            offset_us = set_us - real_now_us;
+            /* Whole seconds, rounded up: offsets read cleanly everywhere (offset_seconds is
+             * an integer), and rounding up keeps "never before the time asked for". */
+            int64_t delta_us = set_us - real_now_us; /* >= current offset >= 0 */
+            offset_us = (delta_us + 999999) / 1000000 * 1000000;
         }
     }
     if (ow_error_finish_violations(err) != 0 || err->code != OW_OK)
@@ -82,8 +85,8 @@ static int s_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len, o
     return 0;
 }
 
-int admin_clock_pack_advanced(int64_t offset_us, const char *set_by, uint8_t **out,
-                              size_t *out_len, ow_error_t *err)
+int admin_clock_pack_advanced(int64_t offset_us, const char *set_by, uint8_t **out, size_t *out_len,
+                              ow_error_t *err)
 {
     Onewindow__V1__ClockAdvanced msg = ONEWINDOW__V1__CLOCK_ADVANCED__INIT;
     msg.offset_us = offset_us;

@@ -19,7 +19,8 @@
 
 /* Computes the new offset from a POST body, given the real time now and the offset in force.
  * Exactly one of advance_seconds (an integer, 0 to ADMIN_CLOCK_ADVANCE_MAX_S) or set (an
- * RFC 3339 time not before the current system time) must be given. Violations already in err
+ * RFC 3339 time not before the current system time; the offset is rounded up to whole
+ * seconds) must be given. Violations already in err
  * count: on any problem returns -1 with err INVALID_ARGUMENT naming the field (moving time
  * backwards is such a problem); else 0 and *new_offset_us. */
 int admin_clock_decode(const json_t *body, int64_t real_now_us, int64_t current_offset_us,
@@ -30,8 +31,8 @@ int admin_clock_decode(const json_t *body, int64_t real_now_us, int64_t current_
 json_t *admin_clock_json(int64_t now_us, int64_t offset_us);
 
 /* Packs the clock.advanced payload (ClockAdvanced) into *out (caller frees). */
-int admin_clock_pack_advanced(int64_t offset_us, const char *set_by, uint8_t **out,
-                              size_t *out_len, ow_error_t *err);
+int admin_clock_pack_advanced(int64_t offset_us, const char *set_by, uint8_t **out, size_t *out_len,
+                              ow_error_t *err);
 
 /* Packs a "_clock"-style ClockReply (now, offset, test clock on) into *out (caller frees):
  * the answer the gateway stores under the request's idempotency key. */

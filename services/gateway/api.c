@@ -74,8 +74,8 @@ static void s_forward_done(const ow_rpc_result_t *result, void *arg)
 /* Calls method on service with payload (copied) and answers the exchange with
  * render(reply) and ok_status, or with the service's error. Frees payload. */
 static void s_forward(api_t *self, exchange_t *ex, s_svc_t svc, const char *method,
-                      const char *idempotency_key, const char *caller, uint8_t *payload,
-                      size_t len, s_render_fn *render, int ok_status)
+                      const char *idempotency_key, const char *caller, uint8_t *payload, size_t len,
+                      s_render_fn *render, int ok_status)
 {
     s_forward_t *f = malloc(sizeof *f);
     if (!f) {
@@ -120,8 +120,7 @@ static json_t *s_read_post(exchange_t *ex, const char **key, ow_error_t *err)
                                "sent again only to retry it");
     else if (!api_idempotency_key_valid(*key))
         ow_error_add_violation(err, "Idempotency-Key",
-                               "header must be 1 to %d visible ASCII characters",
-                               API_IDEM_KEY_MAX);
+                               "header must be 1 to %d visible ASCII characters", API_IDEM_KEY_MAX);
     const char *text = exchange_body(ex, &len);
     return json_fields_parse_object(text, len, err);
 }
@@ -178,8 +177,8 @@ static void s_rate_case(api_t *self, exchange_t *ex)
         exchange_reply_error(ex, &err);
         goto done;
     }
-    s_forward(self, ex, S_EVALUATION, "evaluation.rate", key, NULL, payload, len,
-              s_render_rating, 201);
+    s_forward(self, ex, S_EVALUATION, "evaluation.rate", key, NULL, payload, len, s_render_rating,
+              201);
 done:
     json_decref(body);
 }
@@ -256,8 +255,8 @@ static void s_get_case(api_t *self, exchange_t *ex, const char *case_no)
             s_case_part_done(&failed, p);
             continue;
         }
-        ow_rpc_call(self->clients[part_service[i]], cases_part_method(p->part), NULL, NULL,
-                    payload, len, API_RPC_TIMEOUT_MS, s_case_part_done, p);
+        ow_rpc_call(self->clients[part_service[i]], cases_part_method(p->part), NULL, NULL, payload,
+                    len, API_RPC_TIMEOUT_MS, s_case_part_done, p);
         free(payload);
     }
 }
@@ -410,8 +409,7 @@ static void s_set_clock(api_t *self, exchange_t *ex)
 
     char offset_text[32];
     snprintf(offset_text, sizeof offset_text, "%lld", (long long)(new_offset / 1000000));
-    ow_log_kv(OW_LOG_INFO, "test clock moved", "offset_seconds", offset_text, "by", set_by,
-              NULL);
+    ow_log_kv(OW_LOG_INFO, "test clock moved", "offset_seconds", offset_text, "by", set_by, NULL);
     exchange_reply_json(ex, 200, admin_clock_json(real_now + new_offset, new_offset));
     goto done;
 fail:
@@ -450,7 +448,7 @@ static void s_on_request(struct evhttp_request *req, void *arg)
     if (status != 0) {
         if (status == 405)
             exchange_add_header(ex, "Allow", route.allow);
-        const char *title = status == 405 ? "METHOD_NOT_ALLOWED"
+        const char *title = status == 405   ? "METHOD_NOT_ALLOWED"
                             : status == 404 ? "NOT_FOUND"
                                             : "INVALID_ARGUMENT";
         if (status == 400) {
@@ -570,9 +568,8 @@ api_t *api_new(ow_service_t *svc, ow_error_t *err)
     struct sockaddr_storage addr;
     socklen_t alen = sizeof addr;
     if (getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&addr, &alen) == 0)
-        self->port = ntohs(addr.ss_family == AF_INET6
-                               ? ((struct sockaddr_in6 *)&addr)->sin6_port
-                               : ((struct sockaddr_in *)&addr)->sin_port);
+        self->port = ntohs(addr.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&addr)->sin6_port
+                                                      : ((struct sockaddr_in *)&addr)->sin_port);
 
     char port_text[16];
     snprintf(port_text, sizeof port_text, "%d", self->port);

@@ -1,6 +1,5 @@
 #include "api_time.h"
 
-#include "json_fields.h"
 #include "ow_clock.h"
 
 json_t *api_time_json(int64_t time_us)
@@ -9,11 +8,4 @@ json_t *api_time_json(int64_t time_us)
     if (time_us == 0)
         return json_null();
     return json_string(ow_clock_format_local(time_us, buf, sizeof buf));
-}
-
-json_t *api_optional_string(const char *s)
-{
-    if (!s || !*s)
-        return json_null();
-    return json_fields_text(s);
 }

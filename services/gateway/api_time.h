@@ -10,8 +10,4 @@
  * memory. */
 json_t *api_time_json(int64_t time_us);
 
-/* A new JSON string, or JSON null for an empty string (an absent value such as an open
- * task's decision). */
-json_t *api_optional_string(const char *s);
-
 #endif

@@ -8,8 +8,8 @@
 #include "json_fields.h"
 #include "ow_envelope.h"
 
-static const char *const s_body_fields[] = {"item_code", "applicant", "materials", "channel",
-                                            "centre_id", NULL};
+static const char *const s_body_fields[] = {"item_code", "applicant", "materials",
+                                            "channel",   "centre_id", NULL};
 static const char *const s_applicant_fields[] = {"name",  "id_type", "id_number",
                                                  "phone", "email",   NULL};
 
@@ -20,8 +20,7 @@ static json_t *s_text(const char *s)
     return json_fields_text(s ? s : "");
 }
 
-int applications_pack_submit(const json_t *body, uint8_t **out, size_t *out_len,
-                             ow_error_t *err)
+int applications_pack_submit(const json_t *body, uint8_t **out, size_t *out_len, ow_error_t *err)
 {
     Onewindow__V1__SubmitApplication msg = ONEWINDOW__V1__SUBMIT_APPLICATION__INIT;
     Onewindow__V1__Applicant applicant = ONEWINDOW__V1__APPLICANT__INIT;
@@ -29,12 +28,11 @@ int applications_pack_submit(const json_t *body, uint8_t **out, size_t *out_len,
     int rc = -1;
 
     json_fields_reject_unknown(body, "", s_body_fields, err);
-    msg.item_code = (char *)json_fields_string(body, "", "item_code", APPLICATIONS_CODE_MAX,
-                                               true, err);
-    msg.channel = (char *)json_fields_string(body, "", "channel", APPLICATIONS_CHANNEL_MAX,
-                                             false, err);
-    msg.centre_id = (char *)json_fields_string(body, "", "centre_id", OW_CENTRE_ID_MAX,
-                                               false, err);
+    msg.item_code =
+        (char *)json_fields_string(body, "", "item_code", APPLICATIONS_CODE_MAX, true, err);
+    msg.channel =
+        (char *)json_fields_string(body, "", "channel", APPLICATIONS_CHANNEL_MAX, false, err);
+    msg.centre_id = (char *)json_fields_string(body, "", "centre_id", OW_CENTRE_ID_MAX, false, err);
 
     json_t *a = json_object_get(body, "applicant");
     if (!a || json_is_null(a)) {
@@ -44,12 +42,11 @@ int applications_pack_submit(const json_t *body, uint8_t **out, size_t *out_len,
     } else {
         const char *p = "applicant.";
         json_fields_reject_unknown(a, p, s_applicant_fields, err);
-        applicant.name =
-            (char *)json_fields_string(a, p, "name", APPLICATIONS_NAME_MAX, true, err);
+        applicant.name = (char *)json_fields_string(a, p, "name", APPLICATIONS_NAME_MAX, true, err);
         applicant.id_type =
             (char *)json_fields_string(a, p, "id_type", APPLICATIONS_CODE_MAX, false, err);
-        applicant.id_number = (char *)json_fields_string(a, p, "id_number",
-                                                         APPLICATIONS_ID_NUMBER_MAX, true, err);
+        applicant.id_number =
+            (char *)json_fields_string(a, p, "id_number", APPLICATIONS_ID_NUMBER_MAX, true, err);
         applicant.phone =
             (char *)json_fields_string(a, p, "phone", APPLICATIONS_PHONE_MAX, false, err);
         applicant.email =
@@ -75,11 +72,11 @@ int applications_pack_submit(const json_t *body, uint8_t **out, size_t *out_len,
         }
         size_t i;
         json_t *code;
-        json_array_foreach(m, i, code) {
+        json_array_foreach(m, i, code)
+        {
             char path[JSON_FIELDS_PATH_MAX];
             snprintf(path, sizeof path, "materials[%zu]", i);
-            materials[i] = (char *)json_fields_string_value(code, path, APPLICATIONS_CODE_MAX,
-                                                            err);
+            materials[i] = (char *)json_fields_string_value(code, path, APPLICATIONS_CODE_MAX, err);
         }
         msg.n_material_codes = json_array_size(m);
         msg.material_codes = materials;
@@ -106,21 +103,20 @@ done:
 json_t *applications_case_json(const Onewindow__V1__CaseSummary *c)
 {
     const Onewindow__V1__Applicant *a = c->applicant;
-    json_t *applicant = a ? json_pack("{s:o, s:o, s:o, s:o, s:o}", "name", s_text(a->name),
-                                      "id_type", s_text(a->id_type), "id_number",
-                                      s_text(a->id_number), "phone", s_text(a->phone), "email",
-                                      s_text(a->email))
-                          : json_null();
+    json_t *applicant =
+        a ? json_pack("{s:o, s:o, s:o, s:o, s:o}", "name", s_text(a->name), "id_type",
+                      s_text(a->id_type), "id_number", s_text(a->id_number), "phone",
+                      s_text(a->phone), "email", s_text(a->email))
+          : json_null();
     return json_pack("{s:o, s:i, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
                      " s:i, s:o, s:i}",
                      "case_no", s_text(c->case_no), "state", (int)c->state, "state_name",
                      s_text(c->state_name), "item_code", s_text(c->item_code), "item_name",
-                     s_text(c->item_name), "item_version", (int)c->item_version,
-                     "department_code", s_text(c->department_code), "department_name",
-                     s_text(c->department_name), "applicant", applicant, "channel",
-                     s_text(c->channel), "centre_id", s_text(c->centre_id), "received_at",
-                     api_time_json(c->received_at_us), "accepted_at",
-                     api_time_json(c->accepted_at_us), "decided_at",
+                     s_text(c->item_name), "item_version", (int)c->item_version, "department_code",
+                     s_text(c->department_code), "department_name", s_text(c->department_name),
+                     "applicant", applicant, "channel", s_text(c->channel), "centre_id",
+                     s_text(c->centre_id), "received_at", api_time_json(c->received_at_us),
+                     "accepted_at", api_time_json(c->accepted_at_us), "decided_at",
                      api_time_json(c->decided_at_us), "promised_limit", (int)c->promised_limit,
                      "limit_unit", s_text(c->limit_unit), "legal_limit", (int)c->legal_limit);
 }

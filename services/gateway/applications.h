@@ -25,8 +25,7 @@
 /* Decodes a submit body and packs the SubmitApplication it describes into a new buffer
  * (*out, caller frees; *out_len bytes). Violations already in err count: on any violation
  * returns -1 with err INVALID_ARGUMENT listing every invalid field (and *out untouched). */
-int applications_pack_submit(const json_t *body, uint8_t **out, size_t *out_len,
-                             ow_error_t *err);
+int applications_pack_submit(const json_t *body, uint8_t **out, size_t *out_len, ow_error_t *err);
 
 /* The CASE object for a case. Returns a new object (caller json_decref()s), NULL when out of
  * memory. Times of 0 (not yet happened) are null. */

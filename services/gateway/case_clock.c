@@ -8,7 +8,8 @@
 
 json_t *case_clock_reply_json(const uint8_t *payload, size_t len, ow_error_t *err)
 {
-    Onewindow__V1__CaseClockReply *reply = onewindow__v1__case_clock_reply__unpack(NULL, len, payload);
+    Onewindow__V1__CaseClockReply *reply =
+        onewindow__v1__case_clock_reply__unpack(NULL, len, payload);
     json_t *out = NULL;
 
     if (!reply || !reply->clock) {
@@ -16,12 +17,11 @@ json_t *case_clock_reply_json(const uint8_t *payload, size_t len, ow_error_t *er
         goto done;
     }
     const Onewindow__V1__Clock *c = reply->clock;
-    out = json_pack("{s:o, s:o, s:o, s:i, s:o, s:o, s:i}", "state",
-                    json_fields_text(c->state ? c->state : ""), "started_at",
-                    api_time_json(c->started_at_us), "due_at", api_time_json(c->due_at_us),
-                    "limit", (int)c->limit, "unit", json_fields_text(c->unit ? c->unit : ""),
-                    "stopped_at", api_time_json(c->stopped_at_us), "remaining_working_days",
-                    (int)c->remaining_working_days);
+    out = json_pack(
+        "{s:o, s:o, s:o, s:i, s:o, s:o, s:i}", "state", json_fields_text(c->state ? c->state : ""),
+        "started_at", api_time_json(c->started_at_us), "due_at", api_time_json(c->due_at_us),
+        "limit", (int)c->limit, "unit", json_fields_text(c->unit ? c->unit : ""), "stopped_at",
+        api_time_json(c->stopped_at_us), "remaining_working_days", (int)c->remaining_working_days);
     if (!out)
         ow_error_set(err, OW_INTERNAL, "out of memory rendering the clock");
 done:

@@ -10,12 +10,12 @@
 #include "problem.h"
 
 struct exchange {
-    struct evhttp_request *req; /* NULL once evhttp freed it with its connection */
+    struct evhttp_request *req;     /* NULL once evhttp freed it with its connection */
     struct evhttp_connection *conn; /* NULL once closed */
     bool gone;
     ow_metrics_t *metrics;
     const char *route;
-    char *path;  /* decoded from the URI at creation */
+    char *path; /* decoded from the URI at creation */
     char *query;
 };
 

@@ -15,8 +15,8 @@ json_t *json_fields_parse_object(const char *text, size_t len, ow_error_t *err)
     }
     root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        ow_error_add_violation(err, "body", "is not valid JSON: %s (line %d, column %d)",
-                               jerr.text, jerr.line, jerr.column);
+        ow_error_add_violation(err, "body", "is not valid JSON: %s (line %d, column %d)", jerr.text,
+                               jerr.line, jerr.column);
         goto fail;
     }
     if (!json_is_object(root)) {
@@ -42,7 +42,8 @@ void json_fields_reject_unknown(const json_t *obj, const char *prefix, const cha
     json_t *value;
     char path[JSON_FIELDS_PATH_MAX];
 
-    json_object_foreach((json_t *)obj, key, value) {
+    json_object_foreach((json_t *)obj, key, value)
+    {
         bool known = false;
         for (const char *const *a = allowed; *a && !known; a++)
             known = strcmp(*a, key) == 0;

@@ -27,8 +27,9 @@ json_t *problem_from_error(const ow_error_t *err, int *http_status)
             goto fail;
         for (size_t i = 0; i < err->violation_count && i < OW_ERROR_VIOLATION_MAX; i++) {
             const ow_violation_t *v = &err->violations[i];
-            if (json_array_append_new(params, json_pack("{s:o, s:o}", "name", json_fields_text(v->field),
-                                                        "reason", json_fields_text(v->description))) != 0)
+            if (json_array_append_new(params,
+                                      json_pack("{s:o, s:o}", "name", json_fields_text(v->field),
+                                                "reason", json_fields_text(v->description))) != 0)
                 goto fail;
         }
         if (json_object_set_new(problem, "invalid_params", params) != 0) {
@@ -46,17 +47,18 @@ fail:
     return NULL;
 }
 
-void problem_error_from_result(const ow_rpc_result_t *result, const char *service,
-                               ow_error_t *err)
+void problem_error_from_result(const ow_rpc_result_t *result, const char *service, ow_error_t *err)
 {
     const char *message = result->message ? result->message : "";
-    const char *sep = message[0] ? ": " : "";
     ow_status_t code = result->status;
 
     ow_error_clear(err);
     switch (code) {
     case OW_DEADLINE_EXCEEDED:
-        ow_error_set(err, code, "%s did not answer in time%s%s", service, sep, message);
+        if (message[0])
+            ow_error_set(err, code, "%s: %s", service, message);
+        else
+            ow_error_set(err, code, "%s did not answer in time", service);
         break;
     case OW_CANCELLED:
         /* The only cancellation the gateway sees is its own shutdown. */
@@ -64,7 +66,10 @@ void problem_error_from_result(const ow_rpc_result_t *result, const char *servic
         ow_error_set(err, code, "the gateway is shutting down; retry the request");
         break;
     case OW_UNAVAILABLE:
-        ow_error_set(err, code, "%s is unavailable%s%s", service, sep, message);
+        if (message[0])
+            ow_error_set(err, code, "%s: %s", service, message);
+        else
+            ow_error_set(err, code, "%s is unavailable", service);
         break;
     default:
         ow_error_set(err, code, "%s", message[0] ? message : ow_status_name(code));
@@ -77,8 +82,7 @@ void problem_error_from_result(const ow_rpc_result_t *result, const char *servic
     err->code = code; /* add_violation only fills in a code when there was none */
 }
 
-json_t *problem_from_result(const ow_rpc_result_t *result, const char *service,
-                            int *http_status)
+json_t *problem_from_result(const ow_rpc_result_t *result, const char *service, int *http_status)
 {
     ow_error_t err;
     problem_error_from_result(result, service, &err);

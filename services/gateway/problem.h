@@ -23,13 +23,12 @@ json_t *problem_new(int http_status, const char *title, const char *detail);
 json_t *problem_from_error(const ow_error_t *err, int *http_status);
 
 /* Copies an RPC result into err. When the service did not answer (DEADLINE_EXCEEDED,
- * UNAVAILABLE, CANCELLED with no message of its own) the message names the service, so the
- * client knows which part of the system is down. */
-void problem_error_from_result(const ow_rpc_result_t *result, const char *service,
-                               ow_error_t *err);
+ * UNAVAILABLE) the message starts with the service's name, so the client knows which part
+ * of the system is down; CANCELLED (only at the gateway's own shutdown) becomes
+ * UNAVAILABLE. */
+void problem_error_from_result(const ow_rpc_result_t *result, const char *service, ow_error_t *err);
 
 /* problem_error_from_result + problem_from_error. */
-json_t *problem_from_result(const ow_rpc_result_t *result, const char *service,
-                            int *http_status);
+json_t *problem_from_result(const ow_rpc_result_t *result, const char *service, int *http_status);
 
 #endif

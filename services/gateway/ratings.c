@@ -18,10 +18,8 @@ int ratings_pack_rate(const json_t *body, uint8_t **out, size_t *out_len, ow_err
     /* Range is evaluation's rule (1–5); here only that the number fits the int32 field. */
     json_fields_int(body, "", "grade", INT32_MIN, INT32_MAX, true, &grade, err);
     msg.grade = (int32_t)grade;
-    msg.comment =
-        (char *)json_fields_string(body, "", "comment", RATINGS_COMMENT_MAX, false, err);
-    msg.channel =
-        (char *)json_fields_string(body, "", "channel", RATINGS_CHANNEL_MAX, false, err);
+    msg.comment = (char *)json_fields_string(body, "", "comment", RATINGS_COMMENT_MAX, false, err);
+    msg.channel = (char *)json_fields_string(body, "", "channel", RATINGS_CHANNEL_MAX, false, err);
 
     if (ow_error_finish_violations(err) != 0 || err->code != OW_OK)
         return -1;
@@ -50,8 +48,7 @@ json_t *ratings_rating_json(const Onewindow__V1__Rating *r)
 
 json_t *ratings_rating_reply_json(const uint8_t *payload, size_t len, ow_error_t *err)
 {
-    Onewindow__V1__RatingReply *reply =
-        onewindow__v1__rating_reply__unpack(NULL, len, payload);
+    Onewindow__V1__RatingReply *reply = onewindow__v1__rating_reply__unpack(NULL, len, payload);
     json_t *out = NULL;
 
     if (!reply || !reply->rating) {

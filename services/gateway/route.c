@@ -20,8 +20,7 @@ static const s_route_def_t s_routes[] = {
     {ROUTE_SUBMIT_APPLICATION, "POST", "applications", "POST /v1/applications", NULL},
     {ROUTE_GET_CASE, "GET", "cases/*", "GET /v1/cases/{case_no}", "case_no"},
     {ROUTE_LIST_TASKS, "GET", "tasks", "GET /v1/tasks", NULL},
-    {ROUTE_DECIDE_TASK, "POST", "tasks/*/decision", "POST /v1/tasks/{task_id}/decision",
-     "task_id"},
+    {ROUTE_DECIDE_TASK, "POST", "tasks/*/decision", "POST /v1/tasks/{task_id}/decision", "task_id"},
     {ROUTE_RATE_CASE, "POST", "ratings", "POST /v1/ratings", NULL},
     {ROUTE_SET_CLOCK, "POST", "admin/clock", "POST /v1/admin/clock", NULL},
     {ROUTE_GET_CLOCK, "GET", "admin/clock", "GET /v1/admin/clock", NULL},
@@ -91,8 +90,8 @@ static bool s_param_valid(const char *s)
 /* Matches the segments of rest against pattern. On a match copies the raw "*" segment into
  * raw_param (raw_size bytes); a segment too long for it still matches but sets *too_long,
  * so the client hears that the parameter is malformed rather than that the path is unknown. */
-static bool s_pattern_match(const char *pattern, const char *rest, char *raw_param,
-                            size_t raw_size, bool *too_long)
+static bool s_pattern_match(const char *pattern, const char *rest, char *raw_param, size_t raw_size,
+                            bool *too_long)
 {
     const char *p = pattern;
     const char *r = rest;
@@ -161,8 +160,8 @@ int route_match(const char *method, const char *path, route_t *out, ow_error_t *
     if (!path_match) {
         if (allow) {
             out->allow = allow;
-            ow_error_set(err, OW_INVALID_ARGUMENT, "method %s is not allowed here; use %s",
-                         method, allow);
+            ow_error_set(err, OW_INVALID_ARGUMENT, "method %s is not allowed here; use %s", method,
+                         allow);
             return 405;
         }
         goto not_found;
@@ -171,9 +170,9 @@ int route_match(const char *method, const char *path, route_t *out, ow_error_t *
     out->id = path_match->id;
     out->name = path_match->name;
     if (path_match->param_name) {
-        long n = too_long ? -1
-                          : s_percent_decode(raw, strlen(raw), false, out->param,
-                                             sizeof out->param);
+        long n = too_long
+                     ? -1
+                     : s_percent_decode(raw, strlen(raw), false, out->param, sizeof out->param);
         if (n < 0 || !s_param_valid(out->param)) {
             out->param[0] = '\0';
             ow_error_add_violation(err, path_match->param_name,
@@ -225,8 +224,7 @@ json_t *route_parse_query(const char *query, ow_error_t *err)
             size_t vlen = eq ? plen - nlen - 1 : 0;
             if (s_percent_decode(p, nlen, true, name, qlen + 1) < 0 ||
                 s_percent_decode(v, vlen, true, value, qlen + 1) < 0) {
-                ow_error_add_violation(err, "query",
-                                       "has a broken %%-escape or an encoded NUL");
+                ow_error_add_violation(err, "query", "has a broken %%-escape or an encoded NUL");
                 goto fail;
             }
             if (!name[0]) {

@@ -39,8 +39,7 @@ static int s_query_limit(const json_t *query, uint32_t *limit, ow_error_t *err)
     long v = strtol(text, &end, 10);
     if (*end != '\0' || end == text || text[0] == '+' || text[0] == '-' || v < 1 ||
         v > TASKS_LIMIT_MAX) {
-        ow_error_add_violation(err, "limit", "must be an integer from 1 to %d",
-                               TASKS_LIMIT_MAX);
+        ow_error_add_violation(err, "limit", "must be an integer from 1 to %d", TASKS_LIMIT_MAX);
         return -1;
     }
     *limit = (uint32_t)v;
@@ -54,8 +53,7 @@ int tasks_pack_list(const json_t *query, uint8_t **out, size_t *out_len, ow_erro
     json_fields_reject_unknown(query, "", s_query_fields, err);
     msg.assignee = (char *)json_fields_string(query, "", "assignee", TASKS_ID_MAX, true, err);
     msg.state = (char *)json_fields_string(query, "", "state", 8, false, err);
-    if (msg.state && *msg.state && strcmp(msg.state, "open") != 0 &&
-        strcmp(msg.state, "done") != 0)
+    if (msg.state && *msg.state && strcmp(msg.state, "open") != 0 && strcmp(msg.state, "done") != 0)
         ow_error_add_violation(err, "state", "must be \"open\" or \"done\"");
     msg.after_task_id = (char *)json_fields_string(query, "", "after", TASKS_ID_MAX, false, err);
     s_query_limit(query, &msg.limit, err);
@@ -73,11 +71,9 @@ int tasks_pack_decide(const json_t *body, const char *task_id, uint8_t **out, si
     json_fields_reject_unknown(body, "", s_decide_fields, err);
     msg.task_id = (char *)task_id;
     msg.decision = (char *)json_fields_string(body, "", "decision", 8, true, err);
-    if (msg.decision && strcmp(msg.decision, "approve") != 0 &&
-        strcmp(msg.decision, "refuse") != 0)
+    if (msg.decision && strcmp(msg.decision, "approve") != 0 && strcmp(msg.decision, "refuse") != 0)
         ow_error_add_violation(err, "decision", "must be \"approve\" or \"refuse\"");
-    msg.comment =
-        (char *)json_fields_string(body, "", "comment", TASKS_COMMENT_MAX, false, err);
+    msg.comment = (char *)json_fields_string(body, "", "comment", TASKS_COMMENT_MAX, false, err);
     const char *who = json_fields_string(body, "", "actor", TASKS_ID_MAX, true, err);
 
     if (ow_error_finish_violations(err) != 0 || err->code != OW_OK)
@@ -99,10 +95,9 @@ json_t *tasks_task_json(const Onewindow__V1__Task *t)
                      s_text(t->task_id), "case_no", s_text(t->case_no), "item_code",
                      s_text(t->item_code), "department_code", s_text(t->department_code),
                      "assignee", s_text(t->assignee), "state", s_text(t->state), "decision",
-                     api_optional_string(t->decision), "comment", s_text(t->comment),
-                     "created_at", api_time_json(t->created_at_us), "decided_at",
-                     api_time_json(t->decided_at_us), "decided_by",
-                     api_optional_string(t->decided_by), "stage", s_text(t->stage));
+                     s_text(t->decision), "comment", s_text(t->comment), "created_at",
+                     api_time_json(t->created_at_us), "decided_at", api_time_json(t->decided_at_us),
+                     "decided_by", s_text(t->decided_by), "stage", s_text(t->stage));
 }
 
 json_t *tasks_task_reply_json(const uint8_t *payload, size_t len, ow_error_t *err)
@@ -161,9 +156,9 @@ json_t *tasks_task_list_json(const uint8_t *payload, size_t len, ow_error_t *err
         ow_error_set(err, OW_INTERNAL, "routing sent a reply that is not a task list");
         return NULL;
     }
-    /* next_after is null on the last page, so a client loops "while next_after". */
+    /* next_after is "" on the last page (docs/api.md): a client loops while it is not. */
     out = json_pack("{s:o, s:o}", "tasks", s_task_array(list), "next_after",
-                    api_optional_string(list->next_after));
+                    s_text(list->next_after));
     if (!out)
         ow_error_set(err, OW_INTERNAL, "out of memory rendering tasks");
     onewindow__v1__task_list__free_unpacked(list, NULL);

@@ -33,8 +33,8 @@ json_t *tasks_task_json(const Onewindow__V1__Task *task);
 /* A packed TaskReply as {"task": TASK}; NULL with err INTERNAL when malformed. */
 json_t *tasks_task_reply_json(const uint8_t *payload, size_t len, ow_error_t *err);
 
-/* A packed TaskList as {"tasks":[TASK…],"next_after":"…"|null}; NULL with err INTERNAL
- * when malformed. */
+/* A packed TaskList as {"tasks":[TASK…],"next_after":"…"} (next_after "" on the last
+ * page); NULL with err INTERNAL when malformed. */
 json_t *tasks_task_list_json(const uint8_t *payload, size_t len, ow_error_t *err);
 
 /* Just the array of TASK objects of a packed TaskList (for the case view); NULL with err

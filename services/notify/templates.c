@@ -9,11 +9,11 @@
 #define S_NAME_MAX 32
 
 /* The facts each notice may use: what case.accepted / case.decided tell notifyd. */
-static const char *const s_accepted[] = {"applicant_name", "case_no",        "item_name",
-                                         "accepted_date",  "promised_limit", "limit_unit",
+static const char *const s_accepted[] = {
+    "applicant_name", "case_no",    "item_name", "accepted_date",
+    "promised_limit", "limit_unit", NULL};
+static const char *const s_approved[] = {"applicant_name", "case_no", "item_name", "decided_date",
                                          NULL};
-static const char *const s_approved[] = {"applicant_name", "case_no", "item_name",
-                                         "decided_date", NULL};
 /* Refusals carry their reasons (DOMAIN.md §4: refuse with reasons and remedies). */
 static const char *const s_refused[] = {"applicant_name", "case_no", "item_name",
                                         "decided_date",   "reason",  NULL};
@@ -36,8 +36,7 @@ struct templates {
 };
 
 /* Called for each piece of a body: literal text, or a placeholder's name. */
-typedef int(s_piece_fn)(void *ctx, const char *text, size_t len, bool placeholder,
-                        ow_error_t *err);
+typedef int(s_piece_fn)(void *ctx, const char *text, size_t len, bool placeholder, ow_error_t *err);
 
 static int s_kind_index(const char *kind)
 {
@@ -72,8 +71,8 @@ static int s_scan(const char *kind, const char *body, s_piece_fn *fn, void *ctx,
             literal = p;
         } else if (*p == '}') {
             ow_error_set(err, OW_INVALID_ARGUMENT,
-                         "template %s: '}' at byte %zu closes nothing (write }} for a brace)",
-                         kind, (size_t)(p - body));
+                         "template %s: '}' at byte %zu closes nothing (write }} for a brace)", kind,
+                         (size_t)(p - body));
             return -1;
         } else if (*p == '{') {
             const char *name = p + 1, *q = name;
@@ -110,8 +109,7 @@ typedef struct {
     const char *const *allowed;
 } s_check_ctx_t;
 
-static int s_check_piece(void *arg, const char *text, size_t len, bool placeholder,
-                         ow_error_t *err)
+static int s_check_piece(void *arg, const char *text, size_t len, bool placeholder, ow_error_t *err)
 {
     s_check_ctx_t *ctx = arg;
     if (!placeholder)

@@ -14,10 +14,10 @@
 #define TEMPLATE_BODY_MAX 4000 /* bytes */
 
 /* Template kinds. A delivery of kind case_decided uses the approved or refused wording. */
-#define TEMPLATE_CASE_ACCEPTED          "case_accepted"
-#define TEMPLATE_CASE_DECIDED_APPROVED  "case_decided_approved"
-#define TEMPLATE_CASE_DECIDED_REFUSED   "case_decided_refused"
-#define TEMPLATE_RATING_INVITATION      "rating_invitation"
+#define TEMPLATE_CASE_ACCEPTED         "case_accepted"
+#define TEMPLATE_CASE_DECIDED_APPROVED "case_decided_approved"
+#define TEMPLATE_CASE_DECIDED_REFUSED  "case_decided_refused"
+#define TEMPLATE_RATING_INVITATION     "rating_invitation"
 
 typedef struct {
     const char *name;

@@ -166,8 +166,8 @@ int routing_decide(ow_db_t *db, const char *idempotency_key, const char *actor,
         goto done;
     }
     routing_decision_t decision = ROUTING_DECISION_APPROVE;
-    if (routing_decision_check_request(req->task_id, req->decision, req->comment, &decision,
-                                       err) > 0) {
+    if (routing_decision_check_request(req->task_id, req->decision, req->comment, &decision, err) >
+        0) {
         ow_error_finish_violations(err);
         goto done;
     }

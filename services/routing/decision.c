@@ -85,8 +85,8 @@ bool routing_text_valid(const char *s, size_t max)
     return true;
 }
 
-int routing_decision_check_request(const char *task_id, const char *decision,
-                                   const char *comment, routing_decision_t *out, ow_error_t *err)
+int routing_decision_check_request(const char *task_id, const char *decision, const char *comment,
+                                   routing_decision_t *out, ow_error_t *err)
 {
     int added = 0;
     if (!task_id || !*task_id) {

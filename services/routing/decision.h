@@ -35,8 +35,8 @@ routing_outcome_t routing_decision_outcome(routing_decision_t decision);
  * UUID; decision "approve" or "refuse"; comment UTF-8 of at most ROUTING_COMMENT_MAX bytes,
  * and not empty for a refusal (行政许可法 art. 38: a refusal gives its reasons). Sets
  * *decision when the decision is valid. Returns the number of violations added. */
-int routing_decision_check_request(const char *task_id, const char *decision,
-                                   const char *comment, routing_decision_t *out, ow_error_t *err);
+int routing_decision_check_request(const char *task_id, const char *decision, const char *comment,
+                                   routing_decision_t *out, ow_error_t *err);
 
 /* May actor decide a task held by assignee that is in task_state ("open"/"done")? Only the
  * assignee may (else PERMISSION_DENIED, also for an empty actor), and only while the task is

@@ -83,8 +83,8 @@ int routing_apply_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow
         goto done;
     }
     const Onewindow__V1__Task *row = routing_tasks_get(task, 0);
-    if (routing_audit_append(db, now_us, "routingd", "", "task.created", row->task_id,
-                             row->case_no, "assigned to the department's approver", err) < 0)
+    if (routing_audit_append(db, now_us, "routingd", "", "task.created", row->task_id, row->case_no,
+                             "assigned to the department's approver", err) < 0)
         goto done;
     size_t len = onewindow__v1__task__get_packed_size(row);
     payload = malloc(len ? len : 1);

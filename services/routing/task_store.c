@@ -8,9 +8,9 @@
 
 /* The Task message's columns, in the order s_row_to_task reads them. Times are µs of system
  * time (us_to_ts/ts_to_us in migrations/0001_organisation.sql). */
-#define S_TASK_COLUMNS                                                                            \
-    "task_id, case_no, item_code, department_code, assignee, state, coalesce(decision, ''),"      \
-    " comment, ts_to_us(created_at), coalesce(ts_to_us(decided_at), 0),"                          \
+#define S_TASK_COLUMNS                                                                             \
+    "task_id, case_no, item_code, department_code, assignee, state, coalesce(decision, ''),"       \
+    " comment, ts_to_us(created_at), coalesce(ts_to_us(decided_at), 0),"                           \
     " coalesce(decided_by, ''), stage, centre_id"
 
 struct routing_tasks {
@@ -111,9 +111,9 @@ int routing_task_insert(ow_db_t *db, const routing_new_task_t *t, routing_tasks_
     *out = NULL;
     char created[32];
     snprintf(created, sizeof created, "%" PRId64, t->created_at_us);
-    const char *params[7] = {t->case_no,  t->centre_id ? t->centre_id : "",
+    const char *params[7] = {t->case_no,   t->centre_id ? t->centre_id : "",
                              t->item_code, t->department_code,
-                             t->assignee, t->stage,
+                             t->assignee,  t->stage,
                              created};
     PGresult *res = ow_db_exec(db, "routing_task_insert", 7, params, err);
     if (!res)
@@ -130,8 +130,8 @@ routing_tasks_t *routing_task_load(ow_db_t *db, const char *task_id, bool for_up
                                    ow_error_t *err)
 {
     const char *params[1] = {task_id};
-    PGresult *res = ow_db_exec(db, for_update ? "routing_task_get_locked" : "routing_task_get",
-                               1, params, err);
+    PGresult *res =
+        ow_db_exec(db, for_update ? "routing_task_get_locked" : "routing_task_get", 1, params, err);
     if (!res)
         return NULL;
     if (PQntuples(res) != 1) {
@@ -166,8 +166,12 @@ int routing_audit_append(ow_db_t *db, int64_t at_us, const char *actor, const ch
 {
     char at[32];
     snprintf(at, sizeof at, "%" PRId64, at_us);
-    const char *params[7] = {at,      actor,   on_behalf_of ? on_behalf_of : "",
-                             action,  task_id, case_no,
+    const char *params[7] = {at,
+                             actor,
+                             on_behalf_of ? on_behalf_of : "",
+                             action,
+                             task_id,
+                             case_no,
                              detail ? detail : ""};
     PGresult *res = ow_db_exec(db, "routing_audit_append", 7, params, err);
     if (!res)

@@ -20,6 +20,7 @@ machine; every wait is bounded in time. Python stdlib plus python3-zmq and pytho
 (Debian's /usr/bin/python3). """
 
 import contextlib
+import datetime as _dt
 import http.client
 import json
 import os
@@ -32,6 +33,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 import urllib.parse
@@ -93,6 +95,16 @@ def db_url_with_name(url, dbname):
             out += "?" + urllib.parse.urlencode(query, safe="/")
         return out
     return url + " dbname=" + dbname
+
+
+def _die_with_parent():
+    """In the child before exec: SIGTERM when the thread that started us goes away, so a
+    test killed by ctest's time-out leaves no daemon behind."""
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
 
 
 def wait_until(predicate, timeout=10.0, interval=0.1):
@@ -297,6 +309,7 @@ class Daemon:
         self.log_path = log_path
         self.proc = None
         self.starts = 0
+        self.stopped_by_test = False
 
 
 class System:
@@ -332,8 +345,7 @@ class System:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        failed = exc_type is not None or self.results.failed > 0
-        self._stop(failed=failed)
+        self._stop(failed=exc_type is not None)
         return False
 
     def _start(self):
@@ -360,11 +372,22 @@ class System:
         self.run_checked([os.path.join(self.bin, "owctl"), "db", "init", "--database-url", self.db_url],
                          "owctl db init")
 
-        self._write_config()
-        for name in self.names:
-            self.start(name)
-        for name in self.names:
-            self.wait_ready(name)
+        # A port found free may be taken by someone else before the daemon binds it: then
+        # start again on new ports (the daemon says "Address already in use" and exits).
+        for attempt in range(1, 4):
+            self._write_config()
+            try:
+                for name in self.names:
+                    self.start(name)
+                for name in self.names:
+                    self.wait_ready(name)
+                break
+            except RuntimeError:
+                clash = [n for n in self.names if "Address already in use" in self.log_tail(n, 5)]
+                if not clash or attempt == 3:
+                    raise
+                log("port taken under %s: starting again on new ports" % ", ".join(clash))
+                self._terminate_all()
         if self.load_demo:
             self.run_checked([os.path.join(self.src, "scripts", "demo-load"), self.db_url],
                              "scripts/demo-load")
@@ -423,10 +446,15 @@ class System:
         with open(d.log_path, "ab") as logf:
             logf.write(("--- start %d at %s ---\n" % (d.starts + 1, time.strftime("%H:%M:%S"))).encode())
             logf.flush()
+            # PR_SET_PDEATHSIG fires when the starting *thread* ends: only for the main thread
+            # (the kill test restarts routingd from a helper thread).
+            main = threading.current_thread() is threading.main_thread()
             d.proc = subprocess.Popen([os.path.join(self.bin, name), "--config", self.config_path],
                                       stdin=subprocess.DEVNULL, stdout=logf, stderr=logf,
-                                      env=self._env(), cwd=self.dir)
+                                      env=self._env(), cwd=self.dir,
+                                      preexec_fn=_die_with_parent if main else None)
         d.starts += 1
+        d.stopped_by_test = False
 
     def wait_ready(self, name, timeout=READY_TIMEOUT_S):
         d = self.daemons[name]
@@ -449,8 +477,10 @@ class System:
     def kill(self, name, sig=signal.SIGKILL):
         d = self.daemons[name]
         if d.proc and d.proc.poll() is None:
+            ending = sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGINT)
+            d.stopped_by_test = d.stopped_by_test or ending
             d.proc.send_signal(sig)
-            if sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGINT):
+            if ending:
                 try:
                     d.proc.wait(timeout=STOP_GRACE_S)
                 except subprocess.TimeoutExpired:
@@ -467,14 +497,14 @@ class System:
         d = self.daemons[name]
         return d.proc is not None and d.proc.poll() is None
 
-    def _stop(self, failed):
+    def _terminate_all(self):
+        """SIGTERM to every running daemon, SIGKILL to any still up STOP_GRACE_S later.
+        Returns the daemons that were running."""
         procs = [d for d in self.daemons.values() if d.proc and d.proc.poll() is None]
         # Front first, bus last, so nothing is left talking to a stopped bus.
         for d in reversed(procs):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 d.proc.send_signal(signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         deadline = time.monotonic() + STOP_GRACE_S
         for d in procs:
             try:
@@ -483,9 +513,21 @@ class System:
                 log("%s ignored SIGTERM for %.0f s: SIGKILL" % (d.name, STOP_GRACE_S))
                 d.proc.kill()
                 d.proc.wait(timeout=STOP_GRACE_S)
-        for d in self.daemons.values():
-            if d.proc and d.proc.returncode not in (0, None) and d.proc.returncode != -signal.SIGKILL:
-                log("%s exited with %s" % (d.name, d.proc.returncode))
+        return procs
+
+    def _stop(self, failed):
+        if not failed:
+            # A daemon that died on its own during the test is a failure, whatever was checked.
+            for d in self.daemons.values():
+                if d.proc and not d.stopped_by_test:
+                    self.check("%s stayed up through the test" % d.name, d.proc.poll() is None,
+                               "exit status %s" % d.proc.returncode)
+        procs = self._terminate_all()
+        if not failed:
+            for d in procs:
+                self.check("%s stopped cleanly on SIGTERM" % d.name, d.proc.returncode == 0,
+                           "exit status %s" % d.proc.returncode)
+        failed = failed or self.results.failed > 0
         if failed and self.daemons:
             for name in self.daemons:
                 if os.path.exists(self.daemons[name].log_path):
@@ -503,8 +545,8 @@ class System:
             except Exception as e:  # the result of the test stands; say what was left behind
                 log("could not drop database %s: %s" % (self.dbname, e))
         if self.dir:
-            if failed and os.environ.get("OW_KEEP_FAILED"):
-                log("kept %s" % self.dir)
+            if os.environ.get("OW_KEEP") or (failed and os.environ.get("OW_KEEP_FAILED")):
+                log("kept %s (OW_KEEP / OW_KEEP_FAILED)" % self.dir)
             else:
                 shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -564,6 +606,13 @@ class System:
     def ops_get(self, name, path, timeout=5):
         """GET on a daemon's operations port (/healthz, /readyz, /metrics)."""
         return self._http(self.daemons[name].http_port, "GET", path, timeout=timeout)
+
+    def ops_status(self, name, path):
+        """The HTTP status of a daemon's ops endpoint, or None when it does not answer."""
+        try:
+            return self.ops_get(name, path)[0]
+        except OSError:
+            return None
 
     @property
     def api_url(self):
@@ -643,11 +692,18 @@ def run(test_fn, **system_kwargs):
     """Runs test_fn(system) in a fresh System, prints "N passed, N failed", and exits 0 only
     when every check passed and nothing raised."""
     results = Results()
+
+    def on_term(signum, frame):  # ctest's time-out, or a person: clean up on the way out
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
         with System(results=results, **system_kwargs) as s:
             test_fn(s)
     except Exception:
         results.check("test ran to the end without an exception", False, traceback.format_exc())
+    except (SystemExit, KeyboardInterrupt) as e:
+        results.check("test ran to the end", False, "interrupted (%r)" % e)
     if results.passed == 0 and results.failed == 0:
         results.check("the test made at least one check", False)
     if results.failures:
@@ -660,8 +716,6 @@ def run(test_fn, **system_kwargs):
 
 # ---------------------------------------------------------------------------------------
 # Domain oracles, computed independently of the daemons (DOMAIN.md).
-
-import datetime as _dt
 
 CHINA = _dt.timezone(_dt.timedelta(hours=8))
 

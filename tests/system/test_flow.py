@@ -4,6 +4,7 @@ daemons: submit → idempotent repeat → one-time notice for missing materials 
 → decision → rating → the case as a whole, the notifications, owctl, and the test clock."""
 
 import datetime as dt
+import json
 import os
 import re
 import sys
@@ -41,8 +42,74 @@ def wait_case(s, case_no, pred, timeout=20):
     return wait_until(probe, timeout) or seen[0]
 
 
+def check_due(s, case, clock, item, label):
+    """The clock's due date: promised_limit working days after the acceptance date, counting
+    from the next working day, weekends (and the known holidays) skipped, due at the end of
+    that day (local midnight ending it, or 23:59 of it)."""
+    accepted = parse_time(case["accepted_at"]).astimezone(CHINA).date()
+    expected = add_working_days(accepted, item["promised_limit"])
+    due = parse_time(clock.get("due_at"))
+    due_local = due.astimezone(CHINA) if due else None
+    s.check("%s: the clock runs with the promised limit in working days" % label, clock.get("state") == "running"
+            and clock.get("limit") == item["promised_limit"] and clock.get("unit") == "working_days", clock)
+    s.check("%s: due = %d working days after acceptance on %s, from the next working day: end of %s"
+            % (label, item["promised_limit"], accepted, expected),
+            due_local is not None and (
+                (due_local.date() == expected and (due_local.hour, due_local.minute) == (23, 59))
+                or (due_local.date() == expected + dt.timedelta(days=1) and due_local.time() == dt.time(0))),
+            (clock, str(expected)))
+    s.check("%s: remaining working days is the whole limit on the day of acceptance" % label,
+            clock.get("remaining_working_days") == item["promised_limit"]
+            or dt.datetime.now(CHINA).date() != accepted, clock)
+
+
 def count_cases(s):
     return s.sql_value("SELECT count(*) FROM intake.cases")
+
+
+def check_owctl(s, item, complete):
+    """owctl submit and owctl case show against the running gateway (--gateway URL)."""
+    app = applicant(42, "吴九")
+    key = "owctl-" + str(uuid.uuid4())
+    argv = ["--gateway", s.api_url, "submit", "--item", item["code"], "--name", app["name"],
+            "--id-number", app["id_number"], "--phone", app["phone"], "--idempotency-key", key, "--json"]
+    if complete:
+        argv += ["--material"] + complete
+    rc, out, err = s.owctl(*argv)
+    try:
+        submitted = json.loads(out)["case"]
+    except (ValueError, KeyError, TypeError):
+        submitted = {}
+    case_no = submitted.get("case_no", "")
+    s.check("owctl submit --json → exit 0 and a case in state 3", rc == 0 and submitted.get("state") == 3
+            and CASE_NO.match(case_no), (rc, out, err))
+    s.check("owctl's case is in intake.cases", case_no and s.sql_value(
+        "SELECT count(*) FROM intake.cases WHERE case_no = %s", (case_no,)) == 1)
+    rc, out2, err = s.owctl(*argv)
+    s.check("owctl submit with the same --idempotency-key → the same case", rc == 0 and case_no
+            and case_no in out2 and s.sql_value("SELECT count(*) FROM intake.cases WHERE applicant_id_number = %s",
+                                                (app["id_number"],)) == 1, (rc, out2, err))
+    given, missing = complete[:1], [m for m in item["materials"] if m["required"] and m["code"] not in complete[:1]]
+    rc, out, err = s.owctl("--gateway", s.api_url, "submit", "--item", item["code"], "--name", app["name"],
+                           "--id-number", app["id_number"], "--phone", app["phone"], "--material", *given)
+    s.check("owctl submit with materials missing → exit 1 naming each missing material", rc == 1 and missing
+            and all(m["code"] in out + err or m["name"] in out + err for m in missing), (rc, out, err))
+    if not case_no:
+        return
+    rc, out, err = s.owctl("--gateway", s.api_url, "case", "show", case_no)
+    s.check("owctl case show prints the case", rc == 0 and case_no in out and item["code"] in out
+            or rc == 0 and case_no in out and item["name"] in out, (rc, out, err))
+    rc, out, err = s.owctl("--gateway", s.api_url, "case", "show", case_no, "--json")
+    try:
+        shown = json.loads(out)
+    except ValueError:
+        shown = {}
+    s.check("owctl case show --json gives the gateway's case body", rc == 0
+            and shown.get("case", {}).get("case_no") == case_no and "tasks" in shown, (rc, out, err))
+    rc, out, err = s.owctl("--gateway", s.api_url, "case", "show", COUNTY + "209901011999999")
+    s.check("owctl case show of an unknown case → exit 1", rc == 1, (rc, out, err))
+    rc, out, err = s.owctl("--gateway", "http://127.0.0.1:%d" % harness.free_port(), "case", "show", case_no)
+    s.check("owctl with no gateway listening → exit 2", rc == 2, (rc, out, err))
 
 
 def test(s):
@@ -51,19 +118,20 @@ def test(s):
     item = harness.pick_item(items)
     required = [m for m in item["materials"] if m["required"]]
     complete = [m["code"] for m in item["materials"] if m["required"] or m["optional_given"]]
-    today = dt.datetime.now(CHINA).date()
+    days = {dt.datetime.now(CHINA).strftime("%Y%m%d")}
 
     # ---- 1. submit with complete materials ----------------------------------------------
     cases_before = count_cases(s)
     key = "flow-" + str(uuid.uuid4())
     body = submit_body(item, complete, 1)
     status, resp = s.post("/v1/applications", body, key=key)
+    days.add(dt.datetime.now(CHINA).strftime("%Y%m%d"))  # the local date, even across midnight
     s.check("submit with complete materials → 201", status == 201, (status, resp))
     case = (resp or {}).get("case", {}) if isinstance(resp, dict) else {}
     case_no = case.get("case_no", "")
     m = CASE_NO.match(case_no)
     s.check("case number is county code + yyyymmdd + channel digit + serial", m and m.group(1) == COUNTY
-            and m.group(2) == today.strftime("%Y%m%d"), case_no)
+            and m.group(2) in days, case_no)
     s.check("case state is 3 (已受理)", case.get("state") == 3, case)
     s.check("case carries the item's promised limit", case.get("promised_limit") == item["promised_limit"]
             and case.get("limit_unit") == item["limit_unit"], (case, item))
@@ -127,20 +195,7 @@ def test(s):
             and task.get("case_no") == case_no and task.get("department_code") == case.get("department_code"),
             task)
     if clock:
-        accepted = parse_time(case["accepted_at"]).astimezone(CHINA).date()
-        expected = add_working_days(accepted, item["promised_limit"])
-        due = parse_time(clock.get("due_at"))
-        due_local = due.astimezone(CHINA) if due else None
-        s.check("the clock runs with the promised limit in working days", clock.get("state") == "running"
-                and clock.get("limit") == item["promised_limit"] and clock.get("unit") == "working_days", clock)
-        s.check("due date = %d working days after acceptance, from the next working day (%s)"
-                % (item["promised_limit"], expected),
-                due_local is not None and (
-                    (due_local.date() == expected and (due_local.hour, due_local.minute) == (23, 59))
-                    or (due_local.date() == expected + dt.timedelta(days=1) and due_local.time() == dt.time(0))),
-                (clock, str(expected)))
-        s.check("remaining working days is the limit on the day of acceptance",
-                clock.get("remaining_working_days") == item["promised_limit"], clock)
+        check_due(s, case, clock, item, "first case")
 
     status, resp = s.get("/v1/tasks?assignee=%s" % assignee)
     listed = [t.get("task_id") for t in (resp or {}).get("tasks", [])] if status == 200 else []
@@ -228,16 +283,23 @@ def test(s):
     s.check("the sink has no line that is not JSON", not [n for n in s.notifications() if "_unparsable" in n])
 
     # ---- owctl against the running gateway ------------------------------------------------------
-    harness.check_owctl(s, item, complete)
+    check_owctl(s, item, complete)
 
     # ---- the test clock -------------------------------------------------------------------------
-    status, resp = s.post("/v1/applications", submit_body(item, complete, 6, "孙七"))
-    s.check("a fresh case → 201", status == 201, (status, resp))
+    # The fresh case is for the item with the longest limit in working days: its span always
+    # crosses a weekend, whatever day the test runs.
+    long_item = max((i for i in items if i["handling_kind"] == "promised" and i["limit_unit"] == "working_days"),
+                    key=lambda i: (i["promised_limit"], i["code"]))
+    long_complete = [m["code"] for m in long_item["materials"] if m["required"]]
+    status, resp = s.post("/v1/applications", submit_body(long_item, long_complete, 6, "孙七"))
+    s.check("a fresh case (%d working days) → 201" % long_item["promised_limit"], status == 201, (status, resp))
     if status != 201:
         return
     fresh = resp["case"]["case_no"]
     full = wait_case(s, fresh, lambda b: b.get("clock"), timeout=30)
     clock = (full or {}).get("clock") or {}
+    if clock:
+        check_due(s, resp["case"], clock, long_item, "fresh case")
     due = parse_time(clock.get("due_at"))
     s.check("the fresh case has a due date", due, full)
     if not due:

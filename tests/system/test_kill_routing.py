@@ -16,6 +16,7 @@ import harness  # noqa: E402
 from harness import applicant, log, wait_until  # noqa: E402
 
 TOTAL = int(os.environ.get("OW_KILL_CASES", "200"))
+LOAD_S = 12.0            # submissions are paced over this long, so both kills land inside the load
 SUBMIT_WINDOW_S = 120.0  # the load stops here even if TOTAL was not reached
 SETTLE_S = 90.0          # how long routingd may take to catch up afterwards
 THREADS = 4
@@ -31,15 +32,21 @@ def test(s):
     lock = threading.Lock()
     accepted, errors = [], []
     counter = [0]
-    stop_at = time.monotonic() + SUBMIT_WINDOW_S
+    began = time.monotonic()
+    stop_at = began + SUBMIT_WINDOW_S
+
+    halt = threading.Event()  # set when the test is cut short (SIGTERM, an exception)
 
     def submitter():
-        while time.monotonic() < stop_at:
+        while time.monotonic() < stop_at and not halt.is_set():
             with lock:
                 if counter[0] >= TOTAL:
                     return
                 counter[0] += 1
                 n = counter[0]
+            pause = began + n * LOAD_S / TOTAL - time.monotonic()
+            if pause > 0 and halt.wait(pause):
+                return
             body = {"item_code": item["code"], "applicant": applicant(1000 + n, "压测%d" % n),
                     "materials": complete, "channel": "window", "centre_id": ""}
             try:
@@ -56,34 +63,40 @@ def test(s):
         with lock:
             return len(accepted) + len(errors)
 
-    # Two kills at random points of the load, each followed by a restart after a random pause.
-    kill_points = sorted(rng.sample(range(TOTAL // 10, TOTAL * 8 // 10), 2))
+    # Two kills at random moments of the load (one in each half), each followed by a restart
+    # after a random pause, while applications keep arriving.
+    kill_times = [rng.uniform(0.1, 0.4) * LOAD_S, rng.uniform(0.55, 0.8) * LOAD_S]
     kills = []
 
-    def killer():
-        for point in kill_points:
-            while submitted() < point and time.monotonic() < stop_at:
-                time.sleep(0.005)
-            time.sleep(rng.uniform(0, 0.05))
+    def killer():  # runs on the main thread: daemons it starts die with the test (harness)
+        for at in kill_times:
+            time.sleep(max(0.0, began + at - time.monotonic()))
             s.kill("routingd", signal.SIGKILL)
-            kills.append((submitted(), s.daemons["routingd"].proc.returncode))
-            log("SIGKILL routingd after %d submissions" % submitted())
-            time.sleep(rng.uniform(0.2, 1.5))
+            down_at = submitted()
+            rc = s.daemons["routingd"].proc.returncode
+            log("SIGKILL routingd at %.1f s, after %d submissions" % (time.monotonic() - began, down_at))
+            time.sleep(rng.uniform(0.3, 1.5))
             s.start("routingd")
+            up_at = submitted()
             s.wait_ready("routingd")
-            log("routingd back after %d submissions" % submitted())
+            kills.append((down_at, up_at, rc))
+            log("routingd restarted after %d submissions" % up_at)
 
     threads = [threading.Thread(target=submitter, daemon=True) for _ in range(THREADS)]
-    kt = threading.Thread(target=killer, daemon=True)
     for t in threads:
         t.start()
-    kt.start()
-    for t in threads:
-        t.join(timeout=SUBMIT_WINDOW_S + 30)
-    kt.join(timeout=READY_JOIN_S)
+    try:
+        killer()
+    except BaseException:
+        halt.set()
+        raise
+    finally:
+        for t in threads:
+            t.join(timeout=max(1.0, stop_at + 30 - time.monotonic()))
 
     s.check("routingd was SIGKILLed twice and restarted", len(kills) == 2
-            and all(rc == -signal.SIGKILL for _, rc in kills) and s.alive("routingd"), kills)
+            and all(rc == -signal.SIGKILL for _, _, rc in kills) and s.alive("routingd"), kills)
+    s.check("applications arrived while routingd was down", all(up > down for down, up, _ in kills), kills)
     s.check("at least %d applications were submitted" % (TOTAL // 2), len(accepted) >= TOTAL // 2,
             (len(accepted), len(errors)))
     s.check("every submission was accepted (201)", not errors, errors[:5])
@@ -121,11 +134,9 @@ def test(s):
         "SELECT last_seq FROM routing.inbox WHERE source = 'intake'") == intake_seq, timeout=10)
     s.check("routingd's inbox caught up with intake's last seq", routing_seen,
             (s.sql_value("SELECT last_seq FROM routing.inbox WHERE source = 'intake'"), intake_seq))
-    status, _ = s.ops_get("routingd", "/readyz")
+    status = s.ops_status("routingd", "/readyz")
     s.check("routingd is ready after the crashes", status == 200)
 
-
-READY_JOIN_S = harness.READY_TIMEOUT_S * 2 + 30
 
 if __name__ == "__main__":
     harness.run(test)

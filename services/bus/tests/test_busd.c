@@ -71,6 +71,8 @@ static void s_start(s_busd_t *b, ...)
         int fd = open(b->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (fd < 0)
             _exit(127);
+        /* stdout too: a busd left behind by a failing test must not hold the runner's pipe. */
+        dup2(fd, 1);
         dup2(fd, 2);
         close(fd);
         unsetenv("OW_CONFIG"); /* only what this test sets */
@@ -238,12 +240,27 @@ static uint64_t s_recv_event(void *sub, int timeout_ms)
     return seq;
 }
 
+/* Whatever happens in a test, teardown stops its busd and removes its directory. */
+static int s_setup(void **state)
+{
+    *state = calloc(1, sizeof(s_busd_t));
+    return *state ? 0 : -1;
+}
+
+static int s_teardown(void **state)
+{
+    s_busd_t *b = *state;
+    if (b->dir[0])
+        s_stop(b);
+    free(b);
+    return 0;
+}
+
 static void test_forwards_valid_and_drops_malformed(void **state)
 {
-    (void)state;
-    s_busd_t b = {0};
-    s_start(&b, NULL);
-    s_wait_started(&b);
+    s_busd_t *b = *state;
+    s_start(b, NULL);
+    s_wait_started(b);
 
     void *ctx = zmq_ctx_new();
     void *pub = zmq_socket(ctx, ZMQ_PUB);
@@ -251,8 +268,8 @@ static void test_forwards_valid_and_drops_malformed(void **state)
     int linger = 0;
     zmq_setsockopt(pub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
-    assert_int_equal(zmq_connect(pub, b.publish), 0);
-    assert_int_equal(zmq_connect(sub, b.subscribe), 0);
+    assert_int_equal(zmq_connect(pub, b->publish), 0);
+    assert_int_equal(zmq_connect(sub, b->subscribe), 0);
     assert_int_equal(zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "case.", 5), 0);
 
     uint8_t *first, *marker, *mismatched;
@@ -290,10 +307,10 @@ static void test_forwards_valid_and_drops_malformed(void **state)
     assert_int_equal(s_recv_event(sub, 200), 0);
 
     int status;
-    assert_int_equal(waitpid(b.pid, &status, WNOHANG), 0); /* still up */
+    assert_int_equal(waitpid(b->pid, &status, WNOHANG), 0); /* still up */
 
     static char body[1 << 16];
-    assert_int_equal(s_http_get(b.ops_port, "/metrics", body, sizeof body), 200);
+    assert_int_equal(s_http_get(b->ops_port, "/metrics", body, sizeof body), 200);
     assert_int_equal(
         s_metric(body, "onewindow_bus_messages_dropped_total{service=\"busd\",reason=\"frames\"}"),
         2);
@@ -308,11 +325,11 @@ static void test_forwards_valid_and_drops_malformed(void **state)
                 1);
     assert_non_null(strstr(body, "# TYPE onewindow_bus_messages_dropped_total counter\n"));
 
-    assert_int_equal(s_http_get(b.ops_port, "/healthz", body, sizeof body), 200);
-    assert_int_equal(s_http_get(b.ops_port, "/readyz", body, sizeof body), 200);
-    assert_int_equal(s_http_get(b.ops_port, "/nothing", body, sizeof body), 404);
+    assert_int_equal(s_http_get(b->ops_port, "/healthz", body, sizeof body), 200);
+    assert_int_equal(s_http_get(b->ops_port, "/readyz", body, sizeof body), 200);
+    assert_int_equal(s_http_get(b->ops_port, "/nothing", body, sizeof body), 404);
 
-    char *log = s_read_log(&b);
+    char *log = s_read_log(b);
     assert_non_null(strstr(log, "malformed message dropped"));
     free(log);
 
@@ -322,37 +339,37 @@ static void test_forwards_valid_and_drops_malformed(void **state)
     zmq_close(pub);
     zmq_close(sub);
     zmq_ctx_term(ctx);
-    assert_int_equal(s_stop(&b), 0); /* SIGTERM: clean exit */
+    assert_int_equal(s_stop(b), 0); /* SIGTERM: clean exit */
+    b->dir[0] = '\0';
 }
 
 static void test_production_refuses_test_clock(void **state)
 {
-    (void)state;
-    s_busd_t b = {0};
-    s_start(&b, "mode=production", "test_clock=true", NULL);
+    s_busd_t *b = *state;
+    s_start(b, "mode=production", "test_clock=true", NULL);
     int status = 0;
     int64_t deadline = ow_clock_mono_us() + 10 * 1000000;
     pid_t done = 0;
     while (done == 0 && ow_clock_mono_us() < deadline) {
-        done = waitpid(b.pid, &status, WNOHANG);
+        done = waitpid(b->pid, &status, WNOHANG);
         if (done == 0)
             s_sleep_ms(20);
     }
-    assert_int_equal(done, b.pid);
-    b.pid = 0;
+    assert_int_equal(done, b->pid);
+    b->pid = 0;
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 1);
-    char *log = s_read_log(&b);
+    char *log = s_read_log(b);
     assert_non_null(strstr(log, "test_clock = true is refused with mode = production"));
     free(log);
-    s_stop(&b);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_forwards_valid_and_drops_malformed),
-        cmocka_unit_test(test_production_refuses_test_clock),
+        cmocka_unit_test_setup_teardown(test_forwards_valid_and_drops_malformed, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_production_refuses_test_clock, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

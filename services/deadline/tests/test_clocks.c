@@ -11,7 +11,10 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "case_events.h"
+#include "clock_requests.h"
 #include "clocks.h"
 #include "onewindow/v1/deadline.pb-c.h"
 #include "onewindow/v1/intake.pb-c.h"
@@ -324,6 +327,77 @@ static void test_event_handlers(void **state)
     ow_db_rollback(db);
 }
 
+/* deadline.get_clock over a real ROUTER/DEALER pair on one loop (ipc:// in a private
+ * directory): the reply decodes as CaseClockReply; unknown cases and junk get their codes. */
+static void test_get_clock_over_the_socket(void **state)
+{
+    pg_scratch_t *scratch = *state;
+    ow_error_t err;
+    ow_error_clear(&err);
+    char dir[80];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/owtest_deadline_XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    assert_non_null(mkdtemp(dir));
+    char endpoint[160], path[128];
+    snprintf(path, sizeof path, "%s/deadline.sock", dir);
+    snprintf(endpoint, sizeof endpoint, "ipc://%s", path);
+    ow_loop_t *loop = ow_loop_new();
+    assert_non_null(loop);
+    ow_rpc_server_t *server = ow_rpc_server_new(loop, endpoint, &err);
+    assert_non_null(server);
+    ow_rpc_server_handle(server, "deadline.get_clock", clock_requests_get_clock,
+                         pg_scratch_db(scratch));
+    ow_rpc_client_t *client = ow_rpc_client_new(loop, endpoint, &err);
+    assert_non_null(client);
+
+    Onewindow__V1__GetClock req = ONEWINDOW__V1__GET_CLOCK__INIT;
+    req.case_no = "C-RED"; /* expired, then stopped late, by test_expiry_scan_fires_once */
+    uint8_t buf[128];
+    size_t len = onewindow__v1__get_clock__pack(&req, buf);
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    assert_int_equal(ow_rpc_call_blocking(client, "deadline.get_clock", NULL, buf, len, 5000, &out,
+                                          &out_len, &err),
+                     OW_OK);
+    Onewindow__V1__CaseClockReply *reply =
+        onewindow__v1__case_clock_reply__unpack(NULL, out_len, out);
+    assert_non_null(reply);
+    assert_non_null(reply->clock);
+    assert_string_equal(reply->clock->case_no, "C-RED");
+    assert_string_equal(reply->clock->state, "stopped");
+    assert_string_equal(reply->clock->unit, "working_days");
+    assert_int_equal(reply->clock->due_at_us, s_local(2026, 11, 24, 0, 0));
+    onewindow__v1__case_clock_reply__free_unpacked(reply, NULL);
+    free(out);
+    out = NULL;
+
+    req.case_no = "C-NOBODY";
+    len = onewindow__v1__get_clock__pack(&req, buf);
+    assert_int_equal(ow_rpc_call_blocking(client, "deadline.get_clock", NULL, buf, len, 5000, &out,
+                                          &out_len, &err),
+                     OW_NOT_FOUND);
+    free(out);
+    out = NULL;
+    req.case_no = "";
+    len = onewindow__v1__get_clock__pack(&req, buf);
+    assert_int_equal(ow_rpc_call_blocking(client, "deadline.get_clock", NULL, buf, len, 5000, &out,
+                                          &out_len, &err),
+                     OW_INVALID_ARGUMENT);
+    free(out);
+    out = NULL;
+    uint8_t junk[] = {0x0a, 0xff, 0xff, 0xff, 0xff};
+    assert_int_equal(ow_rpc_call_blocking(client, "deadline.get_clock", NULL, junk, sizeof junk,
+                                          5000, &out, &out_len, &err),
+                     OW_INVALID_ARGUMENT);
+    free(out);
+
+    ow_rpc_client_destroy(&client);
+    ow_rpc_server_destroy(&server);
+    ow_loop_destroy(&loop);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -332,6 +406,7 @@ int main(void)
         cmocka_unit_test(test_decision_before_acceptance),
         cmocka_unit_test(test_bad_input_and_unknown_case),
         cmocka_unit_test(test_event_handlers),
+        cmocka_unit_test(test_get_clock_over_the_socket),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -79,8 +79,7 @@ static void test_friday_acceptance(void **state)
     assert_int_equal(deadline_add_working_days(20261120, 1), 20261123);
     assert_int_equal(s_due(friday, 1, DEADLINE_UNIT_WORKING_DAYS), s_local(2026, 11, 24, 0, 0));
     assert_int_equal(s_due(friday, 5, DEADLINE_UNIT_WORKING_DAYS), s_local(2026, 11, 28, 0, 0));
-    assert_int_equal(s_due(friday, 20, DEADLINE_UNIT_WORKING_DAYS),
-                     s_local(2026, 12, 19, 0, 0));
+    assert_int_equal(s_due(friday, 20, DEADLINE_UNIT_WORKING_DAYS), s_local(2026, 12, 19, 0, 0));
 }
 
 /* Acceptance on a weekend (a township station open on Saturday): counting starts Monday. */
@@ -103,10 +102,8 @@ static void test_zero_limit(void **state)
 {
     (void)state;
     int64_t wednesday = s_local(2026, 11, 18, 9, 15);
-    assert_int_equal(s_due(wednesday, 0, DEADLINE_UNIT_WORKING_DAYS),
-                     s_local(2026, 11, 19, 0, 0));
-    assert_int_equal(s_due(wednesday, 0, DEADLINE_UNIT_NATURAL_DAYS),
-                     s_local(2026, 11, 19, 0, 0));
+    assert_int_equal(s_due(wednesday, 0, DEADLINE_UNIT_WORKING_DAYS), s_local(2026, 11, 19, 0, 0));
+    assert_int_equal(s_due(wednesday, 0, DEADLINE_UNIT_NATURAL_DAYS), s_local(2026, 11, 19, 0, 0));
     assert_int_equal(s_due(wednesday, 0, DEADLINE_UNIT_NATURAL_HOURS), wednesday);
     assert_int_equal(deadline_add_working_days(20261121, 0), 20261121);
 }
@@ -171,11 +168,16 @@ static void test_remaining(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_weekdays),          cmocka_unit_test(test_dates),
-        cmocka_unit_test(test_units),             cmocka_unit_test(test_friday_acceptance),
-        cmocka_unit_test(test_weekend_acceptance), cmocka_unit_test(test_zero_limit),
-        cmocka_unit_test(test_month_and_year_ends), cmocka_unit_test(test_hours),
-        cmocka_unit_test(test_limit_bounds),      cmocka_unit_test(test_remaining),
+        cmocka_unit_test(test_weekdays),
+        cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_units),
+        cmocka_unit_test(test_friday_acceptance),
+        cmocka_unit_test(test_weekend_acceptance),
+        cmocka_unit_test(test_zero_limit),
+        cmocka_unit_test(test_month_and_year_ends),
+        cmocka_unit_test(test_hours),
+        cmocka_unit_test(test_limit_bounds),
+        cmocka_unit_test(test_remaining),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

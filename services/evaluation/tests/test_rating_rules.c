@@ -39,8 +39,8 @@ static void test_bad_reviews(void **state)
 static void test_channels(void **state)
 {
     (void)state;
-    const char *ok[] = {"window_device", "qr", "web", "app", "mini_program", "sms", "hotline",
-                        "paper"};
+    const char *ok[] = {"window_device", "qr",  "web",     "app",
+                        "mini_program",  "sms", "hotline", "paper"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
         assert_true(rating_channel_valid(ok[i]));
     assert_false(rating_channel_valid(""));
@@ -119,12 +119,9 @@ static void test_request_bounds(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_grades),
-        cmocka_unit_test(test_bad_reviews),
-        cmocka_unit_test(test_channels),
-        cmocka_unit_test(test_utf8),
-        cmocka_unit_test(test_request_ok),
-        cmocka_unit_test(test_request_lists_every_problem),
+        cmocka_unit_test(test_grades),         cmocka_unit_test(test_bad_reviews),
+        cmocka_unit_test(test_channels),       cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_request_ok),     cmocka_unit_test(test_request_lists_every_problem),
         cmocka_unit_test(test_request_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

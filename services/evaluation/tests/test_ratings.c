@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "case_events.h"
@@ -23,10 +24,10 @@
 extern const ow_migration_t evaluation_core_migrations[];
 extern const size_t evaluation_core_migrations_count;
 
-#define S_NOW     INT64_C(1795000000000000)
-#define S_ID_NO   "330122199001011234"
-#define S_NAME    "张三丰"
-#define S_PHONE   "13800000000"
+#define S_NOW   INT64_C(1795000000000000)
+#define S_ID_NO "330122199001011234"
+#define S_NAME  "张三丰"
+#define S_PHONE "13800000000"
 
 static int s_setup(void **state)
 {
@@ -119,9 +120,8 @@ static void s_decide(ow_db_t *db, const char *case_no)
 }
 
 /* Calls rating_requests_rate; returns its rc, the status of the reply or error in *status. */
-static int s_rate(ow_db_t *db, const char *key, const char *case_no, int grade,
-                  const char *channel, uint8_t **reply, size_t *reply_len, int *fresh,
-                  ow_error_t *err)
+static int s_rate(ow_db_t *db, const char *key, const char *case_no, int grade, const char *channel,
+                  uint8_t **reply, size_t *reply_len, int *fresh, ow_error_t *err)
 {
     Onewindow__V1__RateCase req = ONEWINDOW__V1__RATE_CASE__INIT;
     req.case_no = (char *)case_no;
@@ -181,9 +181,9 @@ static void test_invalid_requests(void **state)
     assert_non_null(strstr(err.message, "idempotency key"));
     uint8_t junk[] = {0x0a, 0xff, 0xff, 0xff, 0xff, 0x0f};
     ow_error_clear(&err);
-    assert_int_equal(rating_requests_rate(db, "k-junk", junk, sizeof junk, S_NOW, &reply, &len,
-                                          &fresh, &err),
-                     -1);
+    assert_int_equal(
+        rating_requests_rate(db, "k-junk", junk, sizeof junk, S_NOW, &reply, &len, &fresh, &err),
+        -1);
     assert_int_equal(err.code, OW_INVALID_ARGUMENT);
     assert_int_equal(s_count(scratch, "ratings", "C-INV"), 0);
 }
@@ -297,6 +297,96 @@ static void test_decision_before_acceptance(void **state)
     free(reply);
 }
 
+/* evaluation.rate and evaluation.get_rating over a real ROUTER/DEALER pair on one loop
+ * (ipc:// in a private directory): the key travels in the Request, the answers decode. */
+static void test_methods_over_the_socket(void **state)
+{
+    pg_scratch_t *scratch = *state;
+    ow_db_t *db = pg_scratch_db(scratch);
+    ow_error_t err;
+    ow_error_clear(&err);
+    s_accept(db, "C-RPC");
+    s_decide(db, "C-RPC");
+    char dir[80], path[128], endpoint[160];
+    const char *tmp = getenv("TMPDIR");
+    snprintf(dir, sizeof dir, "%s/owtest_evaluation_XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/evaluation.sock", dir);
+    snprintf(endpoint, sizeof endpoint, "ipc://%s", path);
+    ow_loop_t *loop = ow_loop_new();
+    assert_non_null(loop);
+    ow_rpc_server_t *server = ow_rpc_server_new(loop, endpoint, &err);
+    assert_non_null(server);
+    rating_requests_t requests = {.db = db, .relay = NULL};
+    ow_rpc_server_handle(server, "evaluation.rate", rating_requests_on_rate, &requests);
+    ow_rpc_server_handle(server, "evaluation.get_rating", rating_requests_on_get, &requests);
+    ow_rpc_client_t *client = ow_rpc_client_new(loop, endpoint, &err);
+    assert_non_null(client);
+
+    Onewindow__V1__GetRating get = ONEWINDOW__V1__GET_RATING__INIT;
+    get.case_no = "C-RPC";
+    uint8_t gbuf[128];
+    size_t glen = onewindow__v1__get_rating__pack(&get, gbuf);
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    assert_int_equal(ow_rpc_call_blocking(client, "evaluation.get_rating", NULL, gbuf, glen, 5000,
+                                          &out, &out_len, &err),
+                     OW_NOT_FOUND);
+    free(out);
+    out = NULL;
+
+    Onewindow__V1__RateCase rate = ONEWINDOW__V1__RATE_CASE__INIT;
+    rate.case_no = "C-RPC";
+    rate.grade = 1;
+    rate.channel = "sms";
+    uint8_t rbuf[128];
+    size_t rlen = onewindow__v1__rate_case__pack(&rate, rbuf);
+    assert_int_equal(ow_rpc_call_blocking(client, "evaluation.rate", NULL, rbuf, rlen, 5000, &out,
+                                          &out_len, &err),
+                     OW_INVALID_ARGUMENT); /* no idempotency key */
+    free(out);
+    out = NULL;
+    assert_int_equal(ow_rpc_call_blocking(client, "evaluation.rate", "k-rpc", rbuf, rlen, 5000,
+                                          &out, &out_len, &err),
+                     OW_OK);
+    Onewindow__V1__RatingReply *reply = onewindow__v1__rating_reply__unpack(NULL, out_len, out);
+    assert_non_null(reply);
+    assert_non_null(reply->rating);
+    assert_int_equal(reply->rating->grade, 1);
+    assert_true(reply->rating->is_bad);
+    char rating_id[37];
+    snprintf(rating_id, sizeof rating_id, "%s", reply->rating->rating_id);
+    onewindow__v1__rating_reply__free_unpacked(reply, NULL);
+    free(out);
+    out = NULL;
+    /* The stored answer comes back for the repeated key. */
+    assert_int_equal(ow_rpc_call_blocking(client, "evaluation.rate", "k-rpc", rbuf, rlen, 5000,
+                                          &out, &out_len, &err),
+                     OW_OK);
+    reply = onewindow__v1__rating_reply__unpack(NULL, out_len, out);
+    assert_non_null(reply);
+    assert_string_equal(reply->rating->rating_id, rating_id);
+    onewindow__v1__rating_reply__free_unpacked(reply, NULL);
+    free(out);
+    out = NULL;
+
+    assert_int_equal(ow_rpc_call_blocking(client, "evaluation.get_rating", NULL, gbuf, glen, 5000,
+                                          &out, &out_len, &err),
+                     OW_OK);
+    reply = onewindow__v1__rating_reply__unpack(NULL, out_len, out);
+    assert_non_null(reply);
+    assert_string_equal(reply->rating->rating_id, rating_id);
+    assert_string_equal(reply->rating->channel, "sms");
+    onewindow__v1__rating_reply__free_unpacked(reply, NULL);
+    free(out);
+
+    ow_rpc_client_destroy(&client);
+    ow_rpc_server_destroy(&server);
+    ow_loop_destroy(&loop);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +395,7 @@ int main(void)
         cmocka_unit_test(test_rate_once_with_event),
         cmocka_unit_test(test_applicant_kept_apart),
         cmocka_unit_test(test_decision_before_acceptance),
+        cmocka_unit_test(test_methods_over_the_socket),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

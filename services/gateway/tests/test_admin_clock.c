@@ -45,6 +45,9 @@ static void test_set_moves_to_a_time(void **state)
     /* The same instant written in UTC. */
     assert_int_equal(s_decode("{\"set\": \"2026-11-23T13:00:00Z\"}", 0, &offset, &err), 0);
     assert_int_equal(offset, 86400 * S);
+    /* Half a second ahead becomes one whole second: never earlier than asked. */
+    assert_int_equal(s_decode("{\"set\": \"2026-11-22T21:00:00.5+08:00\"}", 0, &offset, &err), 0);
+    assert_int_equal(offset, 1 * S);
 }
 
 static void test_backwards_and_malformed_are_refused(void **state)
@@ -74,8 +77,7 @@ static void test_backwards_and_malformed_are_refused(void **state)
         if (s_decode(cases[i].body, cases[i].current, &offset, &err) == 0)
             fail_msg("accepted %s", cases[i].body);
         if (!test_has_violation(&err, cases[i].field))
-            fail_msg("%s: no violation for %s (%s)", cases[i].body, cases[i].field,
-                     err.message);
+            fail_msg("%s: no violation for %s (%s)", cases[i].body, cases[i].field, err.message);
         assert_int_equal(offset, -7);
     }
 }

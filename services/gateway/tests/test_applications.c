@@ -12,8 +12,7 @@ static const char s_good[] =
     " \"materials\":[\"M1\",\"M2\"], \"channel\":\"window\", \"centre_id\":\"\"}";
 
 /* Decodes text; returns the violation count (0 and an unpacked message on success). */
-static size_t s_decode(const char *text, ow_error_t *err,
-                       Onewindow__V1__SubmitApplication **msg)
+static size_t s_decode(const char *text, ow_error_t *err, Onewindow__V1__SubmitApplication **msg)
 {
     json_t *body = test_json(text);
     uint8_t *buf = NULL;
@@ -93,8 +92,7 @@ static void test_missing_required_fields(void **state)
     assert_true(test_has_violation(&err, "applicant"));
     assert_true(test_has_violation(&err, "materials"));
 
-    assert_int_equal(s_decode("{\"item_code\":\"X\",\"applicant\":{},\"materials\":[]}", &err,
-                              &m),
+    assert_int_equal(s_decode("{\"item_code\":\"X\",\"applicant\":{},\"materials\":[]}", &err, &m),
                      2);
     assert_true(test_has_violation(&err, "applicant.name"));
     assert_true(test_has_violation(&err, "applicant.id_number"));
@@ -104,9 +102,8 @@ static void test_wrong_shapes(void **state)
 {
     ow_error_t err;
     Onewindow__V1__SubmitApplication *m = NULL;
-    assert_int_equal(s_decode("{\"item_code\":\"X\",\"applicant\":\"me\",\"materials\":\"M1\"}",
-                              &err, &m),
-                     2);
+    assert_int_equal(
+        s_decode("{\"item_code\":\"X\",\"applicant\":\"me\",\"materials\":\"M1\"}", &err, &m), 2);
     assert_true(test_has_violation(&err, "applicant"));
     assert_true(test_has_violation(&err, "materials"));
 }
@@ -173,16 +170,15 @@ static void test_case_json(void **state)
     assert_string_equal(json_string_value(json_object_get(j, "received_at")),
                         "2026-11-22T21:00:00+08:00");
     assert_true(json_is_null(json_object_get(j, "decided_at")));
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(j, "applicant"), "name")),
-        "\xe5\xbc\xa0\xe4\xb8\x89");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "applicant"), "name")),
+                        "\xe5\xbc\xa0\xe4\xb8\x89");
     assert_int_equal(json_integer_value(json_object_get(j, "promised_limit")), 5);
     /* Every CASE field of the contract is there. */
     static const char *const fields[] = {
-        "case_no",   "state",        "state_name",  "item_code",      "item_name",
-        "item_version", "department_code", "department_name", "applicant", "channel",
-        "centre_id", "received_at",  "accepted_at", "decided_at",     "promised_limit",
-        "limit_unit", "legal_limit"};
+        "case_no",      "state",           "state_name",      "item_code",  "item_name",
+        "item_version", "department_code", "department_name", "applicant",  "channel",
+        "centre_id",    "received_at",     "accepted_at",     "decided_at", "promised_limit",
+        "limit_unit",   "legal_limit"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (!json_object_get(j, fields[i]))
             fail_msg("CASE lacks %s", fields[i]);

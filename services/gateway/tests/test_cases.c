@@ -75,8 +75,8 @@ static void test_complete_view(void **state)
 
     json_t *body = NULL;
     assert_int_equal(case_view_render(v, &body), 200);
-    assert_string_equal(json_string_value(json_object_get(json_object_get(body, "case"), "case_no")),
-                        "C1");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(body, "case"), "case_no")), "C1");
     assert_int_equal(json_array_size(json_object_get(body, "tasks")), 1);
     assert_string_equal(json_string_value(json_object_get(json_object_get(body, "clock"), "state")),
                         "running");
@@ -185,7 +185,10 @@ static void test_requests_name_the_case(void **state)
         assert_int_equal(cases_pack_request((cases_part_t)i, "C1", &buf, &len, &err), 0);
         /* Every request message has case_no as field 1: tag 0x0a, length 2, "C1". */
         assert_int_equal(len, 4);
-        assert_memory_equal(buf, "\x0a\x02" "C1", 4);
+        assert_memory_equal(buf,
+                            "\x0a\x02"
+                            "C1",
+                            4);
         free(buf);
     }
     assert_string_equal(cases_part_method(CASES_PART_CLOCK), "deadline.get_clock");

@@ -17,13 +17,13 @@ static void test_parse_object_accepts_an_object(void **state)
 static void test_parse_object_refuses_what_is_not_an_object(void **state)
 {
     static const char *const bad[] = {
-        "",                 /* empty */
-        "[1,2]",            /* not an object */
-        "\"text\"",         /* not an object */
-        "{\"a\": 1",        /* truncated */
-        "{\"a\": 1, \"a\": 2}", /* duplicate key */
-        "{\"a\": \"x\\u0000y\"}", /* NUL in a string */
-        "{\"a\": \"\xff\"}", /* invalid UTF-8 */
+        "",                                 /* empty */
+        "[1,2]",                            /* not an object */
+        "\"text\"",                         /* not an object */
+        "{\"a\": 1",                        /* truncated */
+        "{\"a\": 1, \"a\": 2}",             /* duplicate key */
+        "{\"a\": \"x\\u0000y\"}",           /* NUL in a string */
+        "{\"a\": \"\xff\"}",                /* invalid UTF-8 */
         "{\"a\": 99999999999999999999999}", /* integer overflow */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -57,7 +57,8 @@ static void test_string_rules(void **state)
     assert_string_equal(json_fields_string(obj, "", "missing", 3, false, &err), "");
     assert_string_equal(json_fields_string(obj, "", "z", 3, false, &err), "");
     /* Two Chinese characters are two characters, though six bytes. */
-    assert_string_equal(json_fields_string(obj, "", "zh", 2, true, &err), "\xe5\xbc\xa0\xe4\xb8\x89");
+    assert_string_equal(json_fields_string(obj, "", "zh", 2, true, &err),
+                        "\xe5\xbc\xa0\xe4\xb8\x89");
     assert_int_equal(err.violation_count, 0);
 
     assert_null(json_fields_string(obj, "p.", "s", 2, true, &err));  /* too long */
@@ -77,7 +78,8 @@ static void test_string_rules(void **state)
 
 static void test_int_rules(void **state)
 {
-    json_t *obj = test_json("{\"i\": 7, \"r\": 7.0, \"s\": \"7\", \"big\": 4294967296, \"z\": null}");
+    json_t *obj =
+        test_json("{\"i\": 7, \"r\": 7.0, \"s\": \"7\", \"big\": 4294967296, \"z\": null}");
     ow_error_t err;
     ow_error_clear(&err);
     int64_t v = 0;
@@ -121,7 +123,9 @@ static void test_utf8(void **state)
     assert_false(json_fields_utf8_valid("\xe5\xbc"));     /* cut sequence */
     assert_false(json_fields_utf8_valid("\xc0\xaf"));     /* overlong '/' */
     assert_false(json_fields_utf8_valid("\xed\xa0\x80")); /* surrogate */
-    assert_int_equal(json_fields_utf8_length("a\xe5\xbc\xa0" "b"), 3);
+    assert_int_equal(json_fields_utf8_length("a\xe5\xbc\xa0"
+                                             "b"),
+                     3);
 
     /* A message cut inside a character still renders, with a replacement character. */
     json_t *s = json_fields_text("ok \xe5\xbc");

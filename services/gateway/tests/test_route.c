@@ -50,10 +50,19 @@ static void test_route_names_are_labels(void **state)
 static void test_unknown_paths_are_404(void **state)
 {
     static const char *const paths[] = {
-        "/",           "/v1",          "/v1/",           "/v2/applications",
+        "/",
+        "/v1",
+        "/v1/",
+        "/v2/applications",
         "/v1/applications/", /* trailing slash is another path */
-        "/v1/cases",   "/v1/cases/",   "/v1/cases/1/2",  "/v1/tasks/T1",
-        "/v1/tasks/T1/decision/x", "/v1/tasks//decision", "/v1/admin", "/V1/applications",
+        "/v1/cases",
+        "/v1/cases/",
+        "/v1/cases/1/2",
+        "/v1/tasks/T1",
+        "/v1/tasks/T1/decision/x",
+        "/v1/tasks//decision",
+        "/v1/admin",
+        "/V1/applications",
     };
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         route_t r;
@@ -82,11 +91,11 @@ static void test_malformed_parameters_are_400(void **state)
     memset(long_path + strlen(long_path), '1', ROUTE_PARAM_MAX + 1);
 
     static const char *const paths[] = {
-        "/v1/cases/a%2Fb",  /* encoded slash */
-        "/v1/cases/a%20b",  /* space */
-        "/v1/cases/%00",    /* NUL */
-        "/v1/cases/%zz",    /* broken escape */
-        "/v1/cases/%4",     /* cut escape */
+        "/v1/cases/a%2Fb",     /* encoded slash */
+        "/v1/cases/a%20b",     /* space */
+        "/v1/cases/%00",       /* NUL */
+        "/v1/cases/%zz",       /* broken escape */
+        "/v1/cases/%4",        /* cut escape */
         "/v1/cases/%E5%BC%A0", /* not an identifier */
     };
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {

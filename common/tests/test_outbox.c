@@ -1,0 +1,648 @@
+/* test_outbox — ow_outbox_add and the relay against a real PostgreSQL (OW_TEST_DATABASE_URL)
+ * and a real XSUB/XPUB forwarder on ipc:// endpoints in a private directory: seqs gapless and
+ * in commit order (also with a late-committing lower id, and with two relays racing),
+ * publishing and heartbeats, replay, retention. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "onewindow/v1/envelope.pb-c.h"
+#include "ow_clock.h"
+#include "ow_db.h"
+#include "ow_envelope.h"
+#include "ow_migrate.h"
+#include "ow_outbox.h"
+#include "ow_rpc.h"
+
+/* ---- fixture: schema, loop, bus, request socket, relay ---- */
+
+typedef struct {
+    const char *url;
+    PGconn *admin;
+    char schema[32];
+    char dir[64];
+    char pub_ep[128]; /* the forwarder's XSUB: relays publish here */
+    char sub_ep[128]; /* the forwarder's XPUB: subscribers read here */
+    char rpc_ep[128];
+    void *bus_ctx;
+    void *xsub, *xpub, *control;
+    pthread_t bus_thread;
+    ow_db_t *db;
+    ow_loop_t *loop;
+    ow_rpc_server_t *server;
+    ow_relay_t *relay;
+} s_fixture_t;
+
+static void s_random_name(char *out, size_t size, const char *prefix)
+{
+    uint8_t r[6];
+    assert_int_equal(getrandom(r, sizeof r, 0), (ssize_t)sizeof r);
+    snprintf(out, size, "%s%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3], r[4], r[5]);
+}
+
+static void s_admin_run(s_fixture_t *fx, const char *fmt)
+{
+    char *ident = PQescapeIdentifier(fx->admin, fx->schema, strlen(fx->schema));
+    assert_non_null(ident);
+    char sql[1024];
+    snprintf(sql, sizeof sql, fmt, ident);
+    PQfreemem(ident);
+    PGresult *res = PQexec(fx->admin, sql);
+    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+    PQclear(res);
+}
+
+/* Runs an admin query (%s = the schema) and returns its single value as a number. */
+static long s_admin_long(s_fixture_t *fx, const char *fmt)
+{
+    char *ident = PQescapeIdentifier(fx->admin, fx->schema, strlen(fx->schema));
+    char sql[1024];
+    snprintf(sql, sizeof sql, fmt, ident, ident);
+    PQfreemem(ident);
+    PGresult *res = PQexec(fx->admin, sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
+    long v = strtol(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return v;
+}
+
+static void *s_bus_run(void *arg)
+{
+    s_fixture_t *fx = arg;
+    void *ctl = zmq_socket(fx->bus_ctx, ZMQ_PAIR);
+    zmq_connect(ctl, "inproc://control");
+    zmq_proxy_steerable(fx->xsub, fx->xpub, NULL, ctl);
+    zmq_close(ctl);
+    return NULL;
+}
+
+static ow_db_t *s_connect(s_fixture_t *fx)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    ow_db_t *db = ow_db_new(fx->url, NULL, NULL, fx->schema, "test_outbox", &err);
+    if (!db)
+        fail_msg("ow_db_new: %s", err.message);
+    return db;
+}
+
+static int s_setup(void **state)
+{
+    s_fixture_t *fx = calloc(1, sizeof *fx);
+    assert_non_null(fx);
+    fx->url = getenv("OW_TEST_DATABASE_URL");
+    if (!fx->url || !*fx->url)
+        fail_msg("OW_TEST_DATABASE_URL is not set: these tests need PostgreSQL "
+                 "(scripts/test sets it)");
+    fx->admin = PQconnectdb(fx->url);
+    if (PQstatus(fx->admin) != CONNECTION_OK)
+        fail_msg("cannot reach PostgreSQL at OW_TEST_DATABASE_URL: %s", PQerrorMessage(fx->admin));
+    PQclear(PQexec(fx->admin, "SET client_min_messages = warning"));
+    s_random_name(fx->schema, sizeof fx->schema, "t_out_");
+    s_admin_run(fx, "CREATE SCHEMA %s");
+
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/ow-test-outbox-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->pub_ep, sizeof fx->pub_ep, "ipc://%s/pub", fx->dir);
+    snprintf(fx->sub_ep, sizeof fx->sub_ep, "ipc://%s/sub", fx->dir);
+    snprintf(fx->rpc_ep, sizeof fx->rpc_ep, "ipc://%s/src", fx->dir);
+    fx->bus_ctx = zmq_ctx_new();
+    fx->xsub = zmq_socket(fx->bus_ctx, ZMQ_XSUB);
+    fx->xpub = zmq_socket(fx->bus_ctx, ZMQ_XPUB);
+    fx->control = zmq_socket(fx->bus_ctx, ZMQ_PAIR);
+    assert_int_equal(zmq_bind(fx->xsub, fx->pub_ep), 0);
+    assert_int_equal(zmq_bind(fx->xpub, fx->sub_ep), 0);
+    assert_int_equal(zmq_bind(fx->control, "inproc://control"), 0);
+    assert_int_equal(pthread_create(&fx->bus_thread, NULL, s_bus_run, fx), 0);
+
+    fx->db = s_connect(fx);
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (ow_migrate(fx->db, NULL, 0, &err) < 0)
+        fail_msg("ow_migrate: %s", err.message);
+    fx->loop = ow_loop_new();
+    assert_non_null(fx->loop);
+    fx->server = ow_rpc_server_new(fx->loop, fx->rpc_ep, &err);
+    if (!fx->server)
+        fail_msg("ow_rpc_server_new: %s", err.message);
+    fx->relay = ow_relay_new(fx->loop, fx->db, "src", fx->pub_ep, fx->server, &err);
+    if (!fx->relay)
+        fail_msg("ow_relay_new: %s", err.message);
+    *state = fx;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_relay_destroy(&fx->relay);
+    ow_rpc_server_destroy(&fx->server);
+    ow_loop_destroy(&fx->loop);
+    ow_db_destroy(&fx->db);
+    zmq_send(fx->control, "TERMINATE", 9, 0);
+    pthread_join(fx->bus_thread, NULL);
+    zmq_close(fx->xsub);
+    zmq_close(fx->xpub);
+    zmq_close(fx->control);
+    zmq_ctx_term(fx->bus_ctx);
+    const char *names[] = {"pub", "sub", "src"};
+    for (size_t i = 0; i < 3; i++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/%s", fx->dir, names[i]);
+        unlink(path);
+    }
+    rmdir(fx->dir);
+    s_admin_run(fx, "DROP SCHEMA %s CASCADE");
+    PQfinish(fx->admin);
+    free(fx);
+    return 0;
+}
+
+/* ---- helpers ---- */
+
+typedef struct {
+    bool (*pred)(void *arg);
+    void *arg;
+    int64_t deadline;
+    bool met;
+    struct event_base *base;
+} s_wait_t;
+
+static void s_wait_tick(void *arg)
+{
+    s_wait_t *w = arg;
+    if (w->pred && w->pred(w->arg)) {
+        w->met = true;
+        event_base_loopbreak(w->base);
+    } else if (ow_clock_mono_us() >= w->deadline) {
+        event_base_loopbreak(w->base);
+    }
+}
+
+/* Turns the loop until pred(arg) holds (checked every 10 ms) or timeout_s passes; a NULL
+ * pred just turns it for timeout_s. Returns whether pred held. */
+static bool s_run_until(ow_loop_t *loop, bool (*pred)(void *), void *arg, double timeout_s)
+{
+    s_wait_t w = {.pred = pred,
+                  .arg = arg,
+                  .deadline = ow_clock_mono_us() + (int64_t)(timeout_s * 1e6),
+                  .base = ow_loop_base(loop)};
+    ow_timer_t *t = ow_loop_timer(loop, 0.01, true, s_wait_tick, &w);
+    event_base_dispatch(ow_loop_base(loop));
+    ow_timer_destroy(&t);
+    return w.met;
+}
+
+static void s_add(ow_db_t *db, const char *type, const uint8_t *payload, size_t len)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (ow_outbox_add(db, type, "330122-case", "330122000000", ow_clock_now_us(), payload, len,
+                      &err) != 0)
+        fail_msg("ow_outbox_add(%s): %s", type, err.message);
+}
+
+static void s_begin(ow_db_t *db)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (ow_db_begin(db, &err) != 0)
+        fail_msg("begin: %s", err.message);
+}
+
+static void s_commit(ow_db_t *db)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (ow_db_commit(db, &err) != 0)
+        fail_msg("commit: %s", err.message);
+}
+
+static int s_pass(ow_relay_t *relay)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    int n = ow_relay_pass(relay, &err);
+    if (n < 0)
+        fail_msg("ow_relay_pass: %s", err.message);
+    return n;
+}
+
+/* The types in seq order, comma-separated. */
+static void s_types_by_seq(s_fixture_t *fx, char *out, size_t size)
+{
+    char *ident = PQescapeIdentifier(fx->admin, fx->schema, strlen(fx->schema));
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT coalesce(string_agg(type, ',' ORDER BY seq), '') FROM %s.outbox", ident);
+    PQfreemem(ident);
+    PGresult *res = PQexec(fx->admin, sql);
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    snprintf(out, size, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+}
+
+/* Every row has a seq, and the seqs are exactly 1..n. */
+static void s_assert_gapless(s_fixture_t *fx, long n)
+{
+    assert_int_equal(s_admin_long(fx, "SELECT count(*) FROM %s.outbox WHERE seq IS NULL"), 0);
+    assert_int_equal(s_admin_long(fx, "SELECT count(*) FROM %s.outbox"), n);
+    assert_int_equal(s_admin_long(fx, "SELECT count(DISTINCT seq) FROM %s.outbox"), n);
+    assert_int_equal(s_admin_long(fx, "SELECT coalesce(min(seq), 0) FROM %s.outbox"), n ? 1 : 0);
+    assert_int_equal(s_admin_long(fx, "SELECT coalesce(max(seq), 0) FROM %s.outbox"), n);
+    assert_int_equal(s_admin_long(fx, "SELECT last_seq FROM %s.outbox_state"), n);
+}
+
+/* ---- tests ---- */
+
+static void test_add_refusals(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    ow_error_clear(&err);
+    assert_int_equal(ow_outbox_add(fx->db, "case.accepted", NULL, NULL, 1, NULL, 0, &err), -1);
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION);
+
+    s_begin(fx->db);
+    const char *bad_types[] = {"", "Case.Accepted", "_heartbeat", "case accepted", "case/x"};
+    for (size_t i = 0; i < sizeof bad_types / sizeof *bad_types; i++) {
+        ow_error_clear(&err);
+        assert_int_equal(ow_outbox_add(fx->db, bad_types[i], NULL, NULL, 1, NULL, 0, &err), -1);
+        assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    }
+    char long_case[80];
+    memset(long_case, '1', sizeof long_case - 1);
+    long_case[sizeof long_case - 1] = '\0';
+    assert_int_equal(ow_outbox_add(fx->db, "case.x", long_case, NULL, 1, NULL, 0, &err), -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    /* Refused before reaching the server: the transaction is still good. */
+    s_add(fx->db, "case.ok", NULL, 0);
+    s_commit(fx->db);
+    assert_int_equal(s_admin_long(fx, "SELECT count(*) FROM %s.outbox"), 1);
+    assert_int_equal(s_pass(fx->relay), 1);
+    assert_int_equal(ow_relay_last_seq(fx->relay), 1);
+
+    /* The relay refuses to run inside someone's transaction. */
+    s_begin(fx->db);
+    ow_error_clear(&err);
+    assert_int_equal(ow_relay_pass(fx->relay, &err), -1);
+    ow_db_rollback(fx->db);
+}
+
+static void test_seq_follows_commit_order(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_db_t *a = s_connect(fx), *b = s_connect(fx), *c = s_connect(fx);
+
+    /* A takes the lower id but commits later: B's event must not be skipped, and A's must
+     * come after it. */
+    s_begin(a);
+    s_add(a, "t.a", NULL, 0);
+    s_begin(b);
+    s_add(b, "t.b", NULL, 0);
+    s_commit(b);
+    assert_int_equal(s_pass(fx->relay), 1);
+    assert_int_equal(s_pass(fx->relay), 0); /* A is invisible until it commits */
+    s_commit(a);
+    assert_int_equal(s_pass(fx->relay), 1);
+    char types[256];
+    s_types_by_seq(fx, types, sizeof types);
+    assert_string_equal(types, "t.b,t.a");
+    assert_true(s_admin_long(fx, "SELECT ((SELECT id FROM %s.outbox WHERE seq = 1) > "
+                                 "(SELECT id FROM %s.outbox WHERE seq = 2))::int"));
+
+    /* Three open at once, committed in the order c, a, b with passes in between. */
+    s_begin(a);
+    s_add(a, "t.a2", NULL, 0);
+    s_add(a, "t.a3", NULL, 0);
+    s_begin(b);
+    s_add(b, "t.b2", NULL, 0);
+    s_begin(c);
+    s_add(c, "t.c2", NULL, 0);
+    s_commit(c);
+    assert_int_equal(s_pass(fx->relay), 1);
+    s_commit(a);
+    assert_int_equal(s_pass(fx->relay), 2);
+    s_commit(b);
+    assert_int_equal(s_pass(fx->relay), 1);
+    s_types_by_seq(fx, types, sizeof types);
+    assert_string_equal(types, "t.b,t.a,t.c2,t.a2,t.a3,t.b2");
+
+    /* A rolled-back transaction leaves nothing and no hole. */
+    s_begin(c);
+    s_add(c, "t.never", NULL, 0);
+    ow_db_rollback(c);
+    s_begin(a);
+    s_add(a, "t.a4", NULL, 0);
+    s_commit(a);
+    assert_int_equal(s_pass(fx->relay), 1);
+    s_assert_gapless(fx, 7);
+    assert_int_equal(ow_relay_last_seq(fx->relay), 7);
+
+    /* More than one pass's worth: the pass takes 1000, the next the rest. */
+    s_begin(a);
+    for (int i = 0; i < 1005; i++)
+        s_add(a, "t.bulk", NULL, 0);
+    s_commit(a);
+    assert_int_equal(s_pass(fx->relay), 1000);
+    assert_int_equal(s_pass(fx->relay), 5);
+    s_assert_gapless(fx, 1012);
+    ow_db_destroy(&a);
+    ow_db_destroy(&b);
+    ow_db_destroy(&c);
+}
+
+/* Two relays of one source (two instances of a daemon) racing on their own threads while a
+ * producer commits: the outbox_state row lock keeps seq single-writer. */
+typedef struct {
+    s_fixture_t *fx;
+    volatile bool *stop;
+    int total;
+    char error[OW_ERROR_MESSAGE_MAX + 64];
+} s_racer_t;
+
+static void *s_race_relay(void *arg)
+{
+    s_racer_t *r = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    ow_db_t *db = ow_db_new(r->fx->url, NULL, NULL, r->fx->schema, "racer", &err);
+    ow_loop_t *loop = ow_loop_new();
+    ow_relay_t *relay =
+        db && loop ? ow_relay_new(loop, db, "src", r->fx->pub_ep, NULL, &err) : NULL;
+    if (!relay) {
+        snprintf(r->error, sizeof r->error, "relay: %s", err.message);
+        goto done;
+    }
+    while (!*r->stop) {
+        int n = ow_relay_pass(relay, &err);
+        if (n < 0) {
+            snprintf(r->error, sizeof r->error, "pass: %s", err.message);
+            break;
+        }
+        r->total += n;
+    }
+done:
+    ow_relay_destroy(&relay);
+    ow_loop_destroy(&loop);
+    ow_db_destroy(&db);
+    return NULL;
+}
+
+static void test_racing_relays_stay_gapless(void **state)
+{
+    s_fixture_t *fx = *state;
+    volatile bool stop = false;
+    s_racer_t r1 = {.fx = fx, .stop = &stop}, r2 = {.fx = fx, .stop = &stop};
+    pthread_t t1, t2;
+    assert_int_equal(pthread_create(&t1, NULL, s_race_relay, &r1), 0);
+    assert_int_equal(pthread_create(&t2, NULL, s_race_relay, &r2), 0);
+    ow_db_t *p = s_connect(fx);
+    for (int i = 0; i < 300; i++) {
+        s_begin(p);
+        s_add(p, "t.race", NULL, 0);
+        s_commit(p);
+    }
+    /* Let them drain what is left. */
+    for (int i = 0; i < 500 && s_admin_long(fx, "SELECT count(*) FROM %s.outbox WHERE seq IS "
+                                                "NULL") > 0;
+         i++)
+        usleep(10000);
+    stop = true;
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    if (r1.error[0] || r2.error[0])
+        fail_msg("racer failed: %s %s", r1.error, r2.error);
+    assert_int_equal(r1.total + r2.total, 300);
+    s_assert_gapless(fx, 300);
+    ow_db_destroy(&p);
+}
+
+typedef struct {
+    void *sub;
+    uint64_t heartbeat_seq;
+    int heartbeats;
+    int events;
+    uint64_t seqs[16];
+    char types[16][64];
+    char error[OW_ERROR_MESSAGE_MAX + 64];
+} s_listener_t;
+
+/* Drains the test's SUB socket; returns true once `want` events were seen (or, with want
+ * 0, a heartbeat). */
+static void s_listen(s_listener_t *l)
+{
+    for (;;) {
+        char topic[128];
+        uint8_t body[4096];
+        int tn = zmq_recv(l->sub, topic, sizeof topic - 1, ZMQ_DONTWAIT);
+        if (tn < 0)
+            return;
+        int bn = zmq_recv(l->sub, body, sizeof body, 0);
+        if (tn >= (int)sizeof topic || bn < 0 || bn > (int)sizeof body) {
+            snprintf(l->error, sizeof l->error, "frame sizes %d %d", tn, bn);
+            return;
+        }
+        topic[tn] = '\0';
+        ow_event_t ev;
+        ow_error_t err;
+        ow_error_clear(&err);
+        if (ow_envelope_unpack(body, (size_t)bn, &ev, &err) != 0) {
+            snprintf(l->error, sizeof l->error, "unpack: %s", err.message);
+            return;
+        }
+        if (strcmp(topic, ev.type) != 0 || strcmp(ev.source, "src") != 0)
+            snprintf(l->error, sizeof l->error, "topic %s type %s source %s", topic, ev.type,
+                     ev.source);
+        if (strcmp(ev.type, OW_HEARTBEAT_TYPE) == 0) {
+            l->heartbeats++;
+            l->heartbeat_seq = ev.seq;
+        } else if (l->events < 16) {
+            l->seqs[l->events] = ev.seq;
+            snprintf(l->types[l->events], sizeof l->types[0], "%s", ev.type);
+            l->events++;
+        }
+        ow_event_clear(&ev);
+    }
+}
+
+static bool s_heard_heartbeat(void *arg)
+{
+    s_listener_t *l = arg;
+    s_listen(l);
+    return l->heartbeats > 0;
+}
+
+static bool s_heard_three(void *arg)
+{
+    s_listener_t *l = arg;
+    s_listen(l);
+    return l->events >= 3 && l->heartbeat_seq == 3;
+}
+
+static void test_publishes_events_and_heartbeats(void **state)
+{
+    s_fixture_t *fx = *state;
+    s_listener_t l = {0};
+    void *zctx = zmq_ctx_new();
+    l.sub = zmq_socket(zctx, ZMQ_SUB);
+    assert_int_equal(zmq_connect(l.sub, fx->sub_ep), 0);
+    assert_int_equal(zmq_setsockopt(l.sub, ZMQ_SUBSCRIBE, "", 0), 0);
+    /* A heartbeat arriving proves the subscription has reached the relay. */
+    assert_true(s_run_until(fx->loop, s_heard_heartbeat, &l, 10));
+    assert_int_equal(l.heartbeat_seq, 0);
+
+    s_begin(fx->db);
+    s_add(fx->db, "case.accepted", (const uint8_t *)"\x00\x01", 2);
+    s_add(fx->db, "case.decided", NULL, 0);
+    s_commit(fx->db);
+    s_begin(fx->db);
+    s_add(fx->db, "task.created", NULL, 0);
+    s_commit(fx->db);
+    ow_relay_kick(fx->relay);
+    assert_true(s_run_until(fx->loop, s_heard_three, &l, 10));
+    if (l.error[0])
+        fail_msg("%s", l.error);
+    assert_int_equal(l.events, 3);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(l.seqs[i], (uint64_t)i + 1);
+    assert_string_equal(l.types[0], "case.accepted");
+    assert_string_equal(l.types[2], "task.created");
+    assert_int_equal(ow_relay_dropped(fx->relay), 0);
+    zmq_close(l.sub);
+    zmq_ctx_term(zctx);
+}
+
+/* Calls _replay and unpacks the reply; returns the status. */
+static ow_status_t s_replay(s_fixture_t *fx, ow_rpc_client_t *client, uint64_t after,
+                            uint32_t limit, Onewindow__V1__ReplayReply **reply, ow_error_t *err)
+{
+    Onewindow__V1__ReplayRequest req = ONEWINDOW__V1__REPLAY_REQUEST__INIT;
+    req.after_seq = after;
+    req.limit = limit;
+    uint8_t buf[32];
+    size_t len = onewindow__v1__replay_request__pack(&req, buf);
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    ow_status_t st =
+        ow_rpc_call_blocking(client, "_replay", NULL, buf, len, 5000, &out, &out_len, err);
+    *reply = NULL;
+    if (st == OW_OK) {
+        *reply = onewindow__v1__replay_reply__unpack(NULL, out_len, out);
+        assert_non_null(*reply);
+    }
+    free(out);
+    return st;
+}
+
+/* The seqs of a reply are after+1 .. after+count, each a valid envelope of "src". */
+static void s_assert_range(Onewindow__V1__ReplayReply *reply, uint64_t after, size_t count,
+                           uint64_t last)
+{
+    assert_int_equal(reply->n_envelopes, count);
+    assert_int_equal(reply->last_seq, last);
+    for (size_t i = 0; i < count; i++) {
+        ow_event_t ev;
+        ow_error_t err;
+        ow_error_clear(&err);
+        if (ow_envelope_unpack(reply->envelopes[i].data, reply->envelopes[i].len, &ev, &err) != 0)
+            fail_msg("envelope %zu: %s", i, err.message);
+        assert_int_equal(ev.seq, after + 1 + i);
+        assert_string_equal(ev.source, "src");
+        assert_string_equal(ev.case_no, "330122-case");
+        assert_int_equal(ev.payload_len, 3);
+        assert_memory_equal(ev.payload, "\x00\x07\x00", 3);
+        assert_int_equal(strlen(ev.event_id), 36);
+        ow_event_clear(&ev);
+    }
+}
+
+static void test_replay_and_retention(void **state)
+{
+    s_fixture_t *fx = *state;
+    for (int i = 0; i < 5; i++) {
+        s_begin(fx->db);
+        s_add(fx->db, "case.accepted", (const uint8_t *)"\x00\x07\x00", 3);
+        s_commit(fx->db);
+    }
+    assert_int_equal(s_pass(fx->relay), 5);
+    ow_error_t err;
+    ow_error_clear(&err);
+    ow_rpc_client_t *client = ow_rpc_client_new(fx->loop, fx->rpc_ep, &err);
+    assert_non_null(client);
+    Onewindow__V1__ReplayReply *reply = NULL;
+
+    assert_int_equal(s_replay(fx, client, 0, 0, &reply, &err), OW_OK);
+    s_assert_range(reply, 0, 5, 5);
+    onewindow__v1__replay_reply__free_unpacked(reply, NULL);
+
+    assert_int_equal(s_replay(fx, client, 2, 2, &reply, &err), OW_OK);
+    s_assert_range(reply, 2, 2, 5);
+    onewindow__v1__replay_reply__free_unpacked(reply, NULL);
+
+    assert_int_equal(s_replay(fx, client, 5, 100, &reply, &err), OW_OK);
+    s_assert_range(reply, 5, 0, 5);
+    onewindow__v1__replay_reply__free_unpacked(reply, NULL);
+
+    /* A limit over 1000 is capped, not refused. */
+    assert_int_equal(s_replay(fx, client, 4, 100000, &reply, &err), OW_OK);
+    s_assert_range(reply, 4, 1, 5);
+    onewindow__v1__replay_reply__free_unpacked(reply, NULL);
+
+    /* Bytes that are not a ReplayRequest. */
+    const uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
+    assert_int_equal(
+        ow_rpc_call_blocking(client, "_replay", NULL, junk, sizeof junk, 5000, NULL, NULL, &err),
+        OW_INVALID_ARGUMENT);
+
+    /* Retention: 1, 2 and 4 are old. Only the prefix 1..2 goes, so what is kept stays
+     * gapless; 4 waits for 3. */
+    s_admin_run(fx, "UPDATE %s.outbox SET created_at = now() - interval '40 days' "
+                    "WHERE seq IN (1, 2, 4)");
+    ow_relay_set_retention_days(fx->relay, 30);
+    s_run_until(fx->loop, NULL, NULL, 0.3);
+    assert_int_equal(s_admin_long(fx, "SELECT count(*) FROM %s.outbox"), 3);
+    assert_int_equal(s_admin_long(fx, "SELECT min(seq) FROM %s.outbox"), 3);
+
+    assert_int_equal(s_replay(fx, client, 0, 0, &reply, &err), OW_FAILED_PRECONDITION);
+    assert_non_null(strstr(err.message, "retention"));
+    assert_int_equal(s_replay(fx, client, 2, 0, &reply, &err), OW_OK);
+    s_assert_range(reply, 2, 3, 5);
+    onewindow__v1__replay_reply__free_unpacked(reply, NULL);
+
+    /* Everything old: everything sequenced goes, last_seq stays. */
+    s_admin_run(fx, "UPDATE %s.outbox SET created_at = now() - interval '40 days'");
+    ow_relay_set_retention_days(fx->relay, 30);
+    s_run_until(fx->loop, NULL, NULL, 0.3);
+    assert_int_equal(s_admin_long(fx, "SELECT count(*) FROM %s.outbox"), 0);
+    assert_int_equal(s_replay(fx, client, 5, 0, &reply, &err), OW_OK);
+    s_assert_range(reply, 5, 0, 5);
+    onewindow__v1__replay_reply__free_unpacked(reply, NULL);
+    assert_int_equal(s_replay(fx, client, 3, 0, &reply, &err), OW_FAILED_PRECONDITION);
+    ow_rpc_client_destroy(&client);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_add_refusals, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_seq_follows_commit_order, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_racing_relays_stay_gapless, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_publishes_events_and_heartbeats, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_replay_and_retention, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,155 @@
+/* owctl — the operator's command line. main only wires: the command line, the
+ * configuration, then either the database (db init) or one HTTP request to the gateway and
+ * its report. Exit status: see command_line.h. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "command_line.h"
+#include "gateway_client.h"
+#include "ow_config.h"
+#include "ow_envelope.h"
+#include "ow_log.h"
+#include "ow_provision.h"
+#include "report.h"
+#include "requests.h"
+
+#define S_DEFAULT_GATEWAY "http://127.0.0.1:8080"
+
+static int s_db_init(const owctl_command_t *cmd)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (ow_provision(cmd->database_url, &err) != 0) {
+        fprintf(stderr, "owctl: db init: %s\n", err.message);
+        return err.code == OW_UNAVAILABLE ? OWCTL_EXIT_UNREACHABLE : OWCTL_EXIT_REFUSED;
+    }
+    printf("database ready: a role and a schema for each of");
+    for (size_t i = 0; ow_provision_sources[i]; i++)
+        printf("%s %s", i ? "," : "", ow_provision_sources[i]);
+    printf(" (the daemons create their tables when they start)\n");
+    return OWCTL_EXIT_OK;
+}
+
+/* The gateway URL: --gateway, else configuration key gateway.url, else the default. On a
+ * configuration file that cannot be read returns NULL with err. The string is owned by cfg
+ * or by the command. */
+static const char *s_gateway_url(const owctl_command_t *cmd, ow_config_t *cfg, ow_error_t *err)
+{
+    if (cmd->gateway_url)
+        return cmd->gateway_url;
+    const char *path = cmd->config_path ? cmd->config_path : getenv("OW_CONFIG");
+    if (path && *path && ow_config_load_file(cfg, path, err) != 0)
+        return NULL;
+    return ow_config_get(cfg, "gateway.url", S_DEFAULT_GATEWAY);
+}
+
+static void s_report(const owctl_command_t *cmd, const json_t *answer)
+{
+    if (cmd->json) {
+        json_dumpf(answer, stdout, JSON_INDENT(2));
+        fputc('\n', stdout);
+        return;
+    }
+    switch (cmd->verb) {
+    case OWCTL_SUBMIT:
+        report_submitted(stdout, answer);
+        break;
+    case OWCTL_CASE_SHOW:
+        report_case(stdout, answer);
+        break;
+    case OWCTL_CLOCK_ADVANCE:
+        report_clock_moved(stdout, answer);
+        break;
+    case OWCTL_CLOCK_SHOW:
+        report_clock_survey(stdout, answer);
+        break;
+    default:
+        break;
+    }
+}
+
+static int s_http_command(const owctl_command_t *cmd)
+{
+    ow_error_t err;
+    ow_config_t *cfg = ow_config_new("owctl");
+    gateway_client_t *client = NULL;
+    owctl_request_t req = {0};
+    json_t *answer = NULL;
+    char msg[512];
+    char key[37];
+    const char *idem = cmd->idempotency_key;
+    int status = 0;
+    int rc = OWCTL_EXIT_USAGE;
+
+    ow_error_clear(&err);
+    if (!cfg) {
+        fprintf(stderr, "owctl: out of memory\n");
+        goto done;
+    }
+    const char *url = s_gateway_url(cmd, cfg, &err);
+    if (!url || !(client = gateway_client_new(url, &err))) {
+        fprintf(stderr, "owctl: %s\n", err.message);
+        goto done;
+    }
+    if (requests_build(cmd, &req, msg, sizeof msg) != 0) {
+        fprintf(stderr, "owctl: %s\n", msg);
+        goto done;
+    }
+    if (req.needs_idempotency_key && !idem) {
+        ow_uuid_v4(key);
+        idem = key;
+        /* Printed so the operator can retry this very change without doing it twice. */
+        if (cmd->verb == OWCTL_SUBMIT)
+            fprintf(cmd->json ? stderr : stdout,
+                    "Idempotency-Key %s (retry with "
+                    "--idempotency-key %s)\n",
+                    key, key);
+    }
+    if (gateway_client_request(client, req.method, req.path, idem, req.body, &status, &answer,
+                               &err) != 0) {
+        fprintf(stderr, "owctl: %s\n", err.message);
+        rc = OWCTL_EXIT_UNREACHABLE;
+        goto done;
+    }
+    if (status >= 400 || !answer) {
+        report_problem(stderr, status, answer);
+        rc = OWCTL_EXIT_REFUSED;
+        goto done;
+    }
+    s_report(cmd, answer);
+    rc = OWCTL_EXIT_OK;
+done:
+    json_decref(answer);
+    requests_clear(&req);
+    gateway_client_destroy(&client);
+    ow_config_destroy(&cfg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    owctl_command_t cmd;
+    char msg[512];
+    int rc;
+
+    ow_log_init("owctl", getenv("OW_LOG_LEVEL") ? getenv("OW_LOG_LEVEL") : "warn");
+    if (command_line_parse(argc, argv, &cmd, msg, sizeof msg) != 0) {
+        fprintf(stderr, "owctl: %s\n", msg);
+        command_line_free(&cmd);
+        return OWCTL_EXIT_USAGE;
+    }
+    switch (cmd.verb) {
+    case OWCTL_HELP:
+        fputs(command_line_help(cmd.help_topic), stdout);
+        rc = OWCTL_EXIT_OK;
+        break;
+    case OWCTL_DB_INIT:
+        rc = s_db_init(&cmd);
+        break;
+    default:
+        rc = s_http_command(&cmd);
+        break;
+    }
+    command_line_free(&cmd);
+    return rc;
+}

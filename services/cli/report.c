@@ -1,0 +1,189 @@
+#include "report.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+/* A member as text: its string, its number, "—" when absent or null. */
+static const char *s_str(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_string(v) ? json_string_value(v) : "\xe2\x80\x94"; /* — */
+}
+
+static long long s_int(const json_t *obj, const char *key)
+{
+    const json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : 0;
+}
+
+void report_mask_id(const char *id, char *out, size_t size)
+{
+    size_t n = strlen(id);
+    size_t o = 0;
+    if (size == 0)
+        return;
+    for (size_t i = 0; i < n && o + 1 < size; i++) {
+        bool shown = n > 8 && (i < 4 || i >= n - 4);
+        out[o++] = shown ? id[i] : '*';
+    }
+    out[o] = '\0';
+}
+
+void report_problem(FILE *out, int status, const json_t *answer)
+{
+    const json_t *title = json_object_get(answer, "title");
+    const json_t *detail = json_object_get(answer, "detail");
+    fprintf(out, "error: HTTP %d", status);
+    if (json_is_string(title))
+        fprintf(out, " %s", json_string_value(title));
+    if (json_is_string(detail) && json_string_length(detail) > 0)
+        fprintf(out, ": %s", json_string_value(detail));
+    fputc('\n', out);
+
+    const json_t *params = json_object_get(answer, "invalid_params");
+    size_t i;
+    const json_t *p;
+    json_array_foreach(params, i, p)
+    {
+        fprintf(out, "  - %s: %s\n", s_str(p, "name"), s_str(p, "reason"));
+    }
+}
+
+static void s_report_tasks(FILE *out, const json_t *tasks)
+{
+    size_t n = json_array_size(tasks);
+    if (n == 0) {
+        fprintf(out, "Tasks       none yet\n");
+        return;
+    }
+    fprintf(out, "Tasks       %zu\n", n);
+    size_t i;
+    const json_t *t;
+    json_array_foreach(tasks, i, t)
+    {
+        fprintf(out, "  %s  %s  %s  assignee %s  created %s\n", s_str(t, "task_id"),
+                s_str(t, "stage"), s_str(t, "state"), s_str(t, "assignee"), s_str(t, "created_at"));
+        const json_t *decision = json_object_get(t, "decision");
+        if (json_is_string(decision) && json_string_length(decision) > 0) { /* "" while open */
+            fprintf(out, "      %s by %s at %s", s_str(t, "decision"), s_str(t, "decided_by"),
+                    s_str(t, "decided_at"));
+            const char *comment = s_str(t, "comment");
+            if (json_is_string(json_object_get(t, "comment")) && *comment)
+                fprintf(out, ": %s", comment);
+            fputc('\n', out);
+        }
+    }
+}
+
+static void s_report_clock(FILE *out, const json_t *clock)
+{
+    if (!json_is_object(clock)) {
+        fprintf(out, "Clock       none yet\n");
+        return;
+    }
+    fprintf(out, "Clock       %s, limit %lld %s, started %s, due %s", s_str(clock, "state"),
+            s_int(clock, "limit"), s_str(clock, "unit"), s_str(clock, "started_at"),
+            s_str(clock, "due_at"));
+    if (json_is_string(json_object_get(clock, "stopped_at")))
+        fprintf(out, ", stopped %s", s_str(clock, "stopped_at"));
+    long long left = s_int(clock, "remaining_working_days");
+    if (left >= 0)
+        fprintf(out, "; %lld working day%s left\n", left, left == 1 ? "" : "s");
+    else
+        fprintf(out, "; OVERDUE by %lld working day%s\n", -left, left == -1 ? "" : "s");
+}
+
+static void s_report_rating(FILE *out, const json_t *rating)
+{
+    if (!json_is_object(rating)) {
+        fprintf(out, "Rating      not rated\n");
+        return;
+    }
+    fprintf(out, "Rating      %lld/5%s via %s at %s", s_int(rating, "grade"),
+            json_is_true(json_object_get(rating, "is_bad")) ? " (bad review)" : "",
+            s_str(rating, "channel"), s_str(rating, "rated_at"));
+    const json_t *comment = json_object_get(rating, "comment");
+    if (json_is_string(comment) && json_string_length(comment) > 0)
+        fprintf(out, ": %s", json_string_value(comment));
+    fputc('\n', out);
+}
+
+/* The CASE object's lines (shared by case show and submit). */
+static void s_report_case_summary(FILE *out, const json_t *c)
+{
+    const json_t *a = json_object_get(c, "applicant");
+    char masked[64];
+    report_mask_id(json_is_string(json_object_get(a, "id_number"))
+                       ? json_string_value(json_object_get(a, "id_number"))
+                       : "",
+                   masked, sizeof masked);
+
+    fprintf(out, "Case        %s  %s (state %lld)\n", s_str(c, "case_no"), s_str(c, "state_name"),
+            s_int(c, "state"));
+    fprintf(out, "Item        %s %s (version %lld)\n", s_str(c, "item_code"), s_str(c, "item_name"),
+            s_int(c, "item_version"));
+    fprintf(out, "Department  %s %s\n", s_str(c, "department_code"), s_str(c, "department_name"));
+    fprintf(out, "Applicant   %s, %s %s, phone %s\n", s_str(a, "name"), s_str(a, "id_type"), masked,
+            s_str(a, "phone"));
+    fprintf(out, "Received    %s via %s at centre %s\n", s_str(c, "received_at"),
+            s_str(c, "channel"), s_str(c, "centre_id"));
+    fprintf(out, "Accepted    %s\n", s_str(c, "accepted_at"));
+    fprintf(out, "Decided     %s\n", s_str(c, "decided_at"));
+    fprintf(out, "Time limit  promised %lld, legal %lld (%s)\n", s_int(c, "promised_limit"),
+            s_int(c, "legal_limit"), s_str(c, "limit_unit"));
+}
+
+void report_case(FILE *out, const json_t *view)
+{
+    s_report_case_summary(out, json_object_get(view, "case"));
+    s_report_clock(out, json_object_get(view, "clock"));
+    s_report_tasks(out, json_object_get(view, "tasks"));
+    s_report_rating(out, json_object_get(view, "rating"));
+
+    const json_t *degraded = json_object_get(view, "degraded");
+    if (json_array_size(degraded) > 0) {
+        fprintf(out, "Incomplete  no answer from");
+        size_t i;
+        const json_t *d;
+        json_array_foreach(degraded, i, d)
+        {
+            fprintf(out, "%s %s", i ? "," : "", json_is_string(d) ? json_string_value(d) : "?");
+        }
+        fprintf(out, ": the parts they own may be missing above\n");
+    }
+}
+
+void report_submitted(FILE *out, const json_t *answer)
+{
+    s_report_case_summary(out, json_object_get(answer, "case"));
+}
+
+void report_clock_moved(FILE *out, const json_t *answer)
+{
+    const json_t *offset = json_object_get(answer, "offset_seconds");
+    fprintf(out, "System time is now %s (offset %.0f s)\n", s_str(answer, "now"),
+            json_is_number(offset) ? json_number_value(offset) : 0.0);
+}
+
+void report_clock_survey(FILE *out, const json_t *answer)
+{
+    const json_t *offset = json_object_get(answer, "offset_seconds");
+    fprintf(out, "gateway view  %s  offset %.0f s  test clock %s\n", s_str(answer, "now"),
+            json_is_number(offset) ? json_number_value(offset) : 0.0,
+            json_is_true(json_object_get(answer, "test_clock")) ? "on" : "off");
+    const char *key;
+    const json_t *reading;
+    json_object_foreach((json_t *)json_object_get(answer, "services"), key, reading)
+    {
+        const json_t *o = json_object_get(reading, "offset_seconds");
+        fprintf(out, "  %-11s %s  offset %.0f s\n", key, s_str(reading, "now"),
+                json_is_number(o) ? json_number_value(o) : 0.0);
+    }
+    const json_t *degraded = json_object_get(answer, "degraded");
+    size_t i;
+    const json_t *d;
+    json_array_foreach(degraded, i, d)
+    {
+        fprintf(out, "  %-11s did not answer\n", json_is_string(d) ? json_string_value(d) : "?");
+    }
+}

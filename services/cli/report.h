@@ -1,0 +1,33 @@
+/* report — how owctl shows the gateway's answers to a person: a case with its tasks, clock
+ * and rating; a submitted case; the test clock; a refusal with its detail and every invalid
+ * field. Plain functions writing to a FILE, so each is tested against its text.
+ *
+ * The applicant's ID number is masked in readable output (first 4 and last 4 characters
+ * shown), as on a printed receipt; --json shows the gateway's answer unchanged. */
+#ifndef OWCTL_REPORT_H
+#define OWCTL_REPORT_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+/* A refusal: "error: HTTP 400 INVALID_ARGUMENT: <detail>" then "  - field: reason" per
+ * invalid field. answer may be NULL or not a problem document (then only the status). */
+void report_problem(FILE *out, int status, const json_t *answer);
+
+/* The case view of GET /v1/cases/{case_no}. */
+void report_case(FILE *out, const json_t *view);
+
+/* The answer to POST /v1/applications ({"case": CASE}). */
+void report_submitted(FILE *out, const json_t *answer);
+
+/* The answer to POST /v1/admin/clock ({"now","offset_seconds"}). */
+void report_clock_moved(FILE *out, const json_t *answer);
+
+/* The answer to GET /v1/admin/clock: one line per daemon, then those that did not answer. */
+void report_clock_survey(FILE *out, const json_t *answer);
+
+/* Masks an ID number into out (size bytes): "3301**********0011". Short numbers are masked
+ * whole. */
+void report_mask_id(const char *id, char *out, size_t size);
+
+#endif

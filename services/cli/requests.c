@@ -1,0 +1,124 @@
+#include "requests.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int requests_path_segment(const char *segment, char *out, size_t size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (const unsigned char *p = (const unsigned char *)segment; *p; p++) {
+        bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                     (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~';
+        size_t need = plain ? 1 : 3;
+        if (o + need >= size)
+            return -1;
+        if (plain) {
+            out[o++] = (char)*p;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 0x0F];
+        }
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+/* Sets key to a JSON string of value; a word from the command line need not be UTF-8. */
+static int s_set_text(json_t *obj, const char *key, const char *value, const char *option,
+                      char *msg, size_t size)
+{
+    json_t *s = json_string(value);
+    if (!s) {
+        snprintf(msg, size, "%s is not valid UTF-8 text", option);
+        return -1;
+    }
+    return json_object_set_new(obj, key, s);
+}
+
+static json_t *s_submit_body(const owctl_command_t *cmd, char *msg, size_t size)
+{
+    json_t *body = json_object();
+    json_t *applicant = json_object();
+    json_t *materials = json_array();
+
+    if (!body || !applicant || !materials) {
+        snprintf(msg, size, "out of memory");
+        goto fail;
+    }
+    if (s_set_text(applicant, "name", cmd->name, "--name", msg, size) ||
+        s_set_text(applicant, "id_number", cmd->id_number, "--id-number", msg, size) ||
+        s_set_text(applicant, "phone", cmd->phone, "--phone", msg, size) ||
+        s_set_text(applicant, "id_type", cmd->id_type ? cmd->id_type : "resident_id", "--id-type",
+                   msg, size) ||
+        (cmd->email && s_set_text(applicant, "email", cmd->email, "--email", msg, size)))
+        goto fail;
+    for (size_t i = 0; i < cmd->material_count; i++) {
+        json_t *code = json_string(cmd->materials[i]);
+        if (!code) {
+            snprintf(msg, size, "--material %zu is not valid UTF-8 text", i + 1);
+            goto fail;
+        }
+        json_array_append_new(materials, code);
+    }
+    if (s_set_text(body, "item_code", cmd->item, "--item", msg, size) ||
+        s_set_text(body, "channel", cmd->channel ? cmd->channel : "window", "--channel", msg,
+                   size) ||
+        (cmd->centre && s_set_text(body, "centre_id", cmd->centre, "--centre", msg, size)))
+        goto fail;
+    json_object_set_new(body, "applicant", applicant);
+    json_object_set_new(body, "materials", materials);
+    return body;
+fail:
+    json_decref(body);
+    json_decref(applicant);
+    json_decref(materials);
+    return NULL;
+}
+
+int requests_build(const owctl_command_t *cmd, owctl_request_t *req, char *msg, size_t msg_size)
+{
+    char segment[200];
+
+    memset(req, 0, sizeof *req);
+    switch (cmd->verb) {
+    case OWCTL_SUBMIT:
+        req->method = "POST";
+        snprintf(req->path, sizeof req->path, "/v1/applications");
+        req->body = s_submit_body(cmd, msg, msg_size);
+        req->needs_idempotency_key = true;
+        return req->body ? 0 : -1;
+    case OWCTL_CASE_SHOW:
+        req->method = "GET";
+        if (requests_path_segment(cmd->case_no, segment, sizeof segment) != 0) {
+            snprintf(msg, msg_size, "case number '%.40s…' is too long", cmd->case_no);
+            return -1;
+        }
+        snprintf(req->path, sizeof req->path, "/v1/cases/%s", segment);
+        return 0;
+    case OWCTL_CLOCK_ADVANCE:
+        req->method = "POST";
+        snprintf(req->path, sizeof req->path, "/v1/admin/clock");
+        req->body = json_pack("{s:I}", "advance_seconds", (json_int_t)cmd->seconds);
+        req->needs_idempotency_key = true;
+        if (!req->body) {
+            snprintf(msg, msg_size, "out of memory");
+            return -1;
+        }
+        return 0;
+    case OWCTL_CLOCK_SHOW:
+        req->method = "GET";
+        snprintf(req->path, sizeof req->path, "/v1/admin/clock");
+        return 0;
+    default:
+        snprintf(msg, msg_size, "this command does not talk to the gateway");
+        return -1;
+    }
+}
+
+void requests_clear(owctl_request_t *req)
+{
+    json_decref(req->body);
+    req->body = NULL;
+}

@@ -1,0 +1,111 @@
+/* requests: the HTTP request each command stands for. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "requests.h"
+
+static void test_submit_body(void **state)
+{
+    const char *materials[] = {"M1", "M2"};
+    owctl_command_t cmd = {.verb = OWCTL_SUBMIT,
+                           .item = "330100-01",
+                           .name = "\xe5\xbc\xa0\xe4\xb8\x89",
+                           .id_number = "330122199001010011",
+                           .phone = "13800000000",
+                           .materials = materials,
+                           .material_count = 2};
+    owctl_request_t req;
+    char msg[128];
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.method, "POST");
+    assert_string_equal(req.path, "/v1/applications");
+    assert_true(req.needs_idempotency_key);
+    assert_string_equal(json_string_value(json_object_get(req.body, "item_code")), "330100-01");
+    assert_string_equal(json_string_value(json_object_get(req.body, "channel")), "window");
+    assert_null(json_object_get(req.body, "centre_id"));
+    json_t *a = json_object_get(req.body, "applicant");
+    assert_string_equal(json_string_value(json_object_get(a, "name")), "\xe5\xbc\xa0\xe4\xb8\x89");
+    assert_string_equal(json_string_value(json_object_get(a, "phone")), "13800000000");
+    /* A person unless told otherwise (--id-type uscc for an organisation). */
+    assert_string_equal(json_string_value(json_object_get(a, "id_type")), "resident_id");
+    json_t *m = json_object_get(req.body, "materials");
+    assert_int_equal(json_array_size(m), 2);
+    assert_string_equal(json_string_value(json_array_get(m, 1)), "M2");
+    requests_clear(&req);
+    assert_null(req.body);
+}
+
+static void test_submit_refuses_bytes_that_are_not_text(void **state)
+{
+    const char *materials[] = {"M1"};
+    owctl_command_t cmd = {.verb = OWCTL_SUBMIT,
+                           .item = "X",
+                           .name = "\xff\xfe",
+                           .id_number = "1",
+                           .phone = "2",
+                           .materials = materials,
+                           .material_count = 1};
+    owctl_request_t req;
+    char msg[128];
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "--name"));
+    requests_clear(&req);
+}
+
+static void test_case_show_path_is_encoded(void **state)
+{
+    owctl_command_t cmd = {.verb = OWCTL_CASE_SHOW, .case_no = "330122 1/2"};
+    owctl_request_t req;
+    char msg[128];
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.method, "GET");
+    assert_string_equal(req.path, "/v1/cases/330122%201%2F2");
+    assert_null(req.body);
+    assert_false(req.needs_idempotency_key);
+    requests_clear(&req);
+
+    char long_no[300];
+    memset(long_no, '9', sizeof long_no - 1);
+    long_no[sizeof long_no - 1] = '\0';
+    cmd.case_no = long_no;
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), -1);
+    requests_clear(&req);
+}
+
+static void test_clock_requests(void **state)
+{
+    owctl_command_t cmd = {.verb = OWCTL_CLOCK_ADVANCE, .seconds = 86400};
+    owctl_request_t req;
+    char msg[128];
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.path, "/v1/admin/clock");
+    assert_string_equal(req.method, "POST");
+    assert_int_equal(json_integer_value(json_object_get(req.body, "advance_seconds")), 86400);
+    assert_true(req.needs_idempotency_key);
+    requests_clear(&req);
+
+    cmd.verb = OWCTL_CLOCK_SHOW;
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.method, "GET");
+    assert_string_equal(req.path, "/v1/admin/clock");
+    requests_clear(&req);
+
+    cmd.verb = OWCTL_DB_INIT;
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), -1);
+    requests_clear(&req);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_submit_body),
+        cmocka_unit_test(test_submit_refuses_bytes_that_are_not_text),
+        cmocka_unit_test(test_case_show_path_is_encoded),
+        cmocka_unit_test(test_clock_requests),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

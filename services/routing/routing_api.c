@@ -1,0 +1,203 @@
+#include "routing_api.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include "decide.h"
+#include "decision.h"
+#include "first_task.h"
+#include "ow_service.h"
+#include "task_store.h"
+#include "onewindow/v1/routing.pb-c.h"
+
+#define S_QUERY_MAX_BYTES 1024
+
+typedef struct {
+    ow_db_t *db;
+    ow_relay_t *relay;
+    uint64_t *decide_ok;
+    uint64_t *decide_refused;
+    uint64_t *decide_failed;
+} routing_api_t;
+
+static void s_free(void *arg)
+{
+    free(arg);
+}
+
+/* Answers with tasks as a TaskList (next_after may be NULL), or with err when tasks is NULL. */
+static void s_reply_tasks(ow_rpc_call_t *call, routing_tasks_t *tasks, const char *next_after,
+                          ow_error_t *err)
+{
+    if (!tasks) {
+        ow_rpc_reply_error(call, err);
+        return;
+    }
+    Onewindow__V1__TaskList list = ONEWINDOW__V1__TASK_LIST__INIT;
+    list.n_tasks = routing_tasks_count(tasks);
+    list.tasks = routing_tasks_array(tasks);
+    list.next_after = (char *)(next_after ? next_after : "");
+    size_t len = onewindow__v1__task_list__get_packed_size(&list);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        ow_error_set(err, OW_INTERNAL, "out of memory packing tasks");
+        ow_rpc_reply_error(call, err);
+        return;
+    }
+    onewindow__v1__task_list__pack(&list, buf);
+    ow_rpc_reply(call, buf, len);
+    free(buf);
+}
+
+static void s_on_list_tasks(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    routing_tasks_t *tasks = NULL;
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    Onewindow__V1__ListTasks *req = NULL;
+    if (len > S_QUERY_MAX_BYTES || !(req = onewindow__v1__list_tasks__unpack(NULL, len, payload))) {
+        ow_error_set(&err, OW_INVALID_ARGUMENT,
+                     "request payload is not a valid onewindow.v1.ListTasks");
+        ow_rpc_reply_error(call, &err);
+        return;
+    }
+    /* The contract: an empty state means open tasks; an empty assignee everyone's. */
+    const char *state = req->state[0] ? req->state : "open";
+    if (req->assignee[0] && !routing_id_valid(req->assignee))
+        ow_error_add_violation(&err, "assignee",
+                               "must be a staff id (1-%d letters, digits, "
+                               "'-', '_' or '.')",
+                               ROUTING_ID_MAX);
+    if (strcmp(state, "open") != 0 && strcmp(state, "done") != 0)
+        ow_error_add_violation(&err, "state", "must be open or done");
+    if (req->limit > ROUTING_LIST_MAX)
+        ow_error_add_violation(&err, "limit", "must be at most %d", ROUTING_LIST_MAX);
+    if (req->after_task_id[0] && !routing_uuid_valid(req->after_task_id))
+        ow_error_add_violation(&err, "after_task_id", "must be a task id (a UUID)");
+    if (ow_error_finish_violations(&err) < 0) {
+        ow_rpc_reply_error(call, &err);
+        goto done;
+    }
+    bool more = false;
+    tasks = routing_task_list(self->db, req->assignee, state,
+                              req->after_task_id[0] ? req->after_task_id : NULL,
+                              req->limit ? req->limit : ROUTING_LIST_DEFAULT, &more, &err);
+    const char *next = NULL;
+    if (tasks && more && routing_tasks_count(tasks) > 0)
+        next = routing_tasks_get(tasks, routing_tasks_count(tasks) - 1)->task_id;
+    s_reply_tasks(call, tasks, next, &err);
+done:
+    routing_tasks_destroy(&tasks);
+    onewindow__v1__list_tasks__free_unpacked(req, NULL);
+}
+
+static bool s_printable(const char *s, size_t max)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > max)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isgraph((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+static void s_on_case_tasks(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    Onewindow__V1__CaseTasks *req = NULL;
+    if (len > S_QUERY_MAX_BYTES || !(req = onewindow__v1__case_tasks__unpack(NULL, len, payload))) {
+        ow_error_set(&err, OW_INVALID_ARGUMENT,
+                     "request payload is not a valid onewindow.v1.CaseTasks");
+        ow_rpc_reply_error(call, &err);
+        return;
+    }
+    if (!s_printable(req->case_no, OW_CASE_NO_MAX)) {
+        ow_error_add_violation(&err, "case_no", "must be 1-%d printable ASCII characters",
+                               OW_CASE_NO_MAX);
+        ow_error_finish_violations(&err);
+        ow_rpc_reply_error(call, &err);
+    } else {
+        routing_tasks_t *tasks = routing_task_list_case(self->db, req->case_no, &err);
+        s_reply_tasks(call, tasks, NULL, &err);
+        routing_tasks_destroy(&tasks);
+    }
+    onewindow__v1__case_tasks__free_unpacked(req, NULL);
+}
+
+static void s_on_decide(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    if (routing_decide(self->db, ow_rpc_call_idempotency_key(call), ow_rpc_call_caller(call),
+                       payload, len, &reply, &reply_len, &err) == 0) {
+        ow_relay_kick(self->relay);
+        (*self->decide_ok)++;
+        ow_rpc_reply_packed(call, reply, reply_len);
+    } else {
+        switch (err.code) {
+        case OW_INVALID_ARGUMENT:
+        case OW_NOT_FOUND:
+        case OW_PERMISSION_DENIED:
+        case OW_FAILED_PRECONDITION:
+            (*self->decide_refused)++;
+            break;
+        default:
+            (*self->decide_failed)++;
+            ow_log_kv(OW_LOG_ERROR, "routing.decide failed", "code", ow_status_name(err.code),
+                      "error", err.message, NULL);
+        }
+        ow_rpc_reply_error(call, &err);
+    }
+    free(reply);
+}
+
+int routing_api_attach(ow_service_t *svc, ow_error_t *err)
+{
+    ow_db_t *db = ow_service_db(svc);
+    if (routing_first_task_prepare(db, err) < 0 || routing_decide_prepare(db, err) < 0)
+        return -1;
+    if (ow_service_follow(svc, "intake", err) < 0)
+        return -1;
+    routing_api_t *self = calloc(1, sizeof *self);
+    if (!self) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        return -1;
+    }
+    self->db = db;
+    self->relay = ow_service_relay(svc);
+    ow_metrics_t *m = ow_service_metrics(svc);
+    static const char help[] = "routing.decide requests by result";
+    self->decide_ok = ow_metrics_counter(m, "routing_decisions_total", "result=\"ok\"", help);
+    self->decide_refused =
+        ow_metrics_counter(m, "routing_decisions_total", "result=\"refused\"", help);
+    self->decide_failed =
+        ow_metrics_counter(m, "routing_decisions_total", "result=\"error\"", help);
+    if (!self->decide_ok || !self->decide_refused || !self->decide_failed) {
+        free(self);
+        ow_error_set(err, OW_INTERNAL, "out of memory registering metrics");
+        return -1;
+    }
+    ow_loop_on_shutdown(ow_service_loop(svc), s_free, self);
+
+    ow_rpc_server_t *rpc = ow_service_rpc(svc);
+    ow_rpc_server_handle(rpc, "routing.list_tasks", s_on_list_tasks, self);
+    ow_rpc_server_handle(rpc, "routing.case_tasks", s_on_case_tasks, self);
+    ow_rpc_server_handle(rpc, "routing.decide", s_on_decide, self);
+    /* No ow_inbox_on_commit here: ow_service owns that hook (it moves the test clock) and
+     * already kicks the relay after every inbox commit, which publishes task.created. */
+    ow_inbox_on(ow_service_inbox(svc), "case.accepted", routing_apply_case_accepted, NULL);
+    return 0;
+}

@@ -1,0 +1,387 @@
+/* The first task of an accepted case, the task lists and routing.decide on a real Postgres
+ * (OW_TEST_DATABASE_URL) with the demonstration departments and staff loaded
+ * (deploy/demo/routing.sql): what is written and emitted, who may decide, and that repeats
+ * change nothing. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "decide.h"
+#include "first_task.h"
+#include "ow_clock.h"
+#include "routing_api.h"
+#include "scratch_schema.h"
+#include "task_store.h"
+#include "onewindow/v1/envelope.pb-c.h"
+#include "onewindow/v1/intake.pb-c.h"
+#include "onewindow/v1/routing.pb-c.h"
+
+#define S_MARKET "113301220025190176" /* 桐庐县市场监督管理局, approver TL0101 */
+#define S_FOOD   S_MARKET "000117004000"
+
+typedef struct {
+    scratch_schema_t *schema;
+    ow_db_t *db;
+} s_fixture_t;
+
+static char *s_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = malloc((size_t)size + 1);
+    if (text && fread(text, 1, (size_t)size, f) != (size_t)size) {
+        free(text);
+        text = NULL;
+    }
+    if (text)
+        text[size] = '\0';
+    fclose(f);
+    return text;
+}
+
+static int s_setup(void **state)
+{
+    char why[512];
+    s_fixture_t *fx = calloc(1, sizeof *fx);
+    fx->schema = scratch_schema_new("routing_test_tasks", routing_core_migrations,
+                                    routing_core_migrations_count, why, sizeof why);
+    if (!fx->schema) {
+        fprintf(stderr, "%s\n", why);
+        free(fx);
+        return -1;
+    }
+    ow_error_t err;
+    ow_error_clear(&err);
+    fx->db = scratch_schema_connect(fx->schema, &err);
+    char *demo = s_read_file(OW_SOURCE_DIR "/deploy/demo/routing.sql");
+    if (!fx->db || routing_first_task_prepare(fx->db, &err) < 0 ||
+        routing_decide_prepare(fx->db, &err) < 0 || !demo || ow_db_run(fx->db, demo, &err) < 0 ||
+        ow_db_run(fx->db, demo, &err) < 0 ||
+        ow_db_run(fx->db,
+                  "INSERT INTO departments (code, name) VALUES ('NOAPPROVER', '无审批人部门')",
+                  &err) < 0) {
+        fprintf(stderr, "fixture: %s\n",
+                demo ? err.message : "cannot read deploy/demo/routing.sql");
+        free(demo);
+        return -1;
+    }
+    free(demo);
+    *state = fx;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_db_destroy(&fx->db);
+    scratch_schema_destroy(&fx->schema);
+    free(fx);
+    return 0;
+}
+
+/* Applies a case.accepted event for case_no in department as the inbox would: inside one
+ * transaction, committed on success. */
+static int s_accept(s_fixture_t *fx, const char *case_no, const char *department, ow_error_t *err)
+{
+    Onewindow__V1__CaseSummary c = ONEWINDOW__V1__CASE_SUMMARY__INIT;
+    c.case_no = (char *)case_no;
+    c.state = 3;
+    c.item_code = (char *)S_FOOD;
+    c.department_code = (char *)department;
+    c.centre_id = (char *)"330122000000";
+    Onewindow__V1__CaseAccepted a = ONEWINDOW__V1__CASE_ACCEPTED__INIT;
+    a.case_ = &c;
+    ow_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    snprintf(ev.source, sizeof ev.source, "intake");
+    snprintf(ev.type, sizeof ev.type, "case.accepted");
+    snprintf(ev.case_no, sizeof ev.case_no, "%s", case_no);
+    ev.time_us = ow_clock_now_us();
+    ev.payload_len = onewindow__v1__case_accepted__get_packed_size(&a);
+    ev.payload = malloc(ev.payload_len + 1);
+    onewindow__v1__case_accepted__pack(&a, ev.payload);
+    ow_error_clear(err);
+    int rc = ow_db_begin(fx->db, err);
+    if (rc == 0)
+        rc = routing_apply_case_accepted(fx->db, &ev, NULL, err);
+    if (rc == 0)
+        rc = ow_db_commit(fx->db, err);
+    else
+        ow_db_rollback(fx->db);
+    free(ev.payload);
+    return rc;
+}
+
+static long s_count(s_fixture_t *fx, const char *sql)
+{
+    return scratch_query_long(fx->db, sql);
+}
+
+/* The task_id of the case's first task, into out (37 bytes). */
+static void s_task_of(s_fixture_t *fx, const char *case_no, char *out)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    routing_tasks_t *tasks = routing_task_list_case(fx->db, case_no, &err);
+    assert_non_null(tasks);
+    assert_int_equal(routing_tasks_count(tasks), 1);
+    snprintf(out, 37, "%s", routing_tasks_get(tasks, 0)->task_id);
+    routing_tasks_destroy(&tasks);
+}
+
+static uint8_t *s_decide_request(const char *task_id, const char *decision, const char *comment,
+                                 size_t *len)
+{
+    Onewindow__V1__DecideTask d = ONEWINDOW__V1__DECIDE_TASK__INIT;
+    d.task_id = (char *)task_id;
+    d.decision = (char *)decision;
+    d.comment = (char *)comment;
+    *len = onewindow__v1__decide_task__get_packed_size(&d);
+    uint8_t *buf = malloc(*len + 1);
+    onewindow__v1__decide_task__pack(&d, buf);
+    return buf;
+}
+
+static void test_first_task_goes_to_the_departments_approver(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    assert_int_equal(s_accept(fx, "3301222026112210001", S_MARKET, &err), 0);
+    routing_tasks_t *tasks = routing_task_list_case(fx->db, "3301222026112210001", &err);
+    assert_int_equal(routing_tasks_count(tasks), 1);
+    const Onewindow__V1__Task *t = routing_tasks_get(tasks, 0);
+    assert_string_equal(t->assignee, "TL0101");
+    assert_string_equal(t->department_code, S_MARKET);
+    assert_string_equal(t->item_code, S_FOOD);
+    assert_string_equal(t->stage, "审查决定");
+    assert_string_equal(t->state, "open");
+    assert_string_equal(t->decision, "");
+    assert_true(t->created_at_us > 0);
+    routing_tasks_destroy(&tasks);
+
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox WHERE type = 'task.created'"
+                                 " AND case_no = '3301222026112210001'"
+                                 " AND centre_id = '330122000000'"),
+                     1);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM audit_trail WHERE action = 'task.created'"),
+                     1);
+
+    /* The same event again (an inbox reset): no second task, no second event. */
+    assert_int_equal(s_accept(fx, "3301222026112210001", S_MARKET, &err), 0);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM tasks"), 1);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox"), 1);
+}
+
+static void test_unroutable_cases_are_poison(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    assert_int_equal(s_accept(fx, "3301222026112210002", "NO-SUCH-DEPT", &err), -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "NO-SUCH-DEPT is not known"));
+    assert_int_equal(s_accept(fx, "3301222026112210002", "NOAPPROVER", &err), -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "has no approver"));
+    assert_int_equal(s_accept(fx, "not-a-number", S_MARKET, &err), -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+
+    ow_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    uint8_t junk[] = {0x0a, 0x05, 0x01};
+    ev.payload = junk;
+    ev.payload_len = sizeof junk;
+    ow_error_clear(&err);
+    assert_int_equal(routing_apply_case_accepted(fx->db, &ev, NULL, &err), -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_int_equal(
+        s_count(fx, "SELECT count(*) FROM tasks WHERE case_no = '3301222026112210002'"), 0);
+}
+
+static void test_lists_are_ordered_and_paged(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    char case_no[32];
+    for (int i = 10; i < 15; i++) {
+        snprintf(case_no, sizeof case_no, "33012220261122100%02d", i);
+        assert_int_equal(s_accept(fx, case_no, S_MARKET, &err), 0);
+    }
+    bool more = false;
+    ow_error_clear(&err);
+    routing_tasks_t *page = routing_task_list(fx->db, "TL0101", "open", NULL, 4, &more, &err);
+    assert_non_null(page);
+    assert_int_equal(routing_tasks_count(page), 4);
+    assert_true(more);
+    for (size_t i = 1; i < 4; i++)
+        assert_true(routing_tasks_get(page, i - 1)->created_at_us <=
+                    routing_tasks_get(page, i)->created_at_us);
+    char after[37];
+    snprintf(after, sizeof after, "%s", routing_tasks_get(page, 3)->task_id);
+    routing_tasks_destroy(&page);
+    page = routing_task_list(fx->db, "TL0101", "open", after, 4, &more, &err);
+    assert_int_equal(routing_tasks_count(page), 2); /* 6 open tasks in all */
+    assert_false(more);
+    routing_tasks_destroy(&page);
+    page = routing_task_list(fx->db, "TL0102", "open", NULL, 50, &more, &err);
+    assert_int_equal(routing_tasks_count(page), 0);
+    routing_tasks_destroy(&page);
+    ow_error_clear(&err);
+    assert_null(routing_task_list(fx->db, "TL0101", "open", "00000000-0000-4000-8000-000000000000",
+                                  4, &more, &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+}
+
+static void test_decide(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    char task_id[37];
+    assert_int_equal(s_accept(fx, "3301222026112210020", S_MARKET, &err), 0);
+    s_task_of(fx, "3301222026112210020", task_id);
+    long outbox = s_count(fx, "SELECT count(*) FROM outbox");
+
+    size_t len;
+    uint8_t *req = s_decide_request(task_id, "approve", "符合条件，准予许可", &len);
+    uint8_t *reply = NULL, *again = NULL;
+    size_t reply_len = 0, again_len = 0;
+
+    /* Someone else, nobody, no key, an unknown task. */
+    ow_error_clear(&err);
+    assert_int_equal(routing_decide(fx->db, "d-1", "TL0102", req, len, &reply, &reply_len, &err),
+                     -1);
+    assert_int_equal(err.code, OW_PERMISSION_DENIED);
+    ow_error_clear(&err);
+    assert_int_equal(routing_decide(fx->db, "d-1", "", req, len, &reply, &reply_len, &err), -1);
+    assert_int_equal(err.code, OW_PERMISSION_DENIED);
+    ow_error_clear(&err);
+    assert_int_equal(routing_decide(fx->db, "", "TL0101", req, len, &reply, &reply_len, &err), -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    size_t unknown_len;
+    uint8_t *unknown =
+        s_decide_request("00000000-0000-4000-8000-000000000000", "approve", "", &unknown_len);
+    ow_error_clear(&err);
+    assert_int_equal(
+        routing_decide(fx->db, "d-0", "TL0101", unknown, unknown_len, &reply, &reply_len, &err),
+        -1);
+    assert_int_equal(err.code, OW_NOT_FOUND);
+    free(unknown);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox"), outbox); /* nothing emitted */
+
+    /* The assignee approves. */
+    ow_error_clear(&err);
+    assert_int_equal(routing_decide(fx->db, "d-1", "TL0101", req, len, &reply, &reply_len, &err),
+                     0);
+    Onewindow__V1__Reply *r = onewindow__v1__reply__unpack(NULL, reply_len, reply);
+    assert_int_equal(r->status, OW_OK);
+    Onewindow__V1__TaskReply *tr =
+        onewindow__v1__task_reply__unpack(NULL, r->payload.len, r->payload.data);
+    assert_string_equal(tr->task->state, "done");
+    assert_string_equal(tr->task->decision, "approve");
+    assert_string_equal(tr->task->decided_by, "TL0101");
+    assert_string_equal(tr->task->comment, "符合条件，准予许可");
+    assert_true(tr->task->decided_at_us >= tr->task->created_at_us);
+    onewindow__v1__task_reply__free_unpacked(tr, NULL);
+    onewindow__v1__reply__free_unpacked(r, NULL);
+
+    /* task.decided and case.decided (approved, 11), in this order, in the same commit. */
+    PGresult *res = PQexecParams(ow_db_conn(fx->db),
+                                 "SELECT type, payload FROM outbox WHERE case_no ="
+                                 " '3301222026112210020' AND type <> 'task.created' ORDER BY id",
+                                 0, NULL, NULL, NULL, NULL, 1);
+    assert_int_equal(PQntuples(res), 2);
+    assert_string_equal(PQgetvalue(res, 0, 0), "task.decided");
+    assert_string_equal(PQgetvalue(res, 1, 0), "case.decided");
+    Onewindow__V1__CaseDecided *cd = onewindow__v1__case_decided__unpack(
+        NULL, (size_t)PQgetlength(res, 1, 1), (const uint8_t *)PQgetvalue(res, 1, 1));
+    assert_non_null(cd);
+    assert_string_equal(cd->case_no, "3301222026112210020");
+    assert_string_equal(cd->outcome, "approved");
+    assert_int_equal(cd->state, 11);
+    assert_string_equal(cd->decided_by, "TL0101");
+    assert_string_equal(cd->task_id, task_id);
+    assert_true(cd->decided_at_us > 0);
+    onewindow__v1__case_decided__free_unpacked(cd, NULL);
+    PQclear(res);
+
+    /* The same key again: the first answer; a new key: already decided. */
+    ow_error_clear(&err);
+    assert_int_equal(routing_decide(fx->db, "d-1", "TL0101", req, len, &again, &again_len, &err),
+                     0);
+    assert_int_equal(again_len, reply_len);
+    assert_memory_equal(again, reply, reply_len);
+    size_t refuse_len;
+    uint8_t *refuse = s_decide_request(task_id, "refuse", "again", &refuse_len);
+    uint8_t *r3 = NULL;
+    size_t r3_len = 0;
+    ow_error_clear(&err);
+    assert_int_equal(
+        routing_decide(fx->db, "d-2", "TL0101", refuse, refuse_len, &r3, &r3_len, &err), -1);
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox"), outbox + 2);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM audit_trail WHERE action = 'task.decided'"),
+                     1);
+    free(refuse);
+    free(again);
+    free(reply);
+    free(req);
+}
+
+static void test_refusal(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    char task_id[37];
+    assert_int_equal(s_accept(fx, "3301222026112210021", S_MARKET, &err), 0);
+    s_task_of(fx, "3301222026112210021", task_id);
+    size_t len;
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    uint8_t *bare = s_decide_request(task_id, "refuse", "", &len);
+    ow_error_clear(&err);
+    assert_int_equal(routing_decide(fx->db, "d-3", "TL0101", bare, len, &reply, &reply_len, &err),
+                     -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT); /* a refusal gives its reasons */
+    free(bare);
+
+    uint8_t *req =
+        s_decide_request(task_id, "refuse", "经营场所不符合要求；可依法申请行政复议", &len);
+    ow_error_clear(&err);
+    assert_int_equal(routing_decide(fx->db, "d-4", "TL0101", req, len, &reply, &reply_len, &err),
+                     0);
+    PGresult *res = PQexecParams(ow_db_conn(fx->db),
+                                 "SELECT payload FROM outbox WHERE case_no ="
+                                 " '3301222026112210021' AND type = 'case.decided'",
+                                 0, NULL, NULL, NULL, NULL, 1);
+    assert_int_equal(PQntuples(res), 1);
+    Onewindow__V1__CaseDecided *cd = onewindow__v1__case_decided__unpack(
+        NULL, (size_t)PQgetlength(res, 0, 0), (const uint8_t *)PQgetvalue(res, 0, 0));
+    assert_string_equal(cd->outcome, "refused");
+    assert_int_equal(cd->state, 13);
+    onewindow__v1__case_decided__free_unpacked(cd, NULL);
+    PQclear(res);
+    free(reply);
+    free(req);
+
+    /* The audit trail is append-only. */
+    assert_int_equal(ow_db_run(fx->db, "DELETE FROM audit_trail", &err), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_first_task_goes_to_the_departments_approver),
+        cmocka_unit_test(test_unroutable_cases_are_poison),
+        cmocka_unit_test(test_lists_are_ordered_and_paged),
+        cmocka_unit_test(test_decide),
+        cmocka_unit_test(test_refusal),
+    };
+    return cmocka_run_group_tests_name("tasks", tests, s_setup, s_teardown);
+}
