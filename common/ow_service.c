@@ -431,7 +431,10 @@ static int s_start_source(ow_service_t *self, const ow_service_spec_t *spec, ow_
                      self->source);
         return -1;
     }
-    self->rpc = ow_rpc_server_new(self->loop, endpoint, err);
+    /* Others connect to endpoint.<source>; across hosts this daemon binds elsewhere (e.g.
+     * tcp://0.0.0.0:7110 behind the name others use), hence the separate rpc.bind. */
+    const char *bind = ow_config_get(self->config, "rpc.bind", endpoint);
+    self->rpc = ow_rpc_server_new(self->loop, bind, err);
     if (!self->rpc)
         return -1;
     ow_rpc_server_handle(self->rpc, "_clock", s_on_clock_request, self);

@@ -18,10 +18,13 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     (void)arg;
     ow_config_t *config = ow_service_config(svc);
     ow_loop_t *loop = ow_service_loop(svc);
-    bus_forwarder_t *forwarder =
-        bus_forwarder_new(loop, ow_config_get(config, "bus.publish", BUSD_PUBLISH_DEFAULT),
-                          ow_config_get(config, "bus.subscribe", BUSD_SUBSCRIBE_DEFAULT),
-                          ow_service_metrics(svc), err);
+    /* Others connect to bus.publish / bus.subscribe; across hosts busd binds elsewhere
+     * (e.g. tcp://0.0.0.0:7100 behind the name others use), hence the separate *.bind keys. */
+    const char *publish = ow_config_get(config, "bus.publish", BUSD_PUBLISH_DEFAULT);
+    const char *subscribe = ow_config_get(config, "bus.subscribe", BUSD_SUBSCRIBE_DEFAULT);
+    bus_forwarder_t *forwarder = bus_forwarder_new(
+        loop, ow_config_get(config, "bus.publish_bind", publish),
+        ow_config_get(config, "bus.subscribe_bind", subscribe), ow_service_metrics(svc), err);
     if (!forwarder)
         return -1;
     /* The loop runs its shutdown hooks before closing the ZeroMQ context, which waits for
