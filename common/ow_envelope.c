@@ -1,6 +1,7 @@
 /* ow_envelope — checked packing and unpacking of onewindow.v1.Envelope. */
 #include "ow_envelope.h"
 #include "onewindow/v1/envelope.pb-c.h"
+#include "ow_text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,50 +13,6 @@
 #include <unistd.h>
 
 #define S_UUID_LEN 36
-
-/* True when s[0..n) is UTF-8 without control characters. Envelope strings end up in
- * Postgres text columns, logs and JSON: bytes that are not text are refused at the door
- * rather than failing a transaction later. */
-static bool s_text_ok(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = p[i];
-        if (c < 0x20 || c == 0x7f)
-            return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
 
 /* Event types are topics: subscribers filter by prefix, so the charset is kept small. */
 static bool s_type_ok(const char *type, size_t n)
@@ -89,7 +46,9 @@ static void s_check_string(ow_error_t *err, const char *field, const char *s, si
         ow_error_add_violation(err, field, "is %zu bytes long, at most %zu allowed", n, max);
         return;
     }
-    if (!s_text_ok(s, n))
+    /* Envelope strings end up in Postgres text columns, logs and JSON: bytes that are not
+     * text are refused at the door rather than failing a transaction later. */
+    if (!ow_text_valid_n(s, n))
         ow_error_add_violation(err, field, "is not UTF-8 text (or has control characters)");
 }
 

@@ -4,6 +4,7 @@
  * several processes sharing a log file or pipe never interleave mid-line. */
 #include "ow_log.h"
 #include "ow_clock.h"
+#include "ow_text.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -81,40 +82,6 @@ static void s_buf_puts(s_buf_t *b, const char *s)
     s_buf_put(b, s, strlen(s));
 }
 
-/* Length of the valid UTF-8 sequence starting at s (at most n bytes available), or 0 when
- * the bytes there are not valid UTF-8 (overlong forms and surrogates included). */
-static size_t s_utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf) {
-        len = 2;
-        cp = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        cp = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    if (n < len)
-        return 0;
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-        (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
-
 /* Appends s as a JSON string. UTF-8 passes through; control characters are escaped; bytes
  * that are not UTF-8 become U+FFFD so that every line stays valid JSON whatever a message
  * quotes (a peer's bytes, a file's contents). */
@@ -146,7 +113,7 @@ static void s_buf_json_string(s_buf_t *b, const char *s)
             }
             i++;
         } else {
-            size_t len = s_utf8_seq(p + i, n - i);
+            size_t len = ow_text_utf8_seq((const char *)p + i, n - i);
             if (len == 0) {
                 s_buf_puts(b, "\\ufffd");
                 i++;

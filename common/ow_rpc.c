@@ -7,6 +7,7 @@
 #include "ow_clock.h"
 #include "ow_envelope.h"
 #include "ow_log.h"
+#include "ow_text.h"
 #include "onewindow/v1/envelope.pb-c.h"
 
 #include <errno.h>
@@ -27,80 +28,7 @@
 /* Shortest retry interval: resending faster only floods a server that is merely slow. */
 #define S_RETRY_MIN_MS 100
 
-/* ---- shared: text checks and receiving a whole message ---- */
-
-/* True when s[0..n) is UTF-8 without control characters: these strings are logged,
- * stored and shown, and protobuf-c does not check them. */
-static bool s_text_ok(const char *s, size_t n)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = p[i];
-        if (c < 0x20 || c == 0x7f)
-            return false;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t len;
-        unsigned cp;
-        if (c >= 0xc2 && c <= 0xdf) {
-            len = 2;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i + k] & 0x3f);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-            (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
-/* Copies peer text src into dst (size bytes): valid UTF-8 passes, any other byte becomes
- * '?', and a cut falls between characters. Replies end up in JSON answers (jansson refuses
- * invalid UTF-8), and a sender's message may have been cut mid-character by snprintf. */
-static void s_copy_text(char *dst, size_t size, const char *src)
-{
-    const unsigned char *p = (const unsigned char *)src;
-    size_t n = strlen(src);
-    size_t i = 0, o = 0;
-    while (i < n) {
-        size_t len = 0;
-        for (size_t k = 1; k <= 4 && k <= n - i; k++) {
-            if (s_text_ok((const char *)p + i, k) || (k == 1 && p[i] < 0x80)) {
-                len = k;
-                break;
-            }
-        }
-        if (o + (len ? len : 1) >= size)
-            break;
-        if (len == 0) {
-            dst[o++] = '?';
-            i++;
-        } else {
-            memcpy(dst + o, p + i, len);
-            o += len;
-            i += len;
-        }
-    }
-    dst[o] = '\0';
-}
+/* ---- shared: receiving a whole message ---- */
 
 /* Receives every frame of one message, keeping at most `max` of them in frames[] (the rest
  * are read and discarded so the next message starts clean). Returns the total number of
@@ -201,7 +129,8 @@ static void s_server_send_error(ow_rpc_server_t *self, const uint8_t *identity, 
     s_server_send(self, identity, identity_len, &reply);
 }
 
-/* Checks a decoded Request; fills why and returns -1 when it cannot be served. */
+/* Checks a decoded Request; fills why and returns -1 when it cannot be served. Its strings
+ * are logged, stored and shown, and protobuf-c does not check that they are text. */
 static int s_request_check(const Onewindow__V1__Request *req, char *why, size_t why_size)
 {
     struct {
@@ -221,7 +150,7 @@ static int s_request_check(const Onewindow__V1__Request *req, char *why, size_t 
                      fields[i].name, n, fields[i].max);
             return -1;
         }
-        if (!s_text_ok(fields[i].value, n)) {
+        if (!ow_text_valid_n(fields[i].value, n)) {
             snprintf(why, why_size, "request %s is not UTF-8 text (or has control characters)",
                      fields[i].name);
             return -1;
@@ -683,7 +612,7 @@ static Onewindow__V1__Reply *s_reply_decode(const uint8_t *data, size_t len, ow_
         return NULL;
     }
     size_t id_len = strlen(reply->request_id);
-    if (id_len > S_REQUEST_ID_MAX || !s_text_ok(reply->request_id, id_len)) {
+    if (id_len > S_REQUEST_ID_MAX || !ow_text_valid_n(reply->request_id, id_len)) {
         snprintf(why, why_size, "reply request_id is not a short text");
         onewindow__v1__reply__free_unpacked(reply, NULL);
         return NULL;
@@ -693,15 +622,17 @@ static Onewindow__V1__Reply *s_reply_decode(const uint8_t *data, size_t len, ow_
      * as a value our switch statements do not expect. */
     err->code = strcmp(ow_status_name(reply->status), "UNKNOWN") == 0 ? OW_UNKNOWN
                                                                       : (ow_status_t)reply->status;
-    s_copy_text(err->message, sizeof err->message, reply->message);
+    /* Replies end up in JSON answers (jansson refuses invalid UTF-8), and a sender's message
+     * may have been cut mid-character by snprintf. */
+    ow_text_copy(err->message, sizeof err->message, reply->message);
     size_t n = reply->n_violations;
     if (n > OW_ERROR_VIOLATION_MAX)
         n = OW_ERROR_VIOLATION_MAX;
     for (size_t i = 0; i < n; i++) {
         ow_violation_t *v = &err->violations[i];
         const Onewindow__V1__FieldViolation *fv = reply->violations[i];
-        s_copy_text(v->field, sizeof v->field, fv->field);
-        s_copy_text(v->description, sizeof v->description, fv->description);
+        ow_text_copy(v->field, sizeof v->field, fv->field);
+        ow_text_copy(v->description, sizeof v->description, fv->description);
     }
     err->violation_count = n;
     result->status = err->code;
@@ -811,7 +742,7 @@ void ow_rpc_client_destroy(ow_rpc_client_t **self_p)
 static bool s_method_ok(const char *method)
 {
     size_t n = method ? strlen(method) : 0;
-    return n > 0 && n <= S_METHOD_MAX && s_text_ok(method, n);
+    return n > 0 && n <= S_METHOD_MAX && ow_text_valid_n(method, n);
 }
 
 /* Creates and queues a pending call; returns it, or NULL when even that failed (done has
@@ -832,7 +763,7 @@ static s_pending_t *s_call_start(ow_rpc_client_t *self, const char *method,
     p->done = done;
     p->arg = arg;
     ow_uuid_v4(p->request_id);
-    s_copy_text(p->method, sizeof p->method, method ? method : "");
+    ow_text_copy(p->method, sizeof p->method, method ? method : "");
     p->next = self->pending;
     if (self->pending)
         self->pending->prev = p;
@@ -923,7 +854,7 @@ static void s_blocking_done(const ow_rpc_result_t *result, void *arg)
     if (b->err) {
         ow_error_clear(b->err);
         b->err->code = result->status;
-        s_copy_text(b->err->message, sizeof b->err->message, result->message);
+        ow_text_copy(b->err->message, sizeof b->err->message, result->message);
         size_t n = result->violation_count;
         if (n > OW_ERROR_VIOLATION_MAX)
             n = OW_ERROR_VIOLATION_MAX;

@@ -10,25 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "ow_db.h"
+#include "ow_test_pg.h"
 
 typedef struct {
-    const char *url;
-    PGconn *admin;
-    char schema[32];
-    ow_db_t *db;
+    ow_test_pg_t *pg;
+    const char *url;    /* the admin URL */
+    PGconn *admin;      /* owned by pg */
+    const char *schema; /* owned by pg */
+    ow_db_t *db;        /* owned by pg */
 } s_fixture_t;
-
-/* A name no parallel run will pick: prefix + 12 random hex digits. */
-static void s_random_name(char *out, size_t size, const char *prefix)
-{
-    uint8_t r[6];
-    assert_int_equal(getrandom(r, sizeof r, 0), (ssize_t)sizeof r);
-    snprintf(out, size, "%s%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3], r[4], r[5]);
-}
 
 static void s_admin_run(PGconn *admin, const char *fmt, const char *name)
 {
@@ -37,31 +30,25 @@ static void s_admin_run(PGconn *admin, const char *fmt, const char *name)
     char sql[512];
     snprintf(sql, sizeof sql, fmt, ident);
     PQfreemem(ident);
-    PGresult *res = PQexec(admin, sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
-    PQclear(res);
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (ow_test_pg_run(admin, sql, &err) != 0)
+        fail_msg("%s", err.message);
 }
 
 static int s_setup(void **state)
 {
     s_fixture_t *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
-    fx->url = getenv("OW_TEST_DATABASE_URL");
-    if (!fx->url || !*fx->url)
-        fail_msg("OW_TEST_DATABASE_URL is not set: these tests need PostgreSQL "
-                 "(scripts/test sets it)");
-    fx->admin = PQconnectdb(fx->url);
-    if (PQstatus(fx->admin) != CONNECTION_OK)
-        fail_msg("cannot reach PostgreSQL at OW_TEST_DATABASE_URL: %s", PQerrorMessage(fx->admin));
-    PQclear(PQexec(fx->admin, "SET client_min_messages = warning"));
-    s_random_name(fx->schema, sizeof fx->schema, "t_db_");
-    s_admin_run(fx->admin, "CREATE SCHEMA %s", fx->schema);
     ow_error_t err;
     ow_error_clear(&err);
-    fx->db = ow_db_new(fx->url, NULL, NULL, fx->schema, "test_db", &err);
-    if (!fx->db)
-        fail_msg("ow_db_new: %s", err.message);
+    fx->pg = ow_test_pg_new("t_db_", "test_db", &err);
+    if (!fx->pg)
+        fail_msg("%s", err.message);
+    fx->url = ow_test_pg_admin_url(&err);
+    fx->admin = ow_test_pg_admin(fx->pg);
+    fx->schema = ow_test_pg_name(fx->pg);
+    fx->db = ow_test_pg_db(fx->pg);
     *state = fx;
     return 0;
 }
@@ -69,9 +56,7 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     s_fixture_t *fx = *state;
-    ow_db_destroy(&fx->db);
-    s_admin_run(fx->admin, "DROP SCHEMA %s CASCADE", fx->schema);
-    PQfinish(fx->admin);
+    ow_test_pg_destroy(&fx->pg);
     free(fx);
     return 0;
 }
@@ -109,12 +94,7 @@ static long s_admin_count(s_fixture_t *fx, const char *table)
 {
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.%s", fx->schema, table);
-    PGresult *res = PQexec(fx->admin, sql);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
-    long n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    return n;
+    return ow_test_pg_long(fx->admin, sql);
 }
 
 static void s_terminate_backend(s_fixture_t *fx, ow_db_t *db)
@@ -149,7 +129,7 @@ static void test_login_schema_and_app(void **state)
 
     /* role overrides the URL's user. */
     char role[32];
-    s_random_name(role, sizeof role, "r_db_");
+    ow_test_pg_random_name(role, sizeof role, "r_db_");
     s_admin_run(fx->admin, "CREATE ROLE %s LOGIN", role);
     ow_error_t err;
     ow_error_clear(&err);
@@ -355,7 +335,7 @@ static void test_reconnect_backs_off(void **state)
 {
     s_fixture_t *fx = *state;
     char role[32];
-    s_random_name(role, sizeof role, "r_db_");
+    ow_test_pg_random_name(role, sizeof role, "r_db_");
     s_admin_run(fx->admin, "CREATE ROLE %s LOGIN", role);
     ow_error_t err;
     ow_error_clear(&err);

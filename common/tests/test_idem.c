@@ -11,70 +11,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #include "ow_clock.h"
 #include "ow_db.h"
 #include "ow_idem.h"
 #include "ow_migrate.h"
+#include "ow_test_pg.h"
 
 typedef struct {
-    const char *url;
-    PGconn *admin;
-    char schema[32];
-    ow_db_t *db;
+    ow_test_pg_t *pg;
+    PGconn *admin; /* owned by pg */
+    ow_db_t *db;   /* owned by pg */
 } s_fixture_t;
-
-static void s_random_name(char *out, size_t size, const char *prefix)
-{
-    uint8_t r[6];
-    assert_int_equal(getrandom(r, sizeof r, 0), (ssize_t)sizeof r);
-    snprintf(out, size, "%s%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3], r[4], r[5]);
-}
-
-static void s_admin_run(s_fixture_t *fx, const char *fmt)
-{
-    char *ident = PQescapeIdentifier(fx->admin, fx->schema, strlen(fx->schema));
-    assert_non_null(ident);
-    char sql[512];
-    snprintf(sql, sizeof sql, fmt, ident);
-    PQfreemem(ident);
-    PGresult *res = PQexec(fx->admin, sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
-    PQclear(res);
-}
-
-static ow_db_t *s_connect(s_fixture_t *fx)
-{
-    ow_error_t err;
-    ow_error_clear(&err);
-    ow_db_t *db = ow_db_new(fx->url, NULL, NULL, fx->schema, "test_idem", &err);
-    if (!db)
-        fail_msg("ow_db_new: %s", err.message);
-    return db;
-}
 
 static int s_setup(void **state)
 {
     s_fixture_t *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
-    fx->url = getenv("OW_TEST_DATABASE_URL");
-    if (!fx->url || !*fx->url)
-        fail_msg("OW_TEST_DATABASE_URL is not set: these tests need PostgreSQL "
-                 "(scripts/test sets it)");
-    fx->admin = PQconnectdb(fx->url);
-    if (PQstatus(fx->admin) != CONNECTION_OK)
-        fail_msg("cannot reach PostgreSQL at OW_TEST_DATABASE_URL: %s", PQerrorMessage(fx->admin));
-    PQclear(PQexec(fx->admin, "SET client_min_messages = warning"));
-    s_random_name(fx->schema, sizeof fx->schema, "t_idem_");
-    s_admin_run(fx, "CREATE SCHEMA %s");
-    fx->db = s_connect(fx);
     ow_error_t err;
     ow_error_clear(&err);
-    if (ow_migrate(fx->db, NULL, 0, &err) < 0)
-        fail_msg("ow_migrate: %s", err.message);
+    fx->pg = ow_test_pg_new("t_idem_", "test_idem", &err);
+    if (!fx->pg || ow_migrate(ow_test_pg_db(fx->pg), NULL, 0, &err) < 0)
+        fail_msg("%s", err.message);
+    fx->admin = ow_test_pg_admin(fx->pg);
+    fx->db = ow_test_pg_db(fx->pg);
     *state = fx;
     return 0;
 }
@@ -82,9 +43,7 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     s_fixture_t *fx = *state;
-    ow_db_destroy(&fx->db);
-    s_admin_run(fx, "DROP SCHEMA %s CASCADE");
-    PQfinish(fx->admin);
+    ow_test_pg_destroy(&fx->pg);
     free(fx);
     return 0;
 }
@@ -229,7 +188,7 @@ static void *s_second_instance(void *arg)
     s_second_t *s = arg;
     ow_error_t err;
     ow_error_clear(&err);
-    ow_db_t *db = ow_db_new(s->fx->url, NULL, NULL, s->fx->schema, "second", &err);
+    ow_db_t *db = ow_test_pg_connect(s->fx->pg, "second", &err);
     if (!db || ow_db_begin(db, &err) != 0) {
         snprintf(s->error, sizeof s->error, "%s", err.message);
         ow_db_destroy(&db);

@@ -10,11 +10,9 @@
 #include <cmocka.h>
 
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -26,6 +24,9 @@
 #include "ow_migrate.h"
 #include "ow_outbox.h"
 #include "ow_rpc.h"
+#include "ow_test_bus.h"
+#include "ow_test_loop.h"
+#include "ow_test_pg.h"
 
 #define S_SEQ_MAX 64
 
@@ -39,26 +40,24 @@ typedef struct {
 } s_consumer_t;
 
 typedef struct {
-    const char *url;
-    PGconn *admin;
-    char src_schema[32];
-    char dst_schema[32];
+    ow_test_pg_t *src_pg; /* the source's schema */
+    ow_test_pg_t *dst_pg; /* the consumer's schema */
+    PGconn *admin;        /* owned by dst_pg */
+    const char *dst_schema;
     char dir[64];
-    char pub_ep[128];  /* forwarder XSUB */
-    char sub_ep[128];  /* forwarder XPUB */
-    char rpc_ep[128];  /* the source's request socket */
-    char dead_ep[128]; /* nothing listens: a relay publishing here loses everything */
-    void *bus_ctx;
-    void *xsub, *xpub, *control;
-    pthread_t bus_thread;
+    ow_test_bus_t *bus;
+    const char *pub_ep; /* forwarder XSUB */
+    const char *sub_ep; /* forwarder XPUB */
+    char rpc_ep[128];   /* the source's request socket */
+    char dead_ep[128];  /* nothing listens: a relay publishing here loses everything */
     void *inject_ctx;
     void *inject; /* the test's own PUB on the bus */
     ow_loop_t *loop;
-    ow_db_t *src_db;
+    ow_db_t *src_db; /* owned by src_pg */
     ow_rpc_server_t *server;
     ow_relay_t *relay;
     ow_rpc_client_t *client; /* the test's own client of the source */
-    ow_db_t *dst_db;
+    ow_db_t *dst_db;         /* owned by dst_pg */
     ow_inbox_t *inbox;
     s_consumer_t consumer;
     ow_db_t *dst_db2;
@@ -71,33 +70,11 @@ typedef struct {
 
 /* ---- fixture ---- */
 
-static void s_random_name(char *out, size_t size, const char *prefix)
-{
-    uint8_t r[6];
-    assert_int_equal(getrandom(r, sizeof r, 0), (ssize_t)sizeof r);
-    snprintf(out, size, "%s%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3], r[4], r[5]);
-}
-
-static void s_admin_ddl(s_fixture_t *fx, const char *fmt, const char *schema)
-{
-    char *ident = PQescapeIdentifier(fx->admin, schema, strlen(schema));
-    assert_non_null(ident);
-    char sql[512];
-    snprintf(sql, sizeof sql, fmt, ident);
-    PQfreemem(ident);
-    PGresult *res = PQexec(fx->admin, sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
-    PQclear(res);
-}
-
 /* An admin query on the consumer's schema (%s) returning one value, as text. */
 static void s_dst_value(s_fixture_t *fx, const char *fmt, char *out, size_t size)
 {
-    char *ident = PQescapeIdentifier(fx->admin, fx->dst_schema, strlen(fx->dst_schema));
     char sql[512];
-    snprintf(sql, sizeof sql, fmt, ident);
-    PQfreemem(ident);
+    snprintf(sql, sizeof sql, fmt, fx->dst_schema);
     PGresult *res = PQexec(fx->admin, sql);
     if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
         fail_msg("%s: %s", sql, PQresultErrorMessage(res));
@@ -112,24 +89,15 @@ static long s_dst_long(s_fixture_t *fx, const char *fmt)
     return strtol(v, NULL, 10);
 }
 
-static void *s_bus_run(void *arg)
-{
-    s_fixture_t *fx = arg;
-    void *ctl = zmq_socket(fx->bus_ctx, ZMQ_PAIR);
-    zmq_connect(ctl, "inproc://control");
-    zmq_proxy_steerable(fx->xsub, fx->xpub, NULL, ctl);
-    zmq_close(ctl);
-    return NULL;
-}
-
-static ow_db_t *s_connect(s_fixture_t *fx, const char *schema)
+/* A scratch schema migrated with the common migrations and list. */
+static ow_test_pg_t *s_schema(const char *prefix, const ow_migration_t *list, size_t count)
 {
     ow_error_t err;
     ow_error_clear(&err);
-    ow_db_t *db = ow_db_new(fx->url, NULL, NULL, schema, "test_inbox", &err);
-    if (!db)
-        fail_msg("ow_db_new: %s", err.message);
-    return db;
+    ow_test_pg_t *pg = ow_test_pg_new(prefix, "test_inbox", &err);
+    if (!pg || ow_migrate(ow_test_pg_db(pg), list, count, &err) < 0)
+        fail_msg("%s: %s", prefix, err.message);
+    return pg;
 }
 
 static const ow_migration_t s_consumer_migrations[] = {
@@ -206,45 +174,31 @@ static s_fixture_t *s_fixture_at(void **state, bool relay_live, bool source_late
     s_fixture_t *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
     *state = fx;
-    fx->url = getenv("OW_TEST_DATABASE_URL");
-    if (!fx->url || !*fx->url)
-        fail_msg("OW_TEST_DATABASE_URL is not set: these tests need PostgreSQL "
-                 "(scripts/test sets it)");
-    fx->admin = PQconnectdb(fx->url);
-    if (PQstatus(fx->admin) != CONNECTION_OK)
-        fail_msg("cannot reach PostgreSQL at OW_TEST_DATABASE_URL: %s", PQerrorMessage(fx->admin));
-    PQclear(PQexec(fx->admin, "SET client_min_messages = warning"));
-    s_random_name(fx->src_schema, sizeof fx->src_schema, "t_in_src_");
-    s_random_name(fx->dst_schema, sizeof fx->dst_schema, "t_in_dst_");
-    s_admin_ddl(fx, "CREATE SCHEMA %s", fx->src_schema);
-    s_admin_ddl(fx, "CREATE SCHEMA %s", fx->dst_schema);
+    fx->src_pg = s_schema("t_in_src_", NULL, 0);
+    fx->dst_pg = s_schema("t_in_dst_", s_consumer_migrations, 1);
+    fx->admin = ow_test_pg_admin(fx->dst_pg);
+    fx->dst_schema = ow_test_pg_name(fx->dst_pg);
+    fx->src_db = ow_test_pg_db(fx->src_pg);
+    fx->dst_db = ow_test_pg_db(fx->dst_pg);
 
+    ow_error_t err;
+    ow_error_clear(&err);
     snprintf(fx->dir, sizeof fx->dir, "/tmp/ow-test-inbox-XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->pub_ep, sizeof fx->pub_ep, "ipc://%s/pub", fx->dir);
-    snprintf(fx->sub_ep, sizeof fx->sub_ep, "ipc://%s/sub", fx->dir);
     snprintf(fx->rpc_ep, sizeof fx->rpc_ep, "ipc://%s/src", fx->dir);
     snprintf(fx->dead_ep, sizeof fx->dead_ep, "ipc://%s/nowhere", fx->dir);
     snprintf(fx->late_ep, sizeof fx->late_ep, "ipc://%s/late", fx->dir);
-    fx->bus_ctx = zmq_ctx_new();
-    fx->xsub = zmq_socket(fx->bus_ctx, ZMQ_XSUB);
-    fx->xpub = zmq_socket(fx->bus_ctx, ZMQ_XPUB);
-    fx->control = zmq_socket(fx->bus_ctx, ZMQ_PAIR);
-    assert_int_equal(zmq_bind(fx->xsub, fx->pub_ep), 0);
-    assert_int_equal(zmq_bind(fx->xpub, fx->sub_ep), 0);
-    assert_int_equal(zmq_bind(fx->control, "inproc://control"), 0);
-    assert_int_equal(pthread_create(&fx->bus_thread, NULL, s_bus_run, fx), 0);
+    fx->bus = ow_test_bus_new(fx->dir, &err);
+    if (!fx->bus)
+        fail_msg("%s", err.message);
+    fx->pub_ep = ow_test_bus_pub(fx->bus);
+    fx->sub_ep = ow_test_bus_sub(fx->bus);
     fx->inject_ctx = zmq_ctx_new();
     fx->inject = zmq_socket(fx->inject_ctx, ZMQ_PUB);
     assert_int_equal(zmq_connect(fx->inject, fx->pub_ep), 0);
 
-    ow_error_t err;
-    ow_error_clear(&err);
     fx->loop = ow_loop_new();
     assert_non_null(fx->loop);
-    fx->src_db = s_connect(fx, fx->src_schema);
-    if (ow_migrate(fx->src_db, NULL, 0, &err) < 0)
-        fail_msg("ow_migrate (source): %s", err.message);
     fx->server = ow_rpc_server_new(fx->loop, fx->rpc_ep, &err);
     if (!fx->server)
         fail_msg("ow_rpc_server_new: %s", err.message);
@@ -255,9 +209,6 @@ static s_fixture_t *s_fixture_at(void **state, bool relay_live, bool source_late
     fx->client = ow_rpc_client_new(fx->loop, fx->rpc_ep, &err);
     assert_non_null(fx->client);
 
-    fx->dst_db = s_connect(fx, fx->dst_schema);
-    if (ow_migrate(fx->dst_db, s_consumer_migrations, 1, &err) < 0)
-        fail_msg("ow_migrate (consumer): %s", err.message);
     fx->inbox =
         s_consumer_new(fx, fx->dst_db, &fx->consumer, source_late ? fx->late_ep : fx->rpc_ep);
     return fx;
@@ -281,71 +232,28 @@ static int s_teardown(void **state)
     ow_relay_destroy(&fx->relay);
     ow_rpc_server_destroy(&fx->server);
     ow_loop_destroy(&fx->loop);
-    ow_db_destroy(&fx->src_db);
-    ow_db_destroy(&fx->dst_db);
     ow_db_destroy(&fx->dst_db2);
     if (fx->inject)
         zmq_close(fx->inject);
     if (fx->inject_ctx)
         zmq_ctx_term(fx->inject_ctx);
-    if (fx->bus_ctx) {
-        zmq_send(fx->control, "TERMINATE", 9, 0);
-        pthread_join(fx->bus_thread, NULL);
-        zmq_close(fx->xsub);
-        zmq_close(fx->xpub);
-        zmq_close(fx->control);
-        zmq_ctx_term(fx->bus_ctx);
-    }
-    const char *names[] = {"pub", "sub", "src", "nowhere", "late"};
-    for (size_t i = 0; i < 5; i++) {
+    ow_test_bus_destroy(&fx->bus);
+    const char *names[] = {"src", "nowhere", "late"};
+    for (size_t i = 0; i < 3; i++) {
         char path[128];
         snprintf(path, sizeof path, "%s/%s", fx->dir, names[i]);
         unlink(path);
     }
-    rmdir(fx->dir);
-    if (fx->admin) {
-        s_admin_ddl(fx, "DROP SCHEMA IF EXISTS %s CASCADE", fx->src_schema);
-        s_admin_ddl(fx, "DROP SCHEMA IF EXISTS %s CASCADE", fx->dst_schema);
-        PQfinish(fx->admin);
-    }
+    if (fx->dir[0])
+        rmdir(fx->dir);
+    ow_test_pg_destroy(&fx->src_pg);
+    ow_test_pg_destroy(&fx->dst_pg);
     free(fx);
     *state = NULL;
     return 0;
 }
 
 /* ---- helpers ---- */
-
-typedef struct {
-    bool (*pred)(void *arg);
-    void *arg;
-    int64_t deadline;
-    bool met;
-    struct event_base *base;
-} s_wait_t;
-
-static void s_wait_tick(void *arg)
-{
-    s_wait_t *w = arg;
-    if (w->pred && w->pred(w->arg)) {
-        w->met = true;
-        event_base_loopbreak(w->base);
-    } else if (ow_clock_mono_us() >= w->deadline) {
-        event_base_loopbreak(w->base);
-    }
-}
-
-/* Turns the loop until pred(arg) holds or timeout_s passes (NULL pred: just turns it). */
-static bool s_run_until(ow_loop_t *loop, bool (*pred)(void *), void *arg, double timeout_s)
-{
-    s_wait_t w = {.pred = pred,
-                  .arg = arg,
-                  .deadline = ow_clock_mono_us() + (int64_t)(timeout_s * 1e6),
-                  .base = ow_loop_base(loop)};
-    ow_timer_t *t = ow_loop_timer(loop, 0.01, true, s_wait_tick, &w);
-    event_base_dispatch(ow_loop_base(loop));
-    ow_timer_destroy(&t);
-    return w.met;
-}
 
 typedef struct {
     s_fixture_t *fx;
@@ -361,7 +269,7 @@ static bool s_reached(void *arg)
 static bool s_wait_seq(s_fixture_t *fx, uint64_t seq, double timeout_s)
 {
     s_seq_goal_t g = {fx, seq};
-    return s_run_until(fx->loop, s_reached, &g, timeout_s);
+    return ow_test_loop_until(fx->loop, s_reached, &g, timeout_s);
 }
 
 /* Commits one transaction on the source with the given event types, and runs a relay pass
@@ -432,7 +340,7 @@ static bool s_inject_until(s_fixture_t *fx, const void *const *frames, const siz
     int64_t deadline = ow_clock_mono_us() + (int64_t)(timeout_s * 1e6);
     while (ow_clock_mono_us() < deadline) {
         s_inject(fx, frames, sizes, n);
-        if (s_run_until(fx->loop, pred, arg, 0.05))
+        if (ow_test_loop_until(fx->loop, pred, arg, 0.05))
             return true;
     }
     return false;
@@ -497,11 +405,11 @@ static void test_gap_triggers_replay(void **state)
 {
     s_fixture_t *fx = s_fixture(state, false);
     s_start(fx->inbox);
-    s_run_until(fx->loop, NULL, NULL, 0.3); /* start-up replay: nothing yet */
+    ow_test_loop_until(fx->loop, NULL, NULL, 0.3); /* start-up replay: nothing yet */
     assert_int_equal(ow_inbox_last_seq(fx->inbox, "src"), 0);
     for (int i = 0; i < 5; i++)
         s_emit_one(fx, "case.accepted");
-    s_run_until(fx->loop, NULL, NULL, 0.3);
+    ow_test_loop_until(fx->loop, NULL, NULL, 0.3);
     assert_int_equal(ow_inbox_last_seq(fx->inbox, "src"), 0); /* the relay's bus is dead */
 
     /* Only seq 5 reaches the consumer: 1..4 are a gap it must close by replay. */
@@ -524,10 +432,10 @@ static void test_heartbeat_closes_lost_tail(void **state)
 {
     s_fixture_t *fx = s_fixture(state, false);
     s_start(fx->inbox);
-    s_run_until(fx->loop, NULL, NULL, 0.3);
+    ow_test_loop_until(fx->loop, NULL, NULL, 0.3);
     const char *types[3] = {"case.accepted", "case.accepted", "case.decided"};
     s_emit(fx, types, 3);
-    s_run_until(fx->loop, NULL, NULL, 0.3);
+    ow_test_loop_until(fx->loop, NULL, NULL, 0.3);
     assert_int_equal(ow_inbox_last_seq(fx->inbox, "src"), 0);
 
     /* The relay's heartbeat says 3: the consumer has lost a tail and replays it. */
@@ -588,10 +496,8 @@ static void test_poison_is_recorded_and_skipped(void **state)
     assert_non_null(strstr(v, "src/2/bad.thing/"));
     assert_non_null(strstr(v, "bad.thing can never apply"));
     /* The envelope is kept for an operator, whole. */
-    char *ident = PQescapeIdentifier(fx->admin, fx->dst_schema, strlen(fx->dst_schema));
     char sql[256];
-    snprintf(sql, sizeof sql, "SELECT envelope FROM %s.inbox_poison", ident);
-    PQfreemem(ident);
+    snprintf(sql, sizeof sql, "SELECT envelope FROM %s.inbox_poison", fx->dst_schema);
     PGresult *res = PQexecParams(fx->admin, sql, 0, NULL, NULL, NULL, NULL, 1);
     assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
     ow_event_t ev;
@@ -622,14 +528,18 @@ static bool s_both_reached(void *arg)
 static void test_two_instances_apply_once(void **state)
 {
     s_fixture_t *fx = s_fixture(state, true);
-    fx->dst_db2 = s_connect(fx, fx->dst_schema);
+    ow_error_t err;
+    ow_error_clear(&err);
+    fx->dst_db2 = ow_test_pg_connect(fx->dst_pg, "test_inbox", &err);
+    if (!fx->dst_db2)
+        fail_msg("ow_db_new: %s", err.message);
     fx->inbox2 = s_consumer_new(fx, fx->dst_db2, &fx->consumer2, fx->rpc_ep);
     s_start(fx->inbox);
     s_start(fx->inbox2);
     for (int i = 0; i < 20; i++)
         s_emit_one(fx, "case.accepted");
     s_both_goal_t goal = {fx, 20};
-    assert_true(s_run_until(fx->loop, s_both_reached, &goal, 15));
+    assert_true(ow_test_loop_until(fx->loop, s_both_reached, &goal, 15));
     s_assert_applied(fx, 20, 20);
     /* Between them they committed each event once. */
     assert_int_equal(ow_inbox_applied(fx->inbox) + ow_inbox_applied(fx->inbox2), 20);
@@ -644,7 +554,7 @@ static void test_replay_retries_until_source_is_up(void **state)
     s_emit(fx, types, 3);
     s_start(fx->inbox);
     /* Past the first replay's 5 s deadline. */
-    s_run_until(fx->loop, NULL, NULL, 5.5);
+    ow_test_loop_until(fx->loop, NULL, NULL, 5.5);
     assert_int_equal(ow_inbox_last_seq(fx->inbox, "src"), 0);
 
     ow_error_t err;

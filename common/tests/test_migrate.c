@@ -10,51 +10,28 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "ow_db.h"
 #include "ow_migrate.h"
+#include "ow_test_pg.h"
 
 typedef struct {
-    const char *url;
-    PGconn *admin;
-    char schema[32];
+    ow_test_pg_t *pg;
+    PGconn *admin;      /* owned by pg */
+    const char *schema; /* owned by pg */
 } s_fixture_t;
-
-static void s_random_name(char *out, size_t size, const char *prefix)
-{
-    uint8_t r[6];
-    assert_int_equal(getrandom(r, sizeof r, 0), (ssize_t)sizeof r);
-    snprintf(out, size, "%s%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3], r[4], r[5]);
-}
-
-static void s_admin_run(PGconn *admin, const char *fmt, const char *name)
-{
-    char *ident = PQescapeIdentifier(admin, name, strlen(name));
-    assert_non_null(ident);
-    char sql[512];
-    snprintf(sql, sizeof sql, fmt, ident);
-    PQfreemem(ident);
-    PGresult *res = PQexec(admin, sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
-    PQclear(res);
-}
 
 static int s_setup(void **state)
 {
     s_fixture_t *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
-    fx->url = getenv("OW_TEST_DATABASE_URL");
-    if (!fx->url || !*fx->url)
-        fail_msg("OW_TEST_DATABASE_URL is not set: these tests need PostgreSQL "
-                 "(scripts/test sets it)");
-    fx->admin = PQconnectdb(fx->url);
-    if (PQstatus(fx->admin) != CONNECTION_OK)
-        fail_msg("cannot reach PostgreSQL at OW_TEST_DATABASE_URL: %s", PQerrorMessage(fx->admin));
-    PQclear(PQexec(fx->admin, "SET client_min_messages = warning"));
-    s_random_name(fx->schema, sizeof fx->schema, "t_mig_");
-    s_admin_run(fx->admin, "CREATE SCHEMA %s", fx->schema);
+    ow_error_t err;
+    ow_error_clear(&err);
+    fx->pg = ow_test_pg_new("t_mig_", "test_migrate", &err);
+    if (!fx->pg)
+        fail_msg("%s", err.message);
+    fx->admin = ow_test_pg_admin(fx->pg);
+    fx->schema = ow_test_pg_name(fx->pg);
     *state = fx;
     return 0;
 }
@@ -62,17 +39,17 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     s_fixture_t *fx = *state;
-    s_admin_run(fx->admin, "DROP SCHEMA %s CASCADE", fx->schema);
-    PQfinish(fx->admin);
+    ow_test_pg_destroy(&fx->pg);
     free(fx);
     return 0;
 }
 
-static ow_db_t *s_connect(s_fixture_t *fx, const char *schema)
+/* A new connection to the schema (caller destroys). */
+static ow_db_t *s_connect(s_fixture_t *fx)
 {
     ow_error_t err;
     ow_error_clear(&err);
-    ow_db_t *db = ow_db_new(fx->url, NULL, NULL, schema, "test_migrate", &err);
+    ow_db_t *db = ow_test_pg_connect(fx->pg, "test_migrate", &err);
     if (!db)
         fail_msg("ow_db_new: %s", err.message);
     return db;
@@ -100,12 +77,7 @@ static long s_applied_count(s_fixture_t *fx)
 {
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.schema_migrations", fx->schema);
-    PGresult *res = PQexec(fx->admin, sql);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
-    long n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    return n;
+    return ow_test_pg_long(fx->admin, sql);
 }
 
 static const ow_migration_t s_service[] = {
@@ -118,7 +90,7 @@ static void test_applies_once(void **state)
 {
     s_fixture_t *fx = *state;
     assert_true(ow_common_migrations_count >= 1);
-    ow_db_t *db = s_connect(fx, fx->schema);
+    ow_db_t *db = s_connect(fx);
     ow_error_t err;
     ow_error_clear(&err);
     int n = ow_migrate(db, s_service, 2, &err);
@@ -173,7 +145,7 @@ static void *s_run_migrate(void *arg)
 {
     s_runner_t *r = arg;
     ow_error_clear(&r->err);
-    ow_db_t *db = ow_db_new(r->fx->url, NULL, NULL, r->fx->schema, "test_migrate", &r->err);
+    ow_db_t *db = ow_test_pg_connect(r->fx->pg, "test_migrate", &r->err);
     if (!db) {
         r->applied = -2;
         return NULL;
@@ -205,7 +177,7 @@ static void test_concurrent_appliers_apply_once(void **state)
 static void test_failure_rolls_back_everything(void **state)
 {
     s_fixture_t *fx = *state;
-    ow_db_t *db = s_connect(fx, fx->schema);
+    ow_db_t *db = s_connect(fx);
     const ow_migration_t bad[] = {
         s_service[0],
         {"0002_broken", "CREATE TABLE fine (id int);\nCREATE TABLE broken (id int REFERENCES "
@@ -241,25 +213,25 @@ static void test_failure_rolls_back_everything(void **state)
 
     /* A migration may not end the transaction it runs in. */
     const ow_migration_t commits[] = {{"0001_commit", "COMMIT;"}};
-    char other[32];
-    s_random_name(other, sizeof other, "t_mig_");
-    s_admin_run(fx->admin, "CREATE SCHEMA %s", other);
-    ow_db_t *db2 = s_connect(fx, other);
-    assert_int_equal(ow_migrate(db2, commits, 1, &err), -1);
+    ow_test_pg_t *other = ow_test_pg_new("t_mig_", "test_migrate", &err);
+    if (!other)
+        fail_msg("%s", err.message);
+    assert_int_equal(ow_migrate(ow_test_pg_db(other), commits, 1, &err), -1);
     assert_non_null(strstr(err.message, "0001_commit"));
-    ow_db_destroy(&db2);
-    s_admin_run(fx->admin, "DROP SCHEMA %s CASCADE", other);
+    ow_test_pg_destroy(&other);
     ow_db_destroy(&db);
 }
 
 static void test_missing_schema(void **state)
 {
-    s_fixture_t *fx = *state;
+    (void)state;
     char missing[32];
-    s_random_name(missing, sizeof missing, "t_nope_");
-    ow_db_t *db = s_connect(fx, missing);
+    ow_test_pg_random_name(missing, sizeof missing, "t_nope_");
     ow_error_t err;
     ow_error_clear(&err);
+    ow_db_t *db = ow_db_new(ow_test_pg_admin_url(&err), NULL, NULL, missing, "test_migrate", &err);
+    if (!db)
+        fail_msg("ow_db_new: %s", err.message);
     assert_int_equal(ow_migrate(db, s_service, 2, &err), -1);
     assert_int_equal(err.code, OW_FAILED_PRECONDITION);
     assert_non_null(strstr(err.message, missing));

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -24,76 +23,50 @@
 #include "ow_migrate.h"
 #include "ow_outbox.h"
 #include "ow_rpc.h"
+#include "ow_test_bus.h"
+#include "ow_test_loop.h"
+#include "ow_test_pg.h"
 
 /* ---- fixture: schema, loop, bus, request socket, relay ---- */
 
 typedef struct {
-    const char *url;
-    PGconn *admin;
-    char schema[32];
+    ow_test_pg_t *pg;
+    PGconn *admin;      /* owned by pg */
+    const char *schema; /* owned by pg */
     char dir[64];
-    char pub_ep[128]; /* the forwarder's XSUB: relays publish here */
-    char sub_ep[128]; /* the forwarder's XPUB: subscribers read here */
+    ow_test_bus_t *bus;
+    const char *pub_ep; /* the forwarder's XSUB: relays publish here */
+    const char *sub_ep; /* the forwarder's XPUB: subscribers read here */
     char rpc_ep[128];
-    void *bus_ctx;
-    void *xsub, *xpub, *control;
-    pthread_t bus_thread;
-    ow_db_t *db;
+    ow_db_t *db; /* owned by pg */
     ow_loop_t *loop;
     ow_rpc_server_t *server;
     ow_relay_t *relay;
 } s_fixture_t;
 
-static void s_random_name(char *out, size_t size, const char *prefix)
-{
-    uint8_t r[6];
-    assert_int_equal(getrandom(r, sizeof r, 0), (ssize_t)sizeof r);
-    snprintf(out, size, "%s%02x%02x%02x%02x%02x%02x", prefix, r[0], r[1], r[2], r[3], r[4], r[5]);
-}
-
 static void s_admin_run(s_fixture_t *fx, const char *fmt)
 {
-    char *ident = PQescapeIdentifier(fx->admin, fx->schema, strlen(fx->schema));
-    assert_non_null(ident);
     char sql[1024];
-    snprintf(sql, sizeof sql, fmt, ident);
-    PQfreemem(ident);
-    PGresult *res = PQexec(fx->admin, sql);
-    if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
-    PQclear(res);
+    snprintf(sql, sizeof sql, fmt, fx->schema);
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (ow_test_pg_run(fx->admin, sql, &err) != 0)
+        fail_msg("%s", err.message);
 }
 
 /* Runs an admin query (%s = the schema) and returns its single value as a number. */
 static long s_admin_long(s_fixture_t *fx, const char *fmt)
 {
-    char *ident = PQescapeIdentifier(fx->admin, fx->schema, strlen(fx->schema));
     char sql[1024];
-    snprintf(sql, sizeof sql, fmt, ident, ident);
-    PQfreemem(ident);
-    PGresult *res = PQexec(fx->admin, sql);
-    if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
-        fail_msg("%s: %s", sql, PQresultErrorMessage(res));
-    long v = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    return v;
-}
-
-static void *s_bus_run(void *arg)
-{
-    s_fixture_t *fx = arg;
-    void *ctl = zmq_socket(fx->bus_ctx, ZMQ_PAIR);
-    zmq_connect(ctl, "inproc://control");
-    zmq_proxy_steerable(fx->xsub, fx->xpub, NULL, ctl);
-    zmq_close(ctl);
-    return NULL;
+    snprintf(sql, sizeof sql, fmt, fx->schema, fx->schema);
+    return ow_test_pg_long(fx->admin, sql);
 }
 
 static ow_db_t *s_connect(s_fixture_t *fx)
 {
     ow_error_t err;
     ow_error_clear(&err);
-    ow_db_t *db = ow_db_new(fx->url, NULL, NULL, fx->schema, "test_outbox", &err);
+    ow_db_t *db = ow_test_pg_connect(fx->pg, "test_outbox", &err);
     if (!db)
         fail_msg("ow_db_new: %s", err.message);
     return db;
@@ -103,36 +76,24 @@ static int s_setup(void **state)
 {
     s_fixture_t *fx = calloc(1, sizeof *fx);
     assert_non_null(fx);
-    fx->url = getenv("OW_TEST_DATABASE_URL");
-    if (!fx->url || !*fx->url)
-        fail_msg("OW_TEST_DATABASE_URL is not set: these tests need PostgreSQL "
-                 "(scripts/test sets it)");
-    fx->admin = PQconnectdb(fx->url);
-    if (PQstatus(fx->admin) != CONNECTION_OK)
-        fail_msg("cannot reach PostgreSQL at OW_TEST_DATABASE_URL: %s", PQerrorMessage(fx->admin));
-    PQclear(PQexec(fx->admin, "SET client_min_messages = warning"));
-    s_random_name(fx->schema, sizeof fx->schema, "t_out_");
-    s_admin_run(fx, "CREATE SCHEMA %s");
+    ow_error_t err;
+    ow_error_clear(&err);
+    fx->pg = ow_test_pg_new("t_out_", "test_outbox", &err);
+    if (!fx->pg || ow_migrate(ow_test_pg_db(fx->pg), NULL, 0, &err) < 0)
+        fail_msg("%s", err.message);
+    fx->admin = ow_test_pg_admin(fx->pg);
+    fx->schema = ow_test_pg_name(fx->pg);
+    fx->db = ow_test_pg_db(fx->pg);
 
     snprintf(fx->dir, sizeof fx->dir, "/tmp/ow-test-outbox-XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->pub_ep, sizeof fx->pub_ep, "ipc://%s/pub", fx->dir);
-    snprintf(fx->sub_ep, sizeof fx->sub_ep, "ipc://%s/sub", fx->dir);
+    fx->bus = ow_test_bus_new(fx->dir, &err);
+    if (!fx->bus)
+        fail_msg("%s", err.message);
+    fx->pub_ep = ow_test_bus_pub(fx->bus);
+    fx->sub_ep = ow_test_bus_sub(fx->bus);
     snprintf(fx->rpc_ep, sizeof fx->rpc_ep, "ipc://%s/src", fx->dir);
-    fx->bus_ctx = zmq_ctx_new();
-    fx->xsub = zmq_socket(fx->bus_ctx, ZMQ_XSUB);
-    fx->xpub = zmq_socket(fx->bus_ctx, ZMQ_XPUB);
-    fx->control = zmq_socket(fx->bus_ctx, ZMQ_PAIR);
-    assert_int_equal(zmq_bind(fx->xsub, fx->pub_ep), 0);
-    assert_int_equal(zmq_bind(fx->xpub, fx->sub_ep), 0);
-    assert_int_equal(zmq_bind(fx->control, "inproc://control"), 0);
-    assert_int_equal(pthread_create(&fx->bus_thread, NULL, s_bus_run, fx), 0);
 
-    fx->db = s_connect(fx);
-    ow_error_t err;
-    ow_error_clear(&err);
-    if (ow_migrate(fx->db, NULL, 0, &err) < 0)
-        fail_msg("ow_migrate: %s", err.message);
     fx->loop = ow_loop_new();
     assert_non_null(fx->loop);
     fx->server = ow_rpc_server_new(fx->loop, fx->rpc_ep, &err);
@@ -151,60 +112,17 @@ static int s_teardown(void **state)
     ow_relay_destroy(&fx->relay);
     ow_rpc_server_destroy(&fx->server);
     ow_loop_destroy(&fx->loop);
-    ow_db_destroy(&fx->db);
-    zmq_send(fx->control, "TERMINATE", 9, 0);
-    pthread_join(fx->bus_thread, NULL);
-    zmq_close(fx->xsub);
-    zmq_close(fx->xpub);
-    zmq_close(fx->control);
-    zmq_ctx_term(fx->bus_ctx);
-    const char *names[] = {"pub", "sub", "src"};
-    for (size_t i = 0; i < 3; i++) {
-        char path[128];
-        snprintf(path, sizeof path, "%s/%s", fx->dir, names[i]);
-        unlink(path);
-    }
+    ow_test_bus_destroy(&fx->bus);
+    char path[128];
+    snprintf(path, sizeof path, "%s/src", fx->dir);
+    unlink(path);
     rmdir(fx->dir);
-    s_admin_run(fx, "DROP SCHEMA %s CASCADE");
-    PQfinish(fx->admin);
+    ow_test_pg_destroy(&fx->pg);
     free(fx);
     return 0;
 }
 
 /* ---- helpers ---- */
-
-typedef struct {
-    bool (*pred)(void *arg);
-    void *arg;
-    int64_t deadline;
-    bool met;
-    struct event_base *base;
-} s_wait_t;
-
-static void s_wait_tick(void *arg)
-{
-    s_wait_t *w = arg;
-    if (w->pred && w->pred(w->arg)) {
-        w->met = true;
-        event_base_loopbreak(w->base);
-    } else if (ow_clock_mono_us() >= w->deadline) {
-        event_base_loopbreak(w->base);
-    }
-}
-
-/* Turns the loop until pred(arg) holds (checked every 10 ms) or timeout_s passes; a NULL
- * pred just turns it for timeout_s. Returns whether pred held. */
-static bool s_run_until(ow_loop_t *loop, bool (*pred)(void *), void *arg, double timeout_s)
-{
-    s_wait_t w = {.pred = pred,
-                  .arg = arg,
-                  .deadline = ow_clock_mono_us() + (int64_t)(timeout_s * 1e6),
-                  .base = ow_loop_base(loop)};
-    ow_timer_t *t = ow_loop_timer(loop, 0.01, true, s_wait_tick, &w);
-    event_base_dispatch(ow_loop_base(loop));
-    ow_timer_destroy(&t);
-    return w.met;
-}
 
 static void s_add(ow_db_t *db, const char *type, const uint8_t *payload, size_t len)
 {
@@ -244,11 +162,10 @@ static int s_pass(ow_relay_t *relay)
 /* The types in seq order, comma-separated. */
 static void s_types_by_seq(s_fixture_t *fx, char *out, size_t size)
 {
-    char *ident = PQescapeIdentifier(fx->admin, fx->schema, strlen(fx->schema));
     char sql[256];
     snprintf(sql, sizeof sql,
-             "SELECT coalesce(string_agg(type, ',' ORDER BY seq), '') FROM %s.outbox", ident);
-    PQfreemem(ident);
+             "SELECT coalesce(string_agg(type, ',' ORDER BY seq), '') FROM %s.outbox",
+             fx->schema);
     PGresult *res = PQexec(fx->admin, sql);
     assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
     snprintf(out, size, "%s", PQgetvalue(res, 0, 0));
@@ -379,7 +296,7 @@ static void *s_race_relay(void *arg)
     s_racer_t *r = arg;
     ow_error_t err;
     ow_error_clear(&err);
-    ow_db_t *db = ow_db_new(r->fx->url, NULL, NULL, r->fx->schema, "racer", &err);
+    ow_db_t *db = ow_test_pg_connect(r->fx->pg, "racer", &err);
     ow_loop_t *loop = ow_loop_new();
     ow_relay_t *relay =
         db && loop ? ow_relay_new(loop, db, "src", r->fx->pub_ep, NULL, &err) : NULL;
@@ -502,7 +419,7 @@ static void test_publishes_events_and_heartbeats(void **state)
     assert_int_equal(zmq_connect(l.sub, fx->sub_ep), 0);
     assert_int_equal(zmq_setsockopt(l.sub, ZMQ_SUBSCRIBE, "", 0), 0);
     /* A heartbeat arriving proves the subscription has reached the relay. */
-    assert_true(s_run_until(fx->loop, s_heard_heartbeat, &l, 10));
+    assert_true(ow_test_loop_until(fx->loop, s_heard_heartbeat, &l, 10));
     assert_int_equal(l.heartbeat_seq, 0);
 
     s_begin(fx->db);
@@ -513,7 +430,7 @@ static void test_publishes_events_and_heartbeats(void **state)
     s_add(fx->db, "task.created", NULL, 0);
     s_commit(fx->db);
     ow_relay_kick(fx->relay);
-    assert_true(s_run_until(fx->loop, s_heard_three, &l, 10));
+    assert_true(ow_test_loop_until(fx->loop, s_heard_three, &l, 10));
     if (l.error[0])
         fail_msg("%s", l.error);
     assert_int_equal(l.events, 3);
@@ -613,7 +530,7 @@ static void test_replay_and_retention(void **state)
     s_admin_run(fx, "UPDATE %s.outbox SET created_at = now() - interval '40 days' "
                     "WHERE seq IN (1, 2, 4)");
     ow_relay_set_retention_days(fx->relay, 30);
-    s_run_until(fx->loop, NULL, NULL, 0.3);
+    ow_test_loop_until(fx->loop, NULL, NULL, 0.3);
     assert_int_equal(s_admin_long(fx, "SELECT count(*) FROM %s.outbox"), 3);
     assert_int_equal(s_admin_long(fx, "SELECT min(seq) FROM %s.outbox"), 3);
 
@@ -626,7 +543,7 @@ static void test_replay_and_retention(void **state)
     /* Everything old: everything sequenced goes, last_seq stays. */
     s_admin_run(fx, "UPDATE %s.outbox SET created_at = now() - interval '40 days'");
     ow_relay_set_retention_days(fx->relay, 30);
-    s_run_until(fx->loop, NULL, NULL, 0.3);
+    ow_test_loop_until(fx->loop, NULL, NULL, 0.3);
     assert_int_equal(s_admin_long(fx, "SELECT count(*) FROM %s.outbox"), 0);
     assert_int_equal(s_replay(fx, client, 5, 0, &reply, &err), OW_OK);
     s_assert_range(reply, 5, 0, 5);

@@ -16,48 +16,23 @@
 
 #include "ow_envelope.h"
 #include "ow_provision.h"
+#include "ow_test_pg.h"
 
 typedef struct {
-    char dbname[64];
-    char *target; /* conninfo of the test database, as the administrator */
-    PGconn *admin;
+    ow_test_pg_t *pg; /* the test database */
+    char *target;     /* its conninfo, as the administrator */
+    PGconn *admin;    /* owned by pg */
 } s_fixture_t;
 
-/* The admin URL's settings with dbname replaced (and user when not NULL), as a key=value
- * conninfo string the caller frees. */
-static char *s_conninfo(const char *admin_url, const char *dbname, const char *user)
+/* The test database's conninfo as user (caller frees). */
+static char *s_conninfo(s_fixture_t *f, const char *user)
 {
-    char *err = NULL;
-    PQconninfoOption *opts = PQconninfoParse(admin_url, &err);
-    if (!opts) {
-        print_error("bad OW_TEST_DATABASE_URL: %s\n", err ? err : "?");
-        PQfreemem(err);
-        return NULL;
-    }
-    size_t cap = 4096, len = 0;
-    char *out = calloc(1, cap);
-    for (PQconninfoOption *o = opts; o->keyword; o++) {
-        const char *val = o->val;
-        if (strcmp(o->keyword, "dbname") == 0)
-            val = dbname;
-        else if (user && strcmp(o->keyword, "user") == 0)
-            val = user;
-        if (!val)
-            continue;
-        len += (size_t)snprintf(out + len, cap - len, "%s='", o->keyword);
-        for (const char *p = val; *p && len + 4 < cap; p++) {
-            if (*p == '\'' || *p == '\\')
-                out[len++] = '\\';
-            out[len++] = *p;
-        }
-        len += (size_t)snprintf(out + len, cap - len, "' ");
-    }
-    if (!strstr(out, "dbname="))
-        len += (size_t)snprintf(out + len, cap - len, "dbname='%s' ", dbname);
-    if (user && !strstr(out, "user="))
-        snprintf(out + len, cap - len, "user='%s' ", user);
-    PQconninfoFree(opts);
-    return out;
+    ow_error_t err;
+    ow_error_clear(&err);
+    char *conninfo = ow_test_pg_conninfo(f->pg, user, &err);
+    if (!conninfo)
+        fail_msg("%s", err.message);
+    return conninfo;
 }
 
 static PGconn *s_connect(const char *conninfo)
@@ -85,52 +60,33 @@ static const char *s_exec(PGconn *conn, const char *sql)
     return state;
 }
 
-static const char *s_admin_url(void)
-{
-    const char *url = getenv("OW_TEST_DATABASE_URL");
-    if (!url || !*url)
-        fail_msg("OW_TEST_DATABASE_URL is not set: this test needs PostgreSQL (scripts/test "
-                 "starts one)");
-    return url;
-}
-
 static int s_setup(void **state)
 {
     s_fixture_t *f = calloc(1, sizeof *f);
-    const char *url = s_admin_url();
-    f->admin = PQconnectdb(url);
-    if (PQstatus(f->admin) != CONNECTION_OK) {
-        print_error("cannot reach PostgreSQL at OW_TEST_DATABASE_URL: %s\n",
-                    PQerrorMessage(f->admin));
-        PQfinish(f->admin);
+    ow_error_t err;
+    ow_error_clear(&err);
+    f->pg = ow_test_pg_new_database("ow_test_provision_", &err);
+    if (!f->pg) {
+        print_error("%s\n", err.message);
         free(f);
         return -1;
     }
-    char uuid[37];
-    ow_uuid_v4(uuid);
-    snprintf(f->dbname, sizeof f->dbname, "ow_test_provision_%.8s", uuid);
-    char sql[128];
-    snprintf(sql, sizeof sql, "CREATE DATABASE \"%s\"", f->dbname);
-    if (strcmp(s_exec(f->admin, sql), "00000") != 0) {
-        print_error("cannot create database %s: %s\n", f->dbname, PQerrorMessage(f->admin));
-        PQfinish(f->admin);
+    f->admin = ow_test_pg_admin(f->pg);
+    f->target = ow_test_pg_conninfo(f->pg, NULL, &err);
+    if (!f->target) {
+        print_error("%s\n", err.message);
+        ow_test_pg_destroy(&f->pg);
         free(f);
         return -1;
     }
-    f->target = s_conninfo(url, f->dbname, NULL);
     *state = f;
-    return f->target ? 0 : -1;
+    return 0;
 }
 
 static int s_teardown(void **state)
 {
     s_fixture_t *f = *state;
-    char sql[128];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS \"%s\" WITH (FORCE)", f->dbname);
-    const char *st = s_exec(f->admin, sql);
-    if (strcmp(st, "00000") != 0)
-        print_error("could not drop %s: %s\n", f->dbname, PQerrorMessage(f->admin));
-    PQfinish(f->admin);
+    ow_test_pg_destroy(&f->pg);
     free(f->target);
     free(f);
     return 0;
@@ -193,14 +149,12 @@ static void test_roles_are_confined_to_their_schema(void **state)
     ow_error_clear(&err);
     if (ow_provision(f->target, &err) != 0)
         fail_msg("provisioning failed: %s", err.message);
-    const char *url = s_admin_url();
-
-    char *as_routing = s_conninfo(url, f->dbname, "ow_routing");
+    char *as_routing = s_conninfo(f, "ow_routing");
     PGconn *routing = s_connect(as_routing);
     assert_string_equal(s_exec(routing, "CREATE TABLE routing.tasks (id int)"), "00000");
     assert_string_equal(s_exec(routing, "INSERT INTO routing.tasks VALUES (1)"), "00000");
 
-    char *as_intake = s_conninfo(url, f->dbname, "ow_intake");
+    char *as_intake = s_conninfo(f, "ow_intake");
     PGconn *intake = s_connect(as_intake);
     assert_string_equal(s_exec(intake, "CREATE TABLE intake.cases (no text)"), "00000");
     assert_string_equal(s_exec(intake, "INSERT INTO intake.cases VALUES ('x')"), "00000");

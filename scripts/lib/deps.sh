@@ -12,6 +12,7 @@ OW_DEPS_PACKAGES=(
   postgresql postgresql-contrib
   python3 python3-zmq python3-psycopg2
   curl jq clang-format
+  libssl-dev
 )
 
 # True when the package is installed (not merely known or half-removed).

@@ -11,7 +11,10 @@
 #define S_FOR_CASE   (1u << OWCTL_CASE_SHOW)
 #define S_FOR_ADV    (1u << OWCTL_CLOCK_ADVANCE)
 #define S_FOR_SHOW   (1u << OWCTL_CLOCK_SHOW)
-#define S_FOR_HTTP   (S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW)
+#define S_FOR_ISSUE  (1u << OWCTL_TOKEN_ISSUE)
+#define S_FOR_LIST   (1u << OWCTL_TOKEN_LIST)
+#define S_FOR_TOKEN  (S_FOR_ISSUE | (1u << OWCTL_TOKEN_REVOKE) | S_FOR_LIST)
+#define S_FOR_HTTP   (S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW | S_FOR_TOKEN)
 #define S_FOR_ALL    (S_FOR_DB | S_FOR_HTTP | (1u << OWCTL_HELP))
 
 typedef enum { S_FLAG, S_VALUE, S_MATERIAL, S_HELP } s_kind_t;
@@ -28,7 +31,14 @@ typedef struct {
 static const s_option_t s_options[] = {
     {"gateway", S_VALUE, S_FIELD(gateway_url), S_FOR_ALL},
     {"config", S_VALUE, S_FIELD(config_path), S_FOR_ALL},
-    {"json", S_FLAG, S_FIELD(json), S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW},
+    {"token", S_VALUE, S_FIELD(token), S_FOR_ALL},
+    {"json", S_FLAG, S_FIELD(json), S_FOR_HTTP},
+    {"subject", S_VALUE, S_FIELD(subject), S_FOR_ISSUE},
+    {"role", S_VALUE, S_FIELD(role), S_FOR_ISSUE},
+    {"subscriptions", S_VALUE, S_FIELD(subscriptions), S_FOR_ISSUE},
+    {"ttl", S_VALUE, S_FIELD(ttl), S_FOR_ISSUE},
+    {"after", S_VALUE, S_FIELD(after), S_FOR_LIST},
+    {"limit", S_VALUE, S_FIELD(limit), S_FOR_LIST},
     {"database-url", S_VALUE, S_FIELD(database_url), S_FOR_DB},
     {"item", S_VALUE, S_FIELD(item), S_FOR_SUBMIT},
     {"name", S_VALUE, S_FIELD(name), S_FOR_SUBMIT},
@@ -37,7 +47,7 @@ static const s_option_t s_options[] = {
     {"phone", S_VALUE, S_FIELD(phone), S_FOR_SUBMIT},
     {"email", S_VALUE, S_FIELD(email), S_FOR_SUBMIT},
     {"channel", S_VALUE, S_FIELD(channel), S_FOR_SUBMIT},
-    {"centre", S_VALUE, S_FIELD(centre), S_FOR_SUBMIT},
+    {"centre", S_VALUE, S_FIELD(centre), S_FOR_SUBMIT | S_FOR_ISSUE},
     {"idempotency-key", S_VALUE, S_FIELD(idempotency_key), S_FOR_SUBMIT},
     {"material", S_MATERIAL, 0, S_FOR_SUBMIT},
     {"help", S_HELP, 0, S_FOR_ALL},
@@ -57,10 +67,12 @@ static const char s_help_overview[] =
     "  case show CASE_NO            a case, its tasks, clock and rating\n"
     "  clock advance SECONDS        move the test clock forward (30, 90m, 36h, 3d)\n"
     "  clock show                   every daemon's view of the system time\n"
+    "  token issue|revoke|list      bearer tokens (administrators)\n"
     "  help [COMMAND]               this text, or a command's\n"
     "\n"
     "The gateway is --gateway URL, else the configuration key gateway.url (file given by\n"
     "--config or OW_CONFIG; environment OW_GATEWAY_URL), else http://127.0.0.1:8080.\n"
+    "The bearer token is --token, else OW_TOKEN, else the configuration key gateway.token.\n"
     "\n"
     "exit status: 0 done; 1 refused (the answer's detail and every invalid field are\n"
     "printed); 2 the gateway or database could not be reached; 64 wrong command line.\n";
@@ -102,6 +114,17 @@ static const char s_help_clock[] =
     "the suffix s, m, h or d (36h, 3d); time never moves backwards. show lists every\n"
     "daemon's current time and offset, and names those that did not answer.\n";
 
+static const char s_help_token[] =
+    "usage: owctl token issue --subject S --role R --centre ID [--subscriptions L] [--ttl DUR]\n"
+    "       owctl token revoke TOKEN_ID\n"
+    "       owctl token list [--after TOKEN_ID] [--limit N] [--json]\n"
+    "\n"
+    "Bearer tokens for the gateway (an administrator's token is needed). issue prints the\n"
+    "new token once: only its SHA-256 is kept. R is clerk, supervisor, admin or integrator;\n"
+    "ID the 12-digit centre code; L (integrators) comma-separated event type prefixes\n"
+    "(\"case.,rating.recorded\" or \"*\"); DUR as for clock advance (default 90d).\n"
+    "revoke takes effect on the token's next request. Every change is audited.\n";
+
 const char *command_line_help(const char *topic)
 {
     if (!topic)
@@ -114,6 +137,8 @@ const char *command_line_help(const char *topic)
         return s_help_case;
     if (strcmp(topic, "clock") == 0)
         return s_help_clock;
+    if (strcmp(topic, "token") == 0)
+        return s_help_token;
     return s_help_overview;
 }
 
@@ -208,6 +233,12 @@ static const char *s_verb_name(owctl_verb_t verb)
         return "clock advance";
     case OWCTL_CLOCK_SHOW:
         return "clock show";
+    case OWCTL_TOKEN_ISSUE:
+        return "token issue";
+    case OWCTL_TOKEN_REVOKE:
+        return "token revoke";
+    case OWCTL_TOKEN_LIST:
+        return "token list";
     default:
         return "help";
     }
@@ -293,6 +324,29 @@ static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg,
         s_msg(msg, size, "unknown clock command%s%s: use 'clock advance SECONDS' or 'clock show'",
               n > 1 ? " " : "", n > 1 ? words[1] : "");
         return -1;
+    }
+    if (strcmp(w0, "token") == 0) {
+        const char *w1 = n > 1 ? words[1] : "";
+        size_t args = 2;
+        if (strcmp(w1, "issue") == 0) {
+            cmd->verb = OWCTL_TOKEN_ISSUE;
+        } else if (strcmp(w1, "list") == 0) {
+            cmd->verb = OWCTL_TOKEN_LIST;
+        } else if (strcmp(w1, "revoke") == 0) {
+            cmd->verb = OWCTL_TOKEN_REVOKE;
+            if (n < 3) {
+                s_msg(msg, size, "token revoke needs a TOKEN_ID (see owctl token list)");
+                return -1;
+            }
+            cmd->token_id = words[2];
+            args = 3;
+        } else {
+            s_msg(msg, size, "unknown token command '%s': use token issue, revoke or list", w1);
+            return -1;
+        }
+        if (n > args)
+            return s_extra(cmd, words[args], msg, size);
+        return 0;
     }
     s_msg(msg, size, "unknown command '%s' (see owctl --help)", w0);
     return -1;
@@ -437,6 +491,16 @@ int command_line_parse(int argc, char **argv, owctl_command_t *cmd, char *msg, s
             strcat(missing, ", --material");
         if (missing[0]) {
             s_msg(msg, msg_size, "submit needs %s (see owctl submit --help)", missing + 2);
+            return -1;
+        }
+    }
+    if (cmd->verb == OWCTL_TOKEN_ISSUE) {
+        if (!cmd->subject || !cmd->role || !cmd->centre) {
+            s_msg(msg, msg_size, "token issue needs --subject, --role and --centre");
+            return -1;
+        }
+        if (cmd->ttl && (command_line_duration(cmd->ttl, &cmd->seconds) != 0 || cmd->seconds < 1)) {
+            s_msg(msg, msg_size, "--ttl '%s' is not a duration (e.g. 3600, 12h, 90d)", cmd->ttl);
             return -1;
         }
     }

@@ -9,6 +9,9 @@
  *   owctl case show CASE_NO [--json]
  *   owctl clock advance SECONDS        (also 90m, 36h, 3d)
  *   owctl clock show [--json]
+ *   owctl token issue --subject S --role R --centre ID [--subscriptions L] [--ttl DUR]
+ *   owctl token revoke TOKEN_ID
+ *   owctl token list [--after TOKEN_ID] [--limit N] [--json]
  *   owctl help [COMMAND] | --help      (also after any command)
  *
  * Options may come before or after the command words, as `--opt value` or `--opt=value`;
@@ -36,6 +39,9 @@ typedef enum {
     OWCTL_CASE_SHOW,
     OWCTL_CLOCK_ADVANCE,
     OWCTL_CLOCK_SHOW,
+    OWCTL_TOKEN_ISSUE,
+    OWCTL_TOKEN_REVOKE,
+    OWCTL_TOKEN_LIST,
 } owctl_verb_t;
 
 typedef struct {
@@ -45,6 +51,7 @@ typedef struct {
     /* global */
     const char *gateway_url; /* --gateway; NULL = configuration */
     const char *config_path; /* --config; NULL = OW_CONFIG or none */
+    const char *token;       /* --token; NULL = OW_TOKEN, else configuration gateway.token */
     bool json;               /* --json: print the gateway's JSON as is */
 
     /* db init */
@@ -66,8 +73,17 @@ typedef struct {
     /* case show */
     const char *case_no;
 
-    /* clock advance */
+    /* clock advance; token issue --ttl */
     int64_t seconds;
+
+    /* token issue / revoke / list */
+    const char *subject;
+    const char *role;
+    const char *subscriptions;
+    const char *ttl;
+    const char *token_id; /* revoke */
+    const char *after;    /* list */
+    const char *limit;    /* list */
 } owctl_command_t;
 
 /* Reads argv (argv[0] is the program) into *cmd; strings point into argv. Returns 0, or -1

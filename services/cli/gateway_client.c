@@ -11,6 +11,7 @@
 #include <event2/keyvalq_struct.h>
 
 struct gateway_client {
+    char *token; /* "Bearer …" header value, or NULL */
     char *url;
     char *host;
     int port;
@@ -62,6 +63,7 @@ void gateway_client_destroy(gateway_client_t **self_p)
     if (!self_p || !*self_p)
         return;
     gateway_client_t *self = *self_p;
+    free(self->token);
     free(self->url);
     free(self->host);
     free(self->prefix);
@@ -111,6 +113,19 @@ static void s_on_done(struct evhttp_request *req, void *arg)
     event_base_loopbreak(o->base);
 }
 
+int gateway_client_set_token(gateway_client_t *self, const char *token)
+{
+    free(self->token);
+    self->token = NULL;
+    if (!token || !*token)
+        return 0;
+    if (asprintf(&self->token, "Bearer %s", token) < 0) {
+        self->token = NULL;
+        return -1;
+    }
+    return 0;
+}
+
 int gateway_client_request(gateway_client_t *self, const char *method, const char *path,
                            const char *idempotency_key, const json_t *body, int *status,
                            json_t **reply, ow_error_t *err)
@@ -158,6 +173,8 @@ int gateway_client_request(gateway_client_t *self, const char *method, const cha
     evhttp_add_header(headers, "Connection", "close");
     if (idempotency_key)
         evhttp_add_header(headers, "Idempotency-Key", idempotency_key);
+    if (self->token)
+        evhttp_add_header(headers, "Authorization", self->token);
     if (body) {
         text = json_dumps(body, JSON_COMPACT);
         if (!text) {

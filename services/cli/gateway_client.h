@@ -22,6 +22,10 @@ gateway_client_t *gateway_client_new(const char *url, ow_error_t *err);
 
 void gateway_client_destroy(gateway_client_t **self_p);
 
+/* Sends "Authorization: Bearer token" with every request from now on (token copied; NULL
+ * or "" sends none). Returns -1 only when out of memory. */
+int gateway_client_set_token(gateway_client_t *self, const char *token);
+
 /* The URL given to gateway_client_new. */
 const char *gateway_client_url(const gateway_client_t *self);
 

@@ -63,6 +63,11 @@ static void s_report(const owctl_command_t *cmd, const json_t *answer)
     case OWCTL_CLOCK_SHOW:
         report_clock_survey(stdout, answer);
         break;
+    case OWCTL_TOKEN_ISSUE:
+    case OWCTL_TOKEN_REVOKE:
+    case OWCTL_TOKEN_LIST:
+        report_tokens(stdout, cmd->verb == OWCTL_TOKEN_ISSUE, answer);
+        break;
     default:
         break;
     }
@@ -91,6 +96,14 @@ static int s_http_command(const owctl_command_t *cmd)
         fprintf(stderr, "owctl: %s\n", err.message);
         goto done;
     }
+    /* The token: --token, else OW_TOKEN, else gateway.token (the file was read above). */
+    const char *token = cmd->token ? cmd->token : getenv("OW_TOKEN");
+    if (!token || !*token)
+        token = ow_config_get(cfg, "gateway.token", "");
+    if (gateway_client_set_token(client, token) != 0) {
+        fprintf(stderr, "owctl: out of memory\n");
+        goto done;
+    }
     if (requests_build(cmd, &req, msg, sizeof msg) != 0) {
         fprintf(stderr, "owctl: %s\n", msg);
         goto done;
@@ -99,7 +112,7 @@ static int s_http_command(const owctl_command_t *cmd)
         ow_uuid_v4(key);
         idem = key;
         /* Printed so the operator can retry this very change without doing it twice. */
-        if (cmd->verb == OWCTL_SUBMIT)
+        if (cmd->verb == OWCTL_SUBMIT || cmd->verb == OWCTL_TOKEN_ISSUE)
             fprintf(cmd->json ? stderr : stdout,
                     "Idempotency-Key %s (retry with "
                     "--idempotency-key %s)\n",

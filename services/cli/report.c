@@ -187,3 +187,43 @@ void report_clock_survey(FILE *out, const json_t *answer)
         fprintf(out, "  %-11s did not answer\n", json_is_string(d) ? json_string_value(d) : "?");
     }
 }
+
+static void s_token_line(FILE *out, const json_t *t)
+{
+    const json_t *revoked = json_object_get(t, "revoked_at");
+    fprintf(out, "%-20s %-10s %-12s %-20s expires %s%s%s\n",
+            json_string_value(json_object_get(t, "token_id")) ?: "?",
+            json_string_value(json_object_get(t, "role")) ?: "?",
+            json_string_value(json_object_get(t, "centre_id")) ?: "?",
+            json_string_value(json_object_get(t, "subject")) ?: "?",
+            json_string_value(json_object_get(t, "expires_at")) ?: "?",
+            json_is_string(revoked) ? "  REVOKED " : "", json_string_value(revoked) ?: "");
+}
+
+void report_tokens(FILE *out, bool issued, const json_t *answer)
+{
+    const json_t *token = json_object_get(answer, "token");
+    const json_t *list = json_object_get(answer, "tokens");
+    if (issued) {
+        if (json_is_string(token))
+            fprintf(out, "token %s\n(shown once: keep it secret; only its SHA-256 is stored)\n",
+                    json_string_value(token));
+        else
+            fprintf(out, "already issued with this Idempotency-Key (the secret is not kept):\n");
+        s_token_line(out, json_object_get(answer, "issued"));
+        return;
+    }
+    if (json_is_object(token)) {
+        s_token_line(out, token);
+        return;
+    }
+    size_t i;
+    const json_t *t;
+    json_array_foreach(list, i, t)
+    {
+        s_token_line(out, t);
+    }
+    const char *next = json_string_value(json_object_get(answer, "next_after"));
+    if (next && *next)
+        fprintf(out, "more: owctl token list --after %s\n", next);
+}

@@ -7,6 +7,7 @@
 #ifndef OWCTL_REPORT_H
 #define OWCTL_REPORT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <jansson.h>
 
@@ -29,5 +30,9 @@ void report_clock_survey(FILE *out, const json_t *answer);
 /* Masks an ID number into out (size bytes): "3301**********0011". Short numbers are masked
  * whole. */
 void report_mask_id(const char *id, char *out, size_t size);
+
+/* owctl token issue|revoke|list: the new token (printed once: only its hash is kept), or
+ * one line per token (id, role, centre, subject, expiry, revoked). */
+void report_tokens(FILE *out, bool issued, const json_t *answer);
 
 #endif

@@ -82,6 +82,7 @@ int requests_build(const owctl_command_t *cmd, owctl_request_t *req, char *msg, 
     char segment[200];
 
     memset(req, 0, sizeof *req);
+    msg[0] = '\0';
     switch (cmd->verb) {
     case OWCTL_SUBMIT:
         req->method = "POST";
@@ -111,6 +112,46 @@ int requests_build(const owctl_command_t *cmd, owctl_request_t *req, char *msg, 
         req->method = "GET";
         snprintf(req->path, sizeof req->path, "/v1/admin/clock");
         return 0;
+    case OWCTL_TOKEN_ISSUE:
+        req->method = "POST";
+        snprintf(req->path, sizeof req->path, "/v1/admin/tokens");
+        req->needs_idempotency_key = true;
+        req->body = json_object();
+        if (!req->body ||
+            s_set_text(req->body, "subject", cmd->subject, "--subject", msg, msg_size) ||
+            s_set_text(req->body, "role", cmd->role, "--role", msg, msg_size) ||
+            s_set_text(req->body, "centre_id", cmd->centre, "--centre", msg, msg_size) ||
+            (cmd->subscriptions && s_set_text(req->body, "subscriptions", cmd->subscriptions,
+                                              "--subscriptions", msg, msg_size)) ||
+            (cmd->ttl && json_object_set_new(req->body, "ttl_seconds",
+                                             json_integer((json_int_t)cmd->seconds)) != 0)) {
+            if (!msg[0])
+                snprintf(msg, msg_size, "out of memory");
+            return -1;
+        }
+        return 0;
+    case OWCTL_TOKEN_REVOKE:
+        req->method = "POST";
+        req->needs_idempotency_key = true;
+        if (requests_path_segment(cmd->token_id, segment, sizeof segment) != 0) {
+            snprintf(msg, msg_size, "token id '%.40s…' is too long", cmd->token_id);
+            return -1;
+        }
+        snprintf(req->path, sizeof req->path, "/v1/admin/tokens/%s/revoke", segment);
+        return 0;
+    case OWCTL_TOKEN_LIST: {
+        char after[100] = "";
+        char limit[40] = "";
+        if ((cmd->after && requests_path_segment(cmd->after, after, sizeof after) != 0) ||
+            (cmd->limit && requests_path_segment(cmd->limit, limit, sizeof limit) != 0)) {
+            snprintf(msg, msg_size, "--after or --limit is too long");
+            return -1;
+        }
+        req->method = "GET";
+        snprintf(req->path, sizeof req->path, "/v1/admin/tokens?after=%s%s%s", after,
+                 cmd->limit ? "&limit=" : "", limit);
+        return 0;
+    }
     default:
         snprintf(msg, msg_size, "this command does not talk to the gateway");
         return -1;

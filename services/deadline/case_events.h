@@ -9,12 +9,13 @@
 #include "ow_envelope.h"
 #include "ow_status.h"
 
-/* ow_inbox_apply_fn for case.accepted (payload CaseAccepted); arg unused. A payload that does
+/* ow_inbox_apply_fn for case.accepted (payload CaseAccepted); arg is the
+ * deadline_context_t (its calendar). A payload that does
  * not decode, lacks its case, or breaks a bound is INVALID_ARGUMENT (the inbox skips it as
  * poison); database errors are passed on for the inbox to retry. */
 int deadline_on_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
 
-/* ow_inbox_apply_fn for case.decided (payload CaseDecided); arg unused. Errors as above. */
+/* ow_inbox_apply_fn for case.decided (payload CaseDecided); arg as above. Errors as above. */
 int deadline_on_case_decided(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
 
 #endif

@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "clocks.h"
+#include "deadline_context.h"
 #include "onewindow/v1/deadline.pb-c.h"
 #include "ow_clock.h"
 
 void clock_requests_get_clock(ow_rpc_call_t *call, void *arg)
 {
-    ow_db_t *db = arg;
+    deadline_context_t *ctx = arg;
+    ow_db_t *db = ctx->db;
     ow_error_t err;
     ow_error_clear(&err);
     uint8_t *out = NULL;
@@ -32,7 +34,7 @@ void clock_requests_get_clock(ow_rpc_call_t *call, void *arg)
     if (clocks_get(db, req->case_no, &clock, &err) != 0)
         goto cleanup;
     Onewindow__V1__Clock msg = ONEWINDOW__V1__CLOCK__INIT;
-    clocks_fill_message(&clock, ow_clock_now_us(), &msg);
+    clocks_fill_message(ctx->cal, &clock, ow_clock_now_us(), &msg);
     Onewindow__V1__CaseClockReply reply = ONEWINDOW__V1__CASE_CLOCK_REPLY__INIT;
     reply.clock = &msg;
     len = onewindow__v1__case_clock_reply__get_packed_size(&reply);

@@ -5,7 +5,7 @@
 
 #include "ow_rpc.h"
 
-/* ow_rpc_handler_fn for deadline.get_clock; arg is the service's ow_db_t. Payload GetClock,
+/* ow_rpc_handler_fn for deadline.get_clock; arg is the deadline_context_t. Payload GetClock,
  * reply CaseClockReply with the remaining working days as of now. INVALID_ARGUMENT for a
  * payload that does not decode or an empty or over-long case number; NOT_FOUND when the case
  * has no clock; UNAVAILABLE/INTERNAL on a database error. Always answers exactly once. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ow_outbox.h"
+#include "ow_text.h"
 #include "working_days.h"
 
 /* Columns every statement returns, in the order s_clock_from_row reads them. */
@@ -69,13 +70,16 @@ static void s_clock_from_row(const PGresult *res, int row, deadline_clock_t *c)
     c->red_at_us = s_int64(res, row, 8);
 }
 
-int32_t clocks_remaining_working_days(const deadline_clock_t *clock, int64_t now_us)
+int32_t clocks_remaining_working_days(const deadline_calendar_t *cal, const deadline_clock_t *clock,
+                                      int64_t now_us)
 {
     int64_t at = strcmp(clock->state, "stopped") == 0 ? clock->stopped_at_us : now_us;
-    return deadline_remaining_working_days(at, clock->due_at_us);
+    deadline_frame_t frame = {.cal = cal, .centre_id = clock->centre_id};
+    return deadline_remaining_working_days(&frame, at, clock->due_at_us);
 }
 
-void clocks_fill_message(const deadline_clock_t *clock, int64_t now_us, Onewindow__V1__Clock *msg)
+void clocks_fill_message(const deadline_calendar_t *cal, const deadline_clock_t *clock,
+                         int64_t now_us, Onewindow__V1__Clock *msg)
 {
     /* protobuf-c takes non-const strings but only reads them while packing. */
     msg->case_no = (char *)clock->case_no;
@@ -85,13 +89,14 @@ void clocks_fill_message(const deadline_clock_t *clock, int64_t now_us, Onewindo
     msg->limit = clock->limit;
     msg->unit = (char *)clock->unit;
     msg->stopped_at_us = clock->stopped_at_us;
-    msg->remaining_working_days = clocks_remaining_working_days(clock, now_us);
+    msg->remaining_working_days = clocks_remaining_working_days(cal, clock, now_us);
 }
 
-int clocks_pack(const deadline_clock_t *clock, int64_t now_us, uint8_t **out, size_t *len)
+int clocks_pack(const deadline_calendar_t *cal, const deadline_clock_t *clock, int64_t now_us,
+                uint8_t **out, size_t *len)
 {
     Onewindow__V1__Clock msg = ONEWINDOW__V1__CLOCK__INIT;
-    clocks_fill_message(clock, now_us, &msg);
+    clocks_fill_message(cal, clock, now_us, &msg);
     size_t size = onewindow__v1__clock__get_packed_size(&msg);
     uint8_t *buf = malloc(size ? size : 1);
     if (!buf)
@@ -103,12 +108,12 @@ int clocks_pack(const deadline_clock_t *clock, int64_t now_us, uint8_t **out, si
 }
 
 /* Queues one deadline.* event for the clock inside the open transaction. */
-static int s_emit(ow_db_t *db, const char *type, const deadline_clock_t *clock, int64_t now_us,
-                  ow_error_t *err)
+static int s_emit(ow_db_t *db, const deadline_calendar_t *cal, const char *type,
+                  const deadline_clock_t *clock, int64_t now_us, ow_error_t *err)
 {
     uint8_t *payload = NULL;
     size_t len = 0;
-    if (clocks_pack(clock, now_us, &payload, &len) != 0) {
+    if (clocks_pack(cal, clock, now_us, &payload, &len) != 0) {
         ow_error_set(err, OW_INTERNAL, "out of memory packing %s for case %s", type,
                      clock->case_no);
         return -1;
@@ -119,8 +124,8 @@ static int s_emit(ow_db_t *db, const char *type, const deadline_clock_t *clock, 
 }
 
 /* Stops the case's clock at stopped_at_us if it runs or expired; queues deadline.stopped. */
-static int s_stop_clock(ow_db_t *db, const char *case_no, int64_t stopped_at_us, int64_t now_us,
-                        ow_error_t *err)
+static int s_stop_clock(ow_db_t *db, const deadline_calendar_t *cal, const char *case_no,
+                        int64_t stopped_at_us, int64_t now_us, ow_error_t *err)
 {
     int rc = -1;
     char at[24];
@@ -132,7 +137,7 @@ static int s_stop_clock(ow_db_t *db, const char *case_no, int64_t stopped_at_us,
     if (PQntuples(res) == 1) {
         deadline_clock_t clock;
         s_clock_from_row(res, 0, &clock);
-        if (s_emit(db, "deadline.stopped", &clock, now_us, err) != 0)
+        if (s_emit(db, cal, "deadline.stopped", &clock, now_us, err) != 0)
             goto cleanup;
     }
     rc = 0;
@@ -144,20 +149,17 @@ cleanup:
 /* Echo a unit in a message only when it is short printable ASCII (messages become JSON). */
 static bool s_printable(const char *text)
 {
-    if (!text || strlen(text) > 32)
-        return false;
-    for (const char *p = text; *p; p++)
-        if (*p < 0x20 || *p > 0x7e)
-            return false;
-    return true;
+    return ow_text_printable(text, 32);
 }
 
-int clocks_start(ow_db_t *db, const clock_start_t *start, int64_t now_us, ow_error_t *err)
+int clocks_start(ow_db_t *db, const deadline_calendar_t *cal, const clock_start_t *start,
+                 int64_t now_us, ow_error_t *err)
 {
     int rc = -1;
     PGresult *res = NULL;
     deadline_unit_t unit;
     int64_t due_us = 0;
+    deadline_frame_t frame = {.cal = cal, .centre_id = start->centre_id};
 
     if (!start->case_no || !*start->case_no)
         ow_error_add_violation(err, "case.case_no", "is empty: a clock needs its case number");
@@ -166,7 +168,7 @@ int clocks_start(ow_db_t *db, const clock_start_t *start, int64_t now_us, ow_err
                                "'%s' is not a unit (working_days, natural_days, "
                                "working_hours, natural_hours)",
                                s_printable(start->unit) ? start->unit : "(unprintable)");
-    else if (deadline_due_at(start->accepted_at_us, start->limit, unit, &due_us) != 0)
+    else if (deadline_due_at(&frame, start->accepted_at_us, start->limit, unit, &due_us) != 0)
         ow_error_add_violation(err, "case.promised_limit", "%d is outside 0..%d", (int)start->limit,
                                DEADLINE_LIMIT_MAX);
     if (ow_error_finish_violations(err) != 0)
@@ -196,7 +198,7 @@ int clocks_start(ow_db_t *db, const clock_start_t *start, int64_t now_us, ow_err
     }
     deadline_clock_t clock;
     s_clock_from_row(res, 0, &clock);
-    if (s_emit(db, "deadline.started", &clock, now_us, err) != 0)
+    if (s_emit(db, cal, "deadline.started", &clock, now_us, err) != 0)
         goto cleanup;
     PQclear(res);
 
@@ -205,7 +207,7 @@ int clocks_start(ow_db_t *db, const clock_start_t *start, int64_t now_us, ow_err
     if (!res)
         goto cleanup;
     if (PQntuples(res) == 1 &&
-        s_stop_clock(db, start->case_no, s_int64(res, 0, 0), now_us, err) != 0)
+        s_stop_clock(db, cal, start->case_no, s_int64(res, 0, 0), now_us, err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:
@@ -213,8 +215,9 @@ cleanup:
     return rc;
 }
 
-int clocks_stop(ow_db_t *db, const char *case_no, const char *outcome, int64_t decided_at_us,
-                const char *event_id, int64_t now_us, ow_error_t *err)
+int clocks_stop(ow_db_t *db, const deadline_calendar_t *cal, const char *case_no,
+                const char *outcome, int64_t decided_at_us, const char *event_id, int64_t now_us,
+                ow_error_t *err)
 {
     int rc = -1;
     PGresult *res = NULL;
@@ -231,7 +234,7 @@ int clocks_stop(ow_db_t *db, const char *case_no, const char *outcome, int64_t d
     res = ow_db_exec(db, "deadline_outcome_insert", 4, params, err);
     if (!res)
         goto cleanup;
-    if (s_stop_clock(db, case_no, decided_at_us, now_us, err) != 0)
+    if (s_stop_clock(db, cal, case_no, decided_at_us, now_us, err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:
@@ -258,7 +261,8 @@ cleanup:
     return rc;
 }
 
-int clocks_expire_due(ow_db_t *db, int64_t now_us, int batch, ow_error_t *err)
+int clocks_expire_due(ow_db_t *db, const deadline_calendar_t *cal, int64_t now_us, int batch,
+                      ow_error_t *err)
 {
     int rc = -1;
     PGresult *res = NULL;
@@ -276,7 +280,7 @@ int clocks_expire_due(ow_db_t *db, int64_t now_us, int batch, ow_error_t *err)
         deadline_clock_t clock;
         s_clock_from_row(res, i, &clock);
         /* DOMAIN.md §5: the red card, raised once, in the transaction that marks it. */
-        if (s_emit(db, "deadline.red", &clock, now_us, err) != 0)
+        if (s_emit(db, cal, "deadline.red", &clock, now_us, err) != 0)
             goto cleanup;
     }
     if (ow_db_commit(db, err) != 0)

@@ -17,6 +17,7 @@
 #include "ow_db.h"
 #include "ow_envelope.h"
 #include "ow_status.h"
+#include "calendar.h"
 
 #define CLOCK_STATE_MAX 15
 #define CLOCK_UNIT_MAX  15
@@ -55,15 +56,17 @@ int clocks_prepare(ow_db_t *db, ow_error_t *err);
  * new clock is stopped at once at the decision time and deadline.stopped queued too.
  * Returns 0, or -1 with err: INVALID_ARGUMENT naming the field for an empty case number, an
  * unknown unit or a limit outside 0..DEADLINE_LIMIT_MAX; a database error otherwise. */
-int clocks_start(ow_db_t *db, const clock_start_t *start, int64_t now_us, ow_error_t *err);
+int clocks_start(ow_db_t *db, const deadline_calendar_t *cal, const clock_start_t *start,
+                 int64_t now_us, ow_error_t *err);
 
 /* Inside the caller's transaction: records the case's outcome and stops its clock if running
  * or expired, queuing deadline.stopped. decided_at_us is when the decision was made (the
  * stop time). Recording a second outcome for a case, or stopping a clock that is already
  * stopped, changes nothing. Returns 0, or -1 with err (INVALID_ARGUMENT for an empty case
  * number or outcome). */
-int clocks_stop(ow_db_t *db, const char *case_no, const char *outcome, int64_t decided_at_us,
-                const char *event_id, int64_t now_us, ow_error_t *err);
+int clocks_stop(ow_db_t *db, const deadline_calendar_t *cal, const char *case_no,
+                const char *outcome, int64_t decided_at_us, const char *event_id, int64_t now_us,
+                ow_error_t *err);
 
 /* Reads the case's clock into *out. Returns 0, or -1 with err: NOT_FOUND when the case has
  * no clock (yet), a database error otherwise. Works inside or outside a transaction. */
@@ -73,18 +76,22 @@ int clocks_get(ow_db_t *db, const char *case_no, deadline_clock_t *out, ow_error
  * running clocks whose due time is at or before now_us as expired and queues deadline.red for
  * each, so a red card is raised exactly once per clock. Returns the number expired (0..batch),
  * or -1 with err (everything rolled back; the next scan retries). */
-int clocks_expire_due(ow_db_t *db, int64_t now_us, int batch, ow_error_t *err);
+int clocks_expire_due(ow_db_t *db, const deadline_calendar_t *cal, int64_t now_us, int batch,
+                      ow_error_t *err);
 
 /* Working days left for the clock as seen at now_us: frozen at the stop time once stopped
  * (see deadline_remaining_working_days). */
-int32_t clocks_remaining_working_days(const deadline_clock_t *clock, int64_t now_us);
+int32_t clocks_remaining_working_days(const deadline_calendar_t *cal, const deadline_clock_t *clock,
+                                      int64_t now_us);
 
 /* Fills msg (initialised by the caller) from the clock; its strings borrow the clock's, so
  * msg is valid while clock is. */
-void clocks_fill_message(const deadline_clock_t *clock, int64_t now_us, Onewindow__V1__Clock *msg);
+void clocks_fill_message(const deadline_calendar_t *cal, const deadline_clock_t *clock,
+                         int64_t now_us, Onewindow__V1__Clock *msg);
 
 /* Packs the clock as onewindow.v1.Clock (remaining days as seen at now_us) into a new buffer
  * the caller frees. Returns 0, or -1 when out of memory. */
-int clocks_pack(const deadline_clock_t *clock, int64_t now_us, uint8_t **out, size_t *len);
+int clocks_pack(const deadline_calendar_t *cal, const deadline_clock_t *clock, int64_t now_us,
+                uint8_t **out, size_t *len);
 
 #endif

@@ -2,6 +2,7 @@
  * served_cases.c and ratings.c, the event handlers in case_events.c and the requests in
  * rating_requests.c. See README.md. */
 #include "case_events.h"
+#include "evaluation_policy.h"
 #include "rating_requests.h"
 #include "ratings.h"
 #include "served_cases.h"
@@ -15,6 +16,10 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     rating_requests_t *requests = arg;
     ow_db_t *db = ow_service_db(svc);
     ow_inbox_t *inbox = ow_service_inbox(svc);
+    /* DOMAIN.md §6–7 values: a bad one stops start-up rather than run with half a rule. */
+    evaluation_policy_t policy;
+    if (evaluation_policy_load(ow_service_config(svc), &policy, err) != 0)
+        return -1;
     if (served_cases_prepare(db, err) != 0 || ratings_prepare(db, err) != 0)
         return -1;
     if (ow_service_follow(svc, "intake", err) != 0 || ow_service_follow(svc, "routing", err) != 0)

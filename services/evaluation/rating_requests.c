@@ -6,6 +6,7 @@
 
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "ow_clock.h"
+#include "indicator_sets.h"
 #include "ow_idem.h"
 #include "ratings.h"
 
@@ -67,8 +68,30 @@ int rating_requests_rate(ow_db_t *db, const char *idempotency_key, const uint8_t
         rc = 0;
         goto cleanup;
     }
-    if (ratings_record(db, req->case_no, req->grade, req->comment, req->channel, now_us, rating,
-                       err) != 0)
+    if (req->n_scores > INDICATOR_SET_MAX) {
+        ow_error_add_violation(err, "scores", "has %zu entries, more than %d", req->n_scores,
+                               INDICATOR_SET_MAX);
+        ow_error_finish_violations(err);
+        goto cleanup;
+    }
+    const char *codes[INDICATOR_SET_MAX];
+    int32_t scores[INDICATOR_SET_MAX];
+    for (size_t i = 0; i < req->n_scores; i++) {
+        codes[i] = req->scores[i]->indicator;
+        scores[i] = req->scores[i]->score;
+    }
+    rating_input_t in = {.case_no = req->case_no,
+                         .grade = req->grade,
+                         .comment = req->comment,
+                         .channel = req->channel,
+                         .window_id = req->window_id,
+                         .staff_id = req->staff_id,
+                         .indicator_set = req->indicator_set,
+                         .score_codes = codes,
+                         .scores = scores,
+                         .score_count = req->n_scores,
+                         .anonymous = req->anonymous};
+    if (ratings_record_input(db, &in, now_us, rating, err) != 0)
         goto cleanup;
     body = s_pack_rating_reply(rating, &body_len);
     if (!body || ow_rpc_pack_reply(NULL, body, body_len, reply, reply_len) != 0) {

@@ -1,5 +1,6 @@
 /* rating_rules — see rating_rules.h. */
 #include "rating_rules.h"
+#include "ow_text.h"
 
 #include <string.h>
 
@@ -15,13 +16,7 @@ static const char *const s_channels[] = {
  * (the gateway turns messages into JSON, which must be valid UTF-8). */
 static bool s_printable(const char *text)
 {
-    size_t n = strlen(text);
-    if (n > 40)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (text[i] < 0x20 || text[i] > 0x7e)
-            return false;
-    return true;
+    return ow_text_printable(text, 40);
 }
 
 bool rating_grade_valid(int32_t grade)
@@ -50,40 +45,7 @@ bool rating_channel_valid(const char *channel)
 
 long rating_utf8_chars(const char *text)
 {
-    const unsigned char *p = (const unsigned char *)text;
-    long chars = 0;
-    while (*p) {
-        unsigned c = *p;
-        int extra;
-        unsigned cp;
-        if (c < 0x80) {
-            p++;
-            chars++;
-            continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            extra = 1;
-            cp = c & 0x1f;
-        } else if (c >= 0xe0 && c <= 0xef) {
-            extra = 2;
-            cp = c & 0x0f;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            extra = 3;
-            cp = c & 0x07;
-        } else {
-            return -1; /* continuation byte first, overlong 0xc0/0xc1, or past 0xf4 */
-        }
-        for (int i = 1; i <= extra; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return -1; /* also stops at the terminating NUL */
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if ((extra == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-            (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-            return -1;
-        p += extra + 1;
-        chars++;
-    }
-    return chars;
+    return ow_text_utf8_chars(text);
 }
 
 int rating_check_request(const char *case_no, int32_t grade, const char *comment,
@@ -113,4 +75,54 @@ int rating_check_request(const char *case_no, int32_t grade, const char *comment
                                "app, mini_program, sms, hotline or paper",
                                s_printable(channel) ? channel : "(unprintable)");
     return ow_error_finish_violations(err);
+}
+
+bool rating_level_valid(const char *level)
+{
+    return level && (strcmp(level, "county") == 0 || strcmp(level, "township") == 0 ||
+                     strcmp(level, "village") == 0);
+}
+
+const char *rating_level_of_centre(const char *centre_id)
+{
+    if (!centre_id || strlen(centre_id) != RATING_CENTRE_ID_LEN)
+        return NULL;
+    for (int i = 0; i < RATING_CENTRE_ID_LEN; i++)
+        if (centre_id[i] < '0' || centre_id[i] > '9')
+            return NULL;
+    /* 区划代码: 6 digits county, 3 township, 3 village (DOMAIN.md §1). */
+    if (strncmp(centre_id + 6, "000000", 6) == 0)
+        return "county";
+    if (strncmp(centre_id + 9, "000", 3) == 0)
+        return "township";
+    return "village";
+}
+
+static int s_check_id(const char *field, const char *id, ow_error_t *err)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n > RATING_SUBJECT_ID_MAX) {
+        ow_error_add_violation(err, field, "is longer than %d bytes", RATING_SUBJECT_ID_MAX);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (id[i] <= 0x20 || id[i] > 0x7e) {
+            ow_error_add_violation(err, field, "must be printable ASCII without spaces");
+            return -1;
+        }
+    return 0;
+}
+
+int rating_check_subject(const char *window_id, const char *staff_id, const char *level,
+                         ow_error_t *err)
+{
+    int rc = 0;
+    rc |= s_check_id("window_id", window_id, err);
+    rc |= s_check_id("staff_id", staff_id, err);
+    if (level && *level && !rating_level_valid(level)) {
+        ow_error_add_violation(err, "level", "'%s' is not a level: use county, township or village",
+                               s_printable(level) ? level : "(unprintable)");
+        rc = -1;
+    }
+    return rc;
 }

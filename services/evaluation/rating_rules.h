@@ -39,4 +39,24 @@ long rating_utf8_chars(const char *text);
 int rating_check_request(const char *case_no, int32_t grade, const char *comment,
                          const char *channel, ow_error_t *err);
 
+/* What a rating is about besides the case and its item and department (DOMAIN.md §6:
+ * "per department, item, window, staff member, channel, level"): the window, the staff member
+ * rated, the centre (12-digit area code) and the level of the site. Empty window or staff means
+ * not known (an online service has no window). */
+#define RATING_SUBJECT_ID_MAX 64
+#define RATING_CENTRE_ID_LEN  12
+
+/* True for "county", "township", "village" (县 / 镇街道 / 村社区, DOMAIN.md §1). */
+bool rating_level_valid(const char *level);
+
+/* The level of a centre from its 12-digit area code: digits 7–9 "000" is the county, digits
+ * 10–12 "000" a township/street, anything else a village/community; NULL for a code that is
+ * not 12 digits. */
+const char *rating_level_of_centre(const char *centre_id);
+
+/* Adds a violation per bad subject field (window_id, staff_id: printable ASCII, at most 64
+ * bytes; level: empty or a level) and returns -1, or 0; does not finish the violations. */
+int rating_check_subject(const char *window_id, const char *staff_id, const char *level,
+                         ow_error_t *err);
+
 #endif

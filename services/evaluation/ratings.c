@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "indicator_sets.h"
 #include "ow_outbox.h"
+#include "rollups.h"
 
 #define S_RATING_COLUMNS                                                                           \
     "rating_id, case_no, grade, comment, channel, rated_at_us, is_bad, department_code,"           \
@@ -24,8 +26,13 @@ static const struct {
      " FROM served_cases WHERE case_no = $1 FOR UPDATE"},
     {"evaluation_rating_insert",
      "INSERT INTO ratings (case_no, grade, is_bad, comment, channel, rated_at_us,"
-     " department_code, item_code, centre_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+     " department_code, item_code, centre_id, indicator_set, window_id, staff_id, level,"
+     " anonymous, scores) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,"
+     " $15::smallint[])"
      " RETURNING " S_RATING_COLUMNS},
+    {"evaluation_rating_exclude",
+     "UPDATE ratings SET excluded = true, excluded_reason = $2 WHERE rating_id = $1::uuid"
+     " AND NOT excluded RETURNING rating_id"},
     {"evaluation_rating_get", "SELECT " S_RATING_COLUMNS " FROM ratings WHERE case_no = $1"},
 };
 
@@ -34,7 +41,7 @@ int ratings_prepare(ow_db_t *db, ow_error_t *err)
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
         if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
             return -1;
-    return 0;
+    return rollups_prepare(db, err); /* every rating updates its roll-ups */
 }
 
 static void s_rating_from_row(const PGresult *res, int row, rating_t *r)
@@ -87,8 +94,31 @@ static int s_emit(ow_db_t *db, const rating_t *r, int64_t now_us, ow_error_t *er
 int ratings_record(ow_db_t *db, const char *case_no, int32_t grade, const char *comment,
                    const char *channel, int64_t now_us, rating_t *out, ow_error_t *err)
 {
+    rating_input_t in = {
+        .case_no = case_no, .grade = grade, .comment = comment, .channel = channel};
+    return ratings_record_input(db, &in, now_us, out, err);
+}
+
+int ratings_record_input(ow_db_t *db, const rating_input_t *in, int64_t now_us, rating_t *out,
+                         ow_error_t *err)
+{
     int rc = -1;
     PGresult *res = NULL;
+    const char *case_no = in->case_no, *comment = in->comment, *channel = in->channel;
+    int32_t grade = in->grade;
+    int32_t scores[INDICATOR_COUNT];
+    const char *set_name =
+        in->indicator_set && *in->indicator_set ? in->indicator_set : "offline.v1";
+    const indicator_set_t *set = indicator_set_find(set_name);
+    /* Every problem at once: the rating's fields, what is rated, and the indicator scores. */
+    rating_check_subject(in->window_id, in->staff_id, NULL, err);
+    if (!set)
+        ow_error_add_violation(err, "indicator_set",
+                               "is not an indicator set: use offline.v1 "
+                               "or online.v1");
+    else
+        indicator_set_check_scores(set, grade, in->score_codes, in->scores, in->score_count, scores,
+                                   err);
     if (rating_check_request(case_no, grade, comment, channel, err) != 0)
         goto cleanup;
 
@@ -113,8 +143,13 @@ int ratings_record(ow_db_t *db, const char *case_no, int32_t grade, const char *
                      case_no);
         goto cleanup;
     }
-    char grade_text[8], rated_at[24];
+    char grade_text[8], rated_at[24], scores_text[64];
     snprintf(grade_text, sizeof grade_text, "%d", (int)grade);
+    snprintf(scores_text, sizeof scores_text, "{%d,%d,%d,%d,%d,%d,%d}", (int)scores[0],
+             (int)scores[1], (int)scores[2], (int)scores[3], (int)scores[4], (int)scores[5],
+             (int)scores[6]);
+    /* The level of the site, from the centre's area code (DOMAIN.md §1). */
+    const char *level = rating_level_of_centre(PQgetvalue(res, 0, 4));
     snprintf(rated_at, sizeof rated_at, "%" PRId64, now_us);
     const char *params[] = {case_no,
                             grade_text,
@@ -124,8 +159,14 @@ int ratings_record(ow_db_t *db, const char *case_no, int32_t grade, const char *
                             rated_at,
                             PQgetvalue(res, 0, 2),
                             PQgetvalue(res, 0, 3),
-                            PQgetvalue(res, 0, 4)};
-    PGresult *inserted = ow_db_exec(db, "evaluation_rating_insert", 9, params, err);
+                            PQgetvalue(res, 0, 4),
+                            set_name,
+                            in->window_id ? in->window_id : "",
+                            in->staff_id ? in->staff_id : "",
+                            level ? level : "",
+                            in->anonymous ? "true" : "false",
+                            scores_text};
+    PGresult *inserted = ow_db_exec(db, "evaluation_rating_insert", 15, params, err);
     if (!inserted) {
         if (err->code == OW_ALREADY_EXISTS) /* UNIQUE (case_no), should a check be bypassed */
             ow_error_set(err, OW_ALREADY_EXISTS, "case %s is already rated: one rating per service",
@@ -135,7 +176,10 @@ int ratings_record(ow_db_t *db, const char *case_no, int32_t grade, const char *
     PQclear(res);
     res = inserted;
     s_rating_from_row(res, 0, out);
-    if (s_emit(db, out, now_us, err) != 0)
+    const char *ids[] = {out->rating_id};
+    /* The roll-ups change in the rating's own transaction: a report never disagrees with
+     * the ratings it summarises. */
+    if (rollups_apply(db, ids, 1, 1, err) != 0 || s_emit(db, out, now_us, err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:
@@ -155,6 +199,28 @@ int ratings_get(ow_db_t *db, const char *case_no, rating_t *out, ow_error_t *err
         goto cleanup;
     }
     s_rating_from_row(res, 0, out);
+    rc = 0;
+cleanup:
+    PQclear(res);
+    return rc;
+}
+
+int ratings_exclude(ow_db_t *db, const char *rating_id, const char *reason, ow_error_t *err)
+{
+    int rc = -1;
+    const char *params[] = {rating_id, reason ? reason : ""};
+    PGresult *res = ow_db_exec(db, "evaluation_rating_exclude", 2, params, err);
+    if (!res)
+        goto cleanup;
+    if (PQntuples(res) == 0) {
+        ow_error_set(err, OW_FAILED_PRECONDITION,
+                     "rating %s is unknown or already excluded from the statistics", rating_id);
+        goto cleanup;
+    }
+    /* DOMAIN.md §6: an upheld appeal keeps the rating but excludes it from statistics. */
+    const char *ids[] = {rating_id};
+    if (rollups_apply(db, ids, 1, -1, err) != 0)
+        goto cleanup;
     rc = 0;
 cleanup:
     PQclear(res);

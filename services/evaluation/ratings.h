@@ -6,6 +6,7 @@
 #define EVALUATION_RATINGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "ow_db.h"
@@ -37,6 +38,33 @@ int ratings_prepare(ow_db_t *db, ow_error_t *err);
  *   UNAVAILABLE/INTERNAL a database error. */
 int ratings_record(ow_db_t *db, const char *case_no, int32_t grade, const char *comment,
                    const char *channel, int64_t now_us, rating_t *out, ow_error_t *err);
+
+/* A rating request with everything issue 6 added; NULL strings count as empty. */
+typedef struct {
+    const char *case_no;
+    int32_t grade;
+    const char *comment;
+    const char *channel;
+    const char *window_id;     /* the window rated, "" unknown */
+    const char *staff_id;      /* the staff member rated, "" unknown */
+    const char *indicator_set; /* "" = offline.v1 */
+    const char *const *score_codes;
+    const int32_t *scores;
+    size_t score_count;
+    bool anonymous;
+} rating_input_t;
+
+/* As ratings_record, with what is rated and the indicator scores (indicator_sets.h); the
+ * level is derived from the centre's area code. The rating's roll-ups (rollups.h) are updated
+ * in the same transaction. Errors as ratings_record; INVALID_ARGUMENT also lists bad
+ * window_id, staff_id, indicator_set and scores[i]. */
+int ratings_record_input(ow_db_t *db, const rating_input_t *in, int64_t now_us, rating_t *out,
+                         ow_error_t *err);
+
+/* Inside the caller's transaction: keeps the rating but takes it out of every figure and
+ * records why (an upheld appeal 申诉复核, DOMAIN.md §6). Returns 0, or -1 with err:
+ * FAILED_PRECONDITION when the rating is unknown or already excluded; a database error. */
+int ratings_exclude(ow_db_t *db, const char *rating_id, const char *reason, ow_error_t *err);
 
 /* Reads the rating of case_no into *out. Returns 0, or -1 with err: NOT_FOUND when the case
  * is unrated (or unknown), a database error otherwise. */

@@ -1,6 +1,7 @@
 #include "api.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,43 +10,25 @@
 #include <sys/socket.h>
 #include <event2/http.h>
 
-#include "admin_clock.h"
+#include "api_internal.h"
 #include "applications.h"
 #include "cases.h"
-#include "exchange.h"
+#include "endpoints.h"
 #include "json_fields.h"
-#include "ow_idem.h"
 #include "problem.h"
-#include "ratings.h"
-#include "route.h"
-#include "tasks.h"
+#include "serve_events.h"
+#include "token.h"
+#include "token_store.h"
 
-/* The services the gateway calls, in the order of s_services. */
-typedef enum { S_INTAKE, S_ROUTING, S_DEADLINE, S_EVALUATION, S_NOTIFY, S_SERVICE_COUNT } s_svc_t;
-static const char *const s_services[S_SERVICE_COUNT] = {"intake", "routing", "deadline",
-                                                        "evaluation", "notify"};
+const char *const api_service_names[API_SERVICE_COUNT] = {"intake", "routing", "deadline",
+                                                          "evaluation", "notify"};
 
-struct api {
-    ow_service_t *svc;
-    ow_loop_t *loop;
-    ow_metrics_t *metrics;
-    struct evhttp *http;
-    int port;
-    ow_rpc_client_t *clients[S_SERVICE_COUNT];
-    /* The highest test-clock offset this gateway has emitted. The gateway applies its own
-     * clock.advanced through its inbox like every daemon, a moment after the commit; a
-     * second request in that moment must build on the first, not on the stale clock. */
-    int64_t issued_offset_us;
-};
-
-/* ---- single calls: one request, one service, one reply ---- */
-
-typedef json_t *(s_render_fn)(const uint8_t *payload, size_t len, ow_error_t *err);
+/* ---- shared steps of the handlers ---- */
 
 typedef struct {
     exchange_t *ex;
     const char *service;
-    s_render_fn *render;
+    api_render_fn *render;
     int ok_status;
 } s_forward_t;
 
@@ -71,11 +54,9 @@ static void s_forward_done(const ow_rpc_result_t *result, void *arg)
     free(f);
 }
 
-/* Calls method on service with payload (copied) and answers the exchange with
- * render(reply) and ok_status, or with the service's error. Frees payload. */
-static void s_forward(api_t *self, exchange_t *ex, s_svc_t svc, const char *method,
-                      const char *idempotency_key, const char *caller, uint8_t *payload, size_t len,
-                      s_render_fn *render, int ok_status)
+void api_forward(api_t *self, exchange_t *ex, api_service_t svc, const char *method,
+                 const char *idempotency_key, const char *caller, uint8_t *payload, size_t len,
+                 api_render_fn *render, int ok_status)
 {
     s_forward_t *f = malloc(sizeof *f);
     if (!f) {
@@ -83,19 +64,11 @@ static void s_forward(api_t *self, exchange_t *ex, s_svc_t svc, const char *meth
         exchange_reply_json(ex, 500, NULL);
         return;
     }
-    *f = (s_forward_t){ex, s_services[svc], render, ok_status};
+    *f = (s_forward_t){ex, api_service_names[svc], render, ok_status};
     ow_rpc_call(self->clients[svc], method, idempotency_key, caller, payload, len,
                 API_RPC_TIMEOUT_MS, s_forward_done, f);
     free(payload);
 }
-
-static json_t *s_render_rating(const uint8_t *payload, size_t len, ow_error_t *err)
-{
-    json_t *rating = ratings_rating_reply_json(payload, len, err);
-    return rating ? json_pack("{s:o}", "rating", rating) : NULL;
-}
-
-/* ---- request prelude ---- */
 
 bool api_idempotency_key_valid(const char *key)
 {
@@ -106,10 +79,7 @@ bool api_idempotency_key_valid(const char *key)
     return n >= 1 && n <= API_IDEM_KEY_MAX;
 }
 
-/* For a POST: checks the Idempotency-Key header and parses the body, collecting both kinds
- * of problem in err (err is cleared first). Returns the body object (caller json_decref()s)
- * or NULL when it is not a JSON object; *key is the header (owned by the request) or NULL. */
-static json_t *s_read_post(exchange_t *ex, const char **key, ow_error_t *err)
+json_t *api_read_post(exchange_t *ex, const char **key, ow_error_t *err)
 {
     size_t len = 0;
     ow_error_clear(err);
@@ -122,316 +92,141 @@ static json_t *s_read_post(exchange_t *ex, const char **key, ow_error_t *err)
         ow_error_add_violation(err, "Idempotency-Key",
                                "header must be 1 to %d visible ASCII characters", API_IDEM_KEY_MAX);
     const char *text = exchange_body(ex, &len);
-    return json_fields_parse_object(text, len, err);
-}
-
-/* ---- handlers ---- */
-
-static void s_submit_application(api_t *self, exchange_t *ex)
-{
-    ow_error_t err;
-    const char *key = NULL;
-    uint8_t *payload = NULL;
-    size_t len = 0;
-    json_t *body = s_read_post(ex, &key, &err);
-
-    if (!body || applications_pack_submit(body, &payload, &len, &err) != 0) {
-        exchange_reply_error(ex, &err);
-        goto done;
+    json_t *body = json_fields_parse_object(text, len, err);
+    if (body && err->violation_count > 0) {
+        ow_error_finish_violations(err);
+        json_decref(body);
+        return NULL;
     }
-    s_forward(self, ex, S_INTAKE, "intake.submit", key, NULL, payload, len,
-              applications_case_reply_json, 201);
-done:
-    json_decref(body);
+    return body;
 }
 
-static void s_decide_task(api_t *self, exchange_t *ex, const char *task_id)
+void api_deny(exchange_t *ex, const char *fmt, ...)
 {
     ow_error_t err;
-    const char *key = NULL;
-    uint8_t *payload = NULL;
-    size_t len = 0;
-    char actor[TASKS_ID_MAX + 1];
-    json_t *body = s_read_post(ex, &key, &err);
-
-    if (!body || tasks_pack_decide(body, task_id, &payload, &len, actor, &err) != 0) {
-        exchange_reply_error(ex, &err);
-        goto done;
-    }
-    /* The actor goes as the caller: routing lets only the assignee decide, and audits who. */
-    s_forward(self, ex, S_ROUTING, "routing.decide", key, actor, payload, len,
-              tasks_task_reply_json, 200);
-done:
-    json_decref(body);
+    char msg[OW_ERROR_MESSAGE_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    ow_error_clear(&err);
+    ow_error_set(&err, OW_PERMISSION_DENIED, "%s", msg);
+    exchange_reply_error(ex, &err);
 }
 
-static void s_rate_case(api_t *self, exchange_t *ex)
-{
-    ow_error_t err;
-    const char *key = NULL;
-    uint8_t *payload = NULL;
-    size_t len = 0;
-    json_t *body = s_read_post(ex, &key, &err);
+typedef struct {
+    api_t *api;
+    exchange_t *ex;
+    access_principal_t who;
+    api_case_next_fn *next;
+    void (*release)(void *);
+    void *arg;
+} s_case_check_t;
 
-    if (!body || ratings_pack_rate(body, &payload, &len, &err) != 0) {
-        exchange_reply_error(ex, &err);
-        goto done;
-    }
-    s_forward(self, ex, S_EVALUATION, "evaluation.rate", key, NULL, payload, len, s_render_rating,
-              201);
-done:
-    json_decref(body);
-}
-
-static void s_list_tasks(api_t *self, exchange_t *ex)
+static void s_case_checked(const ow_rpc_result_t *result, void *arg)
 {
+    s_case_check_t *c = arg;
     ow_error_t err;
-    uint8_t *payload = NULL;
-    size_t len = 0;
+    json_t *found = NULL;
 
     ow_error_clear(&err);
-    json_t *query = route_parse_query(exchange_query(ex), &err);
-    if (!query || tasks_pack_list(query, &payload, &len, &err) != 0) {
-        exchange_reply_error(ex, &err);
-        goto done;
+    if (result->status != OW_OK) {
+        int status = 500;
+        json_t *problem = problem_from_result(result, "intake", &status);
+        exchange_reply_problem(c->ex, status, problem);
+        goto release;
     }
-    s_forward(self, ex, S_ROUTING, "routing.list_tasks", NULL, NULL, payload, len,
-              tasks_task_list_json, 200);
+    found = applications_case_reply_json(result->payload, result->payload_len, &err);
+    if (!found) {
+        exchange_reply_error(c->ex, &err);
+        goto release;
+    }
+    const char *centre =
+        json_string_value(json_object_get(json_object_get(found, "case"), "centre_id"));
+    if (!access_may_touch_case(&c->who, centre, c->api->default_centre)) {
+        api_deny(c->ex, "the case belongs to another centre");
+        goto release;
+    }
+    c->next(c->api, c->ex, c->arg);
+    goto done;
+release:
+    if (c->release)
+        c->release(c->arg);
 done:
-    json_decref(query);
+    json_decref(found);
+    free(c);
 }
 
-/* GET /v1/cases/{case_no}: four calls at once, one answer when the last is back. */
-typedef struct s_case_fetch s_case_fetch_t;
-typedef struct {
-    s_case_fetch_t *fetch;
-    cases_part_t part;
-} s_case_part_t;
-
-struct s_case_fetch {
-    exchange_t *ex;
-    case_view_t *view;
-    int pending;
-    s_case_part_t parts[CASES_PART_COUNT];
-};
-
-static void s_case_part_done(const ow_rpc_result_t *result, void *arg)
+void api_with_case(api_t *self, exchange_t *ex, const access_principal_t *who, const char *case_no,
+                   api_case_next_fn *next, void (*release)(void *), void *arg)
 {
-    s_case_part_t *p = arg;
-    s_case_fetch_t *fetch = p->fetch;
+    ow_error_t err;
+    uint8_t *payload = NULL;
+    size_t len = 0;
+    s_case_check_t *c = calloc(1, sizeof *c);
 
-    case_view_take(fetch->view, p->part, result);
-    if (--fetch->pending > 0)
-        return;
-    json_t *body = NULL;
-    int status = case_view_render(fetch->view, &body);
-    exchange_reply_json(fetch->ex, status, body);
-    case_view_destroy(&fetch->view);
-    free(fetch);
-}
-
-static void s_get_case(api_t *self, exchange_t *ex, const char *case_no)
-{
-    static const s_svc_t part_service[CASES_PART_COUNT] = {S_INTAKE, S_ROUTING, S_DEADLINE,
-                                                           S_EVALUATION};
-    s_case_fetch_t *fetch = calloc(1, sizeof *fetch);
-    if (!fetch || !(fetch->view = case_view_new())) {
-        free(fetch);
+    ow_error_clear(&err);
+    if (!c ||
+        cases_pack_request(CASES_PART_CASE, case_no ? case_no : "", &payload, &len, &err) != 0) {
+        free(c);
+        if (release)
+            release(arg);
         exchange_reply_json(ex, 500, NULL);
         return;
     }
-    fetch->ex = ex;
-    /* Counted before the first call: a callback may run before the last call is made. */
-    fetch->pending = CASES_PART_COUNT;
-    for (int i = 0; i < CASES_PART_COUNT; i++) {
-        s_case_part_t *p = &fetch->parts[i];
-        uint8_t *payload = NULL;
-        size_t len = 0;
-        ow_error_t err;
-        ow_error_clear(&err);
-        *p = (s_case_part_t){fetch, (cases_part_t)i};
-        if (cases_pack_request(p->part, case_no, &payload, &len, &err) != 0) {
-            ow_rpc_result_t failed = {.status = err.code, .message = err.message};
-            s_case_part_done(&failed, p);
-            continue;
-        }
-        ow_rpc_call(self->clients[part_service[i]], cases_part_method(p->part), NULL, NULL, payload,
-                    len, API_RPC_TIMEOUT_MS, s_case_part_done, p);
-        free(payload);
-    }
-}
-
-/* GET /v1/admin/clock: every daemon's view of the system time, asked at once. */
-typedef struct s_clock_survey s_clock_survey_t;
-typedef struct {
-    s_clock_survey_t *survey;
-    s_svc_t svc;
-} s_clock_ask_t;
-
-struct s_clock_survey {
-    exchange_t *ex;
-    json_t *body;     /* {"now","offset_seconds","services":{…},"degraded":[…]} */
-    json_t *services; /* borrowed from body */
-    json_t *degraded; /* borrowed from body */
-    int pending;
-    s_clock_ask_t asks[S_SERVICE_COUNT];
-};
-
-static void s_clock_answer(const ow_rpc_result_t *result, void *arg)
-{
-    s_clock_ask_t *ask = arg;
-    s_clock_survey_t *survey = ask->survey;
-    const char *name = s_services[ask->svc];
-    json_t *reading = NULL;
-    ow_error_t err;
-
-    ow_error_clear(&err);
-    if (result->status == OW_OK)
-        reading = admin_clock_reply_json(result->payload, result->payload_len, &err);
-    if (reading)
-        json_object_set_new(survey->services, name, reading);
-    else
-        json_array_append_new(survey->degraded, json_string(name));
-
-    if (--survey->pending > 0)
-        return;
-    exchange_reply_json(survey->ex, 200, survey->body);
-    free(survey);
-}
-
-static void s_get_clock(api_t *self, exchange_t *ex)
-{
-    s_clock_survey_t *survey = calloc(1, sizeof *survey);
-    int64_t offset = ow_clock_offset_us();
-
-    if (!survey)
-        goto oom;
-    survey->ex = ex;
-    survey->body = admin_clock_json(ow_clock_now_us(), offset);
-    survey->services = json_object();
-    survey->degraded = json_array();
-    json_t *mine = admin_clock_json(ow_clock_now_us(), offset);
-    if (!survey->body || !survey->services || !survey->degraded || !mine ||
-        json_object_set_new(survey->services, "gateway", mine) != 0 ||
-        json_object_set_new(survey->body, "test_clock", json_boolean(ow_clock_test_enabled())) ||
-        json_object_set(survey->body, "services", survey->services) != 0 ||
-        json_object_set(survey->body, "degraded", survey->degraded) != 0) {
-        json_decref(survey->services);
-        json_decref(survey->degraded);
-        json_decref(survey->body);
-        free(survey);
-        goto oom;
-    }
-    /* body holds its own references now. */
-    json_decref(survey->services);
-    json_decref(survey->degraded);
-
-    survey->pending = S_SERVICE_COUNT;
-    for (int i = 0; i < S_SERVICE_COUNT; i++) {
-        survey->asks[i] = (s_clock_ask_t){survey, (s_svc_t)i};
-        ow_rpc_call(self->clients[i], "_clock", NULL, NULL, NULL, 0, API_RPC_TIMEOUT_MS,
-                    s_clock_answer, &survey->asks[i]);
-    }
-    return;
-oom:
-    exchange_reply_json(ex, 500, NULL);
-}
-
-/* POST /v1/admin/clock: one transaction on the gateway's own schema writes the
- * clock.advanced event and the answer under the idempotency key; the relay publishes it and
- * every daemon (this one included) applies it through its inbox. */
-static void s_set_clock(api_t *self, exchange_t *ex)
-{
-    static const char method[] = "gateway.set_clock";
-    ow_db_t *db = ow_service_db(self->svc);
-    ow_error_t err;
-    const char *key = NULL;
-    json_t *body = NULL;
-    char *canonical = NULL;
-    uint8_t *stored = NULL, *event = NULL, *answer = NULL, *reply = NULL;
-    size_t stored_len = 0, event_len = 0, answer_len = 0, reply_len = 0;
-    int64_t new_offset = 0;
-
-    ow_error_clear(&err);
-    if (!ow_clock_test_enabled()) {
-        ow_error_set(&err, OW_FAILED_PRECONDITION,
-                     "the test clock is off: start every daemon with test_clock = true "
-                     "(refused in production mode)");
-        goto fail;
-    }
-    body = s_read_post(ex, &key, &err);
-    int64_t current = ow_clock_offset_us();
-    if (self->issued_offset_us > current)
-        current = self->issued_offset_us;
-    int64_t real_now = ow_clock_real_us();
-    if (!body || admin_clock_decode(body, real_now, current, &new_offset, &err) != 0)
-        goto fail;
-
-    /* The key's request hash covers the body's meaning, not its spacing or key order. */
-    canonical = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-    if (!canonical) {
-        ow_error_set(&err, OW_INTERNAL, "out of memory");
-        goto fail;
-    }
-    if (ow_db_begin(db, &err) != 0)
-        goto fail;
-    int found = ow_idem_find(db, key, method, (const uint8_t *)canonical, strlen(canonical),
-                             &stored, &stored_len, &err);
-    if (found != 0) {
-        ow_db_rollback(db); /* nothing to write: the key was seen */
-        if (found < 0)
-            goto fail;
-        json_t *first = admin_clock_stored_reply_json(stored, stored_len, &err);
-        if (!first)
-            goto fail;
-        exchange_reply_json(ex, 200, first);
-        goto done;
-    }
-
-    char set_by[96];
-    snprintf(set_by, sizeof set_by, "http:%s", exchange_peer(ex));
-    if (admin_clock_pack_advanced(new_offset, set_by, &event, &event_len, &err) != 0 ||
-        ow_outbox_add(db, "clock.advanced", NULL, NULL, ow_clock_now_us(), event, event_len,
-                      &err) != 0 ||
-        admin_clock_pack_reply(real_now + new_offset, new_offset, &answer, &answer_len, &err) !=
-            0 ||
-        ow_rpc_pack_reply(NULL, answer, answer_len, &reply, &reply_len) != 0 ||
-        ow_idem_save(db, key, method, (const uint8_t *)canonical, strlen(canonical), reply,
-                     reply_len, &err) != 0) {
-        if (err.code == OW_OK)
-            ow_error_set(&err, OW_INTERNAL, "could not pack the answer");
-        goto fail;
-    }
-    if (ow_db_commit(db, &err) != 0)
-        goto fail;
-    self->issued_offset_us = new_offset;
-    ow_relay_kick(ow_service_relay(self->svc));
-
-    char offset_text[32];
-    snprintf(offset_text, sizeof offset_text, "%lld", (long long)(new_offset / 1000000));
-    ow_log_kv(OW_LOG_INFO, "test clock moved", "offset_seconds", offset_text, "by", set_by, NULL);
-    exchange_reply_json(ex, 200, admin_clock_json(real_now + new_offset, new_offset));
-    goto done;
-fail:
-    if (ow_db_in_transaction(db))
-        ow_db_rollback(db);
-    exchange_reply_error(ex, &err);
-done:
-    json_decref(body);
-    free(canonical);
-    free(stored);
-    free(event);
-    free(answer);
-    free(reply);
+    *c = (s_case_check_t){self, ex, *who, next, release, arg};
+    ow_rpc_call(self->clients[API_INTAKE], "intake.get_case", NULL, NULL, payload, len,
+                API_RPC_TIMEOUT_MS, s_case_checked, c);
+    free(payload);
 }
 
 /* ---- dispatch ---- */
+
+/* Who is calling: the bearer token's principal, or an answer already sent (401, 429, 503)
+ * and -1. */
+static int s_authenticate(api_t *self, exchange_t *ex, access_principal_t *who)
+{
+    ow_error_t err;
+    size_t len = 0;
+    char hash[TOKEN_HASH_LEN + 1];
+
+    ow_error_clear(&err);
+    const char *token = token_from_authorization(exchange_header(ex, "Authorization"), &len);
+    if (!token) {
+        ow_error_set(&err, OW_UNAUTHENTICATED,
+                     "send 'Authorization: Bearer <token>' (owctl token issue makes one)");
+        goto refuse;
+    }
+    if (token_hash(token, len, hash) != 0) {
+        ow_error_set(&err, OW_INTERNAL, "cannot hash the token (OpenSSL)");
+        goto refuse;
+    }
+    if (token_store_authenticate(ow_service_db(self->svc), hash, who, &err) != 0)
+        goto refuse;
+    int wait = rate_limit_take(self->limiter, who->token_id, ow_clock_real_us());
+    if (wait > 0) {
+        char text[16];
+        snprintf(text, sizeof text, "%d", wait);
+        exchange_add_header(ex, "Retry-After", text);
+        ow_error_set(&err, OW_RESOURCE_EXHAUSTED,
+                     "more than %s requests per second for this token: retry after %d s",
+                     "the allowed", wait);
+        goto refuse;
+    }
+    return 0;
+refuse:
+    if (err.code == OW_UNAUTHENTICATED)
+        exchange_add_header(ex, "WWW-Authenticate", "Bearer realm=\"onewindow\"");
+    exchange_reply_error(ex, &err);
+    return -1;
+}
 
 static void s_on_request(struct evhttp_request *req, void *arg)
 {
     api_t *self = arg;
     ow_error_t err;
     route_t route;
+    access_principal_t who;
 
     exchange_t *ex = exchange_new(req, self->metrics);
     if (!ex) {
@@ -443,7 +238,8 @@ static void s_on_request(struct evhttp_request *req, void *arg)
         exchange_reply_error(ex, &err);
         return;
     }
-    int status = route_match(exchange_method(ex), exchange_path(ex), &route, &err);
+    int status = route_match(endpoints, endpoints_count, exchange_method(ex), exchange_path(ex),
+                             &route, &err);
     exchange_set_route(ex, route.name);
     if (status != 0) {
         if (status == 405)
@@ -458,32 +254,18 @@ static void s_on_request(struct evhttp_request *req, void *arg)
         }
         return;
     }
-    switch (route.id) {
-    case ROUTE_SUBMIT_APPLICATION:
-        s_submit_application(self, ex);
-        break;
-    case ROUTE_GET_CASE:
-        s_get_case(self, ex, route.param);
-        break;
-    case ROUTE_LIST_TASKS:
-        s_list_tasks(self, ex);
-        break;
-    case ROUTE_DECIDE_TASK:
-        s_decide_task(self, ex, route.param);
-        break;
-    case ROUTE_RATE_CASE:
-        s_rate_case(self, ex);
-        break;
-    case ROUTE_SET_CLOCK:
-        s_set_clock(self, ex);
-        break;
-    case ROUTE_GET_CLOCK:
-        s_get_clock(self, ex);
-        break;
-    default:
-        exchange_reply_problem(ex, 404, problem_new(404, "NOT_FOUND", "no such resource"));
-        break;
+    const route_def_t *def = route.def;
+    if (def->roles == ACCESS_PUBLIC) {
+        def->handler(self, ex, route.param, NULL);
+        return;
     }
+    if (s_authenticate(self, ex, &who) != 0)
+        return;
+    if (!(def->roles & (unsigned)who.role)) {
+        api_deny(ex, "the %s role may not use %s", access_role_name(who.role), def->name);
+        return;
+    }
+    def->handler(self, ex, route.param, &who);
 }
 
 /* ---- lifecycle ---- */
@@ -524,8 +306,11 @@ api_t *api_new(ow_service_t *svc, ow_error_t *err)
 {
     api_t *self = calloc(1, sizeof *self);
     const char *bind = ow_config_get(ow_service_config(svc), "api.bind", "127.0.0.1:8080");
+    ow_config_t *cfg = ow_service_config(svc);
+    ow_db_t *db = ow_service_db(svc);
     char host[256];
     int port = 0;
+    long rate = 0, burst = 0, bootstrap_ttl = 0;
 
     if (!self) {
         ow_error_set(err, OW_INTERNAL, "out of memory");
@@ -537,9 +322,47 @@ api_t *api_new(ow_service_t *svc, ow_error_t *err)
     if (s_parse_bind(bind, host, sizeof host, &port, err) != 0)
         goto fail;
 
-    for (int i = 0; i < S_SERVICE_COUNT; i++) {
+    self->default_centre = ow_config_get(cfg, "centre_id", "330122000000");
+    if (!access_centre_valid(self->default_centre)) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "centre_id '%s' is not a 12-digit area code",
+                     self->default_centre);
+        goto fail;
+    }
+    if (ow_config_get_int(cfg, "api.rate_per_s", 100, &rate, err) != 0 ||
+        ow_config_get_int(cfg, "api.rate_burst", 200, &burst, err) != 0 ||
+        ow_config_get_int(cfg, "api.bootstrap_token_ttl_s", 86400, &bootstrap_ttl, err) != 0)
+        goto fail;
+    if (rate < 1 || burst < 1 || bootstrap_ttl < 60) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "api.rate_per_s and api.rate_burst must be at least 1, "
+                     "api.bootstrap_token_ttl_s at least 60");
+        goto fail;
+    }
+    self->limiter = rate_limit_new((double)rate, (double)burst);
+    if (!self->limiter) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto fail;
+    }
+    if (token_store_prepare(db, err) != 0 || serve_events_setup(self, err) != 0)
+        goto fail;
+    /* Development bootstrap: the configuration names the SHA-256 of an admin token (never
+     * the token itself); scripts/run and the system tests make one at start-up. */
+    const char *boot = ow_config_get(cfg, "api.bootstrap_token_sha256", "");
+    if (*boot) {
+        if (!token_hash_valid(boot)) {
+            ow_error_set(err, OW_INVALID_ARGUMENT,
+                         "api.bootstrap_token_sha256 must be 64 lower-case hex digits "
+                         "(sha256sum of the token)");
+            goto fail;
+        }
+        if (token_store_bootstrap(db, boot, self->default_centre, bootstrap_ttl, err) != 0)
+            goto fail;
+        ow_log_kv(OW_LOG_INFO, "bootstrap admin token installed", "token_id", "tk_bootstrap", NULL);
+    }
+
+    for (int i = 0; i < API_SERVICE_COUNT; i++) {
         self->clients[i] =
-            ow_rpc_client_new(self->loop, ow_service_endpoint(svc, s_services[i]), err);
+            ow_rpc_client_new(self->loop, ow_service_endpoint(svc, api_service_names[i]), err);
         if (!self->clients[i])
             goto fail;
     }
@@ -587,10 +410,11 @@ void api_destroy(api_t **self_p)
     api_t *self = *self_p;
     /* Clients first: their pending calls fail with CANCELLED, which answers the waiting
      * exchanges while evhttp still owns their requests. */
-    for (int i = 0; i < S_SERVICE_COUNT; i++)
+    for (int i = 0; i < API_SERVICE_COUNT; i++)
         ow_rpc_client_destroy(&self->clients[i]);
     if (self->http)
         evhttp_free(self->http);
+    rate_limit_destroy(&self->limiter);
     free(self);
     *self_p = NULL;
 }

@@ -1,4 +1,5 @@
 #include "json_fields.h"
+#include "ow_text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -144,43 +145,9 @@ int json_fields_int(const json_t *obj, const char *prefix, const char *name, int
     return 1;
 }
 
-/* Length of the valid UTF-8 sequence at p (1–4), or 0 when p does not start one (RFC 3629:
- * no overlong forms, no surrogates, nothing above U+10FFFF). */
-static size_t s_utf8_sequence(const unsigned char *p)
-{
-    if (p[0] < 0x80)
-        return 1;
-    size_t n;
-    unsigned min;
-    unsigned cp;
-    if ((p[0] & 0xE0) == 0xC0) {
-        n = 2, cp = p[0] & 0x1F, min = 0x80;
-    } else if ((p[0] & 0xF0) == 0xE0) {
-        n = 3, cp = p[0] & 0x0F, min = 0x800;
-    } else if ((p[0] & 0xF8) == 0xF0) {
-        n = 4, cp = p[0] & 0x07, min = 0x10000;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 bool json_fields_utf8_valid(const char *s)
 {
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        size_t n = s_utf8_sequence(p);
-        if (n == 0)
-            return false;
-        p += n;
-    }
-    return true;
+    return ow_text_utf8_valid(s);
 }
 
 json_t *json_fields_text(const char *s)
@@ -193,8 +160,8 @@ json_t *json_fields_text(const char *s)
 
     if (!buf)
         return NULL;
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        size_t n = s_utf8_sequence(p);
+    for (const char *p = s; *p;) {
+        size_t n = ow_text_utf8_seq(p, len - (size_t)(p - s));
         if (n == 0) {
             memcpy(buf + o, "\xEF\xBF\xBD", 3);
             o += 3;

@@ -7,27 +7,6 @@
 
 #include "json_fields.h"
 
-typedef struct {
-    route_id_t id;
-    const char *method;
-    /* Segments after "/v1/"; "*" is the path parameter. */
-    const char *pattern;
-    const char *name;
-    const char *param_name; /* for error messages */
-} s_route_def_t;
-
-static const s_route_def_t s_routes[] = {
-    {ROUTE_SUBMIT_APPLICATION, "POST", "applications", "POST /v1/applications", NULL},
-    {ROUTE_GET_CASE, "GET", "cases/*", "GET /v1/cases/{case_no}", "case_no"},
-    {ROUTE_LIST_TASKS, "GET", "tasks", "GET /v1/tasks", NULL},
-    {ROUTE_DECIDE_TASK, "POST", "tasks/*/decision", "POST /v1/tasks/{task_id}/decision", "task_id"},
-    {ROUTE_RATE_CASE, "POST", "ratings", "POST /v1/ratings", NULL},
-    {ROUTE_SET_CLOCK, "POST", "admin/clock", "POST /v1/admin/clock", NULL},
-    {ROUTE_GET_CLOCK, "GET", "admin/clock", "GET /v1/admin/clock", NULL},
-};
-
-#define S_ROUTE_COUNT (sizeof s_routes / sizeof s_routes[0])
-
 static int s_hex(char c)
 {
     if (c >= '0' && c <= '9')
@@ -128,16 +107,15 @@ static bool s_pattern_match(const char *pattern, const char *rest, char *raw_par
     return *r == '\0';
 }
 
-int route_match(const char *method, const char *path, route_t *out, ow_error_t *err)
+int route_match(const route_def_t *table, size_t count, const char *method, const char *path,
+                route_t *out, ow_error_t *err)
 {
     static const char prefix[] = "/v1/";
     char raw[ROUTE_QUERY_MAX];
-    const s_route_def_t *path_match = NULL;
-    const char *allow = NULL;
+    const route_def_t *path_match = NULL;
     bool too_long = false;
 
     memset(out, 0, sizeof *out);
-    out->id = ROUTE_NONE;
     out->name = "unmatched";
     ow_error_clear(err);
 
@@ -145,36 +123,38 @@ int route_match(const char *method, const char *path, route_t *out, ow_error_t *
         goto not_found;
     const char *rest = path + sizeof prefix - 1;
 
-    for (size_t i = 0; i < S_ROUTE_COUNT; i++) {
-        const s_route_def_t *def = &s_routes[i];
+    for (size_t i = 0; i < count; i++) {
+        const route_def_t *def = &table[i];
         if (!s_pattern_match(def->pattern, rest, raw, sizeof raw, &too_long))
             continue;
         if (strcmp(def->method, method) != 0) {
-            /* Several operations may share a path (GET and POST /v1/admin/clock). */
-            allow = allow ? "GET, POST" : def->method;
+            /* Several endpoints may share a path (GET and POST /v1/admin/clock). */
+            size_t n = strlen(out->allow);
+            snprintf(out->allow + n, sizeof out->allow - n, "%s%s", n ? ", " : "", def->method);
             continue;
         }
         path_match = def;
         break;
     }
     if (!path_match) {
-        if (allow) {
-            out->allow = allow;
+        if (out->allow[0]) {
             ow_error_set(err, OW_INVALID_ARGUMENT, "method %s is not allowed here; use %s", method,
-                         allow);
+                         out->allow);
             return 405;
         }
         goto not_found;
     }
 
-    out->id = path_match->id;
+    out->def = path_match;
     out->name = path_match->name;
+    out->allow[0] = '\0';
     if (path_match->param_name) {
         long n = too_long
                      ? -1
                      : s_percent_decode(raw, strlen(raw), false, out->param, sizeof out->param);
         if (n < 0 || !s_param_valid(out->param)) {
             out->param[0] = '\0';
+            out->def = NULL;
             ow_error_add_violation(err, path_match->param_name,
                                    "must be 1 to %d letters, digits, '-', '_' or '.'",
                                    ROUTE_PARAM_MAX);

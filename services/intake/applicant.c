@@ -1,4 +1,5 @@
 #include "applicant.h"
+#include "ow_text.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -102,44 +103,7 @@ bool intake_uscc_valid(const char *code, char *why, size_t size)
 
 bool intake_text_valid(const char *s, size_t max)
 {
-    if (!s)
-        return true;
-    size_t len = strlen(s);
-    if (len > max)
-        return false;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t n;
-        unsigned int cp;
-        if (*p < 0x80) {
-            if (*p < 0x20 || *p == 0x7f)
-                return false;
-            p++;
-            continue;
-        } else if ((*p & 0xe0) == 0xc0) {
-            n = 1;
-            cp = *p & 0x1f;
-        } else if ((*p & 0xf0) == 0xe0) {
-            n = 2;
-            cp = *p & 0x0f;
-        } else if ((*p & 0xf8) == 0xf0) {
-            n = 3;
-            cp = *p & 0x07;
-        } else {
-            return false;
-        }
-        for (size_t i = 1; i <= n; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        /* Reject overlong forms, surrogates and code points past U+10FFFF (RFC 3629). */
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-            return false;
-        p += n + 1;
-    }
-    return true;
+    return ow_text_valid(s, max);
 }
 
 static bool s_empty(const char *s)

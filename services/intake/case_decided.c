@@ -66,6 +66,9 @@ int intake_apply_case_decided(ow_db_t *db, const ow_event_t *ev, void *arg, ow_e
         goto done;
     }
     int current = intake_case_summary(kase)->state;
+    /* DOMAIN §3: a case accepted under 容缺 and approved closes as 12 办结（容缺通过）. */
+    if (state == INTAKE_STATE_APPROVED && intake_case_summary(kase)->rongque)
+        state = INTAKE_STATE_APPROVED_WITH_GAPS;
     if (current == state) {
         /* Already closed this way (e.g. the inbox's record was restored from a backup). */
         rc = 0;

@@ -70,3 +70,39 @@ int intake_case_state_for_outcome(const char *outcome)
         return INTAKE_STATE_REFUSED;
     return -1;
 }
+
+bool intake_case_state_can_move(int from, int to)
+{
+    if (from < 1 || from > 15 || to < 1 || to > 15)
+        return false;
+    /* One bit per allowed target state, indexed by the source state (see case_state.h). */
+    static const unsigned s_moves[16] = {
+        [INTAKE_STATE_RECEIVED] = 1u << 2 | 1u << 3 | 1u << 5 | 1u << 6 | 1u << 11,
+        [INTAKE_STATE_CORRECTION_STARTED] = 1u << 7 | 1u << 2 | 1u << 3,
+        [INTAKE_STATE_CORRECTION_ENDED] = 1u << 3,
+        [INTAKE_STATE_ACCEPTED] = 1u << 8 | 1u << 9 | 1u << 11 | 1u << 12 | 1u << 13 | 1u << 14,
+        [INTAKE_STATE_IN_DEPARTMENT] = 1u << 9 | 1u << 11 | 1u << 12 | 1u << 13 | 1u << 14,
+        [INTAKE_STATE_SPECIAL_STARTED] = 1u << 10 | 1u << 14,
+        [INTAKE_STATE_SPECIAL_ENDED] = 1u << 8 | 1u << 11 | 1u << 12 | 1u << 13 | 1u << 14,
+        [INTAKE_STATE_APPROVED] = 1u << 15,
+        [INTAKE_STATE_APPROVED_WITH_GAPS] = 1u << 15,
+    };
+    return (s_moves[from] >> to) & 1u;
+}
+
+int intake_case_state_withdrawn(int state)
+{
+    switch (state) {
+    case INTAKE_STATE_RECEIVED:
+    case INTAKE_STATE_CORRECTION_STARTED:
+        /* Not yet accepted: the application is taken back (已撤件). */
+        return INTAKE_STATE_RECEIPT_WITHDRAWN;
+    case INTAKE_STATE_ACCEPTED:
+    case INTAKE_STATE_IN_DEPARTMENT:
+    case INTAKE_STATE_SPECIAL_STARTED:
+    case INTAKE_STATE_SPECIAL_ENDED:
+        return INTAKE_STATE_WITHDRAWN; /* DOMAIN §3: withdrawal before a decision */
+    default:
+        return -1;
+    }
+}

@@ -41,4 +41,22 @@ bool intake_case_state_decidable(int state);
  * -1 for any other outcome. */
 int intake_case_state_for_outcome(const char *outcome);
 
+/* True when a case may move from state `from` to state `to` (both 1–15). The moves, and the
+ * rule each encodes (DOMAIN.md §3, §4):
+ *   1 已接件      → 2 (taken back before acceptance), 3, 5, 6 (one-time notice), 11 (即办)
+ *   6 补正开始    → 7 (materials complete), 2 (taken back), 3 (art. 32 duty lapsed: deemed
+ *                   accepted on receipt)
+ *   7 补正结束    → 3 (accepted on the day the materials became complete)
+ *   3 已受理      → 8, 9, 11, 12, 13, 14
+ *   8 部门开始办理 → 9, 11, 12, 13, 14
+ *   9 特别程序开始 → 10, 14;   10 特别程序结束 → 8, 11, 12, 13, 14
+ *   11, 12        → 15 (撤销: a false promise found by the post-approval check)
+ * Withdrawal (14 撤回) is allowed before a decision; 4 不受理 is a province's code for a
+ * refusal before receipt and is never entered here. Nothing leaves 2, 4, 5, 13, 14, 15. */
+bool intake_case_state_can_move(int from, int to);
+
+/* The state a withdrawal moves a case to: 2 已撤件 before acceptance (1, 6), 14 撤回 after
+ * acceptance and before a decision; -1 when it may not be withdrawn (decided or closed). */
+int intake_case_state_withdrawn(int state);
+
 #endif

@@ -36,7 +36,10 @@ int intake_case_store_prepare(ow_db_t *db, ow_error_t *err)
         "       c.applicant_id_number, c.applicant_phone, c.applicant_email, c.channel,"
         "       c.centre_id, ts_to_us(c.received_at), coalesce(ts_to_us(c.accepted_at), 0),"
         "       coalesce(ts_to_us(c.decided_at), 0), i.promised_limit, i.limit_unit,"
-        "       i.legal_limit"
+        "       i.legal_limit, coalesce(c.deciding_centre_id, c.centre_id), c.outcome,"
+        "       c.love_lane, c.love_reasons, c.green_lane, c.green_by, c.rongque,"
+        "       coalesce(ts_to_us(c.supply_due_at), 0), coalesce(ts_to_us(c.promised_due_at), 0),"
+        "       c.closed_reason"
         "  FROM cases c JOIN items i ON i.impl_code = c.impl_code AND i.version = c.item_version"
         " WHERE c.case_no = $1";
     if (ow_db_prepare(db, "intake_case_get", select_case, err) < 0)
@@ -136,6 +139,16 @@ intake_case_t *intake_case_load(ow_db_t *db, const char *case_no, bool for_updat
     s->promised_limit = atoi(PQgetvalue(r, 0, 17));
     s->limit_unit = PQgetvalue(r, 0, 18);
     s->legal_limit = atoi(PQgetvalue(r, 0, 19));
+    s->deciding_centre_id = PQgetvalue(r, 0, 20);
+    s->outcome = PQgetvalue(r, 0, 21);
+    s->love_lane = PQgetvalue(r, 0, 22)[0] == 't';
+    s->love_reasons = PQgetvalue(r, 0, 23);
+    s->green_lane = PQgetvalue(r, 0, 24)[0] == 't';
+    s->green_by = PQgetvalue(r, 0, 25);
+    s->rongque = PQgetvalue(r, 0, 26)[0] == 't';
+    s->supply_due_us = s_i64(r, 27);
+    s->promised_due_us = s_i64(r, 28);
+    s->closed_reason = PQgetvalue(r, 0, 29);
     return self;
 fail:
     intake_case_destroy(&self);

@@ -37,6 +37,14 @@ typedef struct {
     const char *limit_unit; /* working_days, natural_days, working_hours, natural_hours */
     const intake_material_t *materials;
     size_t material_count;
+    /* Hierarchy (DOMAIN §2): "main" 主项 → "sub" 子项 → "business" 业务办理项; only a
+     * business item takes applications. NULL is read as "business". */
+    const char *level;
+    const char *parent_code; /* impl_code of the parent; "" for a main item */
+    const char *legal_basis;
+    long fee_cents;             /* 收费 in 分; 0 = free */
+    const char *const *centres; /* 12-digit centres that may accept it; none = every centre */
+    size_t centre_count;
 } intake_item_t;
 
 /* Registers the catalogue's statements on db. Returns 0, or -1 with err. */

@@ -6,15 +6,24 @@
 #include "case_decided.h"
 #include "case_number.h"
 #include "case_store.h"
+#include "catalogue.h"
+#include "documents.h"
+#include "ow_clock.h"
 #include "ow_service.h"
+#include "receive.h"
 #include "submit.h"
+#include "onewindow/v1/deadline.pb-c.h"
 #include "onewindow/v1/intake.pb-c.h"
+
+/* How long a command waits for deadlined's promised date before going on without it. */
+#define S_COMPUTE_DUE_TIMEOUT_MS 2000
 
 #define S_GET_CASE_MAX_BYTES 1024
 
 typedef struct {
     ow_db_t *db;
     ow_relay_t *relay;
+    ow_rpc_client_t *deadline;
     intake_settings_t settings;
     uint64_t *submit_ok;
     uint64_t *submit_invalid;
@@ -23,7 +32,195 @@ typedef struct {
 
 static void s_free(void *arg)
 {
-    free(arg);
+    intake_api_t *self = arg;
+    ow_rpc_client_destroy(&self->deadline);
+    free(self);
+}
+
+/* ---- commands that need the promised date (intake.receive, intake.correct) ----
+ * The date is calendar arithmetic that deadlined owns (working days, holidays, 调休): we ask
+ * deadline.compute_due first and run the command's transaction in its answer. When deadlined
+ * does not answer the command goes on with 0 ("not computed") rather than fail at the
+ * window; 容缺, whose ceiling is that date, is then refused (receive.c). */
+
+typedef enum { S_RECEIVE, S_CORRECT } s_command_t;
+
+typedef struct {
+    intake_api_t *api;
+    ow_rpc_call_t *call;
+    s_command_t command;
+    int64_t now_us;
+} s_pending_t;
+
+static void s_run(s_pending_t *p, int64_t promised_due_us)
+{
+    intake_api_t *self = p->api;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(p->call, &len);
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    const char *key = ow_rpc_call_idempotency_key(p->call);
+    int rc = p->command == S_RECEIVE
+                 ? intake_receive(self->db, &self->settings, key, payload, len, p->now_us,
+                                  promised_due_us, &reply, &reply_len, &err)
+                 : intake_correct(self->db, key, payload, len, p->now_us, promised_due_us, &reply,
+                                  &reply_len, &err);
+    if (rc == 0) {
+        ow_relay_kick(self->relay);
+        ow_rpc_reply_packed(p->call, reply, reply_len);
+    } else {
+        if (err.code != OW_INVALID_ARGUMENT && err.code != OW_FAILED_PRECONDITION &&
+            err.code != OW_NOT_FOUND)
+            ow_log_kv(OW_LOG_ERROR, "intake command failed", "method", ow_rpc_call_method(p->call),
+                      "error", err.message, NULL);
+        ow_rpc_reply_error(p->call, &err);
+    }
+    free(reply);
+    free(p);
+}
+
+static void s_on_due(const ow_rpc_result_t *result, void *arg)
+{
+    int64_t due = 0;
+    if (result->status == OW_OK) {
+        Onewindow__V1__ComputeDueReply *r =
+            onewindow__v1__compute_due_reply__unpack(NULL, result->payload_len, result->payload);
+        if (r) {
+            due = r->due_at_us;
+            onewindow__v1__compute_due_reply__free_unpacked(r, NULL);
+        }
+    } else {
+        ow_log_kv(OW_LOG_WARN, "deadline.compute_due did not answer", "status",
+                  ow_status_name(result->status), NULL);
+    }
+    s_run(arg, due);
+}
+
+/* Asks deadlined for the end of `amount` `unit` from now at centre, then runs p. */
+static void s_with_due(s_pending_t *p, int amount, const char *unit, const char *centre)
+{
+    if (amount <= 0 || !p->api->deadline) {
+        s_run(p, 0);
+        return;
+    }
+    Onewindow__V1__ComputeDue q = ONEWINDOW__V1__COMPUTE_DUE__INIT;
+    q.start_at_us = p->now_us;
+    q.amount = amount;
+    q.unit = (char *)unit;
+    q.centre_id = (char *)centre;
+    uint8_t buf[256];
+    size_t n = onewindow__v1__compute_due__get_packed_size(&q);
+    if (n > sizeof buf) {
+        s_run(p, 0);
+        return;
+    }
+    onewindow__v1__compute_due__pack(&q, buf);
+    ow_rpc_call(p->api->deadline, "deadline.compute_due", NULL, "intake", buf, n,
+                S_COMPUTE_DUE_TIMEOUT_MS, s_on_due, p);
+}
+
+static s_pending_t *s_pending(intake_api_t *self, ow_rpc_call_t *call, s_command_t command)
+{
+    s_pending_t *p = calloc(1, sizeof *p);
+    if (!p) {
+        ow_error_t err;
+        ow_error_set(&err, OW_INTERNAL, "out of memory");
+        ow_rpc_reply_error(call, &err);
+        return NULL;
+    }
+    *p = (s_pending_t){self, call, command, ow_clock_now_us()};
+    return p;
+}
+
+static void s_on_receive(ow_rpc_call_t *call, void *arg)
+{
+    intake_api_t *self = arg;
+    s_pending_t *p = s_pending(self, call, S_RECEIVE);
+    if (!p)
+        return;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    Onewindow__V1__ReceiveApplication *req = intake_receive_unpack(payload, len, &err);
+    intake_item_t *item = NULL;
+    if (req && req->application->item_code[0])
+        item = intake_catalogue_find(self->db, req->application->item_code, &err);
+    if (!item || strcmp(item->handling_kind, "promised") != 0) {
+        /* No item (receive reports it with every other problem) or a 即办件: no date. */
+        s_run(p, 0);
+    } else {
+        const char *centre = req->deciding_centre_id[0]       ? req->deciding_centre_id
+                             : req->application->centre_id[0] ? req->application->centre_id
+                                                              : self->settings.centre_id;
+        s_with_due(p, item->promised_limit, item->limit_unit, centre);
+    }
+    intake_item_destroy(&item);
+    if (req)
+        onewindow__v1__receive_application__free_unpacked(req, NULL);
+}
+
+static void s_on_correct(ow_rpc_call_t *call, void *arg)
+{
+    intake_api_t *self = arg;
+    s_pending_t *p = s_pending(self, call, S_CORRECT);
+    if (!p)
+        return;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    Onewindow__V1__CorrectCase *req =
+        len <= 16384 ? onewindow__v1__correct_case__unpack(NULL, len, payload) : NULL;
+    intake_case_t *kase = NULL;
+    if (req && req->case_no[0] && strlen(req->case_no) <= OW_CASE_NO_MAX)
+        kase = intake_case_load(self->db, req->case_no, false, &err);
+    if (!kase) {
+        s_run(p, 0); /* intake_correct reports what is wrong */
+    } else {
+        const Onewindow__V1__CaseSummary *c = intake_case_summary(kase);
+        s_with_due(p, c->promised_limit, c->limit_unit, c->deciding_centre_id);
+    }
+    intake_case_destroy(&kase);
+    if (req)
+        onewindow__v1__correct_case__free_unpacked(req, NULL);
+}
+
+static void s_on_withdraw(ow_rpc_call_t *call, void *arg)
+{
+    intake_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    if (intake_withdraw(self->db, ow_rpc_call_idempotency_key(call), payload, len,
+                        ow_clock_now_us(), &reply, &reply_len, &err) == 0) {
+        ow_relay_kick(self->relay);
+        ow_rpc_reply_packed(call, reply, reply_len);
+    } else {
+        ow_rpc_reply_error(call, &err);
+    }
+    free(reply);
+}
+
+static void s_on_list_documents(ow_rpc_call_t *call, void *arg)
+{
+    intake_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    if (intake_documents_list(self->db, payload, len, &reply, &reply_len, &err) == 0)
+        ow_rpc_reply_packed(call, reply, reply_len);
+    else
+        ow_rpc_reply_error(call, &err);
+    free(reply);
 }
 
 static void s_on_submit(ow_rpc_call_t *call, void *arg)
@@ -136,7 +333,8 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
                      "centre_id '%s' must be a 12-digit area code (区划代码)", centre);
         return -1;
     }
-    if (intake_submit_prepare(ow_service_db(svc), err) < 0)
+    if (intake_submit_prepare(ow_service_db(svc), err) < 0 ||
+        intake_receive_prepare(ow_service_db(svc), err) < 0)
         return -1;
     if (ow_service_follow(svc, "routing", err) < 0)
         return -1;
@@ -148,6 +346,12 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
     }
     self->db = ow_service_db(svc);
     self->relay = ow_service_relay(svc);
+    self->deadline =
+        ow_rpc_client_new(ow_service_loop(svc), ow_service_endpoint(svc, "deadline"), err);
+    if (!self->deadline) {
+        free(self);
+        return -1;
+    }
     self->settings.county_code = county;
     self->settings.centre_id = centre;
     ow_metrics_t *m = ow_service_metrics(svc);
@@ -157,7 +361,7 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
         ow_metrics_counter(m, "intake_submits_total", "result=\"refused\"", help);
     self->submit_failed = ow_metrics_counter(m, "intake_submits_total", "result=\"error\"", help);
     if (!self->submit_ok || !self->submit_invalid || !self->submit_failed) {
-        free(self);
+        s_free(self);
         ow_error_set(err, OW_INTERNAL, "out of memory registering metrics");
         return -1;
     }
@@ -165,6 +369,10 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
 
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.submit", s_on_submit, self);
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.get_case", s_on_get_case, self);
+    ow_rpc_server_handle(ow_service_rpc(svc), "intake.receive", s_on_receive, self);
+    ow_rpc_server_handle(ow_service_rpc(svc), "intake.correct", s_on_correct, self);
+    ow_rpc_server_handle(ow_service_rpc(svc), "intake.withdraw", s_on_withdraw, self);
+    ow_rpc_server_handle(ow_service_rpc(svc), "intake.list_documents", s_on_list_documents, self);
     ow_inbox_on(ow_service_inbox(svc), "case.decided", intake_apply_case_decided, NULL);
     return 0;
 }

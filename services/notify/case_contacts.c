@@ -35,6 +35,7 @@ static const struct {
      " decided_at_us = EXCLUDED.decided_at_us, decision_comment = EXCLUDED.decision_comment,"
      " decided_event_id = EXCLUDED.decided_event_id, updated_at = now()"
      " WHERE cc.decided_at_us IS NULL RETURNING " S_COLUMNS},
+    {"notify_contact_get", "SELECT " S_COLUMNS " FROM case_contacts WHERE case_no = $1"},
 };
 
 int case_contacts_prepare(ow_db_t *db, ow_error_t *err)
@@ -109,4 +110,10 @@ int case_contacts_decide(ow_db_t *db, const Onewindow__V1__CaseDecided *d, int64
     snprintf(at, sizeof at, "%" PRId64, decided_at_us);
     const char *params[] = {d->case_no, d->outcome, at, d->comment, event_id};
     return s_write(db, "notify_contact_decide", 5, params, out, err);
+}
+
+int case_contacts_get(ow_db_t *db, const char *case_no, case_contact_t *out, ow_error_t *err)
+{
+    const char *params[] = {case_no};
+    return s_write(db, "notify_contact_get", 1, params, out, err);
 }

@@ -25,4 +25,7 @@ int case_contacts_accept(ow_db_t *db, const Onewindow__V1__CaseSummary *c, int64
 int case_contacts_decide(ow_db_t *db, const Onewindow__V1__CaseDecided *d, int64_t decided_at_us,
                          const char *event_id, case_contact_t *out, ow_error_t *err);
 
+/* Reads the case's row into *out. Returns 1, 0 when the case is unknown, -1 with err. */
+int case_contacts_get(ow_db_t *db, const char *case_no, case_contact_t *out, ow_error_t *err);
+
 #endif

@@ -6,53 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ow_case_events.h"
 #include "case_contacts.h"
 #include "deliveries.h"
 #include "notices.h"
 #include "ow_clock.h"
 #include "ow_log.h"
 #include "templates.h"
-
-static void s_check_len(ow_error_t *err, const char *field, const char *text, size_t max)
-{
-    if (text && strlen(text) > max)
-        ow_error_add_violation(err, field, "is %zu bytes long, more than %zu", strlen(text), max);
-}
-
-/* Text from the network is echoed in messages only when it is plain printable ASCII: the
- * message is logged, stored and turned into JSON, which all need valid UTF-8. */
-static const char *s_safe(const char *text)
-{
-    size_t n = strlen(text);
-    for (size_t i = 0; i < n; i++)
-        if (text[i] < 0x20 || text[i] > 0x7e)
-            return "(unprintable)";
-    return n <= 64 ? text : "(too long)";
-}
-
-/* The payload names the case; the envelope, when it names one too, must agree. */
-static void s_check_case_no(ow_error_t *err, const ow_event_t *ev, const char *case_no)
-{
-    if (!case_no || !*case_no)
-        ow_error_add_violation(err, "case_no", "is empty");
-    else if (strlen(case_no) > OW_CASE_NO_MAX)
-        ow_error_add_violation(err, "case_no", "is longer than %d bytes", OW_CASE_NO_MAX);
-    else if (*ev->case_no && strcmp(ev->case_no, case_no) != 0)
-        ow_error_add_violation(err, "case_no", "'%s' differs from the envelope's '%s'",
-                               s_safe(case_no), s_safe(ev->case_no));
-}
-
-/* Turns collected violations into one INVALID_ARGUMENT naming the event. */
-static int s_finish(ow_error_t *err, const ow_event_t *ev)
-{
-    if (ow_error_finish_violations(err) == 0)
-        return 0;
-    char detail[OW_ERROR_MESSAGE_MAX];
-    memcpy(detail, err->message, sizeof detail);
-    ow_error_set(err, OW_INVALID_ARGUMENT, "%s %s (seq %llu): %s", ev->type, ev->event_id,
-                 (unsigned long long)ev->seq, detail);
-    return -1;
-}
 
 /* Renders and queues one notice about c, caused by event_id. A case with neither phone nor
  * name has no recipient: logged, nothing queued. */
@@ -95,32 +55,36 @@ static int s_queue_decision(ow_db_t *db, const templates_t *templates, const cas
     return s_queue(db, templates, NOTICE_RATING_INVITATION, c, event_id, err);
 }
 
+/* What a contact and its notices hold of the case, within their bounds (notices.h). */
+static const ow_case_rule_t s_accepted_rules[] = {
+    {.field = "case.item_code", .max = NOTICE_CODE_MAX},
+    {.field = "case.item_name", .max = NOTICE_NAME_MAX},
+    {.field = "case.centre_id", .max = OW_CENTRE_ID_MAX},
+    {.field = "case.limit_unit", .max = 15},
+    {.field = "case.applicant.name", .max = NOTICE_NAME_MAX},
+    {.field = "case.applicant.phone", .max = NOTICE_PHONE_MAX},
+    {.field = "case.applicant.email", .max = NOTICE_EMAIL_MAX},
+    {0},
+};
+
+/* The wording of a decision notice depends on the outcome: only these two have one. */
+static const char *const s_outcomes[] = {"approved", "refused", NULL};
+
+static const ow_case_rule_t s_decided_rules[] = {
+    {.field = "outcome", .one_of = s_outcomes},
+    {.field = "comment", .max = NOTICE_COMMENT_MAX},
+    {0},
+};
+
 int notify_on_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
 {
     const templates_t *templates = arg;
     int rc = -1;
     case_contact_t *contact = NULL;
-    Onewindow__V1__CaseAccepted *msg =
-        onewindow__v1__case_accepted__unpack(NULL, ev->payload_len, ev->payload);
-    if (!msg || !msg->case_) {
-        ow_error_set(err, OW_INVALID_ARGUMENT, "%s %s (seq %llu): %s", ev->type, ev->event_id,
-                     (unsigned long long)ev->seq,
-                     msg ? "CaseAccepted has no case" : "payload is not a CaseAccepted");
+    Onewindow__V1__CaseAccepted *msg = ow_case_accepted_unpack(ev, s_accepted_rules, err);
+    if (!msg)
         goto cleanup;
-    }
     const Onewindow__V1__CaseSummary *c = msg->case_;
-    s_check_case_no(err, ev, c->case_no);
-    s_check_len(err, "case.item_code", c->item_code, NOTICE_CODE_MAX);
-    s_check_len(err, "case.item_name", c->item_name, NOTICE_NAME_MAX);
-    s_check_len(err, "case.centre_id", c->centre_id, OW_CENTRE_ID_MAX);
-    s_check_len(err, "case.limit_unit", c->limit_unit, 15);
-    if (c->applicant) {
-        s_check_len(err, "case.applicant.name", c->applicant->name, NOTICE_NAME_MAX);
-        s_check_len(err, "case.applicant.phone", c->applicant->phone, NOTICE_PHONE_MAX);
-        s_check_len(err, "case.applicant.email", c->applicant->email, NOTICE_EMAIL_MAX);
-    }
-    if (s_finish(err, ev) != 0)
-        goto cleanup;
     contact = malloc(sizeof *contact);
     if (!contact) {
         ow_error_set(err, OW_INTERNAL, "out of memory");
@@ -151,19 +115,8 @@ int notify_on_case_decided(ow_db_t *db, const ow_event_t *ev, void *arg, ow_erro
     const templates_t *templates = arg;
     int rc = -1;
     case_contact_t *contact = NULL;
-    Onewindow__V1__CaseDecided *msg =
-        onewindow__v1__case_decided__unpack(NULL, ev->payload_len, ev->payload);
-    if (!msg) {
-        ow_error_set(err, OW_INVALID_ARGUMENT, "%s %s (seq %llu): payload is not a CaseDecided",
-                     ev->type, ev->event_id, (unsigned long long)ev->seq);
-        goto cleanup;
-    }
-    s_check_case_no(err, ev, msg->case_no);
-    if (strcmp(msg->outcome, "approved") != 0 && strcmp(msg->outcome, "refused") != 0)
-        ow_error_add_violation(err, "outcome", "'%s' is neither approved nor refused",
-                               s_safe(msg->outcome));
-    s_check_len(err, "comment", msg->comment, NOTICE_COMMENT_MAX);
-    if (s_finish(err, ev) != 0)
+    Onewindow__V1__CaseDecided *msg = ow_case_decided_unpack(ev, s_decided_rules, err);
+    if (!msg)
         goto cleanup;
     contact = malloc(sizeof *contact);
     if (!contact) {

@@ -1,7 +1,13 @@
-/* notifyd — notices to applicants. Wiring only: texts are in templates.c and notices.c
- * (loaded by template_store.c), the case copy in case_contacts.c, the queue in deliveries.c,
- * the event handlers in case_events.c, sending in dispatcher.c and file_sink.c. README.md. */
+/* notifyd — notices to applicants, staff and systems. Wiring only: texts are in templates.c
+ * and notices.c (loaded by template_store.c), the case copy in case_contacts.c, the queue in
+ * deliveries.c, the event handlers in case_events.c and event_rules.c, the file sink in
+ * dispatcher.c and file_sink.c, the outside channels in sender.c (outbound.c, transfers.c),
+ * the request methods in notify_api.c. README.md. */
 #include <stdio.h>
+
+#include "event_rules.h"
+#include "notify_api.h"
+#include "sender.h"
 
 #include "case_contacts.h"
 #include "case_events.h"
@@ -21,13 +27,67 @@ extern const size_t notify_core_migrations_count;
 typedef struct {
     templates_t *templates;
     dispatcher_t *dispatcher;
+    sender_t *sender;
+    event_rules_t rules;
 } s_notify_t;
 
 static void s_shutdown(void *arg)
 {
     s_notify_t *self = arg;
+    sender_destroy(&self->sender);
     dispatcher_destroy(&self->dispatcher);
     templates_destroy(&self->templates);
+}
+
+static void s_kick(void *arg)
+{
+    s_notify_t *self = arg;
+    sender_kick(self->sender);
+}
+
+/* notify.* keys (docs/configuration.md, "notifyd"). Strings stay owned by the configuration. */
+static int s_sender_config(ow_config_t *cfg, sender_config_t *out, ow_error_t *err)
+{
+    long in_flight, timeout_ms, connect_ms, attempts, base_ms, max_ms, poll_ms;
+    if (ow_config_get_int(cfg, "notify.max_in_flight", 200, &in_flight, err) != 0 ||
+        ow_config_get_int(cfg, "notify.timeout_ms", 10000, &timeout_ms, err) != 0 ||
+        ow_config_get_int(cfg, "notify.connect_timeout_ms", 3000, &connect_ms, err) != 0 ||
+        ow_config_get_int(cfg, "notify.max_attempts", 8, &attempts, err) != 0 ||
+        ow_config_get_int(cfg, "notify.retry_base_ms", 2000, &base_ms, err) != 0 ||
+        ow_config_get_int(cfg, "notify.retry_max_ms", 3600000, &max_ms, err) != 0 ||
+        ow_config_get_int(cfg, "notify.poll_ms", 500, &poll_ms, err) != 0)
+        return -1;
+    if (in_flight < 1 || in_flight > 10000 || timeout_ms < 100 || connect_ms < 100 ||
+        attempts < 1 || attempts > 100 || base_ms < 1 || max_ms < base_ms || poll_ms < 10) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "notify.*: max_in_flight 1–10000, timeouts ≥ 100 ms, max_attempts 1–100, "
+                     "retry_base_ms ≥ 1 and ≤ retry_max_ms, poll_ms ≥ 10");
+        return -1;
+    }
+    *out = (sender_config_t){
+        .outbound =
+            {
+                .sms_url = ow_config_get(cfg, "notify.sms_url", ""),
+                .sms_token = ow_config_get(cfg, "notify.sms_token", ""),
+                .smtp_url = ow_config_get(cfg, "notify.smtp_url", ""),
+                .smtp_from = ow_config_get(cfg, "notify.smtp_from", "noreply@onewindow.local"),
+                .timeout_ms = timeout_ms,
+                .connect_timeout_ms = connect_ms,
+            },
+        .retry = {.max_attempts = (int)attempts,
+                  .base_delay_us = base_ms * 1000LL,
+                  .max_delay_us = max_ms * 1000LL},
+        .max_in_flight = (int)in_flight,
+        .poll_s = (double)poll_ms / 1000.0,
+    };
+    if (quiet_hours_parse("notify.sms_quiet_start",
+                          ow_config_get(cfg, "notify.sms_quiet_start", "22:00"),
+                          &out->quiet.start_min, err) != 0 ||
+        quiet_hours_parse("notify.sms_quiet_end",
+                          ow_config_get(cfg, "notify.sms_quiet_end", "08:00"), &out->quiet.end_min,
+                          err) != 0)
+        return -1;
+    return 0;
 }
 
 static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
@@ -62,11 +122,32 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     }
     if (dispatcher_start(self->dispatcher, loop, S_DISPATCH_INTERVAL_S, err) != 0)
         return -1;
-    if (ow_service_follow(svc, "intake", err) != 0 || ow_service_follow(svc, "routing", err) != 0)
+    sender_config_t scfg;
+    if (s_sender_config(ow_service_config(svc), &scfg, err) != 0)
         return -1;
+    self->sender = sender_new(loop, db, &scfg, err);
+    if (!self->sender)
+        return -1;
+    self->rules = (event_rules_t){
+        .templates = self->templates,
+        .quiet = scfg.quiet,
+        .sms_on = *scfg.outbound.sms_url != '\0',
+        .email_on = *scfg.outbound.smtp_url != '\0',
+    };
+    if (event_rules_prepare(db, err) != 0 ||
+        notify_api_register(ow_service_rpc(svc), db, self->sender, err) != 0)
+        return -1;
+    /* Every source whose events integrators may subscribe to (docs/contract.md, events). */
+    static const char *const sources[] = {"intake", "routing", "deadline", "evaluation"};
+    for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
+        if (ow_service_follow(svc, sources[i], err) != 0)
+            return -1;
     ow_inbox_t *inbox = ow_service_inbox(svc);
-    ow_inbox_on(inbox, "case.accepted", notify_on_case_accepted, self->templates);
-    ow_inbox_on(inbox, "case.decided", notify_on_case_decided, self->templates);
+    ow_inbox_on(inbox, "", event_rules_on_event, &self->rules);
+    ow_inbox_on(inbox, "case.accepted", event_rules_on_case_accepted, &self->rules);
+    ow_inbox_on(inbox, "case.decided", event_rules_on_case_decided, &self->rules);
+    /* What the inbox queued goes out at once, not at the next poll. */
+    ow_inbox_on_commit(inbox, s_kick, self);
     return 0;
 }
 

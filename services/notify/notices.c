@@ -46,16 +46,10 @@ static const char *s_unit_words(const char *unit)
     return unit;
 }
 
-char *notices_render(const templates_t *set, const char *kind, const case_contact_t *c,
-                     const char **template_kind, int *template_version, ow_error_t *err)
+/* Renders template `name` (any kind with the notice's placeholders) with c's facts. */
+static char *s_render(const templates_t *set, const char *name, const case_contact_t *c,
+                      ow_error_t *err)
 {
-    const char *tkind = notices_template_kind(kind, c);
-    if (!tkind) {
-        ow_error_set(err, OW_INVALID_ARGUMENT,
-                     "case %s: no notice of kind %s for outcome '%s' (approved or refused)",
-                     c->case_no, kind, c->outcome);
-        return NULL;
-    }
     char accepted[32], decided[32], limit[16];
     s_date(c->accepted_at_us, accepted, sizeof accepted);
     s_date(c->decided_at_us, decided, sizeof decided);
@@ -72,10 +66,34 @@ char *notices_render(const templates_t *set, const char *kind, const case_contac
          * the written decision carries them. */
         {"reason", *c->decision_comment ? c->decision_comment : "详见书面决定"},
     };
-    char *text = templates_render(set, tkind, values, sizeof values / sizeof values[0], err);
+    return templates_render(set, name, values, sizeof values / sizeof values[0], err);
+}
+
+char *notices_render(const templates_t *set, const char *kind, const case_contact_t *c,
+                     const char **template_kind, int *template_version, ow_error_t *err)
+{
+    const char *tkind = notices_template_kind(kind, c);
+    if (!tkind) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "case %s: no notice of kind %s for outcome '%s' (approved or refused)",
+                     c->case_no, kind, c->outcome);
+        return NULL;
+    }
+    char *text = s_render(set, tkind, c, err);
     if (text) {
         *template_kind = tkind;
         *template_version = templates_version(set, tkind);
     }
     return text;
+}
+
+char *notices_render_as(const templates_t *set, const char *kind, const char *name,
+                        const case_contact_t *c, ow_error_t *err)
+{
+    if (!notices_template_kind(kind, c)) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "case %s: no notice of kind %s for outcome '%s'",
+                     c->case_no, kind, c->outcome);
+        return NULL;
+    }
+    return s_render(set, name, c, err);
 }

@@ -55,4 +55,10 @@ const char *notices_template_kind(const char *kind, const case_contact_t *c);
 char *notices_render(const templates_t *set, const char *kind, const case_contact_t *c,
                      const char **template_kind, int *template_version, ow_error_t *err);
 
+/* As notices_render, with the template named `name` (a channel's own text "kind@sms", or an
+ * e-mail subject kind) instead of the kind's general one. Returns a new string the caller
+ * frees, or NULL with err. */
+char *notices_render_as(const templates_t *set, const char *kind, const char *name,
+                        const case_contact_t *c, ow_error_t *err);
+
 #endif

@@ -7,8 +7,9 @@ templates_t *template_store_load(ow_db_t *db, ow_error_t *err)
 {
     templates_t *set = NULL;
     if (ow_db_prepare(db, "notify_templates_load",
-                      "SELECT DISTINCT ON (kind) kind, version, body FROM templates"
-                      " ORDER BY kind, version DESC",
+                      "SELECT DISTINCT ON (kind, channel) CASE channel WHEN 'any' THEN kind"
+                      " ELSE kind || '@' || channel END, version, body FROM templates"
+                      " ORDER BY kind, channel, version DESC",
                       err) != 0)
         return NULL;
     PGresult *res = ow_db_exec(db, "notify_templates_load", 0, NULL, err);

@@ -3,6 +3,7 @@
 #include "templates.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,8 @@ static const char *const s_approved[] = {"applicant_name", "case_no", "item_name
 static const char *const s_refused[] = {"applicant_name", "case_no", "item_name",
                                         "decided_date",   "reason",  NULL};
 static const char *const s_invitation[] = {"applicant_name", "case_no", "item_name", NULL};
+/* E-mail subjects name the case, never its outcome or reasons (those are in the body). */
+static const char *const s_subject[] = {"applicant_name", "case_no", "item_name", NULL};
 
 static const struct {
     const char *kind;
@@ -27,29 +30,70 @@ static const struct {
     {TEMPLATE_CASE_DECIDED_APPROVED, s_approved},
     {TEMPLATE_CASE_DECIDED_REFUSED, s_refused},
     {TEMPLATE_RATING_INVITATION, s_invitation},
+    {TEMPLATE_CASE_ACCEPTED_SUBJECT, s_subject},
+    {TEMPLATE_CASE_DECIDED_SUBJECT, s_subject},
+    {TEMPLATE_RATING_INVITATION_SUBJECT, s_subject},
 };
 #define S_KIND_COUNT (sizeof s_kinds / sizeof s_kinds[0])
 
+/* A kind's text for every channel ("" = any), or one channel's own ("kind@sms"). */
+static const char *const s_channels[] = {"", "file", "sms", "email"};
+#define S_CHANNEL_COUNT (sizeof s_channels / sizeof s_channels[0])
+#define S_SLOTS         (S_KIND_COUNT * S_CHANNEL_COUNT)
+
 struct templates {
-    char *body[S_KIND_COUNT];
-    int version[S_KIND_COUNT];
+    char *body[S_SLOTS];
+    int version[S_SLOTS];
 };
 
 /* Called for each piece of a body: literal text, or a placeholder's name. */
 typedef int(s_piece_fn)(void *ctx, const char *text, size_t len, bool placeholder, ow_error_t *err);
 
+/* Index of the base kind of "kind" or "kind@channel"; -1 when unknown. */
+static int s_base_index(const char *kind)
+{
+    if (!kind)
+        return -1;
+    const char *at = strchr(kind, '@');
+    size_t len = at ? (size_t)(at - kind) : strlen(kind);
+    for (size_t i = 0; i < S_KIND_COUNT; i++)
+        if (strlen(s_kinds[i].kind) == len && memcmp(kind, s_kinds[i].kind, len) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Slot of "kind" (any channel) or "kind@channel"; -1 when either part is unknown. */
 static int s_kind_index(const char *kind)
 {
-    for (size_t i = 0; kind && i < S_KIND_COUNT; i++)
-        if (strcmp(kind, s_kinds[i].kind) == 0)
-            return (int)i;
+    int base = s_base_index(kind);
+    if (base < 0)
+        return -1;
+    const char *at = strchr(kind, '@');
+    const char *channel = at ? at + 1 : "";
+    if (at && !*channel)
+        return -1;
+    for (size_t c = 0; c < S_CHANNEL_COUNT; c++)
+        if (strcmp(channel, s_channels[c]) == 0)
+            return base * (int)S_CHANNEL_COUNT + (int)c;
     return -1;
 }
 
 const char *const *templates_placeholders(const char *kind)
 {
     int i = s_kind_index(kind);
-    return i < 0 ? NULL : s_kinds[i].placeholders;
+    return i < 0 ? NULL : s_kinds[i / (int)S_CHANNEL_COUNT].placeholders;
+}
+
+const char *templates_pick(const templates_t *self, const char *kind, const char *channel,
+                           char *buf, size_t size)
+{
+    if (channel && *channel && strcmp(channel, "any") != 0) {
+        snprintf(buf, size, "%s@%s", kind, channel);
+        int i = s_kind_index(buf);
+        if (i >= 0 && self->body[i])
+            return buf;
+    }
+    return kind;
 }
 
 static bool s_name_char(char c)
@@ -154,7 +198,7 @@ void templates_destroy(templates_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    for (size_t i = 0; i < S_KIND_COUNT; i++)
+    for (size_t i = 0; i < S_SLOTS; i++)
         free((*self_p)->body[i]);
     free(*self_p);
     *self_p = NULL;
@@ -181,8 +225,11 @@ int templates_add(templates_t *self, const char *kind, int version, const char *
 
 int templates_check_complete(const templates_t *self, ow_error_t *err)
 {
+    /* Every kind needs a text for every channel: its own "any" text, or (for e-mail
+     * subjects, which only e-mail uses) its e-mail text. */
     for (size_t i = 0; i < S_KIND_COUNT; i++) {
-        if (!self->body[i]) {
+        size_t any = i * S_CHANNEL_COUNT, email = any + 3;
+        if (!self->body[any] && !self->body[email]) {
             ow_error_set(err, OW_FAILED_PRECONDITION, "no template of kind %s is loaded",
                          s_kinds[i].kind);
             return -1;

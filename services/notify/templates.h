@@ -4,7 +4,10 @@
  * Syntax: {name} is replaced by the value of `name` ([a-z_], at most 32 characters); {{ and
  * }} stand for literal braces. Each kind of template has a fixed set of placeholders — the
  * facts its event supplies — and a template naming any other is refused when loaded, so a
- * typo in a template stops start-up instead of reaching an applicant. */
+ * typo in a template stops start-up instead of reaching an applicant.
+ *
+ * Per channel (issue 7): a kind written "kind@sms" (or @file, @email) is that channel's own
+ * text and has the kind's placeholders; "kind" alone serves every channel without one. */
 #ifndef NOTIFY_TEMPLATES_H
 #define NOTIFY_TEMPLATES_H
 
@@ -18,6 +21,10 @@
 #define TEMPLATE_CASE_DECIDED_APPROVED "case_decided_approved"
 #define TEMPLATE_CASE_DECIDED_REFUSED  "case_decided_refused"
 #define TEMPLATE_RATING_INVITATION     "rating_invitation"
+/* E-mail subjects (issue 7), loaded with channel 'email'. */
+#define TEMPLATE_CASE_ACCEPTED_SUBJECT     "case_accepted_subject"
+#define TEMPLATE_CASE_DECIDED_SUBJECT      "case_decided_subject"
+#define TEMPLATE_RATING_INVITATION_SUBJECT "rating_invitation_subject"
 
 typedef struct {
     const char *name;
@@ -45,6 +52,11 @@ int templates_check(const char *kind, const char *body, ow_error_t *err);
  * with err (the set is unchanged). */
 int templates_add(templates_t *self, const char *kind, int version, const char *body,
                   ow_error_t *err);
+
+/* The name to render kind for channel with: "kind@channel" when the set holds that
+ * channel's own text (written into buf), else kind. channel "" or "any" means any. */
+const char *templates_pick(const templates_t *self, const char *kind, const char *channel,
+                           char *buf, size_t size);
 
 /* Returns 0 when the set holds every kind, else -1 with err naming the first missing. */
 int templates_check_complete(const templates_t *self, ow_error_t *err);

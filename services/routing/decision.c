@@ -1,4 +1,5 @@
 #include "decision.h"
+#include "ow_text.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -44,47 +45,6 @@ bool routing_id_valid(const char *s)
     return true;
 }
 
-bool routing_text_valid(const char *s, size_t max)
-{
-    if (!s)
-        return true;
-    if (strlen(s) > max)
-        return false;
-    const unsigned char *p = (const unsigned char *)s;
-    while (*p) {
-        size_t n;
-        unsigned int cp;
-        if (*p < 0x80) {
-            if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f)
-                return false;
-            p++;
-            continue;
-        } else if ((*p & 0xe0) == 0xc0) {
-            n = 1;
-            cp = *p & 0x1f;
-        } else if ((*p & 0xf0) == 0xe0) {
-            n = 2;
-            cp = *p & 0x0f;
-        } else if ((*p & 0xf8) == 0xf0) {
-            n = 3;
-            cp = *p & 0x07;
-        } else {
-            return false;
-        }
-        for (size_t i = 1; i <= n; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        /* Reject overlong forms, surrogates and code points past U+10FFFF (RFC 3629). */
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-            return false;
-        p += n + 1;
-    }
-    return true;
-}
-
 int routing_decision_check_request(const char *task_id, const char *decision, const char *comment,
                                    routing_decision_t *out, ow_error_t *err)
 {
@@ -112,7 +72,7 @@ int routing_decision_check_request(const char *task_id, const char *decision, co
         added++;
     }
 
-    if (!routing_text_valid(comment, ROUTING_COMMENT_MAX)) {
+    if (!ow_text_valid_lines(comment, ROUTING_COMMENT_MAX)) {
         ow_error_add_violation(err, "comment",
                                "must be UTF-8 text of at most %d bytes without control characters",
                                ROUTING_COMMENT_MAX);

@@ -51,8 +51,4 @@ bool routing_uuid_valid(const char *s);
 /* True for 1..ROUTING_ID_MAX characters of [A-Za-z0-9._-] (ids and codes). */
 bool routing_id_valid(const char *s);
 
-/* True when s is valid UTF-8 of at most max bytes with no control characters except
- * newline and tab. */
-bool routing_text_valid(const char *s, size_t max);
-
 #endif

@@ -60,17 +60,18 @@ int routing_apply_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow
         goto done;
     }
 
-    char assignee[ROUTING_ID_MAX + 1];
-    if (routing_assign_first(db, c->department_code, assignee, sizeof assignee, err) < 0)
-        goto done;
-
     int64_t now_us = ow_clock_now_us();
+    routing_assignment_t who;
+    if (routing_assign_first(db, c->department_code, now_us, &who, err) < 0)
+        goto done;
     routing_new_task_t t = {
         .case_no = c->case_no,
         .centre_id = c->centre_id,
         .item_code = c->item_code,
         .department_code = c->department_code,
-        .assignee = assignee,
+        .assignee = who.assignee,
+        .on_behalf_of = who.on_behalf_of,
+        .post_code = who.post_code,
         .stage = ROUTING_STAGE_REVIEW_DECISION,
         .created_at_us = now_us,
     };
@@ -83,8 +84,12 @@ int routing_apply_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow
         goto done;
     }
     const Onewindow__V1__Task *row = routing_tasks_get(task, 0);
-    if (routing_audit_append(db, now_us, "routingd", "", "task.created", row->task_id, row->case_no,
-                             "assigned to the department's approver", err) < 0)
+    /* DOMAIN §4: a substitute acts on A's behalf and the record shows both. */
+    if (routing_audit_append(db, now_us, "routingd", who.on_behalf_of, "task.created", row->task_id,
+                             row->case_no,
+                             who.post_code[0] ? "assigned to the department's default post"
+                                              : "assigned to the department's approver",
+                             err) < 0)
         goto done;
     size_t len = onewindow__v1__task__get_packed_size(row);
     payload = malloc(len ? len : 1);

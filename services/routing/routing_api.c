@@ -3,9 +3,11 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "audit_history.h"
 #include "decide.h"
 #include "decision.h"
 #include "first_task.h"
+#include "ow_clock.h"
 #include "ow_service.h"
 #include "task_store.h"
 #include "onewindow/v1/routing.pb-c.h"
@@ -132,6 +134,77 @@ static void s_on_case_tasks(ow_rpc_call_t *call, void *arg)
     onewindow__v1__case_tasks__free_unpacked(req, NULL);
 }
 
+/* routing.work_list: open tasks of a scope in work order (DOMAIN §4). */
+static void s_on_work_list(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    Onewindow__V1__WorkList *req = NULL;
+    if (len > S_QUERY_MAX_BYTES || !(req = onewindow__v1__work_list__unpack(NULL, len, payload))) {
+        ow_error_set(&err, OW_INVALID_ARGUMENT,
+                     "request payload is not a valid onewindow.v1.WorkList");
+        ow_rpc_reply_error(call, &err);
+        return;
+    }
+    bool overdue = strcmp(req->scope, "overdue") == 0;
+    if (strcmp(req->scope, "mine") != 0 && strcmp(req->scope, "post") != 0 &&
+        strcmp(req->scope, "department") != 0 && !overdue)
+        ow_error_add_violation(&err, "scope", "must be mine, post, department or overdue");
+    if ((req->key[0] || !overdue) && !routing_id_valid(req->key))
+        ow_error_add_violation(&err, "key",
+                               "must be a staff id, post or department code (1-%d letters, "
+                               "digits, '-', '_' or '.')",
+                               ROUTING_ID_MAX);
+    if (req->limit > ROUTING_LIST_MAX)
+        ow_error_add_violation(&err, "limit", "must be at most %d", ROUTING_LIST_MAX);
+    if (ow_error_finish_violations(&err) < 0) {
+        ow_rpc_reply_error(call, &err);
+    } else {
+        routing_tasks_t *tasks = routing_work_list(self->db, req->scope, req->key,
+                                                   req->limit ? req->limit : ROUTING_LIST_DEFAULT,
+                                                   ow_clock_now_us(), &err);
+        s_reply_tasks(call, tasks, NULL, &err);
+        routing_tasks_destroy(&tasks);
+    }
+    onewindow__v1__work_list__free_unpacked(req, NULL);
+}
+
+/* routing.case_history: the case's audit trail in order. */
+static void s_on_case_history(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    Onewindow__V1__CaseHistory *req = NULL;
+    if (len > S_QUERY_MAX_BYTES ||
+        !(req = onewindow__v1__case_history__unpack(NULL, len, payload))) {
+        ow_error_set(&err, OW_INVALID_ARGUMENT,
+                     "request payload is not a valid onewindow.v1.CaseHistory");
+        ow_rpc_reply_error(call, &err);
+        return;
+    }
+    if (!s_printable(req->case_no, OW_CASE_NO_MAX)) {
+        ow_error_add_violation(&err, "case_no", "must be 1-%d printable ASCII characters",
+                               OW_CASE_NO_MAX);
+        ow_error_finish_violations(&err);
+        ow_rpc_reply_error(call, &err);
+    } else {
+        size_t out_len = 0;
+        uint8_t *out = routing_case_history(self->db, req->case_no, &out_len, &err);
+        if (out)
+            ow_rpc_reply(call, out, out_len);
+        else
+            ow_rpc_reply_error(call, &err);
+        free(out);
+    }
+    onewindow__v1__case_history__free_unpacked(req, NULL);
+}
+
 static void s_on_decide(ow_rpc_call_t *call, void *arg)
 {
     routing_api_t *self = arg;
@@ -167,7 +240,8 @@ static void s_on_decide(ow_rpc_call_t *call, void *arg)
 int routing_api_attach(ow_service_t *svc, ow_error_t *err)
 {
     ow_db_t *db = ow_service_db(svc);
-    if (routing_first_task_prepare(db, err) < 0 || routing_decide_prepare(db, err) < 0)
+    if (routing_first_task_prepare(db, err) < 0 || routing_decide_prepare(db, err) < 0 ||
+        routing_audit_history_prepare(db, err) < 0)
         return -1;
     if (ow_service_follow(svc, "intake", err) < 0)
         return -1;
@@ -196,6 +270,8 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_rpc_server_handle(rpc, "routing.list_tasks", s_on_list_tasks, self);
     ow_rpc_server_handle(rpc, "routing.case_tasks", s_on_case_tasks, self);
     ow_rpc_server_handle(rpc, "routing.decide", s_on_decide, self);
+    ow_rpc_server_handle(rpc, "routing.work_list", s_on_work_list, self);
+    ow_rpc_server_handle(rpc, "routing.case_history", s_on_case_history, self);
     /* No ow_inbox_on_commit here: ow_service owns that hook (it moves the test clock) and
      * already kicks the relay after every inbox commit, which publishes task.created. */
     ow_inbox_on(ow_service_inbox(svc), "case.accepted", routing_apply_case_accepted, NULL);

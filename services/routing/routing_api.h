@@ -2,6 +2,8 @@
  *   routing.list_tasks  ListTasks → TaskList   (ordered by created time, then id)
  *   routing.case_tasks  CaseTasks → TaskList   (every task of a case)
  *   routing.decide      DecideTask → TaskReply (decide.h)
+ *   routing.work_list   WorkList → TaskList    (work order: green, love, earliest due)
+ *   routing.case_history CaseHistory → CaseHistoryReply (audit_history.h)
  *   consumes intake's case.accepted            (first_task.h)
  * The handlers only move bytes between the request socket and the domain modules. */
 #ifndef ROUTING_API_H

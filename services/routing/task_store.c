@@ -11,7 +11,9 @@
 #define S_TASK_COLUMNS                                                                             \
     "task_id, case_no, item_code, department_code, assignee, state, coalesce(decision, ''),"       \
     " comment, ts_to_us(created_at), coalesce(ts_to_us(decided_at), 0),"                           \
-    " coalesce(decided_by, ''), stage, centre_id"
+    " coalesce(decided_by, ''), stage, centre_id, on_behalf_of, coalesce(post_code, '')"
+
+#define S_WORK_ORDER " ORDER BY lane_rank DESC, due_at NULLS LAST, created_at, task_id"
 
 struct routing_tasks {
     PGresult *res;
@@ -28,8 +30,8 @@ int routing_task_store_prepare(ow_db_t *db, ow_error_t *err)
     } statements[] = {
         {"routing_task_insert",
          "INSERT INTO tasks (case_no, centre_id, item_code, department_code, assignee, stage,"
-         "  created_at)"
-         " VALUES ($1, $2, $3, $4, $5, $6, us_to_ts($7))"
+         "  created_at, post_code, on_behalf_of)"
+         " VALUES ($1, $2, $3, $4, $5, $6, us_to_ts($7), nullif($8, ''), $9)"
          " ON CONFLICT (case_no, stage) DO NOTHING"
          " RETURNING " S_TASK_COLUMNS},
         {"routing_task_get", "SELECT " S_TASK_COLUMNS " FROM tasks WHERE task_id = $1"},
@@ -51,6 +53,18 @@ int routing_task_store_prepare(ow_db_t *db, ow_error_t *err)
          "   AND ($3::uuid IS NULL OR (created_at, task_id) >"
          "        (SELECT created_at, task_id FROM tasks WHERE task_id = $3::uuid))"
          " ORDER BY created_at, task_id LIMIT $4"},
+        /* Work order (work_order.h): green, love, earliest due (unknown last), created, id;
+         * the index tasks_work_list serves "mine". */
+        {"routing_work_mine", "SELECT " S_TASK_COLUMNS " FROM tasks"
+                              " WHERE assignee = $1 AND state = 'open'" S_WORK_ORDER " LIMIT $2"},
+        {"routing_work_post", "SELECT " S_TASK_COLUMNS " FROM tasks"
+                              " WHERE post_code = $1 AND state = 'open'" S_WORK_ORDER " LIMIT $2"},
+        {"routing_work_department",
+         "SELECT " S_TASK_COLUMNS " FROM tasks"
+         " WHERE department_code = $1 AND state = 'open'" S_WORK_ORDER " LIMIT $2"},
+        {"routing_work_overdue", "SELECT " S_TASK_COLUMNS " FROM tasks"
+                                 " WHERE state = 'open' AND due_at < us_to_ts($3) AND ($1 = '' OR "
+                                 "department_code = $1)" S_WORK_ORDER " LIMIT $2"},
         {"routing_task_list_case",
          "SELECT " S_TASK_COLUMNS " FROM tasks WHERE case_no = $1 ORDER BY created_at, task_id"},
     };
@@ -100,6 +114,8 @@ static routing_tasks_t *s_wrap(PGresult *res, size_t max, ow_error_t *err)
         t->decided_at_us = strtoll(PQgetvalue(res, r, 9), NULL, 10);
         t->decided_by = PQgetvalue(res, r, 10);
         t->stage = PQgetvalue(res, r, 11);
+        t->on_behalf_of = PQgetvalue(res, r, 13);
+        t->post_code = PQgetvalue(res, r, 14);
         self->pointers[i] = t;
     }
     return self;
@@ -111,11 +127,16 @@ int routing_task_insert(ow_db_t *db, const routing_new_task_t *t, routing_tasks_
     *out = NULL;
     char created[32];
     snprintf(created, sizeof created, "%" PRId64, t->created_at_us);
-    const char *params[7] = {t->case_no,   t->centre_id ? t->centre_id : "",
-                             t->item_code, t->department_code,
-                             t->assignee,  t->stage,
-                             created};
-    PGresult *res = ow_db_exec(db, "routing_task_insert", 7, params, err);
+    const char *params[9] = {t->case_no,
+                             t->centre_id ? t->centre_id : "",
+                             t->item_code,
+                             t->department_code,
+                             t->assignee,
+                             t->stage,
+                             created,
+                             t->post_code ? t->post_code : "",
+                             t->on_behalf_of ? t->on_behalf_of : ""};
+    PGresult *res = ow_db_exec(db, "routing_task_insert", 9, params, err);
     if (!res)
         return -1;
     if (PQntuples(res) == 0) {
@@ -250,4 +271,33 @@ const char *routing_tasks_centre(const routing_tasks_t *self, size_t i)
 Onewindow__V1__Task **routing_tasks_array(const routing_tasks_t *self)
 {
     return self->pointers;
+}
+
+routing_tasks_t *routing_work_list(ow_db_t *db, const char *scope, const char *key, unsigned limit,
+                                   int64_t now_us, ow_error_t *err)
+{
+    static const char *const scopes[][2] = {{"mine", "routing_work_mine"},
+                                            {"post", "routing_work_post"},
+                                            {"department", "routing_work_department"},
+                                            {"overdue", "routing_work_overdue"}};
+    const char *stmt = NULL;
+    for (size_t i = 0; i < sizeof scopes / sizeof scopes[0]; i++)
+        if (scope && strcmp(scope, scopes[i][0]) == 0)
+            stmt = scopes[i][1];
+    if (!stmt) {
+        ow_error_add_violation(err, "scope", "must be mine, post, department or overdue");
+        ow_error_finish_violations(err);
+        return NULL;
+    }
+    if (limit < 1 || limit > ROUTING_LIST_MAX)
+        limit = ROUTING_LIST_DEFAULT;
+    char lim[16], now[32];
+    snprintf(lim, sizeof lim, "%u", limit);
+    snprintf(now, sizeof now, "%" PRId64, now_us);
+    const char *params[3] = {key ? key : "", lim, now};
+    int n = strcmp(stmt, "routing_work_overdue") == 0 ? 3 : 2;
+    PGresult *res = ow_db_exec(db, stmt, n, params, err);
+    if (!res)
+        return NULL;
+    return s_wrap(res, limit, err);
 }

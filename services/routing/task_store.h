@@ -26,6 +26,8 @@ typedef struct {
     const char *assignee;
     const char *stage;
     int64_t created_at_us;
+    const char *post_code;    /* NULL/"" when not assigned through a post */
+    const char *on_behalf_of; /* the absent A holder the assignee stands in for; NULL/"" */
 } routing_new_task_t;
 
 /* Registers the statements of this module on db. Returns 0, or -1 with err. */
@@ -61,6 +63,15 @@ int routing_audit_append(ow_db_t *db, int64_t at_us, const char *actor, const ch
 routing_tasks_t *routing_task_list(ow_db_t *db, const char *assignee, const char *state,
                                    const char *after_task_id, unsigned limit, bool *more,
                                    ow_error_t *err);
+
+/* Open tasks of scope for key in work order (work_order.h: green channel, love channel,
+ * earliest due, created time, id), at most limit (1..ROUTING_LIST_MAX; else the default):
+ * "mine" (key = staff id: every task the staff member holds, including those held on an
+ * absent colleague's behalf), "post" (post code), "department" (department code), "overdue"
+ * (due before now_us; key = department code or "" for all). Returns the list (caller frees)
+ * or NULL with err (INVALID_ARGUMENT for an unknown scope). */
+routing_tasks_t *routing_work_list(ow_db_t *db, const char *scope, const char *key, unsigned limit,
+                                   int64_t now_us, ow_error_t *err);
 
 /* Every task of a case, ordered by created time then id (empty for an unknown case). */
 routing_tasks_t *routing_task_list_case(ow_db_t *db, const char *case_no, ow_error_t *err);

@@ -420,6 +420,7 @@ class System:
             lines += ["", "[%s]" % name, "http.bind = 127.0.0.1:%d" % port]
             if name == "gatewayd":
                 lines.append("api.bind = 127.0.0.1:%d" % self.api_port)
+                lines.append("api.bootstrap_token_sha256 = %s" % self._admin_token_hash())
         self.config_path = os.path.join(d, "onewindow.conf")
         with open(self.config_path, "w") as f:
             f.write("\n".join(lines) + "\n")
@@ -572,11 +573,13 @@ class System:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
         try:
             hdrs = {"Accept": "application/json"}
+            if port == self.api_port and not any(k.lower() == "authorization" for k in (headers or {})):
+                hdrs["Authorization"] = "Bearer " + self._admin_token_hash(token=True)
             data = None
             if body is not None:
                 data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
                 hdrs["Content-Type"] = "application/json"
-            hdrs.update(headers or {})
+            hdrs.update({k: v for k, v in (headers or {}).items() if v is not None})
             conn.request(method, path, body=data, headers=hdrs)
             resp = conn.getresponse()
             raw = resp.read()
@@ -683,8 +686,10 @@ class System:
 
     def owctl(self, *args, timeout=60):
         """Runs bin/owctl with args; returns (exit code, stdout, stderr)."""
+        env = self._env()
+        env["OW_TOKEN"] = self._admin_token_hash(token=True)
         p = subprocess.run([os.path.join(self.bin, "owctl")] + list(args), stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=self._env(), timeout=timeout, cwd=self.dir)
+                           stderr=subprocess.PIPE, env=env, timeout=timeout, cwd=self.dir)
         return p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
 
 
@@ -834,3 +839,68 @@ def other_staff(s, staff_id):
         if rows:
             return rows[0][0]
     return staff_id + "-other"
+
+
+# ---------------------------------------------------------------------------------------
+# Authentication (issue 8): the gateway admits only bearer tokens. At set-up the harness
+# makes a development admin token and gives gatewayd only its SHA-256
+# (api.bootstrap_token_sha256); get/post/owctl send it unless a test gives its own
+# Authorization header (None sends none).
+
+def _admin_token_hash(self, token=False):
+    if getattr(self, "admin_token", None) is None:
+        import hashlib
+        import secrets
+        self.admin_token = "owt_" + secrets.token_hex(32)
+        self.admin_token_sha256 = hashlib.sha256(self.admin_token.encode()).hexdigest()
+    return self.admin_token if token else self.admin_token_sha256
+
+
+System._admin_token_hash = _admin_token_hash
+
+
+def _request(self, method, path, body=None, token=None, key=None, headers=None, timeout=15):
+    """Any method on the gateway API as the bearer of `token` (None: no Authorization at all;
+    "admin": the harness's admin token). POSTs get a fresh Idempotency-Key unless key is
+    given (False: none). Returns (status, JSON body or text, response headers dict)."""
+    hdrs = dict(headers or {})
+    if token == "admin":
+        token = self._admin_token_hash(token=True)
+    hdrs["Authorization"] = ("Bearer " + token) if token else None
+    if method == "POST" and key is not False:
+        hdrs["Idempotency-Key"] = key or str(uuid.uuid4())
+    conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=timeout)
+    try:
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body, ensure_ascii=False).encode()
+        conn.request(method, path, body=data, headers={k: v for k, v in hdrs.items() if v is not None})
+        resp = conn.getresponse()
+        raw = resp.read()
+        ctype = resp.getheader("Content-Type", "")
+        try:
+            parsed = json.loads(raw.decode()) if raw and "json" in ctype else raw.decode(errors="replace")
+        except ValueError:
+            parsed = raw.decode(errors="replace")
+        return resp.status, parsed, {k.lower(): v for k, v in resp.getheaders()}
+    finally:
+        conn.close()
+
+
+System.request = _request
+
+
+def _issue_token(self, subject, role, centre_id, subscriptions=None, ttl_seconds=None):
+    """Issues a token through POST /v1/admin/tokens as the admin; returns (token, token_id)."""
+    body = {"subject": subject, "role": role, "centre_id": centre_id}
+    if subscriptions is not None:
+        body["subscriptions"] = subscriptions
+    if ttl_seconds is not None:
+        body["ttl_seconds"] = ttl_seconds
+    status, answer, _ = self.request("POST", "/v1/admin/tokens", body, token="admin")
+    if status != 201:
+        raise RuntimeError("issuing a %s token failed: %s %s" % (role, status, answer))
+    return answer["token"], answer["issued"]["token_id"]
+
+
+System.issue_token = _issue_token

@@ -19,8 +19,14 @@
 #include "onewindow/v1/deadline.pb-c.h"
 #include "onewindow/v1/intake.pb-c.h"
 #include "onewindow/v1/routing.pb-c.h"
-#include "pg_scratch.h"
+#include "ow_migrate.h"
+#include "ow_test_pg.h"
 #include "working_days.h"
+#include "calendar_store.h"
+#include "deadline_context.h"
+
+/* The shipped calendars, as deadlined loads them (s_setup). */
+static deadline_context_t s_ctx;
 
 extern const ow_migration_t deadline_core_migrations[];
 extern const size_t deadline_core_migrations_count;
@@ -40,15 +46,18 @@ static int s_setup(void **state)
 {
     ow_error_t err;
     ow_error_clear(&err);
-    pg_scratch_t *scratch = pg_scratch_new("owtest_deadline", "deadline", deadline_core_migrations,
-                                           deadline_core_migrations_count, &err);
-    if (!scratch) {
+    ow_test_pg_t *scratch = ow_test_pg_new("owtest_deadline_", "deadline-test", &err);
+    if (!scratch || ow_migrate(ow_test_pg_db(scratch), deadline_core_migrations,
+                               deadline_core_migrations_count, &err) < 0) {
         fprintf(stderr, "cannot set up the test database: %s\n", err.message);
+        ow_test_pg_destroy(&scratch);
         return -1;
     }
-    if (clocks_prepare(pg_scratch_db(scratch), &err) != 0) {
-        fprintf(stderr, "clocks_prepare: %s\n", err.message);
-        pg_scratch_destroy(&scratch);
+    s_ctx.db = ow_test_pg_db(scratch);
+    if (clocks_prepare(s_ctx.db, &err) != 0 || calendar_store_prepare(s_ctx.db, &err) != 0 ||
+        calendar_store_seed(s_ctx.db, &err) != 0 || calendar_store_reload(&s_ctx, &err) != 1) {
+        fprintf(stderr, "clocks_prepare / calendars: %s\n", err.message);
+        ow_test_pg_destroy(&scratch);
         return -1;
     }
     *state = scratch;
@@ -57,8 +66,9 @@ static int s_setup(void **state)
 
 static int s_teardown(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    pg_scratch_destroy(&scratch);
+    ow_test_pg_t *scratch = *state;
+    ow_test_pg_destroy(&scratch);
+    deadline_calendar_destroy(&s_ctx.cal);
     return 0;
 }
 
@@ -84,7 +94,7 @@ static int s_start_tx(ow_db_t *db, const clock_start_t *s, int64_t now, ow_error
 {
     ow_error_clear(err);
     assert_int_equal(ow_db_begin(db, err), 0);
-    int rc = clocks_start(db, s, now, err);
+    int rc = clocks_start(db, s_ctx.cal, s, now, err);
     if (rc == 0)
         assert_int_equal(ow_db_commit(db, err), 0);
     else
@@ -97,25 +107,25 @@ static void s_stop_tx(ow_db_t *db, const char *case_no, int64_t decided_at, int6
     ow_error_t err;
     ow_error_clear(&err);
     assert_int_equal(ow_db_begin(db, &err), 0);
-    assert_int_equal(clocks_stop(db, case_no, "approved", decided_at,
+    assert_int_equal(clocks_stop(db, s_ctx.cal, case_no, "approved", decided_at,
                                  "6f1c1b52-3f0e-4a7c-9a43-0d6b6b7c0002", now, &err),
                      0);
     assert_int_equal(ow_db_commit(db, &err), 0);
 }
 
-static long long s_events(pg_scratch_t *scratch, const char *type, const char *case_no)
+static long long s_events(ow_test_pg_t *scratch, const char *type, const char *case_no)
 {
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM outbox WHERE type = '%s' AND case_no = '%s'",
              type, case_no);
-    return pg_scratch_count(scratch, sql);
+    return ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)), sql);
 }
 
 /* The red card: nothing before the due time, exactly one event at it, none after. */
 static void test_expiry_scan_fires_once(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    ow_db_t *db = pg_scratch_db(scratch);
+    ow_test_pg_t *scratch = *state;
+    ow_db_t *db = ow_test_pg_db(scratch);
     ow_error_t err;
     int64_t friday = s_local(2026, 11, 20, 16, 0);
     clock_start_t s = s_start("C-RED", friday, 1, "working_days");
@@ -131,18 +141,18 @@ static void test_expiry_scan_fires_once(void **state)
     assert_string_equal(clock.unit, "working_days");
 
     ow_error_clear(&err);
-    assert_int_equal(clocks_expire_due(db, due - 1, 100, &err), 0);
+    assert_int_equal(clocks_expire_due(db, s_ctx.cal, due - 1, 100, &err), 0);
     assert_int_equal(s_events(scratch, "deadline.red", "C-RED"), 0);
-    assert_int_equal(clocks_expire_due(db, due, 100, &err), 1);
+    assert_int_equal(clocks_expire_due(db, s_ctx.cal, due, 100, &err), 1);
     assert_int_equal(s_events(scratch, "deadline.red", "C-RED"), 1);
-    assert_int_equal(clocks_expire_due(db, due + 1, 100, &err), 0);
-    assert_int_equal(clocks_expire_due(db, due + 86400000000LL * 30, 100, &err), 0);
+    assert_int_equal(clocks_expire_due(db, s_ctx.cal, due + 1, 100, &err), 0);
+    assert_int_equal(clocks_expire_due(db, s_ctx.cal, due + 86400000000LL * 30, 100, &err), 0);
     assert_int_equal(s_events(scratch, "deadline.red", "C-RED"), 1);
 
     assert_int_equal(clocks_get(db, "C-RED", &clock, &err), 0);
     assert_string_equal(clock.state, "expired");
     assert_int_equal(clock.red_at_us, due);
-    assert_int_equal(clocks_remaining_working_days(&clock, due), -1);
+    assert_int_equal(clocks_remaining_working_days(s_ctx.cal, &clock, due), -1);
 
     /* The red event carries the clock as it was when it went red. */
     PGresult *res = PQexec(ow_db_conn(db), "SELECT payload FROM outbox WHERE type = "
@@ -171,8 +181,8 @@ static void test_expiry_scan_fires_once(void **state)
 /* A case decided in time never goes red, and a second stop changes nothing. */
 static void test_stopped_clock_never_expires(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    ow_db_t *db = pg_scratch_db(scratch);
+    ow_test_pg_t *scratch = *state;
+    ow_db_t *db = ow_test_pg_db(scratch);
     ow_error_t err;
     int64_t monday = s_local(2026, 11, 23, 9, 0);
     clock_start_t s = s_start("C-INTIME", monday, 3, "working_days");
@@ -187,8 +197,9 @@ static void test_stopped_clock_never_expires(void **state)
     assert_string_equal(clock.state, "stopped");
     assert_int_equal(clock.stopped_at_us, decided);
     /* Frozen at the stop: Wed and Thu were left. */
-    assert_int_equal(clocks_remaining_working_days(&clock, s_local(2027, 1, 1, 0, 0)), 2);
-    assert_true(clocks_expire_due(db, s_local(2027, 1, 1, 0, 0), 100, &err) >= 0);
+    assert_int_equal(clocks_remaining_working_days(s_ctx.cal, &clock, s_local(2027, 1, 1, 0, 0)),
+                     2);
+    assert_true(clocks_expire_due(db, s_ctx.cal, s_local(2027, 1, 1, 0, 0), 100, &err) >= 0);
     assert_int_equal(s_events(scratch, "deadline.red", "C-INTIME"), 0);
 
     /* A repeated acceptance leaves the clock alone and emits nothing. */
@@ -199,8 +210,8 @@ static void test_stopped_clock_never_expires(void **state)
 /* Routing's case.decided applied before intake's case.accepted: the clock starts stopped. */
 static void test_decision_before_acceptance(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    ow_db_t *db = pg_scratch_db(scratch);
+    ow_test_pg_t *scratch = *state;
+    ow_db_t *db = ow_test_pg_db(scratch);
     ow_error_t err;
     int64_t accepted = s_local(2026, 11, 23, 9, 0);
     int64_t decided = s_local(2026, 11, 23, 15, 0);
@@ -219,8 +230,8 @@ static void test_decision_before_acceptance(void **state)
 
 static void test_bad_input_and_unknown_case(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    ow_db_t *db = pg_scratch_db(scratch);
+    ow_test_pg_t *scratch = *state;
+    ow_db_t *db = ow_test_pg_db(scratch);
     ow_error_t err;
     clock_start_t s = s_start("C-BAD", s_local(2026, 11, 23, 9, 0), 5, "fortnights");
     assert_int_equal(s_start_tx(db, &s, 0, &err), -1);
@@ -235,8 +246,9 @@ static void test_bad_input_and_unknown_case(void **state)
     ow_error_clear(&err);
     assert_int_equal(clocks_get(db, "C-BAD", &clock, &err), -1);
     assert_int_equal(err.code, OW_NOT_FOUND);
-    assert_int_equal(pg_scratch_count(scratch, "SELECT count(*) FROM clocks WHERE case_no = "
-                                               "'C-BAD'"),
+    assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)),
+                                     "SELECT count(*) FROM clocks WHERE case_no = "
+                                     "'C-BAD'"),
                      0);
 }
 
@@ -258,8 +270,8 @@ static ow_event_t s_event(const char *type, const char *case_no, uint8_t *payloa
 /* The inbox handlers on real payloads, and on bytes that are not one. */
 static void test_event_handlers(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    ow_db_t *db = pg_scratch_db(scratch);
+    ow_test_pg_t *scratch = *state;
+    ow_db_t *db = ow_test_pg_db(scratch);
     ow_error_t err;
     ow_error_clear(&err);
 
@@ -277,7 +289,7 @@ static void test_event_handlers(void **state)
     size_t len = onewindow__v1__case_accepted__pack(&accepted, buf);
     ow_event_t ev = s_event("case.accepted", summary.case_no, buf, len);
     assert_int_equal(ow_db_begin(db, &err), 0);
-    assert_int_equal(deadline_on_case_accepted(db, &ev, NULL, &err), 0);
+    assert_int_equal(deadline_on_case_accepted(db, &ev, &s_ctx, &err), 0);
     assert_int_equal(ow_db_commit(db, &err), 0);
     deadline_clock_t clock;
     assert_int_equal(clocks_get(db, summary.case_no, &clock, &err), 0);
@@ -293,7 +305,7 @@ static void test_event_handlers(void **state)
     len = onewindow__v1__case_decided__pack(&decided, buf);
     ev = s_event("case.decided", summary.case_no, buf, len);
     assert_int_equal(ow_db_begin(db, &err), 0);
-    assert_int_equal(deadline_on_case_decided(db, &ev, NULL, &err), 0);
+    assert_int_equal(deadline_on_case_decided(db, &ev, &s_ctx, &err), 0);
     assert_int_equal(ow_db_commit(db, &err), 0);
     assert_int_equal(clocks_get(db, summary.case_no, &clock, &err), 0);
     assert_string_equal(clock.state, "stopped");
@@ -303,7 +315,7 @@ static void test_event_handlers(void **state)
     uint8_t junk[] = {0xff, 0xff, 0xff, 0xff, 0x0f};
     ev = s_event("case.accepted", "X", junk, sizeof junk);
     assert_int_equal(ow_db_begin(db, &err), 0);
-    assert_int_equal(deadline_on_case_accepted(db, &ev, NULL, &err), -1);
+    assert_int_equal(deadline_on_case_accepted(db, &ev, &s_ctx, &err), -1);
     assert_int_equal(err.code, OW_INVALID_ARGUMENT);
     ow_db_rollback(db);
 
@@ -312,7 +324,7 @@ static void test_event_handlers(void **state)
     ev = s_event("case.accepted", "X", buf, len);
     ow_error_clear(&err);
     assert_int_equal(ow_db_begin(db, &err), 0);
-    assert_int_equal(deadline_on_case_accepted(db, &ev, NULL, &err), -1);
+    assert_int_equal(deadline_on_case_accepted(db, &ev, &s_ctx, &err), -1);
     assert_int_equal(err.code, OW_INVALID_ARGUMENT);
     assert_non_null(strstr(err.message, "no case"));
     ow_db_rollback(db);
@@ -321,7 +333,7 @@ static void test_event_handlers(void **state)
     ev = s_event("case.accepted", "ANOTHER-CASE", buf, len);
     ow_error_clear(&err);
     assert_int_equal(ow_db_begin(db, &err), 0);
-    assert_int_equal(deadline_on_case_accepted(db, &ev, NULL, &err), -1);
+    assert_int_equal(deadline_on_case_accepted(db, &ev, &s_ctx, &err), -1);
     assert_int_equal(err.code, OW_INVALID_ARGUMENT);
     assert_non_null(strstr(err.message, "envelope"));
     ow_db_rollback(db);
@@ -331,7 +343,7 @@ static void test_event_handlers(void **state)
  * directory): the reply decodes as CaseClockReply; unknown cases and junk get their codes. */
 static void test_get_clock_over_the_socket(void **state)
 {
-    pg_scratch_t *scratch = *state;
+    (void)state;
     ow_error_t err;
     ow_error_clear(&err);
     char dir[80];
@@ -345,8 +357,7 @@ static void test_get_clock_over_the_socket(void **state)
     assert_non_null(loop);
     ow_rpc_server_t *server = ow_rpc_server_new(loop, endpoint, &err);
     assert_non_null(server);
-    ow_rpc_server_handle(server, "deadline.get_clock", clock_requests_get_clock,
-                         pg_scratch_db(scratch));
+    ow_rpc_server_handle(server, "deadline.get_clock", clock_requests_get_clock, &s_ctx);
     ow_rpc_client_t *client = ow_rpc_client_new(loop, endpoint, &err);
     assert_non_null(client);
 

@@ -16,7 +16,8 @@
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "onewindow/v1/intake.pb-c.h"
 #include "onewindow/v1/routing.pb-c.h"
-#include "pg_scratch.h"
+#include "ow_migrate.h"
+#include "ow_test_pg.h"
 #include "rating_requests.h"
 #include "ratings.h"
 #include "served_cases.h"
@@ -33,17 +34,17 @@ static int s_setup(void **state)
 {
     ow_error_t err;
     ow_error_clear(&err);
-    pg_scratch_t *scratch =
-        pg_scratch_new("owtest_evaluation", "evaluation", evaluation_core_migrations,
-                       evaluation_core_migrations_count, &err);
-    if (!scratch) {
+    ow_test_pg_t *scratch = ow_test_pg_new("owtest_evaluation_", "evaluation-test", &err);
+    if (!scratch || ow_migrate(ow_test_pg_db(scratch), evaluation_core_migrations,
+                               evaluation_core_migrations_count, &err) < 0) {
         fprintf(stderr, "cannot set up the test database: %s\n", err.message);
+        ow_test_pg_destroy(&scratch);
         return -1;
     }
-    if (served_cases_prepare(pg_scratch_db(scratch), &err) != 0 ||
-        ratings_prepare(pg_scratch_db(scratch), &err) != 0) {
+    if (served_cases_prepare(ow_test_pg_db(scratch), &err) != 0 ||
+        ratings_prepare(ow_test_pg_db(scratch), &err) != 0) {
         fprintf(stderr, "prepare: %s\n", err.message);
-        pg_scratch_destroy(&scratch);
+        ow_test_pg_destroy(&scratch);
         return -1;
     }
     *state = scratch;
@@ -52,8 +53,8 @@ static int s_setup(void **state)
 
 static int s_teardown(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    pg_scratch_destroy(&scratch);
+    ow_test_pg_t *scratch = *state;
+    ow_test_pg_destroy(&scratch);
     return 0;
 }
 
@@ -134,17 +135,17 @@ static int s_rate(ow_db_t *db, const char *key, const char *case_no, int grade, 
     return rating_requests_rate(db, key, buf, len, S_NOW, reply, reply_len, fresh, err);
 }
 
-static long long s_count(pg_scratch_t *scratch, const char *what, const char *case_no)
+static long long s_count(ow_test_pg_t *scratch, const char *what, const char *case_no)
 {
     char sql[256];
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s WHERE case_no = '%s'", what, case_no);
-    return pg_scratch_count(scratch, sql);
+    return ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)), sql);
 }
 
 static void test_unknown_and_undecided(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    ow_db_t *db = pg_scratch_db(scratch);
+    ow_test_pg_t *scratch = *state;
+    ow_db_t *db = ow_test_pg_db(scratch);
     ow_error_t err;
     uint8_t *reply = NULL;
     size_t len = 0;
@@ -158,13 +159,13 @@ static void test_unknown_and_undecided(void **state)
     assert_non_null(strstr(err.message, "not decided"));
     assert_int_equal(s_count(scratch, "ratings", "C-OPEN"), 0);
     assert_int_equal(s_count(scratch, "outbox", "C-OPEN"), 0);
-    assert_int_equal(pg_scratch_count(scratch, "SELECT count(*) FROM idempotency"), 0);
+    assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)), "SELECT count(*) FROM idempotency"), 0);
 }
 
 static void test_invalid_requests(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    ow_db_t *db = pg_scratch_db(scratch);
+    ow_test_pg_t *scratch = *state;
+    ow_db_t *db = ow_test_pg_db(scratch);
     ow_error_t err;
     uint8_t *reply = NULL;
     size_t len = 0;
@@ -191,8 +192,8 @@ static void test_invalid_requests(void **state)
 /* A bad review, recorded once with its event; the event names no one. */
 static void test_rate_once_with_event(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    ow_db_t *db = pg_scratch_db(scratch);
+    ow_test_pg_t *scratch = *state;
+    ow_db_t *db = ow_test_pg_db(scratch);
     ow_error_t err;
     uint8_t *reply = NULL, *again = NULL;
     size_t len = 0, again_len = 0;
@@ -265,11 +266,11 @@ static void test_rate_once_with_event(void **state)
 /* The identity is stored apart from the case copy. */
 static void test_applicant_kept_apart(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    assert_int_equal(pg_scratch_count(scratch, "SELECT count(*) FROM case_applicants WHERE "
+    ow_test_pg_t *scratch = *state;
+    assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)), "SELECT count(*) FROM case_applicants WHERE "
                                                "case_no = 'C-RATE' AND id_number = '" S_ID_NO "'"),
                      1);
-    assert_int_equal(pg_scratch_count(scratch, "SELECT count(*) FROM information_schema.columns"
+    assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)), "SELECT count(*) FROM information_schema.columns"
                                                " WHERE table_schema = 'evaluation' AND table_name"
                                                " IN ('served_cases', 'ratings') AND column_name IN"
                                                " ('name', 'id_number', 'phone', 'email')"),
@@ -279,8 +280,8 @@ static void test_applicant_kept_apart(void **state)
 /* routing's case.decided applied before intake's case.accepted: rateable once both are in. */
 static void test_decision_before_acceptance(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    ow_db_t *db = pg_scratch_db(scratch);
+    ow_test_pg_t *scratch = *state;
+    ow_db_t *db = ow_test_pg_db(scratch);
     ow_error_t err;
     uint8_t *reply = NULL;
     size_t len = 0;
@@ -289,7 +290,7 @@ static void test_decision_before_acceptance(void **state)
     assert_int_equal(s_rate(db, "k-e1", "C-EARLY", 4, "app", &reply, &len, &fresh, &err), -1);
     assert_int_equal(err.code, OW_NOT_FOUND);
     s_accept(db, "C-EARLY");
-    assert_int_equal(pg_scratch_count(scratch, "SELECT count(*) FROM served_cases WHERE case_no ="
+    assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)), "SELECT count(*) FROM served_cases WHERE case_no ="
                                                " 'C-EARLY' AND rateable AND outcome = 'approved'"
                                                " AND item_code = '330100-01'"),
                      1);
@@ -301,8 +302,8 @@ static void test_decision_before_acceptance(void **state)
  * (ipc:// in a private directory): the key travels in the Request, the answers decode. */
 static void test_methods_over_the_socket(void **state)
 {
-    pg_scratch_t *scratch = *state;
-    ow_db_t *db = pg_scratch_db(scratch);
+    ow_test_pg_t *scratch = *state;
+    ow_db_t *db = ow_test_pg_db(scratch);
     ow_error_t err;
     ow_error_clear(&err);
     s_accept(db, "C-RPC");

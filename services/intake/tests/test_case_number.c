@@ -13,7 +13,8 @@
 #include <unistd.h>
 #include "case_number.h"
 #include "intake_api.h"
-#include "scratch_schema.h"
+#include "ow_migrate.h"
+#include "ow_test_pg.h"
 
 /* ---- format ---- */
 
@@ -75,29 +76,31 @@ static void test_format_refuses_bad_parts(void **state)
 
 static int s_setup(void **state)
 {
-    char why[512];
-    scratch_schema_t *schema = scratch_schema_new("intake_test_counter", intake_core_migrations,
-                                                  intake_core_migrations_count, why, sizeof why);
-    if (!schema) {
-        fprintf(stderr, "%s\n", why);
+    ow_error_t err;
+    ow_error_clear(&err);
+    ow_test_pg_t *pg = ow_test_pg_new("intake_test_counter_", "intake-test", &err);
+    if (!pg || ow_migrate(ow_test_pg_db(pg), intake_core_migrations, intake_core_migrations_count,
+                          &err) < 0) {
+        fprintf(stderr, "%s\n", err.message);
+        ow_test_pg_destroy(&pg);
         return -1; /* cmocka fails the group: no Postgres is a failure, not a skip */
     }
-    *state = schema;
+    *state = pg;
     return 0;
 }
 
 static int s_teardown(void **state)
 {
-    scratch_schema_t *schema = *state;
-    scratch_schema_destroy(&schema);
+    ow_test_pg_t *pg = *state;
+    ow_test_pg_destroy(&pg);
     return 0;
 }
 
-static ow_db_t *s_connect(scratch_schema_t *schema)
+static ow_db_t *s_connect(ow_test_pg_t *schema)
 {
     ow_error_t err;
     ow_error_clear(&err);
-    ow_db_t *db = scratch_schema_connect(schema, &err);
+    ow_db_t *db = ow_test_pg_connect(schema, "intake-test", &err);
     if (!db)
         fail_msg("connect: %s", err.message);
     if (intake_case_number_prepare(db, &err) < 0)
@@ -116,7 +119,7 @@ static long s_next(ow_db_t *db, const char *county, int day)
 }
 
 typedef struct {
-    scratch_schema_t *schema;
+    ow_test_pg_t *schema;
     atomic_int done;
     long serial;
 } s_waiter_t;
@@ -126,7 +129,7 @@ static void *s_wait_for_serial(void *arg)
     s_waiter_t *w = arg;
     ow_error_t err;
     ow_error_clear(&err);
-    ow_db_t *db = scratch_schema_connect(w->schema, &err);
+    ow_db_t *db = ow_test_pg_connect(w->schema, "intake-test", &err);
     if (db && intake_case_number_prepare(db, &err) == 0 && ow_db_begin(db, &err) == 0 &&
         intake_case_number_next_serial(db, "330122", 20261123, &w->serial, &err) == 0)
         ow_db_commit(db, &err);
@@ -140,7 +143,7 @@ static void *s_wait_for_serial(void *arg)
 /* A transaction holding a serial blocks the next taker; rolling back gives the serial to it. */
 static void test_a_rolled_back_serial_is_given_to_the_next(void **state)
 {
-    scratch_schema_t *schema = *state;
+    ow_test_pg_t *schema = *state;
     ow_error_t err;
     ow_error_clear(&err);
     ow_db_t *a = s_connect(schema);
@@ -171,7 +174,7 @@ static void test_a_rolled_back_serial_is_given_to_the_next(void **state)
 #define S_ROUNDS 150
 
 typedef struct {
-    scratch_schema_t *schema;
+    ow_test_pg_t *schema;
     pthread_barrier_t *start;
     unsigned seed;
     int committed;
@@ -185,7 +188,7 @@ static void *s_race(void *arg)
     s_racer_t *r = arg;
     ow_error_t err;
     ow_error_clear(&err);
-    ow_db_t *db = scratch_schema_connect(r->schema, &err);
+    ow_db_t *db = ow_test_pg_connect(r->schema, "intake-test", &err);
     if (!db || intake_case_number_prepare(db, &err) < 0 ||
         ow_db_prepare(db, "claim", "INSERT INTO claims (serial) VALUES ($1::integer)", &err) < 0) {
         snprintf(r->error, sizeof r->error, "setup: %s", err.message);
@@ -229,7 +232,7 @@ static void *s_race(void *arg)
 
 static void test_serials_are_gapless_and_unique_under_concurrency(void **state)
 {
-    scratch_schema_t *schema = *state;
+    ow_test_pg_t *schema = *state;
     ow_error_t err;
     ow_error_clear(&err);
     ow_db_t *db = s_connect(schema);
@@ -252,13 +255,13 @@ static void test_serials_are_gapless_and_unique_under_concurrency(void **state)
     long committed = racers[0].committed + racers[1].committed;
     assert_true(racers[0].committed > 0 && racers[1].committed > 0);
     assert_true(committed < 2 * S_ROUNDS); /* some rolled back, so gaps were possible */
-    assert_int_equal(scratch_query_long(db, "SELECT count(*) FROM claims"), committed);
+    assert_int_equal(ow_test_pg_long(ow_db_conn(db), "SELECT count(*) FROM claims"), committed);
     /* Gapless: the committed serials are exactly 1..committed. */
-    assert_int_equal(scratch_query_long(db, "SELECT min(serial) FROM claims"), 1);
-    assert_int_equal(scratch_query_long(db, "SELECT max(serial) FROM claims"), committed);
-    assert_int_equal(scratch_query_long(db, "SELECT last_serial FROM case_counters"
-                                            " WHERE county_code = '330122'"
-                                            "   AND day = '2026-11-22'"),
+    assert_int_equal(ow_test_pg_long(ow_db_conn(db), "SELECT min(serial) FROM claims"), 1);
+    assert_int_equal(ow_test_pg_long(ow_db_conn(db), "SELECT max(serial) FROM claims"), committed);
+    assert_int_equal(ow_test_pg_long(ow_db_conn(db), "SELECT last_serial FROM case_counters"
+                                                     " WHERE county_code = '330122'"
+                                                     "   AND day = '2026-11-22'"),
                      committed);
     ow_db_destroy(&db);
 }

@@ -43,12 +43,56 @@ static void test_what_a_decision_may_close(void **state)
         assert_false(intake_case_state_decidable(s) && intake_case_state_is_final(s));
 }
 
+/* Every one of the 15 × 15 moves against the table of case_state.h (and out of range). */
+static void test_every_move(void **state)
+{
+    (void)state;
+    static const int allowed[][2] = {
+        {1, 2},   {1, 3},   {1, 5},   {1, 6},   {1, 11},  {6, 7},  {6, 2},  {6, 3},
+        {7, 3},   {3, 8},   {3, 9},   {3, 11},  {3, 12},  {3, 13}, {3, 14}, {8, 9},
+        {8, 11},  {8, 12},  {8, 13},  {8, 14},  {9, 10},  {9, 14}, {10, 8}, {10, 11},
+        {10, 12}, {10, 13}, {10, 14}, {11, 15}, {12, 15},
+    };
+    int expected[16][16] = {{0}};
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+        expected[allowed[i][0]][allowed[i][1]] = 1;
+    for (int f = 0; f <= 16; f++)
+        for (int t = 0; t <= 16; t++) {
+            int want = (f >= 1 && f <= 15 && t >= 1 && t <= 15) ? expected[f][t] : 0;
+            if (intake_case_state_can_move(f, t) != want)
+                fail_msg("move %d -> %d should be %s", f, t, want ? "allowed" : "refused");
+        }
+    /* Nothing leaves a final state except revocation of an approval. */
+    for (int f = 1; f <= 15; f++)
+        if (intake_case_state_is_final(f) && f != 11 && f != 12)
+            for (int t = 1; t <= 15; t++)
+                assert_false(intake_case_state_can_move(f, t));
+}
+
+static void test_withdrawal(void **state)
+{
+    (void)state;
+    for (int s = 1; s <= 15; s++) {
+        int w = intake_case_state_withdrawn(s);
+        if (s == 1 || s == 6)
+            assert_int_equal(w, INTAKE_STATE_RECEIPT_WITHDRAWN);
+        else if (s == 3 || s == 8 || s == 9 || s == 10)
+            assert_int_equal(w, INTAKE_STATE_WITHDRAWN);
+        else
+            assert_int_equal(w, -1); /* decided or closed: too late (DOMAIN §3) */
+        if (w > 0)
+            assert_true(intake_case_state_can_move(s, w));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_outcomes),
         cmocka_unit_test(test_what_a_decision_may_close),
+        cmocka_unit_test(test_every_move),
+        cmocka_unit_test(test_withdrawal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,7 +16,8 @@
 #include "case_store.h"
 #include "intake_api.h"
 #include "ow_clock.h"
-#include "scratch_schema.h"
+#include "ow_migrate.h"
+#include "ow_test_pg.h"
 #include "submit.h"
 #include "onewindow/v1/envelope.pb-c.h"
 #include "onewindow/v1/intake.pb-c.h"
@@ -25,52 +26,29 @@
 #define S_FOOD "113301220025190176000117004000" /* 食品经营许可证核发（新办） */
 
 typedef struct {
-    scratch_schema_t *schema;
-    ow_db_t *db;
+    ow_test_pg_t *pg;
+    ow_db_t *db; /* owned by pg */
     intake_settings_t settings;
 } s_fixture_t;
 
-static char *s_read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)size + 1);
-    if (text && fread(text, 1, (size_t)size, f) != (size_t)size) {
-        free(text);
-        text = NULL;
-    }
-    if (text)
-        text[size] = '\0';
-    fclose(f);
-    return text;
-}
-
 static int s_setup(void **state)
 {
-    char why[512];
     s_fixture_t *fx = calloc(1, sizeof *fx);
-    fx->schema = scratch_schema_new("intake_test_submit", intake_core_migrations,
-                                    intake_core_migrations_count, why, sizeof why);
-    if (!fx->schema) {
-        fprintf(stderr, "%s\n", why);
+    ow_error_t err;
+    ow_error_clear(&err);
+    fx->pg = ow_test_pg_new("intake_test_submit_", "intake-test", &err);
+    fx->db = fx->pg ? ow_test_pg_db(fx->pg) : NULL;
+    /* The demonstration catalogue twice: loading it again must change nothing. */
+    if (!fx->db ||
+        ow_migrate(fx->db, intake_core_migrations, intake_core_migrations_count, &err) < 0 ||
+        intake_submit_prepare(fx->db, &err) < 0 ||
+        ow_test_pg_run_file(fx->db, OW_SOURCE_DIR "/deploy/demo/intake.sql", &err) < 0 ||
+        ow_test_pg_run_file(fx->db, OW_SOURCE_DIR "/deploy/demo/intake.sql", &err) < 0) {
+        fprintf(stderr, "fixture: %s\n", err.message);
+        ow_test_pg_destroy(&fx->pg);
         free(fx);
         return -1;
     }
-    ow_error_t err;
-    ow_error_clear(&err);
-    fx->db = scratch_schema_connect(fx->schema, &err);
-    char *demo = s_read_file(OW_SOURCE_DIR "/deploy/demo/intake.sql");
-    if (!fx->db || intake_submit_prepare(fx->db, &err) < 0 || !demo ||
-        ow_db_run(fx->db, demo, &err) < 0 || ow_db_run(fx->db, demo, &err) < 0) {
-        fprintf(stderr, "fixture: %s\n", demo ? err.message : "cannot read deploy/demo/intake.sql");
-        free(demo);
-        return -1;
-    }
-    free(demo);
     fx->settings.county_code = "330122";
     fx->settings.centre_id = "330122000000";
     *state = fx;
@@ -80,8 +58,7 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     s_fixture_t *fx = *state;
-    ow_db_destroy(&fx->db);
-    scratch_schema_destroy(&fx->schema);
+    ow_test_pg_destroy(&fx->pg);
     free(fx);
     return 0;
 }
@@ -126,7 +103,7 @@ static Onewindow__V1__CaseReply *s_case_reply(const uint8_t *reply, size_t len)
 
 static long s_count(s_fixture_t *fx, const char *sql)
 {
-    return scratch_query_long(fx->db, sql);
+    return ow_test_pg_long(ow_db_conn(fx->db), sql);
 }
 
 static bool s_has_violation(const ow_error_t *err, const char *field, const char *fragment)

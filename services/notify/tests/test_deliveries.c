@@ -19,7 +19,8 @@
 #include "dispatcher.h"
 #include "onewindow/v1/intake.pb-c.h"
 #include "onewindow/v1/routing.pb-c.h"
-#include "pg_scratch.h"
+#include "ow_migrate.h"
+#include "ow_test_pg.h"
 #include "template_store.h"
 
 extern const ow_migration_t notify_core_migrations[];
@@ -28,7 +29,7 @@ extern const size_t notify_core_migrations_count;
 #define S_NOW INT64_C(1795000000000000)
 
 typedef struct {
-    pg_scratch_t *scratch;
+    ow_test_pg_t *scratch;
     templates_t *templates;
     char dir[256];
     char sink[300];
@@ -54,13 +55,13 @@ static int s_setup(void **state)
         goto fail;
     }
     snprintf(f->sink, sizeof f->sink, "%s/notifications.jsonl", f->dir);
-    f->scratch = pg_scratch_new("owtest_notify", "notify", notify_core_migrations,
-                                notify_core_migrations_count, &err);
-    if (!f->scratch) {
+    f->scratch = ow_test_pg_new("owtest_notify_", "notify-test", &err);
+    if (!f->scratch || ow_migrate(ow_test_pg_db(f->scratch), notify_core_migrations,
+                                  notify_core_migrations_count, &err) < 0) {
         fprintf(stderr, "cannot set up the test database: %s\n", err.message);
         goto fail;
     }
-    ow_db_t *db = pg_scratch_db(f->scratch);
+    ow_db_t *db = ow_test_pg_db(f->scratch);
     if (case_contacts_prepare(db, &err) != 0 || deliveries_prepare(db, &err) != 0) {
         fprintf(stderr, "prepare: %s\n", err.message);
         goto fail;
@@ -84,7 +85,7 @@ static int s_teardown(void **state)
     if (!f)
         return 0;
     templates_destroy(&f->templates);
-    pg_scratch_destroy(&f->scratch);
+    ow_test_pg_destroy(&f->scratch);
     if (f->dir[0]) {
         unlink(f->sink);
         rmdir(f->dir);
@@ -99,7 +100,7 @@ static int s_apply(s_fixture_t *f, int (*fn)(ow_db_t *, const ow_event_t *, void
                    const char *type, const char *event_id, const char *case_no, uint8_t *payload,
                    size_t len, ow_error_t *err)
 {
-    ow_db_t *db = pg_scratch_db(f->scratch);
+    ow_db_t *db = ow_test_pg_db(f->scratch);
     ow_event_t ev;
     memset(&ev, 0, sizeof ev);
     snprintf(ev.event_id, sizeof ev.event_id, "%s", event_id);
@@ -160,7 +161,7 @@ static int s_decide(s_fixture_t *f, const char *event_id, const char *case_no, c
 
 static long long s_count(s_fixture_t *f, const char *sql)
 {
-    return pg_scratch_count(f->scratch, sql);
+    return ow_test_pg_long(ow_db_conn(ow_test_pg_db(f->scratch)), sql);
 }
 
 /* Reads the sink; returns the lines as a JSON array (caller decrefs); each must parse. */
@@ -235,7 +236,7 @@ static void test_events_queue_once(void **state)
                     .text = "again",
                     .template_kind = "case_decided_refused",
                     .template_version = 1};
-    ow_db_t *db = pg_scratch_db(f->scratch);
+    ow_db_t *db = ow_test_pg_db(f->scratch);
     ow_error_clear(&err);
     assert_int_equal(ow_db_begin(db, &err), 0);
     assert_int_equal(deliveries_queue(db, &d, S_NOW, &err), 0);
@@ -257,7 +258,7 @@ static void test_dispatch_and_lost_ack(void **state)
     s_fixture_t *f = *state;
     ow_error_t err;
     ow_error_clear(&err);
-    dispatcher_t *d = dispatcher_new(pg_scratch_db(f->scratch), f->sink, &err);
+    dispatcher_t *d = dispatcher_new(ow_test_pg_db(f->scratch), f->sink, &err);
     assert_non_null(d);
     assert_int_equal(s_run(f, d), 3);
     assert_int_equal(s_run(f, d), 0);
@@ -289,9 +290,9 @@ static void test_dispatch_and_lost_ack(void **state)
     snprintf(sql, sizeof sql,
              "UPDATE deliveries SET state = 'queued', sent_at_us = NULL WHERE delivery_id = '%s'",
              lost);
-    PQclear(PQexec(ow_db_conn(pg_scratch_db(f->scratch)), sql));
+    PQclear(PQexec(ow_db_conn(ow_test_pg_db(f->scratch)), sql));
     dispatcher_destroy(&d);
-    d = dispatcher_new(pg_scratch_db(f->scratch), f->sink, &err); /* "restart" */
+    d = dispatcher_new(ow_test_pg_db(f->scratch), f->sink, &err); /* "restart" */
     assert_non_null(d);
     assert_int_equal(s_run(f, d), 1);
     assert_int_equal(s_run(f, d), 0);
@@ -331,7 +332,7 @@ static void test_failing_sink_acknowledges_nothing(void **state)
     ow_error_clear(&err);
     long long queued = s_count(f, "SELECT count(*) FROM deliveries WHERE state = 'queued'");
     assert_true(queued > 0);
-    dispatcher_t *d = dispatcher_new(pg_scratch_db(f->scratch), "/dev/full", &err);
+    dispatcher_t *d = dispatcher_new(ow_test_pg_db(f->scratch), "/dev/full", &err);
     assert_non_null(d);
     assert_int_equal(dispatcher_run(d, S_NOW, &err), -1);
     assert_int_equal(err.code, OW_UNAVAILABLE);
@@ -342,7 +343,7 @@ static void test_failing_sink_acknowledges_nothing(void **state)
                      queued);
 
     ow_error_clear(&err);
-    assert_null(dispatcher_new(pg_scratch_db(f->scratch), "/nonexistent-dir/x.jsonl", &err));
+    assert_null(dispatcher_new(ow_test_pg_db(f->scratch), "/nonexistent-dir/x.jsonl", &err));
     assert_int_equal(err.code, OW_UNAVAILABLE);
 }
 

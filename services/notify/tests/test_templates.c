@@ -143,6 +143,23 @@ static templates_t *s_shipped(void)
     assert_int_equal(templates_add(set, "rating_invitation", 1,
                                    "{applicant_name}您好：请对“{item_name}”作出评价。", &err),
                      0);
+    /* Without the e-mail subjects the set is not complete. */
+    assert_int_equal(templates_check_complete(set, &err), -1);
+    assert_non_null(strstr(err.message, "subject"));
+    const char *subjects[] = {"case_accepted_subject@email", "case_decided_subject@email",
+                              "rating_invitation_subject@email"};
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(templates_add(set, subjects[i], 1, "“{item_name}”（{case_no}）", &err), 0);
+    /* A channel's own text may use only its kind's placeholders too. */
+    assert_int_equal(templates_add(set, "rating_invitation@sms", 1, "{reason}", &err), -1);
+    assert_int_equal(templates_add(set, "rating_invitation@fax", 1, "x", &err), -1);
+    assert_int_equal(templates_add(set, "rating_invitation@sms", 2, "请评价{case_no}", &err), 0);
+    char buf[64];
+    assert_string_equal(templates_pick(set, "rating_invitation", "sms", buf, sizeof buf),
+                        "rating_invitation@sms");
+    assert_string_equal(templates_pick(set, "rating_invitation", "email", buf, sizeof buf),
+                        "rating_invitation");
+    assert_int_equal(templates_version(set, "rating_invitation@sms"), 2);
     assert_int_equal(templates_check_complete(set, &err), 0);
     return set;
 }

@@ -14,7 +14,8 @@
 #include "first_task.h"
 #include "ow_clock.h"
 #include "routing_api.h"
-#include "scratch_schema.h"
+#include "ow_migrate.h"
+#include "ow_test_pg.h"
 #include "task_store.h"
 #include "onewindow/v1/envelope.pb-c.h"
 #include "onewindow/v1/intake.pb-c.h"
@@ -24,56 +25,31 @@
 #define S_FOOD   S_MARKET "000117004000"
 
 typedef struct {
-    scratch_schema_t *schema;
-    ow_db_t *db;
+    ow_test_pg_t *pg;
+    ow_db_t *db; /* owned by pg */
 } s_fixture_t;
-
-static char *s_read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = malloc((size_t)size + 1);
-    if (text && fread(text, 1, (size_t)size, f) != (size_t)size) {
-        free(text);
-        text = NULL;
-    }
-    if (text)
-        text[size] = '\0';
-    fclose(f);
-    return text;
-}
 
 static int s_setup(void **state)
 {
-    char why[512];
     s_fixture_t *fx = calloc(1, sizeof *fx);
-    fx->schema = scratch_schema_new("routing_test_tasks", routing_core_migrations,
-                                    routing_core_migrations_count, why, sizeof why);
-    if (!fx->schema) {
-        fprintf(stderr, "%s\n", why);
-        free(fx);
-        return -1;
-    }
     ow_error_t err;
     ow_error_clear(&err);
-    fx->db = scratch_schema_connect(fx->schema, &err);
-    char *demo = s_read_file(OW_SOURCE_DIR "/deploy/demo/routing.sql");
-    if (!fx->db || routing_first_task_prepare(fx->db, &err) < 0 ||
-        routing_decide_prepare(fx->db, &err) < 0 || !demo || ow_db_run(fx->db, demo, &err) < 0 ||
-        ow_db_run(fx->db, demo, &err) < 0 ||
+    fx->pg = ow_test_pg_new("routing_test_tasks_", "routing-test", &err);
+    fx->db = fx->pg ? ow_test_pg_db(fx->pg) : NULL;
+    /* The demonstration data twice: loading it again must change nothing. */
+    if (!fx->db ||
+        ow_migrate(fx->db, routing_core_migrations, routing_core_migrations_count, &err) < 0 ||
+        routing_first_task_prepare(fx->db, &err) < 0 || routing_decide_prepare(fx->db, &err) < 0 ||
+        ow_test_pg_run_file(fx->db, OW_SOURCE_DIR "/deploy/demo/routing.sql", &err) < 0 ||
+        ow_test_pg_run_file(fx->db, OW_SOURCE_DIR "/deploy/demo/routing.sql", &err) < 0 ||
         ow_db_run(fx->db,
                   "INSERT INTO departments (code, name) VALUES ('NOAPPROVER', '无审批人部门')",
                   &err) < 0) {
-        fprintf(stderr, "fixture: %s\n",
-                demo ? err.message : "cannot read deploy/demo/routing.sql");
-        free(demo);
+        fprintf(stderr, "fixture: %s\n", err.message);
+        ow_test_pg_destroy(&fx->pg);
+        free(fx);
         return -1;
     }
-    free(demo);
     *state = fx;
     return 0;
 }
@@ -81,8 +57,7 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     s_fixture_t *fx = *state;
-    ow_db_destroy(&fx->db);
-    scratch_schema_destroy(&fx->schema);
+    ow_test_pg_destroy(&fx->pg);
     free(fx);
     return 0;
 }
@@ -122,7 +97,7 @@ static int s_accept(s_fixture_t *fx, const char *case_no, const char *department
 
 static long s_count(s_fixture_t *fx, const char *sql)
 {
-    return scratch_query_long(fx->db, sql);
+    return ow_test_pg_long(ow_db_conn(fx->db), sql);
 }
 
 /* The task_id of the case's first task, into out (37 bytes). */

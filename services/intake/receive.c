@@ -1,0 +1,499 @@
+#include "receive.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "applicant.h"
+#include "case_number.h"
+#include "case_state.h"
+#include "case_store.h"
+#include "catalogue.h"
+#include "catalogue_rules.h"
+#include "correction.h"
+#include "documents.h"
+#include "lanes.h"
+#include "ow_clock.h"
+#include "ow_db.h"
+#include "ow_idem.h"
+#include "ow_outbox.h"
+#include "outcome.h"
+
+#define S_RECEIVE  "intake.receive"
+#define S_CORRECT  "intake.correct"
+#define S_WITHDRAW "intake.withdraw"
+#define S_TEXT_MAX 500
+
+int intake_receive_prepare(ow_db_t *db, ow_error_t *err)
+{
+    static const struct {
+        const char *name, *sql;
+    } s[] = {
+        {"intake_rcv_extras",
+         "UPDATE cases SET deciding_centre_id = $2, outcome = $3, love_lane = $4::boolean,"
+         "  love_reasons = $5, green_lane = $6::boolean, green_by = $7, green_reason = $8,"
+         "  rongque = $9::boolean, supply_due_at = us_to_ts(nullif($10::bigint, 0)),"
+         "  promised_due_at = us_to_ts(nullif($11::bigint, 0)),"
+         "  notice_at = us_to_ts(nullif($12::bigint, 0)), closed_reason = $13"
+         " WHERE case_no = $1"},
+        {"intake_rcv_outstanding",
+         "INSERT INTO case_outstanding (case_no, material_code, name, why, list)"
+         " VALUES ($1, $2, $3, $4, $5)"},
+        {"intake_rcv_dishonest", "SELECT 1 FROM dishonest_applicants WHERE id_number = $1"},
+        {"intake_rcv_centres",
+         "SELECT centre_id FROM item_centres WHERE impl_code = $1 AND version = $2::integer"},
+        {"intake_rcv_list",
+         "SELECT material_code, name, why, list, supplied_at IS NOT NULL FROM case_outstanding"
+         " WHERE case_no = $1 ORDER BY material_code"},
+        {"intake_rcv_supply", "UPDATE case_outstanding SET supplied_at = us_to_ts($3::bigint)"
+                              " WHERE case_no = $1 AND material_code = $2 AND supplied_at IS NULL"},
+        {"intake_rcv_state",
+         "UPDATE cases SET state = $2::smallint,"
+         "  accepted_at = coalesce(us_to_ts(nullif($3::bigint, 0)), accepted_at),"
+         "  promised_due_at = coalesce(us_to_ts(nullif($4::bigint, 0)), promised_due_at),"
+         "  closed_reason = $5, updated_at = us_to_ts($6::bigint),"
+         "  decided_at = CASE WHEN $2::smallint IN (11, 12, 13) THEN us_to_ts($6::bigint)"
+         "                    ELSE decided_at END"
+         " WHERE case_no = $1"},
+    };
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        if (ow_db_prepare(db, s[i].name, s[i].sql, err) < 0)
+            return -1;
+    return intake_documents_prepare(db, err);
+}
+
+static bool s_centre_valid(const char *s)
+{
+    if (strlen(s) != 12)
+        return false;
+    for (int i = 0; i < 12; i++)
+        if (!isdigit((unsigned char)s[i]))
+            return false;
+    return true;
+}
+
+bool intake_key_valid(const char *key)
+{
+    size_t len = key ? strlen(key) : 0;
+    if (len == 0 || len > INTAKE_IDEM_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (!isgraph((unsigned char)key[i]))
+            return false;
+    return true;
+}
+
+Onewindow__V1__ReceiveApplication *intake_receive_unpack(const uint8_t *request, size_t len,
+                                                         ow_error_t *err)
+{
+    if (len > INTAKE_SUBMIT_MAX_BYTES) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "application of %zu bytes exceeds the %d-byte limit",
+                     len, INTAKE_SUBMIT_MAX_BYTES);
+        return NULL;
+    }
+    Onewindow__V1__ReceiveApplication *req =
+        onewindow__v1__receive_application__unpack(NULL, len, request);
+    if (!req || !req->application) {
+        if (req)
+            onewindow__v1__receive_application__free_unpacked(req, NULL);
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "request payload is not a valid onewindow.v1.ReceiveApplication with an "
+                     "application");
+        return NULL;
+    }
+    return req;
+}
+
+/* Writes a Document for the case; strings borrow from c and the caller. */
+void intake_document_init(Onewindow__V1__Document *d, const Onewindow__V1__CaseSummary *c,
+                          const char *kind, int64_t now_us)
+{
+    onewindow__v1__document__init(d);
+    d->case_no = c->case_no;
+    d->kind = (char *)kind;
+    d->issued_at_us = now_us;
+    d->item_code = c->item_code;
+    d->item_name = c->item_name;
+    d->applicant_name = c->applicant ? c->applicant->name : "";
+    d->promised_due_us = c->promised_due_us;
+    d->supply_due_us = c->supply_due_us;
+    d->centre_id = c->centre_id;
+}
+
+int intake_exec(ow_db_t *db, const char *name, int n, const char *const *p, ow_error_t *err)
+{
+    PGresult *res = ow_db_exec(db, name, n, p, err);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+int intake_case_set_state(ow_db_t *db, const char *case_no, int state, int64_t accepted_us,
+                          int64_t promised_us, const char *reason, int64_t now_us, ow_error_t *err)
+{
+    char st[8], acc[24], prom[24], now[24];
+    snprintf(st, sizeof st, "%d", state);
+    snprintf(acc, sizeof acc, "%" PRId64, accepted_us);
+    snprintf(prom, sizeof prom, "%" PRId64, promised_us);
+    snprintf(now, sizeof now, "%" PRId64, now_us);
+    const char *p[6] = {case_no, st, acc, prom, reason ? reason : "", now};
+    return intake_exec(db, "intake_rcv_state", 6, p, err);
+}
+
+/* Packs ReceiveReply {case, outcome, document}, saves it under the key, commits. */
+int intake_command_finish(ow_db_t *db, const char *method, const char *key, const uint8_t *request,
+                          size_t len, const Onewindow__V1__CaseSummary *c,
+                          const Onewindow__V1__Document *doc, uint8_t **reply, size_t *reply_len,
+                          ow_error_t *err)
+{
+    Onewindow__V1__ReceiveReply out = ONEWINDOW__V1__RECEIVE_REPLY__INIT;
+    out.case_ = (Onewindow__V1__CaseSummary *)c;
+    out.outcome = c->outcome;
+    out.document = (Onewindow__V1__Document *)doc;
+    uint8_t *packed = NULL;
+    size_t packed_len = 0;
+    if (intake_pack_ok(&out.base, &packed, &packed_len, err) < 0)
+        return -1;
+    if (ow_idem_save(db, key, method, request, len, packed, packed_len, err) < 0 ||
+        ow_db_commit(db, err) < 0) {
+        free(packed);
+        return -1;
+    }
+    *reply = packed;
+    *reply_len = packed_len;
+    return 0;
+}
+
+/* Emits case.accepted (the contract's payload: CaseAccepted) for routing, deadline, … */
+int intake_emit_accepted(ow_db_t *db, const Onewindow__V1__CaseSummary *c, int64_t now_us,
+                         ow_error_t *err)
+{
+    Onewindow__V1__CaseAccepted a = ONEWINDOW__V1__CASE_ACCEPTED__INIT;
+    a.case_ = (Onewindow__V1__CaseSummary *)c;
+    size_t n = onewindow__v1__case_accepted__get_packed_size(&a);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf) {
+        ow_error_set(err, OW_INTERNAL, "out of memory packing case.accepted");
+        return -1;
+    }
+    onewindow__v1__case_accepted__pack(&a, buf);
+    int rc = ow_outbox_add(db, "case.accepted", c->case_no, c->centre_id, now_us, buf, n, err);
+    free(buf);
+    return rc;
+}
+
+/* The request checks that need no database besides the item. Adds violations. */
+static void s_check(const Onewindow__V1__ReceiveApplication *r, const intake_item_t *item,
+                    const char *channel, const char *centre, const char *deciding, ow_error_t *err)
+{
+    const Onewindow__V1__SubmitApplication *app = r->application;
+    const Onewindow__V1__Applicant *pa = app->applicant;
+    intake_applicant_t a = {0};
+    if (pa)
+        a = (intake_applicant_t){pa->name, pa->id_type, pa->id_number, pa->phone, pa->email};
+    intake_check_applicant(pa ? &a : NULL, err);
+    if (intake_channel_digit(channel) < 0)
+        ow_error_add_violation(err, "channel", "must be one of %s", intake_channel_names());
+    if (!s_centre_valid(centre))
+        ow_error_add_violation(err, "centre_id",
+                               "must be the receiving centre's 12-digit area code (区划代码)");
+    /* DOMAIN §1: a cross-region case is received here and decided elsewhere; it records
+     * both sites. Any other channel is decided where it is received. */
+    if (strcmp(channel, "cross_region") == 0) {
+        if (!s_centre_valid(deciding) || strcmp(deciding, centre) == 0)
+            ow_error_add_violation(err, "deciding_centre_id",
+                                   "a cross_region case names the deciding centre (办理地), a "
+                                   "12-digit area code other than the receiving centre");
+    } else if (deciding[0] && strcmp(deciding, centre) != 0) {
+        ow_error_add_violation(err, "deciding_centre_id",
+                               "only a cross_region case is decided at another centre");
+    }
+    if (app->n_material_codes > INTAKE_SUBMIT_MAX_MATERIALS ||
+        r->n_defects > INTAKE_SUBMIT_MAX_MATERIALS)
+        ow_error_add_violation(err, "materials", "at most %d materials",
+                               INTAKE_SUBMIT_MAX_MATERIALS);
+    for (size_t i = 0; i < app->n_material_codes && i < INTAKE_SUBMIT_MAX_MATERIALS; i++) {
+        const char *code = app->material_codes[i];
+        bool known = false;
+        for (size_t j = 0; item && j < item->material_count; j++)
+            known = known || strcmp(item->materials[j].code, code) == 0;
+        if (!intake_code_valid(code))
+            ow_error_add_violation(err, "materials", "code #%zu is not a material code", i + 1);
+        else if (item && !known)
+            ow_error_add_violation(err, "materials",
+                                   "material code '%s' is not on the list of item %s", code,
+                                   item->impl_code);
+    }
+    for (size_t i = 0; i < r->n_defects && i < INTAKE_SUBMIT_MAX_MATERIALS; i++) {
+        const Onewindow__V1__MaterialDefect *d = r->defects[i];
+        bool handed = false;
+        for (size_t j = 0; j < app->n_material_codes; j++)
+            handed = handed || strcmp(app->material_codes[j], d->code) == 0;
+        if (!intake_code_valid(d->code) || !handed)
+            ow_error_add_violation(err, "defects",
+                                   "defect #%zu names no material that was handed in", i + 1);
+        if (!d->reason[0] || !intake_text_valid(d->reason, S_TEXT_MAX))
+            ow_error_add_violation(err, "defects",
+                                   "defect #%zu needs the reason it is not in legal form", i + 1);
+    }
+    if (r->not_a_matter && (!r->refer_to[0] || !intake_text_valid(r->refer_to, S_TEXT_MAX)))
+        ow_error_add_violation(err, "refer_to",
+                               "不予受理 names the authority the applicant should go to");
+}
+
+static int s_receive_once(ow_db_t *db, const intake_settings_t *settings, const char *key,
+                          const Onewindow__V1__ReceiveApplication *r, const uint8_t *request,
+                          size_t len, int64_t now_us, int64_t promised_due_us, uint8_t **reply,
+                          size_t *reply_len, ow_error_t *err)
+{
+    int rc = -1;
+    intake_item_t *item = NULL;
+    intake_case_t *kase = NULL;
+    PGresult *res = NULL;
+    const Onewindow__V1__SubmitApplication *app = r->application;
+    const char *channel = app->channel[0] ? app->channel : INTAKE_DEFAULT_CHANNEL;
+    const char *centre = app->centre_id[0] ? app->centre_id : settings->centre_id;
+    const char *deciding = r->deciding_centre_id;
+
+    if (ow_db_begin(db, err) < 0)
+        return -1;
+    int found = ow_idem_find(db, key, S_RECEIVE, request, len, reply, reply_len, err);
+    if (found < 0)
+        goto done;
+    if (found == 1) {
+        ow_db_rollback(db);
+        return 0;
+    }
+
+    ow_error_t lookup;
+    ow_error_clear(&lookup);
+    if (!intake_code_valid(app->item_code)) {
+        ow_error_add_violation(err, "item_code", "must be the item's 实施编码");
+    } else if (!(item = intake_catalogue_find(db, app->item_code, &lookup))) {
+        if (lookup.code != OW_NOT_FOUND) {
+            *err = lookup;
+            goto done;
+        }
+        ow_error_add_violation(err, "item_code", "no item with 实施编码 '%s' in the catalogue",
+                               app->item_code);
+    }
+    s_check(r, item, channel, centre, deciding, err);
+    int today = ow_clock_local_yyyymmdd(now_us);
+    intake_lanes_t lanes = {0};
+    intake_lane_request_t lr = {
+        .id_type = app->applicant ? app->applicant->id_type : "",
+        .id_number = app->applicant ? app->applicant->id_number : "",
+        .today_yyyymmdd = today,
+        .declared = (const char *const *)r->declared_lanes,
+        .declared_count = r->n_declared_lanes,
+        .green_by = r->green_by,
+        .green_reason = r->green_reason,
+    };
+    intake_lanes_derive(&lr, &lanes, err);
+    if (ow_error_finish_violations(err) < 0)
+        goto done;
+
+    char id_number[32];
+    intake_applicant_normalise_id(app->applicant->id_number, id_number, sizeof id_number);
+    const char *p[2] = {id_number};
+    if (!(res = ow_db_exec(db, "intake_rcv_dishonest", 1, p, err)))
+        goto done;
+    bool dishonest = PQntuples(res) > 0;
+    PQclear(res);
+    char version[16];
+    snprintf(version, sizeof version, "%d", item->version);
+    const char *cp[2] = {item->impl_code, version};
+    if (!(res = ow_db_exec(db, "intake_rcv_centres", 2, cp, err)))
+        goto done;
+    const char *decider = deciding[0] ? deciding : centre;
+    bool within = PQntuples(res) == 0;
+    for (int i = 0; i < PQntuples(res); i++)
+        within = within || strcmp(PQgetvalue(res, i, 0), decider) == 0;
+    PQclear(res);
+    res = NULL;
+
+    const char *handed[INTAKE_SUBMIT_MAX_MATERIALS];
+    intake_defect_t defects[INTAKE_SUBMIT_MAX_MATERIALS];
+    for (size_t i = 0; i < app->n_material_codes; i++)
+        handed[i] = app->material_codes[i];
+    for (size_t i = 0; i < r->n_defects; i++)
+        defects[i] = (intake_defect_t){r->defects[i]->code, r->defects[i]->reason};
+    intake_receipt_t receipt = {
+        .item = item,
+        .handed_in = handed,
+        .handed_in_count = app->n_material_codes,
+        .defects = defects,
+        .defect_count = r->n_defects,
+        .within_powers = within && !r->not_a_matter,
+        .refer_to = r->refer_to,
+        .rongque_requested = r->rongque_requested,
+        .commitment_signed = r->commitment_signed,
+        .dishonest = dishonest,
+        .promised_due_us = promised_due_us,
+        .supply_due_us = r->supply_due_us,
+        .now_us = now_us,
+    };
+    intake_decision_t dec;
+    if (r->rongque_requested && promised_due_us == 0 &&
+        strcmp(item->handling_kind, "promised") == 0) {
+        /* The ceiling of a supply deadline is the promised date: without it, no 容缺. */
+        ow_error_add_violation(err, "rongque.supply_due",
+                               "the promised completion date could not be computed (deadlined "
+                               "unavailable): 容缺 cannot be checked now");
+        ow_error_finish_violations(err);
+        goto done;
+    }
+    if (intake_outcome_decide(&receipt, &dec, err) < 0)
+        goto done;
+
+    long serial = 0;
+    char case_no[INTAKE_CASE_NO_SIZE];
+    if (intake_case_number_next_serial(db, settings->county_code, today, &serial, err) < 0 ||
+        intake_case_number_format(settings->county_code, today, channel, serial, case_no,
+                                  sizeof case_no, err) < 0)
+        goto done;
+    int state = intake_outcome_state(dec.outcome);
+    bool accepted = dec.outcome == INTAKE_OUTCOME_ACCEPTED ||
+                    dec.outcome == INTAKE_OUTCOME_RONGQUE ||
+                    dec.outcome == INTAKE_OUTCOME_DECIDED_ON_SPOT;
+    intake_new_case_t c = {
+        .case_no = case_no,
+        /* Inserted received (or accepted), then moved: a decided row needs decided_at. */
+        .state = accepted ? INTAKE_STATE_ACCEPTED : INTAKE_STATE_RECEIVED,
+        .item = item,
+        .applicant_name = app->applicant->name,
+        .applicant_id_type = app->applicant->id_type,
+        .applicant_id_number = id_number,
+        .applicant_phone = app->applicant->phone,
+        .applicant_email = app->applicant->email,
+        .channel = channel,
+        .centre_id = centre,
+        .received_at_us = now_us,
+        .accepted_at_us = accepted ? now_us : 0,
+        .materials = handed,
+        .material_count = app->n_material_codes,
+    };
+    if (intake_case_insert(db, &c, err) < 0)
+        goto done;
+    char reasons[128] = "";
+    for (size_t i = 0; i < lanes.love_reason_count; i++)
+        snprintf(reasons + strlen(reasons), sizeof reasons - strlen(reasons), "%s%s", i ? "," : "",
+                 lanes.love_reasons[i]);
+    bool rongque = dec.outcome == INTAKE_OUTCOME_RONGQUE;
+    char supply[24], promised[24], notice[24];
+    snprintf(supply, sizeof supply, "%" PRId64, rongque ? r->supply_due_us : 0);
+    snprintf(promised, sizeof promised, "%" PRId64,
+             accepted && dec.outcome != INTAKE_OUTCOME_DECIDED_ON_SPOT ? promised_due_us : 0);
+    snprintf(notice, sizeof notice, "%" PRId64, dec.outcome == INTAKE_OUTCOME_NOTICE ? now_us : 0);
+    const char *xp[13] = {case_no,
+                          decider,
+                          intake_outcome_name(dec.outcome),
+                          lanes.love ? "true" : "false",
+                          reasons,
+                          lanes.green ? "true" : "false",
+                          r->green_by,
+                          r->green_reason,
+                          rongque ? "true" : "false",
+                          supply,
+                          promised,
+                          notice,
+                          dec.reason};
+    if (intake_exec(db, "intake_rcv_extras", 13, xp, err) < 0)
+        goto done;
+    const char *list = rongque ? "rongque" : "notice";
+    for (size_t i = 0; i < dec.listed_count; i++) {
+        const char *op[5] = {case_no, dec.listed[i].code, dec.listed[i].name, dec.listed[i].why,
+                             list};
+        if (intake_exec(db, "intake_rcv_outstanding", 5, op, err) < 0)
+            goto done;
+    }
+    if (state != c.state &&
+        intake_case_set_state(db, case_no, state, 0, 0, dec.reason, now_us, err) < 0)
+        goto done;
+
+    if (!(kase = intake_case_load(db, case_no, false, err)))
+        goto done;
+    const Onewindow__V1__CaseSummary *sum = intake_case_summary(kase);
+    static const char *const kinds[] = {
+        [INTAKE_OUTCOME_ACCEPTED] = "receipt",
+        [INTAKE_OUTCOME_DECIDED_ON_SPOT] = "decision_on_spot",
+        [INTAKE_OUTCOME_NOTICE] = "notice",
+        [INTAKE_OUTCOME_RONGQUE] = "rongque_receipt",
+        [INTAKE_OUTCOME_NOT_ACCEPTED] = "not_accepted",
+    };
+    Onewindow__V1__Document doc;
+    intake_document_init(&doc, sum, kinds[dec.outcome], now_us);
+    Onewindow__V1__ListedMaterial lm[INTAKE_OUTCOME_MAX_LISTED];
+    Onewindow__V1__ListedMaterial *lmp[INTAKE_OUTCOME_MAX_LISTED];
+    for (size_t i = 0; i < dec.listed_count; i++) {
+        onewindow__v1__listed_material__init(&lm[i]);
+        lm[i].code = (char *)dec.listed[i].code;
+        lm[i].name = (char *)dec.listed[i].name;
+        lm[i].why = (char *)dec.listed[i].why;
+        lmp[i] = &lm[i];
+    }
+    doc.listed = lmp;
+    doc.n_listed = dec.listed_count;
+    doc.reason = dec.reason;
+    if (intake_document_add(db, &doc, err) < 0)
+        goto done;
+
+    /* Events: received, then the outcome (docs/events.md). */
+    static const char *const events[] = {
+        [INTAKE_OUTCOME_ACCEPTED] = NULL,
+        [INTAKE_OUTCOME_DECIDED_ON_SPOT] = "case.decided_on_spot",
+        [INTAKE_OUTCOME_NOTICE] = "case.notice_issued",
+        [INTAKE_OUTCOME_RONGQUE] = "case.rongque_accepted",
+        [INTAKE_OUTCOME_NOT_ACCEPTED] = "case.not_accepted",
+    };
+    if (intake_emit_case_changed(db, "case.received", sum, NULL, 0, now_us, err) < 0)
+        goto done;
+    if (events[dec.outcome] && intake_emit_case_changed(db, events[dec.outcome], sum, &doc,
+                                                        INTAKE_STATE_RECEIVED, now_us, err) < 0)
+        goto done;
+    /* Routing starts work (and deadlined the clock) on case.accepted; a 即办件 decided on the
+     * spot never reaches the back office. */
+    if ((dec.outcome == INTAKE_OUTCOME_ACCEPTED || rongque) &&
+        intake_emit_accepted(db, sum, now_us, err) < 0)
+        goto done;
+    if (intake_command_finish(db, S_RECEIVE, key, request, len, sum, &doc, reply, reply_len, err) <
+        0)
+        goto done;
+    rc = 0;
+done:
+    if (rc < 0)
+        ow_db_rollback(db);
+    PQclear(res);
+    intake_case_destroy(&kase);
+    intake_item_destroy(&item);
+    return rc;
+}
+
+int intake_receive(ow_db_t *db, const intake_settings_t *settings, const char *idempotency_key,
+                   const uint8_t *request, size_t len, int64_t now_us, int64_t promised_due_us,
+                   uint8_t **reply, size_t *reply_len, ow_error_t *err)
+{
+    int rc = -1;
+    *reply = NULL;
+    *reply_len = 0;
+    if (!intake_key_valid(idempotency_key)) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "intake.receive needs an idempotency key");
+        return -1;
+    }
+    Onewindow__V1__ReceiveApplication *req = intake_receive_unpack(request, len, err);
+    if (!req)
+        return -1;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        ow_error_clear(err);
+        rc = s_receive_once(db, settings, idempotency_key, req, request, len, now_us,
+                            promised_due_us, reply, reply_len, err);
+        if (rc == 0 || err->code != OW_ALREADY_EXISTS)
+            break;
+    }
+    if (rc < 0 && err->code == OW_ALREADY_EXISTS)
+        err->code = OW_INTERNAL;
+    onewindow__v1__receive_application__free_unpacked(req, NULL);
+    return rc;
+}

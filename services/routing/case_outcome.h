@@ -1,0 +1,41 @@
+/* case_outcome — the case's outcome from its stages' results (DOMAIN.md §3 and §4), as a
+ * plain function. No I/O.
+ *
+ *   any stage refused                        → refused, state 13 办结（不通过）
+ *   every stage approved, no 容缺 gaps        → approved, state 11 办结（通过）
+ *   every stage approved, 容缺 materials in   → approved_after_supply, 12 办结（容缺通过）
+ *   every stage approved, 容缺 materials out  → awaiting_materials: DOMAIN §3 — the decision
+ *                                              is issued only after all materials are in
+ *   otherwise                                → pending (a stage is still open) */
+#ifndef ROUTING_CASE_OUTCOME_H
+#define ROUTING_CASE_OUTCOME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "stage_mode.h"
+
+typedef enum {
+    ROUTING_CASE_PENDING,
+    ROUTING_CASE_APPROVED,
+    ROUTING_CASE_APPROVED_AFTER_SUPPLY, /* 容缺通过 */
+    ROUTING_CASE_AWAITING_MATERIALS,
+    ROUTING_CASE_REFUSED,
+} routing_case_outcome_t;
+
+/* The CaseDecided outcome name: "pending", "approved", "approved_after_supply",
+ * "awaiting_materials", "refused". */
+const char *routing_case_outcome_name(routing_case_outcome_t outcome);
+
+/* The national case-state code of a final outcome (11, 12, 13), 0 for the others. */
+int routing_case_outcome_state(routing_case_outcome_t outcome);
+
+/* True for approved, approved_after_supply and refused: the case is decided. */
+bool routing_case_outcome_final(routing_case_outcome_t outcome);
+
+/* The outcome from stages[0..n) in workflow order. rongque: the case was accepted under
+ * 容缺受理; materials_complete: every missing material has since arrived. n == 0 is
+ * pending (a case without stages is never decided by routing). */
+routing_case_outcome_t routing_case_outcome(const routing_result_t *stages, size_t n, bool rongque,
+                                            bool materials_complete);
+
+#endif

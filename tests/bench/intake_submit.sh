@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# tests/bench/intake_submit.sh [BUILD_DIR] [SECONDS] — accepted applications per second
+# through intaked's request socket (ipc, durable commits: synchronous_commit on), and the
+# latency at a fixed 2,000/s, printed beside raw pgbench single-row inserts on the same
+# Postgres in the same run. Starts its own throwaway cluster and intaked; run by hand, not
+# by ctest. Bounded: SECONDS (default 10) per phase, 127.0.0.1/ipc only.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${1:-$root/build}
+secs=${2:-10}
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+work=$(mktemp -d /tmp/ow-bench-intake.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  "$root/scripts/pg" stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cc -O2 -o "$work/intake_submit" "$root/tests/bench/intake_submit.c" -I"$root/common" \
+  -I"$build/proto" "$build/common/libow_common.a" "$build/proto/libow_proto.a" \
+  $(pkg-config --libs libzmq libevent libprotobuf-c libpq) -lm
+
+admin=$("$root/scripts/pg" start "$work/pg" | tail -n 1)
+psql "$admin" -X -q -c 'CREATE DATABASE owbench' >/dev/null
+url=${admin/\/postgres\?/\/owbench?}
+"$build/bin/owctl" db init --database-url "$url" >/dev/null
+
+cat > "$work/ow.conf" <<CONF
+database.url = $url
+log.level = warn
+bus.publish = ipc://$work/bus-pub.sock
+bus.subscribe = ipc://$work/bus-sub.sock
+endpoint.intake = ipc://$work/intake.sock
+endpoint.deadline = ipc://$work/deadline.sock
+endpoint.routing = ipc://$work/routing.sock
+endpoint.gateway = ipc://$work/gateway.sock
+[intaked]
+http.bind = 127.0.0.1:0
+CONF
+"$build/bin/intaked" --config "$work/ow.conf" 2>"$work/intaked.log" &
+pids+=($!)
+for _ in $(seq 100); do
+  psql "$url" -X -qtA -c "SELECT 1 FROM pg_tables WHERE schemaname='intake' AND tablename='cases'" 2>/dev/null | grep -q 1 && break
+  sleep 0.2
+done
+{ printf 'SET ROLE ow_intake;\nSET search_path = intake;\n'; cat "$root/deploy/demo/intake.sql"; } |
+  psql "$url" -X -q -v ON_ERROR_STOP=1 --single-transaction -f - >/dev/null
+
+echo "== reference: pgbench single-row inserts, durable commits, 16 clients, ${secs}s"
+psql "$url" -X -q -c 'CREATE TABLE bench_ref (id bigserial PRIMARY KEY, v text NOT NULL)'
+echo "INSERT INTO bench_ref (v) VALUES ('x');" > "$work/insert.sql"
+"$pgbin/pgbench" -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$url" 2>/dev/null |
+  grep -E "^(tps|latency average)"
+echo "== intaked: intake.submit, 64 in flight, ${secs}s"
+"$work/intake_submit" "ipc://$work/intake.sock" max "$secs" 64
+echo "== intaked: intake.submit at a fixed 2000/s, ${secs}s"
+"$work/intake_submit" "ipc://$work/intake.sock" rate "$secs" 2000 || true
+psql "$url" -X -qtA -c "SELECT 'cases committed: ' || count(*) FROM intake.cases"
