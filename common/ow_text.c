@@ -105,6 +105,17 @@ bool ow_text_printable(const char *s, size_t max_bytes)
     return true;
 }
 
+bool ow_text_graphic(const char *s, size_t max_bytes)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max_bytes)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] <= 0x20 || s[i] > 0x7e)
+            return false;
+    return true;
+}
+
 void ow_text_copy(char *dst, size_t size, const char *src)
 {
     size_t n = strlen(src);

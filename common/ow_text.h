@@ -35,6 +35,10 @@ bool ow_text_valid_lines(const char *s, size_t max_bytes);
  * text that may be quoted in an error message as it is. */
 bool ow_text_printable(const char *s, size_t max_bytes);
 
+/* True when s is not NULL and 1 to max_bytes of visible ASCII (0x21–0x7e, no space): a
+ * key, an id or a case number that may be quoted anywhere as it is. */
+bool ow_text_graphic(const char *s, size_t max_bytes);
+
 /* Copies the NUL-terminated src into dst (size bytes, size > 0, always terminated): valid
  * UTF-8 passes, any byte that does not start a valid sequence becomes '?', and a cut falls
  * between characters. For peer text that must stay valid UTF-8 (a message that a sender's
