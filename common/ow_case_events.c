@@ -28,6 +28,8 @@ static void s_check_case_no(ow_error_t *err, const ow_event_t *ev, const char *c
                                s_echo(case_no), s_echo(ev->case_no));
 }
 
+/* Adds a violation for each way text breaks rule; NULL text (the field of an absent
+ * applicant) is not checked. */
 static void s_check_rule(ow_error_t *err, const ow_case_rule_t *rule, const char *text)
 {
     if (!text)
@@ -54,54 +56,32 @@ static void s_check_rule(ow_error_t *err, const ow_case_rule_t *rule, const char
                                rule->max);
 }
 
-/* The string of c that field names; *known is false for a name that is not one. NULL for
- * an applicant's field when the case has no applicant. */
-static const char *s_summary_field(const Onewindow__V1__CaseSummary *c, const char *field,
-                                   bool *known)
-{
-    const Onewindow__V1__Applicant *a = c->applicant;
-    const struct {
-        const char *field;
-        const char *text;
-    } fields[] = {
-        {"case.item_code", c->item_code},
-        {"case.item_name", c->item_name},
-        {"case.department_code", c->department_code},
-        {"case.department_name", c->department_name},
-        {"case.centre_id", c->centre_id},
-        {"case.channel", c->channel},
-        {"case.limit_unit", c->limit_unit},
-        {"case.state_name", c->state_name},
-        {"case.applicant.name", a ? a->name : NULL},
-        {"case.applicant.id_type", a ? a->id_type : NULL},
-        {"case.applicant.id_number", a ? a->id_number : NULL},
-        {"case.applicant.phone", a ? a->phone : NULL},
-        {"case.applicant.email", a ? a->email : NULL},
-    };
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-        if (strcmp(field, fields[i].field) == 0) {
-            *known = true;
-            return fields[i].text;
-        }
-    }
-    *known = false;
-    return NULL;
-}
+/* A string field of a payload: its name in messages and its text. */
+typedef struct {
+    const char *field;
+    const char *text;
+} s_field_t;
 
-static const char *s_decided_field(const Onewindow__V1__CaseDecided *d, const char *field,
-                                   bool *known)
+/* Checks the case number and then every rule against fields[0..n). Returns 0, or -1 with
+ * err as ow_case_accepted_unpack describes. */
+static int s_check(const ow_event_t *ev, const char *case_no, const s_field_t *fields, size_t n,
+                   const ow_case_rule_t *rules, ow_error_t *err)
 {
-    *known = true;
-    if (strcmp(field, "outcome") == 0)
-        return d->outcome;
-    if (strcmp(field, "decided_by") == 0)
-        return d->decided_by;
-    if (strcmp(field, "task_id") == 0)
-        return d->task_id;
-    if (strcmp(field, "comment") == 0)
-        return d->comment;
-    *known = false;
-    return NULL;
+    s_check_case_no(err, ev, case_no);
+    for (const ow_case_rule_t *r = rules; r && r->field; r++) {
+        size_t i = 0;
+        while (i < n && strcmp(r->field, fields[i].field) != 0)
+            i++;
+        if (i == n) {
+            ow_error_set(err, OW_INTERNAL,
+                         "%s %s (seq %llu): a consumer's rule names '%s', no field of the "
+                         "payload",
+                         ev->type, ev->event_id, (unsigned long long)ev->seq, r->field);
+            return -1;
+        }
+        s_check_rule(err, r, fields[i].text);
+    }
+    return ow_case_event_finish(err, ev);
 }
 
 int ow_case_event_finish(ow_error_t *err, const ow_event_t *ev)
@@ -113,12 +93,6 @@ int ow_case_event_finish(ow_error_t *err, const ow_event_t *ev)
     ow_error_set(err, OW_INVALID_ARGUMENT, "%s %s (seq %llu): %s", ev->type, ev->event_id,
                  (unsigned long long)ev->seq, detail);
     return -1;
-}
-
-static void s_unknown_field(ow_error_t *err, const ow_event_t *ev, const char *field)
-{
-    ow_error_set(err, OW_INTERNAL, "%s %s (seq %llu): a consumer's rule names '%s', no field of "
-                 "the payload", ev->type, ev->event_id, (unsigned long long)ev->seq, field);
 }
 
 Onewindow__V1__CaseAccepted *ow_case_accepted_unpack(const ow_event_t *ev,
@@ -133,17 +107,24 @@ Onewindow__V1__CaseAccepted *ow_case_accepted_unpack(const ow_event_t *ev,
         goto fail;
     }
     const Onewindow__V1__CaseSummary *c = msg->case_;
-    s_check_case_no(err, ev, c->case_no);
-    for (const ow_case_rule_t *r = rules; r && r->field; r++) {
-        bool known;
-        const char *text = s_summary_field(c, r->field, &known);
-        if (!known) {
-            s_unknown_field(err, ev, r->field);
-            goto fail;
-        }
-        s_check_rule(err, r, text);
-    }
-    if (ow_case_event_finish(err, ev) != 0)
+    /* An applicant's fields are checked only when the case has an applicant. */
+    const Onewindow__V1__Applicant *a = c->applicant;
+    const s_field_t fields[] = {
+        {"case.item_code", c->item_code},
+        {"case.item_name", c->item_name},
+        {"case.department_code", c->department_code},
+        {"case.department_name", c->department_name},
+        {"case.centre_id", c->centre_id},
+        {"case.channel", c->channel},
+        {"case.limit_unit", c->limit_unit},
+        {"case.state_name", c->state_name},
+        {"case.applicant.name", a ? a->name : NULL},
+        {"case.applicant.id_type", a ? a->id_type : NULL},
+        {"case.applicant.id_number", a ? a->id_number : NULL},
+        {"case.applicant.phone", a ? a->phone : NULL},
+        {"case.applicant.email", a ? a->email : NULL},
+    };
+    if (s_check(ev, c->case_no, fields, sizeof fields / sizeof fields[0], rules, err) != 0)
         goto fail;
     return msg;
 fail:
@@ -162,20 +143,15 @@ Onewindow__V1__CaseDecided *ow_case_decided_unpack(const ow_event_t *ev,
                      ev->type, ev->event_id, (unsigned long long)ev->seq);
         return NULL;
     }
-    s_check_case_no(err, ev, msg->case_no);
-    for (const ow_case_rule_t *r = rules; r && r->field; r++) {
-        bool known;
-        const char *text = s_decided_field(msg, r->field, &known);
-        if (!known) {
-            s_unknown_field(err, ev, r->field);
-            goto fail;
-        }
-        s_check_rule(err, r, text);
+    const s_field_t fields[] = {
+        {"outcome", msg->outcome},
+        {"decided_by", msg->decided_by},
+        {"task_id", msg->task_id},
+        {"comment", msg->comment},
+    };
+    if (s_check(ev, msg->case_no, fields, sizeof fields / sizeof fields[0], rules, err) != 0) {
+        onewindow__v1__case_decided__free_unpacked(msg, NULL);
+        return NULL;
     }
-    if (ow_case_event_finish(err, ev) != 0)
-        goto fail;
     return msg;
-fail:
-    onewindow__v1__case_decided__free_unpacked(msg, NULL);
-    return NULL;
 }

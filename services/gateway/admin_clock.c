@@ -4,6 +4,7 @@
 
 #include "onewindow/v1/envelope.pb-c.h"
 #include "json_fields.h"
+#include "ow_pack.h"
 #include "ow_clock.h"
 
 static const char *const s_body_fields[] = {"advance_seconds", "set", NULL};
@@ -70,28 +71,13 @@ json_t *admin_clock_json(int64_t now_us, int64_t offset_us)
                      "offset_seconds", offset);
 }
 
-/* Packs any message into a new buffer; -1 with err when out of memory. */
-static int s_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len, ow_error_t *err)
-{
-    size_t len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf) {
-        ow_error_set(err, OW_INTERNAL, "out of memory");
-        return -1;
-    }
-    protobuf_c_message_pack(msg, buf);
-    *out = buf;
-    *out_len = len;
-    return 0;
-}
-
 int admin_clock_pack_advanced(int64_t offset_us, const char *set_by, uint8_t **out, size_t *out_len,
                               ow_error_t *err)
 {
     Onewindow__V1__ClockAdvanced msg = ONEWINDOW__V1__CLOCK_ADVANCED__INIT;
     msg.offset_us = offset_us;
     msg.set_by = (char *)(set_by ? set_by : "");
-    return s_pack(&msg.base, out, out_len, err);
+    return ow_pack(&msg.base, out, out_len, err);
 }
 
 int admin_clock_pack_reply(int64_t now_us, int64_t offset_us, uint8_t **out, size_t *out_len,
@@ -101,7 +87,7 @@ int admin_clock_pack_reply(int64_t now_us, int64_t offset_us, uint8_t **out, siz
     msg.now_us = now_us;
     msg.offset_us = offset_us;
     msg.test_clock = 1;
-    return s_pack(&msg.base, out, out_len, err);
+    return ow_pack(&msg.base, out, out_len, err);
 }
 
 json_t *admin_clock_reply_json(const uint8_t *payload, size_t len, ow_error_t *err)

@@ -7,6 +7,7 @@
 #include "case_clock.h"
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "onewindow/v1/intake.pb-c.h"
+#include "ow_pack.h"
 #include "problem.h"
 #include "ratings.h"
 #include "onewindow/v1/routing.pb-c.h"
@@ -61,16 +62,7 @@ int cases_pack_request(cases_part_t part, const char *case_no, uint8_t **out, si
         ow_error_set(err, OW_INTERNAL, "no such case part %d", (int)part);
         return -1;
     }
-    size_t len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf) {
-        ow_error_set(err, OW_INTERNAL, "out of memory");
-        return -1;
-    }
-    protobuf_c_message_pack(msg, buf);
-    *out = buf;
-    *out_len = len;
-    return 0;
+    return ow_pack(msg, out, out_len, err);
 }
 
 case_view_t *case_view_new(void)

@@ -5,6 +5,7 @@
 
 #include "api_time.h"
 #include "json_fields.h"
+#include "ow_pack.h"
 
 static const char *const s_query_fields[] = {"assignee", "state", "limit", "after", NULL};
 static const char *const s_decide_fields[] = {"decision", "comment", "actor", NULL};
@@ -12,21 +13,6 @@ static const char *const s_decide_fields[] = {"decision", "comment", "actor", NU
 static json_t *s_text(const char *s)
 {
     return json_fields_text(s ? s : "");
-}
-
-/* Packs any message into a new buffer; -1 with err when out of memory. */
-static int s_pack(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len, ow_error_t *err)
-{
-    size_t len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf) {
-        ow_error_set(err, OW_INTERNAL, "out of memory");
-        return -1;
-    }
-    protobuf_c_message_pack(msg, buf);
-    *out = buf;
-    *out_len = len;
-    return 0;
 }
 
 /* A query value is a string; "limit" must also read as an integer in range. */
@@ -60,7 +46,7 @@ int tasks_pack_list(const json_t *query, uint8_t **out, size_t *out_len, ow_erro
 
     if (ow_error_finish_violations(err) != 0 || err->code != OW_OK)
         return -1;
-    return s_pack(&msg.base, out, out_len, err);
+    return ow_pack(&msg.base, out, out_len, err);
 }
 
 int tasks_pack_decide(const json_t *body, const char *task_id, uint8_t **out, size_t *out_len,
@@ -86,7 +72,7 @@ int tasks_pack_decide(const json_t *body, const char *task_id, uint8_t **out, si
         return -1;
     }
     strcpy(actor, who);
-    return s_pack(&msg.base, out, out_len, err);
+    return ow_pack(&msg.base, out, out_len, err);
 }
 
 json_t *tasks_task_json(const Onewindow__V1__Task *t)

@@ -10,6 +10,7 @@
 #include "documents.h"
 #include "ow_clock.h"
 #include "ow_service.h"
+#include "ow_text.h"
 #include "receive.h"
 #include "submit.h"
 #include "onewindow/v1/deadline.pb-c.h"
@@ -250,17 +251,6 @@ static void s_on_submit(ow_rpc_call_t *call, void *arg)
     free(reply);
 }
 
-static bool s_case_no_printable(const char *s)
-{
-    size_t len = strlen(s);
-    if (len == 0 || len > OW_CASE_NO_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!isgraph((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
 static void s_on_get_case(ow_rpc_call_t *call, void *arg)
 {
     intake_api_t *self = arg;
@@ -280,7 +270,7 @@ static void s_on_get_case(ow_rpc_call_t *call, void *arg)
     }
     /* Any printable number is looked up (an unknown one is NOT_FOUND, per the contract);
      * only text that cannot be a number at all is refused. */
-    if (!s_case_no_printable(req->case_no)) {
+    if (!ow_text_graphic(req->case_no, OW_CASE_NO_MAX)) {
         ow_error_add_violation(&err, "case_no", "must be 1-%d printable ASCII characters",
                                OW_CASE_NO_MAX);
         ow_error_finish_violations(&err);

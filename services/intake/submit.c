@@ -13,7 +13,9 @@
 #include "ow_db.h"
 #include "ow_idem.h"
 #include "ow_outbox.h"
+#include "ow_pack.h"
 #include "ow_rpc.h"
+#include "ow_text.h"
 #include "onewindow/v1/intake.pb-c.h"
 
 #define S_METHOD "intake.submit"
@@ -45,17 +47,6 @@ static bool s_centre_valid(const char *s)
         return false;
     for (int i = 0; i < 12; i++)
         if (!isdigit((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
-static bool s_key_valid(const char *key)
-{
-    size_t len = key ? strlen(key) : 0;
-    if (len == 0 || len > INTAKE_IDEM_KEY_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!isgraph((unsigned char)key[i]))
             return false;
     return true;
 }
@@ -111,13 +102,10 @@ static int s_check_fields(const Onewindow__V1__SubmitApplication *req, const cha
 /* Packs message into a new OK Reply (caller frees *out). */
 static int s_pack_ok(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len, ow_error_t *err)
 {
-    size_t len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = malloc(len ? len : 1);
-    if (!buf) {
-        ow_error_set(err, OW_INTERNAL, "out of memory packing a reply");
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (ow_pack(msg, &buf, &len, err) < 0)
         return -1;
-    }
-    protobuf_c_message_pack(msg, buf);
     int rc = ow_rpc_pack_reply(NULL, buf, len, out, out_len);
     free(buf);
     if (rc < 0)
@@ -262,7 +250,7 @@ int intake_submit(ow_db_t *db, const intake_settings_t *settings, const char *id
     *reply = NULL;
     *reply_len = 0;
 
-    if (!s_key_valid(idempotency_key)) {
+    if (!ow_text_graphic(idempotency_key, INTAKE_IDEM_KEY_MAX)) {
         ow_error_set(err, OW_INVALID_ARGUMENT,
                      "intake.submit needs an idempotency key (1-%d printable characters)",
                      INTAKE_IDEM_KEY_MAX);

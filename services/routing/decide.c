@@ -9,7 +9,9 @@
 #include "ow_idem.h"
 #include "ow_log.h"
 #include "ow_outbox.h"
+#include "ow_pack.h"
 #include "ow_rpc.h"
+#include "ow_text.h"
 #include "task_store.h"
 #include "onewindow/v1/routing.pb-c.h"
 
@@ -18,29 +20,6 @@
 int routing_decide_prepare(ow_db_t *db, ow_error_t *err)
 {
     return routing_task_store_prepare(db, err);
-}
-
-static bool s_key_valid(const char *key)
-{
-    size_t len = key ? strlen(key) : 0;
-    if (len == 0 || len > ROUTING_IDEM_KEY_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!isgraph((unsigned char)key[i]))
-            return false;
-    return true;
-}
-
-/* Packs msg into a new buffer (caller frees). Returns NULL with err when out of memory. */
-static uint8_t *s_pack(const ProtobufCMessage *msg, size_t *len, ow_error_t *err)
-{
-    *len = protobuf_c_message_get_packed_size(msg);
-    uint8_t *buf = malloc(*len ? *len : 1);
-    if (!buf)
-        ow_error_set(err, OW_INTERNAL, "out of memory packing a message");
-    else
-        protobuf_c_message_pack(msg, buf);
-    return buf;
 }
 
 /* One attempt of the transaction. Returns 0 with *reply, or -1 with err (rolled back). */
@@ -85,8 +64,7 @@ static int s_decide_once(ow_db_t *db, const char *key, const char *actor,
         goto done;
 
     size_t task_len = 0, case_len = 0, reply_payload_len = 0;
-    task_bytes = s_pack(&done_task->base, &task_len, err);
-    if (!task_bytes)
+    if (ow_pack(&done_task->base, &task_bytes, &task_len, err) < 0)
         goto done;
     /* The centre travels in the envelope so that centre-scoped consumers can filter. */
     const char *centre_id = routing_tasks_centre(closed, 0);
@@ -105,8 +83,7 @@ static int s_decide_once(ow_db_t *db, const char *key, const char *actor,
     cd.decided_by = (char *)actor;
     cd.task_id = done_task->task_id;
     cd.comment = done_task->comment;
-    case_bytes = s_pack(&cd.base, &case_len, err);
-    if (!case_bytes)
+    if (ow_pack(&cd.base, &case_bytes, &case_len, err) < 0)
         goto done;
     if (ow_outbox_add(db, "case.decided", done_task->case_no, centre_id, now_us, case_bytes,
                       case_len, err) < 0)
@@ -114,8 +91,7 @@ static int s_decide_once(ow_db_t *db, const char *key, const char *actor,
 
     Onewindow__V1__TaskReply tr = ONEWINDOW__V1__TASK_REPLY__INIT;
     tr.task = (Onewindow__V1__Task *)done_task;
-    reply_bytes = s_pack(&tr.base, &reply_payload_len, err);
-    if (!reply_bytes)
+    if (ow_pack(&tr.base, &reply_bytes, &reply_payload_len, err) < 0)
         goto done;
     if (ow_rpc_pack_reply(NULL, reply_bytes, reply_payload_len, &packed, &packed_len) < 0) {
         ow_error_set(err, OW_INTERNAL, "could not pack the reply");
@@ -152,7 +128,7 @@ int routing_decide(ow_db_t *db, const char *idempotency_key, const char *actor,
     *reply = NULL;
     *reply_len = 0;
 
-    if (!s_key_valid(idempotency_key)) {
+    if (!ow_text_graphic(idempotency_key, ROUTING_IDEM_KEY_MAX)) {
         ow_error_set(err, OW_INVALID_ARGUMENT,
                      "routing.decide needs an idempotency key (1-%d printable characters)",
                      ROUTING_IDEM_KEY_MAX);

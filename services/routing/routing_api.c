@@ -9,6 +9,7 @@
 #include "first_task.h"
 #include "ow_clock.h"
 #include "ow_service.h"
+#include "ow_text.h"
 #include "task_store.h"
 #include "onewindow/v1/routing.pb-c.h"
 
@@ -96,17 +97,6 @@ done:
     onewindow__v1__list_tasks__free_unpacked(req, NULL);
 }
 
-static bool s_printable(const char *s, size_t max)
-{
-    size_t len = strlen(s);
-    if (len == 0 || len > max)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!isgraph((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
 static void s_on_case_tasks(ow_rpc_call_t *call, void *arg)
 {
     routing_api_t *self = arg;
@@ -121,7 +111,7 @@ static void s_on_case_tasks(ow_rpc_call_t *call, void *arg)
         ow_rpc_reply_error(call, &err);
         return;
     }
-    if (!s_printable(req->case_no, OW_CASE_NO_MAX)) {
+    if (!ow_text_graphic(req->case_no, OW_CASE_NO_MAX)) {
         ow_error_add_violation(&err, "case_no", "must be 1-%d printable ASCII characters",
                                OW_CASE_NO_MAX);
         ow_error_finish_violations(&err);
@@ -188,7 +178,7 @@ static void s_on_case_history(ow_rpc_call_t *call, void *arg)
         ow_rpc_reply_error(call, &err);
         return;
     }
-    if (!s_printable(req->case_no, OW_CASE_NO_MAX)) {
+    if (!ow_text_graphic(req->case_no, OW_CASE_NO_MAX)) {
         ow_error_add_violation(&err, "case_no", "must be 1-%d printable ASCII characters",
                                OW_CASE_NO_MAX);
         ow_error_finish_violations(&err);

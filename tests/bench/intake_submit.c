@@ -140,8 +140,8 @@ int main(int argc, char **argv)
     double mx = b.lat_n ? b.lat[b.lat_n - 1] / 1000.0 : 0;
     printf("%s: sent %ld, accepted %ld, failed %ld in %.2f s = %.0f accepted/s; latency p50 "
            "%.2f ms, p99 %.2f ms, max %.2f ms\n",
-           b.rate_mode ? "fixed rate" : "max", b.sent, b.ok, b.failed, elapsed, b.ok / elapsed,
-           p50, p99, mx);
+           b.rate_mode ? "fixed rate" : "max", b.sent, b.ok, b.failed, elapsed, b.ok / elapsed, p50,
+           p99, mx);
     ow_timer_destroy(&b.tick);
     ow_rpc_client_destroy(&b.client);
     ow_loop_destroy(&b.loop);
