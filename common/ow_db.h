@@ -18,8 +18,8 @@ typedef struct ow_db ow_db_t;
  * override its user and password when not NULL/empty; schema becomes the search_path and
  * application_name is set to app. Connects once; on failure returns NULL with err
  * (UNAVAILABLE, with libpq's message). Caller owns the result. */
-ow_db_t *ow_db_new(const char *conninfo, const char *role, const char *password,
-                   const char *schema, const char *app, ow_error_t *err);
+ow_db_t *ow_db_new(const char *conninfo, const char *role, const char *password, const char *schema,
+                   const char *app, ow_error_t *err);
 
 void ow_db_destroy(ow_db_t **self_p);
 

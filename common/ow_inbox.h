@@ -29,8 +29,7 @@ typedef void(ow_inbox_committed_fn)(void *arg);
 
 /* Creates an inbox on db connected to busd's XPUB at bus_endpoint. Nothing is received until
  * ow_inbox_start. Returns NULL with err. Caller owns it. */
-ow_inbox_t *ow_inbox_new(ow_loop_t *loop, ow_db_t *db, const char *bus_endpoint,
-                         ow_error_t *err);
+ow_inbox_t *ow_inbox_new(ow_loop_t *loop, ow_db_t *db, const char *bus_endpoint, ow_error_t *err);
 
 void ow_inbox_destroy(ow_inbox_t **self_p);
 

@@ -34,8 +34,8 @@ int ow_outbox_add(ow_db_t *db, const char *type, const char *case_no, const char
  * inside a caller's transaction), publishing to busd's XSUB at bus_endpoint. Registers the
  * "_replay" method on server. Runs a pass at once, then on every ow_relay_kick and at least
  * every 200 ms. Returns NULL with err on failure. Caller owns it. */
-ow_relay_t *ow_relay_new(ow_loop_t *loop, ow_db_t *db, const char *source,
-                         const char *bus_endpoint, ow_rpc_server_t *server, ow_error_t *err);
+ow_relay_t *ow_relay_new(ow_loop_t *loop, ow_db_t *db, const char *source, const char *bus_endpoint,
+                         ow_rpc_server_t *server, ow_error_t *err);
 
 void ow_relay_destroy(ow_relay_t **self_p);
 

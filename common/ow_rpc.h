@@ -70,9 +70,9 @@ int ow_rpc_pack_reply(const ow_error_t *err, const uint8_t *payload, size_t len,
 /* ---- client ---- */
 
 typedef struct {
-    ow_status_t status;       /* DEADLINE_EXCEEDED when no reply came in time */
-    const char *message;      /* never NULL */
-    const uint8_t *payload;   /* valid only during the callback */
+    ow_status_t status;     /* DEADLINE_EXCEEDED when no reply came in time */
+    const char *message;    /* never NULL */
+    const uint8_t *payload; /* valid only during the callback */
     size_t payload_len;
     size_t violation_count;
     const ow_violation_t *violations;
@@ -98,8 +98,8 @@ void ow_rpc_call(ow_rpc_client_t *self, const char *method, const char *idempote
  * inside a daemon's handlers. Copies the reply payload into *payload_out (caller frees;
  * may be NULL) and the status/message into err. Returns the status. */
 ow_status_t ow_rpc_call_blocking(ow_rpc_client_t *self, const char *method,
-                                 const char *idempotency_key, const uint8_t *payload,
-                                 size_t len, int timeout_ms, uint8_t **payload_out,
-                                 size_t *payload_len, ow_error_t *err);
+                                 const char *idempotency_key, const uint8_t *payload, size_t len,
+                                 int timeout_ms, uint8_t **payload_out, size_t *payload_len,
+                                 ow_error_t *err);
 
 #endif

@@ -50,18 +50,17 @@ typedef struct {
  * database.connect_timeout_s for Postgres, applies migrations, binds sockets. On failure
  * returns NULL with err saying what to fix; on `--help` returns NULL with err->code OW_OK.
  * Caller owns it. */
-ow_service_t *ow_service_new(const ow_service_spec_t *spec, int argc, char **argv,
-                             ow_error_t *err);
+ow_service_t *ow_service_new(const ow_service_spec_t *spec, int argc, char **argv, ow_error_t *err);
 
 /* Stops everything and frees it. Sets *self_p to NULL. */
 void ow_service_destroy(ow_service_t **self_p);
 
 ow_config_t *ow_service_config(ow_service_t *self);
 ow_loop_t *ow_service_loop(ow_service_t *self);
-ow_db_t *ow_service_db(ow_service_t *self);            /* NULL without a source */
-ow_rpc_server_t *ow_service_rpc(ow_service_t *self);   /* NULL without a source */
-ow_relay_t *ow_service_relay(ow_service_t *self);      /* NULL without a source */
-ow_inbox_t *ow_service_inbox(ow_service_t *self);      /* NULL without a source */
+ow_db_t *ow_service_db(ow_service_t *self);          /* NULL without a source */
+ow_rpc_server_t *ow_service_rpc(ow_service_t *self); /* NULL without a source */
+ow_relay_t *ow_service_relay(ow_service_t *self);    /* NULL without a source */
+ow_inbox_t *ow_service_inbox(ow_service_t *self);    /* NULL without a source */
 ow_metrics_t *ow_service_metrics(ow_service_t *self);
 
 /* Address of another service's request socket: config endpoint.<source>, with the default

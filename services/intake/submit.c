@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "applicant.h"
+#include "batch.h"
 #include "case_number.h"
 #include "case_state.h"
 #include "case_store.h"
@@ -113,11 +114,12 @@ static int s_pack_ok(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len
     return rc < 0 ? -1 : 0;
 }
 
-/* One attempt of the transaction. Returns 0 with *reply, or -1 with err (rolled back). */
-static int s_submit_once(ow_db_t *db, const intake_settings_t *settings, const char *key,
-                         const Onewindow__V1__SubmitApplication *req, const char *channel,
-                         const char *centre_id, const uint8_t *request, size_t len, uint8_t **reply,
-                         size_t *reply_len, ow_error_t *err)
+/* The work inside the caller's open transaction (at a savepoint of the batch). Returns 0
+ * with *reply, or -1 with err; the caller rolls back what was written. */
+static int s_submit_apply(ow_db_t *db, const intake_settings_t *settings, const char *key,
+                          const Onewindow__V1__SubmitApplication *req, const char *channel,
+                          const char *centre_id, const uint8_t *request, size_t len,
+                          int64_t now_us, uint8_t **reply, size_t *reply_len, ow_error_t *err)
 {
     int rc = -1;
     intake_item_t *item = NULL;
@@ -126,18 +128,14 @@ static int s_submit_once(ow_db_t *db, const intake_settings_t *settings, const c
     uint8_t *packed = NULL;
     size_t packed_len = 0;
 
-    if (ow_db_begin(db, err) < 0)
-        return -1;
-
     /* A repeat returns the first answer before anything is re-checked: the catalogue may
-     * have changed since, but the case exists and the applicant holds its receipt. */
+     * have changed since, but the case exists and the applicant holds its receipt. In a
+     * batch the first may be an earlier request of the same transaction: ow_idem sees it. */
     int found = ow_idem_find(db, key, S_METHOD, request, len, reply, reply_len, err);
     if (found < 0)
         goto done;
-    if (found == 1) {
-        ow_db_rollback(db);
+    if (found == 1)
         return 0;
-    }
 
     /* Every problem at once (DOMAIN §3: one-time notice): item, applicant, channel, centre,
      * then each missing material. */
@@ -172,7 +170,6 @@ static int s_submit_once(ow_db_t *db, const intake_settings_t *settings, const c
         goto done;
 
     /* The number is taken last, so the counter row is locked for the shortest time. */
-    int64_t now_us = ow_clock_now_us();
     long serial = 0;
     char case_no[INTAKE_CASE_NO_SIZE];
     if (intake_case_number_next_serial(db, settings->county_code, ow_clock_local_yyyymmdd(now_us),
@@ -225,15 +222,11 @@ static int s_submit_once(ow_db_t *db, const intake_settings_t *settings, const c
         goto done;
     if (ow_idem_save(db, key, S_METHOD, request, len, packed, packed_len, err) < 0)
         goto done;
-    if (ow_db_commit(db, err) < 0)
-        goto done;
     *reply = packed;
     *reply_len = packed_len;
     packed = NULL;
     rc = 0;
 done:
-    if (rc < 0)
-        ow_db_rollback(db);
     free(packed);
     free(event);
     intake_case_destroy(&kase);
@@ -241,9 +234,9 @@ done:
     return rc;
 }
 
-int intake_submit(ow_db_t *db, const intake_settings_t *settings, const char *idempotency_key,
-                  const uint8_t *request, size_t len, uint8_t **reply, size_t *reply_len,
-                  ow_error_t *err)
+int intake_submit_apply(ow_db_t *db, const intake_settings_t *settings,
+                        const char *idempotency_key, const uint8_t *request, size_t len,
+                        int64_t now_us, uint8_t **reply, size_t *reply_len, ow_error_t *err)
 {
     int rc = -1;
     Onewindow__V1__SubmitApplication *req = NULL;
@@ -271,22 +264,28 @@ int intake_submit(ow_db_t *db, const intake_settings_t *settings, const char *id
      * county centre. */
     const char *channel = req->channel[0] ? req->channel : INTAKE_DEFAULT_CHANNEL;
     const char *centre_id = req->centre_id[0] ? req->centre_id : settings->centre_id;
-
-    /* Two instances may run the same key at once: the loser's idempotency insert conflicts
-     * and rolls back; its second attempt finds the winner's answer. */
-    for (int attempt = 0; attempt < 2; attempt++) {
-        ow_error_clear(err);
-        rc = s_submit_once(db, settings, idempotency_key, req, channel, centre_id, request, len,
-                           reply, reply_len, err);
-        if (rc == 0 || err->code != OW_ALREADY_EXISTS)
-            break;
-    }
-    if (rc < 0 && err->code == OW_ALREADY_EXISTS) {
-        /* Not the applicant's doing: a number or key clashed twice. */
-        err->code = OW_INTERNAL;
-    }
+    rc = s_submit_apply(db, settings, idempotency_key, req, channel, centre_id, request, len,
+                        now_us, reply, reply_len, err);
 done:
     if (req)
         onewindow__v1__submit_application__free_unpacked(req, NULL);
     return rc;
+}
+
+int intake_submit(ow_db_t *db, const intake_settings_t *settings, const char *idempotency_key,
+                  const uint8_t *request, size_t len, uint8_t **reply, size_t *reply_len,
+                  ow_error_t *err)
+{
+    /* A batch of one: the same transaction code as the daemon's group commit. */
+    intake_job_t job = {.kind = INTAKE_JOB_SUBMIT,
+                        .key = idempotency_key,
+                        .request = request,
+                        .len = len,
+                        .now_us = ow_clock_now_us()};
+    intake_job_t *jobs[1] = {&job};
+    intake_batch_run(db, settings, jobs, 1);
+    *reply = job.reply;
+    *reply_len = job.reply_len;
+    *err = job.err;
+    return job.rc;
 }

@@ -17,6 +17,7 @@
 #include "onewindow/v1/intake.pb-c.h"
 #include "onewindow/v1/routing.pb-c.h"
 #include "ow_migrate.h"
+#include "ow_test_event.h"
 #include "ow_test_pg.h"
 #include "rating_requests.h"
 #include "ratings.h"
@@ -75,13 +76,10 @@ static void s_apply_event(ow_db_t *db,
     ev.payload = payload;
     ev.payload_len = len;
     ow_error_t err;
-    ow_error_clear(&err);
-    assert_int_equal(ow_db_begin(db, &err), 0);
-    int rc = fn(db, &ev, NULL, &err);
+    int rc = ow_test_event_apply(db, fn, NULL, &ev, &err);
     if (rc != 0)
         fprintf(stderr, "%s: %s\n", type, err.message);
     assert_int_equal(rc, 0);
-    assert_int_equal(ow_db_commit(db, &err), 0);
 }
 
 static void s_accept(ow_db_t *db, const char *case_no)

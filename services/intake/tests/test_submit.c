@@ -17,6 +17,7 @@
 #include "intake_api.h"
 #include "ow_clock.h"
 #include "ow_migrate.h"
+#include "ow_test_event.h"
 #include "ow_test_pg.h"
 #include "submit.h"
 #include "onewindow/v1/envelope.pb-c.h"
@@ -309,14 +310,7 @@ static int s_apply_decided(s_fixture_t *fx, const char *case_no, const char *out
     ev.payload_len = onewindow__v1__case_decided__get_packed_size(&d);
     ev.payload = malloc(ev.payload_len + 1);
     onewindow__v1__case_decided__pack(&d, ev.payload);
-    ow_error_clear(err);
-    int rc = ow_db_begin(fx->db, err);
-    if (rc == 0)
-        rc = intake_apply_case_decided(fx->db, &ev, NULL, err);
-    if (rc == 0)
-        rc = ow_db_commit(fx->db, err);
-    else
-        ow_db_rollback(fx->db);
+    int rc = ow_test_event_apply(fx->db, intake_apply_case_decided, NULL, &ev, err);
     free(ev.payload);
     return rc;
 }

@@ -20,6 +20,7 @@
 #include "onewindow/v1/intake.pb-c.h"
 #include "onewindow/v1/routing.pb-c.h"
 #include "ow_migrate.h"
+#include "ow_test_event.h"
 #include "ow_test_pg.h"
 #include "template_store.h"
 
@@ -111,14 +112,7 @@ static int s_apply(s_fixture_t *f, int (*fn)(ow_db_t *, const ow_event_t *, void
     snprintf(ev.case_no, sizeof ev.case_no, "%s", case_no);
     ev.payload = payload;
     ev.payload_len = len;
-    ow_error_clear(err);
-    assert_int_equal(ow_db_begin(db, err), 0);
-    int rc = fn(db, &ev, f->templates, err);
-    if (rc == 0)
-        assert_int_equal(ow_db_commit(db, err), 0);
-    else
-        ow_db_rollback(db);
-    return rc;
+    return ow_test_event_apply(db, fn, f->templates, &ev, err);
 }
 
 static void s_accept(s_fixture_t *f, const char *event_id, const char *case_no)

@@ -15,6 +15,7 @@
 #include "ow_clock.h"
 #include "routing_api.h"
 #include "ow_migrate.h"
+#include "ow_test_event.h"
 #include "ow_test_pg.h"
 #include "task_store.h"
 #include "onewindow/v1/envelope.pb-c.h"
@@ -83,14 +84,7 @@ static int s_accept(s_fixture_t *fx, const char *case_no, const char *department
     ev.payload_len = onewindow__v1__case_accepted__get_packed_size(&a);
     ev.payload = malloc(ev.payload_len + 1);
     onewindow__v1__case_accepted__pack(&a, ev.payload);
-    ow_error_clear(err);
-    int rc = ow_db_begin(fx->db, err);
-    if (rc == 0)
-        rc = routing_apply_case_accepted(fx->db, &ev, NULL, err);
-    if (rc == 0)
-        rc = ow_db_commit(fx->db, err);
-    else
-        ow_db_rollback(fx->db);
+    int rc = ow_test_event_apply(fx->db, routing_apply_case_accepted, NULL, &ev, err);
     free(ev.payload);
     return rc;
 }
