@@ -31,6 +31,8 @@ static bool s_is_race(const PGresult *res)
     if (strcmp(state, "42710") == 0    /* duplicate_object: role created meanwhile */
         || strcmp(state, "23505") == 0 /* unique_violation on a catalogue index */
         || strcmp(state, "42P06") == 0 /* duplicate_schema */
+        || strcmp(state, "42P07") == 0 /* duplicate_table: audit trail created meanwhile */
+        || strcmp(state, "42723") == 0 /* duplicate_function */
         || strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
         return true;
     /* Two GRANTs or ALTERs on the same catalogue row at once. */
@@ -174,6 +176,62 @@ done:
     return rc;
 }
 
+/* routing's audit trail, out of routing's reach (issue 4): a NOLOGIN role ow_routing_audit
+ * owns schema routing_audit and its append-only audit_trail; ow_routing may only INSERT and
+ * SELECT (routing's migration 0004 then moves its entries there and reads and writes through
+ * a view). One transaction; every statement is idempotent. Returns 0, 1 on a race (retry), or
+ * -1 with err. */
+static int s_provision_routing_audit(PGconn *conn, ow_error_t *err)
+{
+    static const char *const steps[][2] = {
+        {"creating role ow_routing_audit",
+         "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ow_routing_audit')"
+         " THEN CREATE ROLE ow_routing_audit NOLOGIN; END IF; END $$"},
+        {"creating schema routing_audit",
+         "CREATE SCHEMA IF NOT EXISTS routing_audit AUTHORIZATION ow_routing_audit"},
+        {"giving schema routing_audit to ow_routing_audit",
+         "ALTER SCHEMA routing_audit OWNER TO ow_routing_audit"},
+        {"creating routing_audit.audit_trail",
+         "CREATE TABLE IF NOT EXISTS routing_audit.audit_trail ("
+         " entry_id bigserial PRIMARY KEY, at timestamptz NOT NULL, actor text NOT NULL,"
+         " on_behalf_of text NOT NULL DEFAULT '', action text NOT NULL, task_id uuid NOT NULL,"
+         " case_no text NOT NULL, detail text NOT NULL DEFAULT '',"
+         " before text NOT NULL DEFAULT '', after text NOT NULL DEFAULT '')"},
+        {"indexing routing_audit.audit_trail", "CREATE INDEX IF NOT EXISTS audit_trail_by_case"
+                                               " ON routing_audit.audit_trail (case_no, entry_id)"},
+        {"giving routing_audit.audit_trail to ow_routing_audit",
+         "ALTER TABLE routing_audit.audit_trail OWNER TO ow_routing_audit"},
+        /* Even a role that could write (an owner, a superuser) meets the trigger. */
+        {"creating the append-only trigger function",
+         "CREATE OR REPLACE FUNCTION routing_audit.append_only() RETURNS trigger"
+         " LANGUAGE plpgsql AS $f$ BEGIN RAISE EXCEPTION"
+         " 'audit_trail is append-only: % refused', TG_OP; END $f$"},
+        {"giving the trigger function to ow_routing_audit",
+         "ALTER FUNCTION routing_audit.append_only() OWNER TO ow_routing_audit"},
+        {"creating the append-only trigger",
+         "CREATE OR REPLACE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE"
+         " ON routing_audit.audit_trail FOR EACH STATEMENT"
+         " EXECUTE FUNCTION routing_audit.append_only()"},
+        {"granting routing_audit to ow_routing",
+         "GRANT USAGE ON SCHEMA routing_audit TO ow_routing"},
+        {"granting INSERT, SELECT on the audit trail to ow_routing",
+         "GRANT INSERT, SELECT ON routing_audit.audit_trail TO ow_routing"},
+        {"granting the audit sequence to ow_routing",
+         "GRANT USAGE ON SEQUENCE routing_audit.audit_trail_entry_id_seq TO ow_routing"},
+    };
+    int rc = s_run(conn, "BEGIN", "BEGIN", err);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        rc = s_run(conn, steps[i][1], steps[i][0], err);
+        if (rc != 0) {
+            PQclear(PQexec(conn, "ROLLBACK"));
+            return rc;
+        }
+    }
+    return s_run(conn, "COMMIT", "COMMIT", err);
+}
+
 /* Sleeps a few random milliseconds so two racing provisioners fall out of step. */
 static void s_backoff(int attempt)
 {
@@ -187,9 +245,14 @@ static void s_backoff(int attempt)
 static int s_with_retry(PGconn *conn, const char *source, const char *db_ident, ow_error_t *err)
 {
     for (int attempt = 0; attempt < S_ATTEMPTS; attempt++) {
-        int rc = source ? s_provision_source(conn, source, db_ident, err)
-                        : s_run(conn, "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
-                                "revoking CREATE on schema public", err);
+        int rc;
+        if (!source)
+            rc = s_run(conn, "REVOKE CREATE ON SCHEMA public FROM PUBLIC",
+                       "revoking CREATE on schema public", err);
+        else if (strcmp(source, "routing_audit") == 0)
+            rc = s_provision_routing_audit(conn, err);
+        else
+            rc = s_provision_source(conn, source, db_ident, err);
         if (rc <= 0)
             return rc;
         s_backoff(attempt);
@@ -229,6 +292,9 @@ int ow_provision(const char *admin_url, ow_error_t *err)
     for (size_t i = 0; ow_provision_sources[i]; i++)
         if (s_with_retry(conn, ow_provision_sources[i], db_ident, err) != 0)
             goto done;
+    /* After ow_routing exists: the audit trail it may only append to. */
+    if (s_with_retry(conn, "routing_audit", db_ident, err) != 0)
+        goto done;
     /* Without this any role could create tables in public, outside every service's
      * schema (PostgreSQL before 15 allows it by default). */
     if (s_with_retry(conn, NULL, db_ident, err) != 0)

@@ -4,7 +4,10 @@
  * ow_<source> (password from the environment variable OW_<SOURCE>_DB_PASSWORD when set,
  * otherwise left as it is), CONNECT on the database, and a schema <source> owned by that
  * role, so each service can touch only its own schema. CREATE on schema public is revoked
- * from PUBLIC. The daemons create their tables themselves (migrations at start-up).
+ * from PUBLIC. The daemons create their tables themselves (migrations at start-up), except
+ * routing's audit trail: schema routing_audit and its table audit_trail belong to a NOLOGIN
+ * role ow_routing_audit, which grants ow_routing INSERT and SELECT only, so routing's own role
+ * cannot update or delete what it recorded (an append-only trigger refuses it to anyone).
  *
  * Idempotent, and safe when several run at once against the same cluster: roles are
  * cluster-wide, so a concurrent creator's duplicate_object / unique_violation (and

@@ -116,6 +116,20 @@ bool ow_text_graphic(const char *s, size_t max_bytes)
     return true;
 }
 
+bool ow_text_code(const char *s, size_t max_bytes)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max_bytes)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
 void ow_text_copy(char *dst, size_t size, const char *src)
 {
     size_t n = strlen(src);

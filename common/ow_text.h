@@ -39,6 +39,9 @@ bool ow_text_printable(const char *s, size_t max_bytes);
  * key, an id or a case number that may be quoted anywhere as it is. */
 bool ow_text_graphic(const char *s, size_t max_bytes);
 
+/* True when s is not NULL and 1 to max_bytes of [A-Za-z0-9._-]: an id, a code or a key. */
+bool ow_text_code(const char *s, size_t max_bytes);
+
 /* Copies the NUL-terminated src into dst (size bytes, size > 0, always terminated): valid
  * UTF-8 passes, any byte that does not start a valid sequence becomes '?', and a cut falls
  * between characters. For peer text that must stay valid UTF-8 (a message that a sender's

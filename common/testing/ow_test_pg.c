@@ -9,12 +9,12 @@
 #include "ow_envelope.h"
 
 struct ow_test_pg {
-    char *url;      /* OW_TEST_DATABASE_URL */
-    char name[64];  /* the scratch schema or database */
-    bool database;  /* a scratch database rather than a schema */
-    bool created;   /* there is something to drop */
-    PGconn *admin;  /* on the URL's own database */
-    ow_db_t *db;    /* a schema's: search_path = name */
+    char *url;     /* OW_TEST_DATABASE_URL */
+    char name[64]; /* the scratch schema or database */
+    bool database; /* a scratch database rather than a schema */
+    bool created;  /* there is something to drop */
+    PGconn *admin; /* on the URL's own database */
+    ow_db_t *db;   /* a schema's: search_path = name */
 };
 
 const char *ow_test_pg_admin_url(ow_error_t *err)
@@ -207,9 +207,8 @@ int ow_test_pg_run_file(ow_db_t *db, const char *path, ow_error_t *err)
     char *text = NULL;
     long size = -1;
     FILE *f = fopen(path, "rb");
-    if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 &&
-        fseek(f, 0, SEEK_SET) == 0 && (text = malloc((size_t)size + 1)) &&
-        fread(text, 1, (size_t)size, f) == (size_t)size) {
+    if (f && fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+        (text = malloc((size_t)size + 1)) && fread(text, 1, (size_t)size, f) == (size_t)size) {
         text[size] = '\0';
         rc = ow_db_run(db, text, err);
     } else {

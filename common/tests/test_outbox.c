@@ -164,8 +164,7 @@ static void s_types_by_seq(s_fixture_t *fx, char *out, size_t size)
 {
     char sql[256];
     snprintf(sql, sizeof sql,
-             "SELECT coalesce(string_agg(type, ',' ORDER BY seq), '') FROM %s.outbox",
-             fx->schema);
+             "SELECT coalesce(string_agg(type, ',' ORDER BY seq), '') FROM %s.outbox", fx->schema);
     PGresult *res = PQexec(fx->admin, sql);
     assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
     snprintf(out, size, "%s", PQgetvalue(res, 0, 0));

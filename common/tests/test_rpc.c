@@ -18,6 +18,7 @@
 #include "ow_envelope.h"
 #include "ow_loop.h"
 #include "ow_rpc.h"
+#include "ow_test_loop.h"
 #include "onewindow/v1/envelope.pb-c.h"
 
 typedef struct {
@@ -300,17 +301,6 @@ static void s_done(const ow_rpc_result_t *r, void *arg)
     d->at_us = ow_clock_mono_us();
 }
 
-/* Runs the loop until pred(arg) or timeout; returns whether pred became true. */
-static bool s_run_until(ow_loop_t *loop, bool (*pred)(void *), void *arg, int timeout_ms)
-{
-    int64_t until = ow_clock_mono_us() + (int64_t)timeout_ms * 1000;
-    while (!pred(arg) && ow_clock_mono_us() < until) {
-        event_base_loop(ow_loop_base(loop), EVLOOP_NONBLOCK);
-        usleep(1000);
-    }
-    return pred(arg);
-}
-
 static bool s_is_done(void *arg)
 {
     return ((s_done_t *)arg)->calls > 0;
@@ -324,7 +314,7 @@ static void test_retry_after_lost_attempt(void **state)
     /* Retry interval = 1200 / 4 = 300 ms. */
     ow_rpc_call(f->client, "test.drop_first", "idem-1", "staff-7", NULL, 0, 1200, s_done, &d);
     assert_int_equal(d.calls, 0); /* done never runs inside ow_rpc_call */
-    assert_true(s_run_until(f->loop, s_is_done, &d, 5000));
+    assert_true(ow_test_loop_until(f->loop, s_is_done, &d, 5.0));
     assert_int_equal(d.status, OW_OK);
     assert_int_equal(f->handled, 2);
     assert_true(d.at_us - start >= 250000);
@@ -425,7 +415,7 @@ static void test_client_refuses_bad_calls(void **state)
     ow_rpc_call(f->client, "test.echo", NULL, NULL, big, big_len, 1000, s_done, &d);
     free(big);
     assert_int_equal(d.calls, 0);
-    assert_true(s_run_until(f->loop, s_is_done, &d, 2000));
+    assert_true(ow_test_loop_until(f->loop, s_is_done, &d, 2.0));
     assert_int_equal(d.status, OW_INVALID_ARGUMENT);
     assert_non_null(strstr(d.message, "limit"));
     assert_int_equal(f->handled, 0);
@@ -458,7 +448,7 @@ static Onewindow__V1__Reply *s_raw_exchange(s_fixture_t *f, void *sock, const vo
 {
     assert_int_equal(ow_zsend(sock, NULL, frames, sizes, count), 0);
     s_raw_t r = {.sock = sock};
-    assert_true(s_run_until(f->loop, s_raw_got, &r, 5000));
+    assert_true(ow_test_loop_until(f->loop, s_raw_got, &r, 5.0));
     assert_false(zmq_msg_more(&r.reply));
     Onewindow__V1__Reply *reply =
         onewindow__v1__reply__unpack(NULL, zmq_msg_size(&r.reply), zmq_msg_data(&r.reply));
@@ -587,12 +577,6 @@ static bool s_is_held(void *arg)
     return ((s_fixture_t *)arg)->later != NULL;
 }
 
-static bool s_never(void *arg)
-{
-    (void)arg;
-    return false;
-}
-
 static void test_reply_to_gone_peer(void **state)
 {
     s_fixture_t *f = *state;
@@ -604,12 +588,12 @@ static void test_reply_to_gone_peer(void **state)
     size_t one_len[1] = {len};
     assert_int_equal(ow_zsend(f->raw, NULL, one, one_len, 1), 0);
     free(req);
-    assert_true(s_run_until(f->loop, s_is_held, f, 5000));
+    assert_true(ow_test_loop_until(f->loop, s_is_held, f, 5.0));
     /* The client goes away before the answer: ROUTER_MANDATORY makes the send fail
      * (EHOSTUNREACH), which is logged; the call is freed all the same. */
     zmq_close(f->raw);
     f->raw = NULL;
-    s_run_until(f->loop, s_never, NULL, 200);
+    ow_test_loop_until(f->loop, NULL, NULL, 0.2); /* just turn it */
     ow_rpc_reply(f->later, (const uint8_t *)"too late", 8);
     f->later = NULL;
     ow_error_t err;

@@ -87,13 +87,33 @@ static void test_printable(void **state)
     assert_false(ow_text_printable(NULL, 32));
 }
 
+static void test_ids_and_keys(void **state)
+{
+    (void)state;
+    assert_true(ow_text_graphic("idem-key_1:x/y", 64));
+    assert_true(ow_text_graphic("3301222026112210001", 19));
+    assert_false(ow_text_graphic("3301222026112210001", 18));
+    assert_false(ow_text_graphic("two words", 64));
+    assert_false(ow_text_graphic("", 64));
+    assert_false(ow_text_graphic(NULL, 64));
+    assert_false(ow_text_graphic("张", 64));
+
+    assert_true(ow_text_code("SPJY-01", 64));
+    assert_true(ow_text_code("330100-01.v2_a", 64));
+    assert_false(ow_text_code("SPJY 01", 64));
+    assert_false(ow_text_code("a/b", 64));
+    assert_false(ow_text_code("abc", 2));
+    assert_false(ow_text_code("", 64));
+    assert_false(ow_text_code(NULL, 64));
+}
+
 static void test_copy(void **state)
 {
     (void)state;
     char out[16];
     ow_text_copy(out, sizeof out, "ok 张三");
     assert_string_equal(out, "ok 张三");
-    ow_text_copy(out, sizeof out, "a\xff" "b\xe5\xbc");
+    ow_text_copy(out, sizeof out, "a\xff\x62\xe5\xbc"); /* a, a stray byte, b, a cut 张 */
     assert_string_equal(out, "a?b??");
     /* A cut falls between characters: 张 needs 3 bytes, only 2 are left before the NUL. */
     char small[5];
@@ -109,7 +129,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_utf8_sequences), cmocka_unit_test(test_utf8_chars_and_valid),
         cmocka_unit_test(test_text_checks),    cmocka_unit_test(test_printable),
-        cmocka_unit_test(test_copy),
+        cmocka_unit_test(test_ids_and_keys),   cmocka_unit_test(test_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@ OW_DEPS_PACKAGES=(
   python3 python3-zmq python3-psycopg2
   curl jq clang-format
   libssl-dev
+  wrk python3-protobuf
 )
 
 # True when the package is installed (not merely known or half-removed).

@@ -14,7 +14,9 @@
 #define S_FOR_ISSUE  (1u << OWCTL_TOKEN_ISSUE)
 #define S_FOR_LIST   (1u << OWCTL_TOKEN_LIST)
 #define S_FOR_TOKEN  (S_FOR_ISSUE | (1u << OWCTL_TOKEN_REVOKE) | S_FOR_LIST)
-#define S_FOR_HTTP   (S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW | S_FOR_TOKEN)
+#define S_FOR_KEYGEN (1u << OWCTL_CENTRE_KEYGEN)
+#define S_FOR_CENTRE (S_FOR_KEYGEN | (1u << OWCTL_CENTRE_REVOKE))
+#define S_FOR_HTTP   (S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW | S_FOR_TOKEN | S_FOR_CENTRE)
 #define S_FOR_ALL    (S_FOR_DB | S_FOR_HTTP | (1u << OWCTL_HELP))
 
 typedef enum { S_FLAG, S_VALUE, S_MATERIAL, S_HELP } s_kind_t;
@@ -47,7 +49,10 @@ static const s_option_t s_options[] = {
     {"phone", S_VALUE, S_FIELD(phone), S_FOR_SUBMIT},
     {"email", S_VALUE, S_FIELD(email), S_FOR_SUBMIT},
     {"channel", S_VALUE, S_FIELD(channel), S_FOR_SUBMIT},
-    {"centre", S_VALUE, S_FIELD(centre), S_FOR_SUBMIT | S_FOR_ISSUE},
+    {"centre", S_VALUE, S_FIELD(centre), S_FOR_SUBMIT | S_FOR_ISSUE | S_FOR_KEYGEN},
+    {"out", S_VALUE, S_FIELD(out), S_FOR_KEYGEN},
+    {"label", S_VALUE, S_FIELD(label), S_FOR_KEYGEN},
+    {"server", S_FLAG, S_FIELD(server), S_FOR_KEYGEN},
     {"idempotency-key", S_VALUE, S_FIELD(idempotency_key), S_FOR_SUBMIT},
     {"material", S_MATERIAL, 0, S_FOR_SUBMIT},
     {"help", S_HELP, 0, S_FOR_ALL},
@@ -68,6 +73,7 @@ static const char s_help_overview[] =
     "  clock advance SECONDS        move the test clock forward (30, 90m, 36h, 3d)\n"
     "  clock show                   every daemon's view of the system time\n"
     "  token issue|revoke|list      bearer tokens (administrators)\n"
+    "  centre keygen|revoke         township centres' CURVE keys (administrators)\n"
     "  help [COMMAND]               this text, or a command's\n"
     "\n"
     "The gateway is --gateway URL, else the configuration key gateway.url (file given by\n"
@@ -239,6 +245,10 @@ static const char *s_verb_name(owctl_verb_t verb)
         return "token revoke";
     case OWCTL_TOKEN_LIST:
         return "token list";
+    case OWCTL_CENTRE_KEYGEN:
+        return "centre keygen";
+    case OWCTL_CENTRE_REVOKE:
+        return "centre revoke";
     default:
         return "help";
     }
@@ -324,6 +334,27 @@ static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg,
         s_msg(msg, size, "unknown clock command%s%s: use 'clock advance SECONDS' or 'clock show'",
               n > 1 ? " " : "", n > 1 ? words[1] : "");
         return -1;
+    }
+    if (strcmp(w0, "centre") == 0) {
+        const char *w1 = n > 1 ? words[1] : "";
+        size_t args = 2;
+        if (strcmp(w1, "keygen") == 0) {
+            cmd->verb = OWCTL_CENTRE_KEYGEN;
+        } else if (strcmp(w1, "revoke") == 0) {
+            cmd->verb = OWCTL_CENTRE_REVOKE;
+            if (n < 3) {
+                s_msg(msg, size, "centre revoke needs a KEY_ID (the key-id line of the key file)");
+                return -1;
+            }
+            cmd->key_id = words[2];
+            args = 3;
+        } else {
+            s_msg(msg, size, "unknown centre command '%s': use centre keygen or revoke", w1);
+            return -1;
+        }
+        if (n > args)
+            return s_extra(cmd, words[args], msg, size);
+        return 0;
     }
     if (strcmp(w0, "token") == 0) {
         const char *w1 = n > 1 ? words[1] : "";

@@ -12,6 +12,9 @@
  *   owctl token issue --subject S --role R --centre ID [--subscriptions L] [--ttl DUR]
  *   owctl token revoke TOKEN_ID
  *   owctl token list [--after TOKEN_ID] [--limit N] [--json]
+ *   owctl centre keygen --centre ID --out FILE [--label L]   (registers the public key)
+ *   owctl centre keygen --server --out FILE                   (the gateway's own pair)
+ *   owctl centre revoke KEY_ID
  *   owctl help [COMMAND] | --help      (also after any command)
  *
  * Options may come before or after the command words, as `--opt value` or `--opt=value`;
@@ -42,6 +45,8 @@ typedef enum {
     OWCTL_TOKEN_ISSUE,
     OWCTL_TOKEN_REVOKE,
     OWCTL_TOKEN_LIST,
+    OWCTL_CENTRE_KEYGEN,
+    OWCTL_CENTRE_REVOKE,
 } owctl_verb_t;
 
 typedef struct {
@@ -84,6 +89,12 @@ typedef struct {
     const char *token_id; /* revoke */
     const char *after;    /* list */
     const char *limit;    /* list */
+
+    /* centre keygen / revoke */
+    const char *out;    /* --out FILE: the key file to create (mode 0600) */
+    const char *label;  /* --label */
+    bool server;        /* --server: the gateway's key pair, nothing registered */
+    const char *key_id; /* revoke */
 } owctl_command_t;
 
 /* Reads argv (argv[0] is the program) into *cmd; strings point into argv. Returns 0, or -1

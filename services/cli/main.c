@@ -2,9 +2,12 @@
  * configuration, then either the database (db init) or one HTTP request to the gateway and
  * its report. Exit status: see command_line.h. */
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 #include <stdlib.h>
 
 #include "command_line.h"
+#include "curve_key.h"
 #include "gateway_client.h"
 #include "ow_config.h"
 #include "ow_envelope.h"
@@ -83,7 +86,10 @@ static int s_http_command(const owctl_command_t *cmd)
     char msg[512];
     char key[37];
     const char *idem = cmd->idempotency_key;
+    curve_key_file_t keyfile;
     int status = 0;
+
+    memset(&keyfile, 0, sizeof keyfile);
     int rc = OWCTL_EXIT_USAGE;
 
     ow_error_clear(&err);
@@ -108,6 +114,19 @@ static int s_http_command(const owctl_command_t *cmd)
         fprintf(stderr, "owctl: %s\n", msg);
         goto done;
     }
+    if (cmd->verb == OWCTL_CENTRE_KEYGEN) {
+        /* Refused before anything is registered: a key file is never overwritten. */
+        if (access(cmd->out, F_OK) == 0) {
+            fprintf(stderr, "owctl: %s exists: a key file is never overwritten\n", cmd->out);
+            goto done;
+        }
+        if (curve_key_generate(&keyfile, &err) != 0 ||
+            json_object_set_new(req.body, "public_key", json_string(keyfile.public_key)) != 0) {
+            fprintf(stderr, "owctl: %s\n", err.message);
+            rc = OWCTL_EXIT_REFUSED;
+            goto done;
+        }
+    }
     if (req.needs_idempotency_key && !idem) {
         ow_uuid_v4(key);
         idem = key;
@@ -129,14 +148,58 @@ static int s_http_command(const owctl_command_t *cmd)
         rc = OWCTL_EXIT_REFUSED;
         goto done;
     }
+    if (cmd->verb == OWCTL_CENTRE_KEYGEN) {
+        json_t *key = json_object_get(answer, "key");
+        const char *server = json_string_value(json_object_get(answer, "server_public_key"));
+        snprintf(keyfile.server_key, sizeof keyfile.server_key, "%s", server ? server : "");
+        snprintf(keyfile.centre, sizeof keyfile.centre, "%s", cmd->centre);
+        snprintf(keyfile.key_id, sizeof keyfile.key_id, "%s",
+                 json_string_value(json_object_get(key, "key_id")) ?: "");
+        if (curve_key_write(cmd->out, &keyfile, &err) != 0) {
+            /* Registered, but the secret is lost with this process: say how to undo it. */
+            fprintf(stderr,
+                    "owctl: %s; the public key was registered as %s: revoke it with "
+                    "owctl centre revoke %s\n",
+                    err.message, keyfile.key_id, keyfile.key_id);
+            rc = OWCTL_EXIT_REFUSED;
+            goto done;
+        }
+        printf("key %s for centre %s written to %s (mode 0600)%s\n", keyfile.key_id, keyfile.centre,
+               cmd->out,
+               server ? ""
+                      : "; the gateway's remote endpoint is off, so the file has no "
+                        "server-key yet");
+        rc = OWCTL_EXIT_OK;
+        goto done;
+    }
     s_report(cmd, answer);
     rc = OWCTL_EXIT_OK;
 done:
+    memset(keyfile.secret_key, 0, sizeof keyfile.secret_key);
     json_decref(answer);
     requests_clear(&req);
     gateway_client_destroy(&client);
     ow_config_destroy(&cfg);
     return rc;
+}
+
+/* The gateway's own key pair (config remote.secret_key_file): nothing to register. */
+static int s_server_keygen(const owctl_command_t *cmd)
+{
+    ow_error_t err;
+    curve_key_file_t key;
+    ow_error_clear(&err);
+    if (!cmd->out || !*cmd->out) {
+        fprintf(stderr, "owctl: centre keygen --server needs --out FILE\n");
+        return OWCTL_EXIT_USAGE;
+    }
+    if (curve_key_generate(&key, &err) != 0 || curve_key_write(cmd->out, &key, &err) != 0) {
+        fprintf(stderr, "owctl: %s\n", err.message);
+        return OWCTL_EXIT_REFUSED;
+    }
+    memset(key.secret_key, 0, sizeof key.secret_key);
+    printf("gateway key pair written to %s (mode 0600); public key %s\n", cmd->out, key.public_key);
+    return OWCTL_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -158,6 +221,9 @@ int main(int argc, char **argv)
         break;
     case OWCTL_DB_INIT:
         rc = s_db_init(&cmd);
+        break;
+    case OWCTL_CENTRE_KEYGEN:
+        rc = cmd.server ? s_server_keygen(&cmd) : s_http_command(&cmd);
         break;
     default:
         rc = s_http_command(&cmd);

@@ -139,6 +139,35 @@ int requests_build(const owctl_command_t *cmd, owctl_request_t *req, char *msg, 
         }
         snprintf(req->path, sizeof req->path, "/v1/admin/tokens/%s/revoke", segment);
         return 0;
+    case OWCTL_CENTRE_KEYGEN:
+        /* main.c adds "public_key" to the body once the pair exists */
+        req->method = "POST";
+        req->needs_idempotency_key = true;
+        snprintf(req->path, sizeof req->path, "/v1/admin/centre-keys");
+        if (!cmd->out || !*cmd->out || !cmd->centre) {
+            snprintf(msg, msg_size,
+                     "centre keygen needs --centre ID and --out FILE (or --server "
+                     "--out FILE for the gateway's own pair)");
+            return -1;
+        }
+        req->body = json_object();
+        if (!req->body ||
+            s_set_text(req->body, "centre_id", cmd->centre, "--centre", msg, msg_size) ||
+            (cmd->label && s_set_text(req->body, "label", cmd->label, "--label", msg, msg_size))) {
+            if (!msg[0])
+                snprintf(msg, msg_size, "out of memory");
+            return -1;
+        }
+        return 0;
+    case OWCTL_CENTRE_REVOKE:
+        req->method = "POST";
+        req->needs_idempotency_key = true;
+        if (requests_path_segment(cmd->key_id, segment, sizeof segment) != 0) {
+            snprintf(msg, msg_size, "key id '%.40s…' is too long", cmd->key_id);
+            return -1;
+        }
+        snprintf(req->path, sizeof req->path, "/v1/admin/centre-keys/%s/revoke", segment);
+        return 0;
     case OWCTL_TOKEN_LIST: {
         char after[100] = "";
         char limit[40] = "";

@@ -3,6 +3,7 @@
  * before it reaches the database. */
 #include "case_events.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ow_case_events.h"
@@ -11,6 +12,7 @@
 #include "onewindow/v1/intake.pb-c.h"
 #include "onewindow/v1/routing.pb-c.h"
 #include "ow_clock.h"
+#include "ow_log.h"
 
 #define S_CODE_MAX 64 /* item and department codes */
 
@@ -50,7 +52,7 @@ int deadline_on_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow_e
         .legal_limit = c->legal_limit,
         .event_id = ev->event_id,
     };
-    if (clocks_start(db, ctx->cal, &start, ow_clock_now_us(), err) != 0) {
+    if (clocks_start(ctx, &start, ow_clock_now_us(), err) != 0) {
         if (err->code == OW_INVALID_ARGUMENT)
             ow_case_event_finish(err, ev); /* name the event in the message */
         goto cleanup;
@@ -70,12 +72,183 @@ int deadline_on_case_decided(ow_db_t *db, const ow_event_t *ev, void *arg, ow_er
     if (!msg)
         goto cleanup;
     int64_t decided_at = msg->decided_at_us ? msg->decided_at_us : ev->time_us;
-    if (clocks_stop(db, ctx->cal, msg->case_no, msg->outcome, decided_at, ev->event_id,
-                    ow_clock_now_us(), err) != 0)
+    if (clocks_stop(ctx, msg->case_no, msg->outcome, decided_at, ev->event_id, ow_clock_now_us(),
+                    err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:
     if (msg)
         onewindow__v1__case_decided__free_unpacked(msg, NULL);
+    return rc;
+}
+
+/* The checks every routing payload of the clock events passes: it decoded, names its case,
+ * within bounds, agreeing with the envelope (network bytes, ARCHITECTURE "Protobuf rules"). */
+static void s_check_case(const ow_event_t *ev, const char *case_no, ow_error_t *err)
+{
+    if (!case_no || !*case_no)
+        ow_error_add_violation(err, "case_no", "is empty: the event names no case");
+    else if (strlen(case_no) > OW_CASE_NO_MAX)
+        ow_error_add_violation(err, "case_no", "is longer than %d bytes", OW_CASE_NO_MAX);
+    else if (*ev->case_no && strcmp(ev->case_no, case_no) != 0)
+        ow_error_add_violation(err, "case_no", "differs from the envelope's case number");
+}
+
+/* Poison when the payload did not decode; names the event in every message. */
+static int s_undecodable(const ow_event_t *ev, const char *what, ow_error_t *err)
+{
+    ow_error_add_violation(err, "payload", "is not a %s", what);
+    ow_case_event_finish(err, ev);
+    return -1;
+}
+
+/* Finishes a handler's error: INVALID_ARGUMENT names the event (the inbox skips it). */
+static int s_finish(int rc, const ow_event_t *ev, ow_error_t *err)
+{
+    if (rc != 0 && err->code == OW_INVALID_ARGUMENT)
+        ow_case_event_finish(err, ev);
+    return rc;
+}
+
+int deadline_on_case_suspended(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
+{
+    (void)db;
+    const deadline_context_t *ctx = arg;
+    Onewindow__V1__CaseSuspended *msg =
+        onewindow__v1__case_suspended__unpack(NULL, ev->payload_len, ev->payload);
+    if (!msg)
+        return s_undecodable(ev, "CaseSuspended", err);
+    int rc = -1;
+    s_check_case(ev, msg->case_no, err);
+    if (ow_case_event_finish(err, ev) != 0)
+        goto cleanup;
+    clock_suspend_t s = {
+        .case_no = msg->case_no,
+        .stage = msg->stage,
+        .kind = msg->kind,
+        .from_us = msg->started_at_us ? msg->started_at_us : ev->time_us,
+        .expected_days = msg->expected_days,
+        .expected_unit = msg->expected_unit,
+        .reason = msg->reason,
+        .task_id = msg->task_id,
+        .event_id = ev->event_id,
+    };
+    rc = s_finish(clocks_suspend(ctx, &s, ow_clock_now_us(), err), ev, err);
+cleanup:
+    onewindow__v1__case_suspended__free_unpacked(msg, NULL);
+    return rc;
+}
+
+int deadline_on_case_resumed(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
+{
+    (void)db;
+    const deadline_context_t *ctx = arg;
+    Onewindow__V1__CaseResumed *msg =
+        onewindow__v1__case_resumed__unpack(NULL, ev->payload_len, ev->payload);
+    if (!msg)
+        return s_undecodable(ev, "CaseResumed", err);
+    int rc = -1;
+    s_check_case(ev, msg->case_no, err);
+    if (ow_case_event_finish(err, ev) != 0)
+        goto cleanup;
+    int64_t at = msg->resumed_at_us ? msg->resumed_at_us : ev->time_us;
+    rc = s_finish(clocks_resume(ctx, msg->case_no, at, ev->event_id, ow_clock_now_us(), err), ev,
+                  err);
+cleanup:
+    onewindow__v1__case_resumed__free_unpacked(msg, NULL);
+    return rc;
+}
+
+int deadline_on_case_extended(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
+{
+    (void)db;
+    const deadline_context_t *ctx = arg;
+    Onewindow__V1__CaseExtended *msg =
+        onewindow__v1__case_extended__unpack(NULL, ev->payload_len, ev->payload);
+    if (!msg)
+        return s_undecodable(ev, "CaseExtended", err);
+    int rc = -1;
+    s_check_case(ev, msg->case_no, err);
+    if (ow_case_event_finish(err, ev) != 0)
+        goto cleanup;
+    clock_extend_t e = {
+        .case_no = msg->case_no,
+        .extra_days = msg->extra_working_days,
+        .joint_handling = msg->joint_handling,
+        .approved_by = msg->approved_by,
+        .reason = msg->reason,
+        .approved_at_us = msg->approved_at_us ? msg->approved_at_us : ev->time_us,
+        .event_id = ev->event_id,
+    };
+    bool refused = false;
+    ow_error_t why;
+    ow_error_clear(&why);
+    rc = clocks_extend(ctx, &e, ow_clock_now_us(), &refused, &why);
+    if (rc != 0) {
+        *err = why;
+        rc = s_finish(rc, ev, err);
+    } else if (refused) {
+        /* Art. 42 refused: recorded with the reason (extensions.refusal); the clock keeps its
+         * limit. Not poison: the event applied, its effect is the recorded refusal. */
+        char seq[24];
+        snprintf(seq, sizeof seq, "%llu", (unsigned long long)ev->seq);
+        ow_log_kv(OW_LOG_WARN, "extension refused (art. 42)", "case_no", msg->case_no, "seq", seq,
+                  "error", why.message, NULL);
+    }
+cleanup:
+    onewindow__v1__case_extended__free_unpacked(msg, NULL);
+    return rc;
+}
+
+/* stage.started and stage.completed share a payload. */
+static Onewindow__V1__StageEvent *s_stage_unpack(const ow_event_t *ev, ow_error_t *err)
+{
+    Onewindow__V1__StageEvent *msg =
+        onewindow__v1__stage_event__unpack(NULL, ev->payload_len, ev->payload);
+    if (!msg) {
+        s_undecodable(ev, "StageEvent", err);
+        return NULL;
+    }
+    s_check_case(ev, msg->case_no, err);
+    if (ow_case_event_finish(err, ev) != 0) {
+        onewindow__v1__stage_event__free_unpacked(msg, NULL);
+        return NULL;
+    }
+    return msg;
+}
+
+int deadline_on_stage_started(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
+{
+    (void)db;
+    const deadline_context_t *ctx = arg;
+    Onewindow__V1__StageEvent *msg = s_stage_unpack(ev, err);
+    if (!msg)
+        return -1;
+    clock_stage_t s = {
+        .case_no = msg->case_no,
+        .stage = msg->stage,
+        .centre_id = ev->centre_id,
+        .department_code = msg->department_code,
+        .limit = msg->limit,
+        .unit = msg->unit,
+        .at_us = msg->at_us ? msg->at_us : ev->time_us,
+        .event_id = ev->event_id,
+    };
+    int rc = s_finish(clocks_stage_start(ctx, &s, ow_clock_now_us(), err), ev, err);
+    onewindow__v1__stage_event__free_unpacked(msg, NULL);
+    return rc;
+}
+
+int deadline_on_stage_completed(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
+{
+    (void)db;
+    const deadline_context_t *ctx = arg;
+    Onewindow__V1__StageEvent *msg = s_stage_unpack(ev, err);
+    if (!msg)
+        return -1;
+    int64_t at = msg->at_us ? msg->at_us : ev->time_us;
+    int rc = s_finish(
+        clocks_stage_stop(ctx, msg->case_no, msg->stage, at, ow_clock_now_us(), err), ev, err);
+    onewindow__v1__stage_event__free_unpacked(msg, NULL);
     return rc;
 }

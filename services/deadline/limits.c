@@ -65,8 +65,6 @@ int deadline_limit_times(deadline_frame_t *f, int64_t start_us, int32_t limit, i
     int32_t used = deadline_yellow_used((int32_t)total, unit, t);
     if (used >= 0 && deadline_due_at(f, start_us, used, unit, &times.yellow_at_us) != 0)
         return -1;
-    if (times.yellow_at_us > times.due_at_us)
-        times.yellow_at_us = times.due_at_us;
     *out = times;
     return 0;
 }

@@ -1,8 +1,8 @@
 /* deadlined — time limits (限时办结), the working-day calendar and the general timer service.
  * Wiring only: the calendar is calendar.c (stored by calendar_store.c), the arithmetic
  * working_days.c and limits.c, the clock table clocks.c, the timers timers.c, the event
- * handlers case_events.c, the requests clock_requests.c / timer_requests.c, and the scan
- * expiry_scan.c. See README.md. */
+ * handlers case_events.c, the requests clock_requests.c / timer_requests.c / thresholds.c /
+ * supervision.c, and the scan expiry_scan.c. See README.md. */
 #include <stdlib.h>
 
 #include "calendar_store.h"
@@ -11,6 +11,8 @@
 #include "clocks.h"
 #include "deadline_context.h"
 #include "expiry_scan.h"
+#include "supervision.h"
+#include "thresholds.h"
 #include "ow_service.h"
 #include "timer_requests.h"
 #include "timers.h"
@@ -57,7 +59,8 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     s_ctx.relay = ow_service_relay(svc);
     if (s_thresholds(ow_service_config(svc), &s_ctx.thresholds, err) != 0)
         return -1;
-    if (clocks_prepare(s_ctx.db, err) != 0 || timers_prepare(s_ctx.db, err) != 0 ||
+    if (clocks_prepare(s_ctx.db, err) != 0 || supervision_prepare(s_ctx.db, err) != 0 ||
+        timers_prepare(s_ctx.db, err) != 0 ||
         calendar_store_prepare(s_ctx.db, err) != 0 || calendar_store_seed(s_ctx.db, err) != 0 ||
         calendar_store_reload(&s_ctx, err) < 0)
         return -1;
@@ -66,12 +69,19 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     ow_inbox_t *inbox = ow_service_inbox(svc);
     ow_inbox_on(inbox, "case.accepted", deadline_on_case_accepted, &s_ctx);
     ow_inbox_on(inbox, "case.decided", deadline_on_case_decided, &s_ctx);
+    ow_inbox_on(inbox, "case.suspended", deadline_on_case_suspended, &s_ctx);
+    ow_inbox_on(inbox, "case.resumed", deadline_on_case_resumed, &s_ctx);
+    ow_inbox_on(inbox, "case.extended", deadline_on_case_extended, &s_ctx);
+    ow_inbox_on(inbox, "stage.started", deadline_on_stage_started, &s_ctx);
+    ow_inbox_on(inbox, "stage.completed", deadline_on_stage_completed, &s_ctx);
     ow_rpc_server_t *rpc = ow_service_rpc(svc);
     ow_rpc_server_handle(rpc, "deadline.get_clock", clock_requests_get_clock, &s_ctx);
     ow_rpc_server_handle(rpc, "deadline.schedule_timer", timer_requests_schedule, &s_ctx);
     ow_rpc_server_handle(rpc, "deadline.cancel_timer", timer_requests_cancel, &s_ctx);
     ow_rpc_server_handle(rpc, "deadline.compute_due", timer_requests_compute_due, &s_ctx);
     ow_rpc_server_handle(rpc, "deadline.load_calendar", calendar_store_handle_load, &s_ctx);
+    ow_rpc_server_handle(rpc, "deadline.set_thresholds", thresholds_handle_set, &s_ctx);
+    ow_rpc_server_handle(rpc, "deadline.statistics", supervision_handle_statistics, &s_ctx);
     expiry_scan_t *scan = expiry_scan_new(ow_service_loop(svc), &s_ctx, ow_service_metrics(svc),
                                           S_SCAN_INTERVAL_S, err);
     if (!scan)

@@ -1,10 +1,11 @@
 /* evaluationd — ratings (好差评). Wiring only: the rules are in rating_rules.c, the tables in
  * served_cases.c and ratings.c, the event handlers in case_events.c and the requests in
- * rating_requests.c. See README.md. */
+ * rating_requests.c (batched by rating_batch.c), the reports in reports.c. See README.md. */
 #include "case_events.h"
 #include "evaluation_policy.h"
 #include "rating_requests.h"
 #include "ratings.h"
+#include "reports.h"
 #include "served_cases.h"
 #include "ow_service.h"
 
@@ -28,9 +29,13 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     ow_inbox_on(inbox, "case.decided", evaluation_on_case_decided, NULL);
     requests->db = db;
     requests->relay = ow_service_relay(svc);
+    requests->loop = ow_service_loop(svc);
+    if (rating_requests_start(requests, err) != 0)
+        return -1;
     ow_rpc_server_t *rpc = ow_service_rpc(svc);
     ow_rpc_server_handle(rpc, "evaluation.rate", rating_requests_on_rate, requests);
     ow_rpc_server_handle(rpc, "evaluation.get_rating", rating_requests_on_get, requests);
+    ow_rpc_server_handle(rpc, "evaluation.report", reports_on_report, db);
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include "ow_clock.h"
 #include "indicator_sets.h"
 #include "ow_idem.h"
+#include "ow_log.h"
 #include "ratings.h"
 
 #define S_METHOD_RATE "evaluation.rate"
@@ -117,9 +118,9 @@ cleanup:
     return rc;
 }
 
-void rating_requests_on_rate(ow_rpc_call_t *call, void *arg)
+/* Answers one call alone, as before batching (also the fallback of a failed batch). */
+static void s_rate_alone(rating_requests_t *self, ow_rpc_call_t *call)
 {
-    rating_requests_t *self = arg;
     ow_error_t err;
     ow_error_clear(&err);
     size_t len = 0;
@@ -136,6 +137,98 @@ void rating_requests_on_rate(ow_rpc_call_t *call, void *arg)
     free(reply);
     if (fresh && self->relay)
         ow_relay_kick(self->relay); /* publish rating.recorded now rather than at the next pass */
+}
+
+void rating_requests_flush(rating_requests_t *self)
+{
+    size_t n = self->pending_count;
+    if (n == 0)
+        return;
+    self->pending_count = 0;
+    self->pending_at_tick = 0;
+    rating_batch_request_t reqs[RATING_BATCH_MAX];
+    for (size_t i = 0; i < n; i++) {
+        reqs[i].idempotency_key = ow_rpc_call_idempotency_key(self->pending[i]);
+        reqs[i].payload = ow_rpc_call_payload(self->pending[i], &reqs[i].len);
+    }
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (rating_batch_record(self->db, reqs, n, ow_clock_now_us(), self->outcomes, &err) != 0) {
+        ow_warn("a batch of %zu ratings failed (%s): answering each on its own", n, err.message);
+        for (size_t i = 0; i < n; i++)
+            s_rate_alone(self, self->pending[i]);
+        return;
+    }
+    /* Committed: now reply and publish (ARCHITECTURE "Inside a daemon"). */
+    bool fresh = false;
+    for (size_t i = 0; i < n; i++) {
+        rating_batch_outcome_t *o = &self->outcomes[i];
+        if (o->reply)
+            ow_rpc_reply_packed(self->pending[i], o->reply, o->reply_len);
+        else
+            ow_rpc_reply_error(self->pending[i], &o->err);
+        fresh = fresh || o->fresh;
+        free(o->reply);
+        o->reply = NULL;
+    }
+    if (fresh && self->relay)
+        ow_relay_kick(self->relay);
+}
+
+/* Group commit: while each turn of the loop still brings calls (the drain was cut by its
+ * bound, or requests keep coming in), wait one more turn; flush when a turn brings none. The
+ * batch is bounded by RATING_BATCH_MAX and by what the socket holds (its high-water mark). */
+static void s_on_flush(void *arg)
+{
+    rating_requests_t *self = arg;
+    if (self->pending_count > self->pending_at_tick) {
+        self->pending_at_tick = self->pending_count;
+        ow_timer_arm(self->flush, 0);
+        return;
+    }
+    self->pending_at_tick = 0;
+    rating_requests_flush(self);
+}
+
+static void s_on_shutdown(void *arg)
+{
+    rating_requests_t *self = arg;
+    rating_requests_flush(self);
+    free(self->outcomes);
+    self->outcomes = NULL;
+    self->loop = NULL; /* the timer is the loop's, freed with it */
+}
+
+int rating_requests_start(rating_requests_t *self, ow_error_t *err)
+{
+    if (rating_batch_prepare(self->db, err) != 0)
+        return -1;
+    self->outcomes = calloc(RATING_BATCH_MAX, sizeof *self->outcomes);
+    self->flush = self->outcomes ? ow_loop_timer(self->loop, -1, false, s_on_flush, self) : NULL;
+    if (!self->flush) {
+        free(self->outcomes);
+        self->outcomes = NULL;
+        ow_error_set(err, OW_INTERNAL, "out of memory for the rating batch");
+        return -1;
+    }
+    ow_loop_on_shutdown(self->loop, s_on_shutdown, self);
+    return 0;
+}
+
+void rating_requests_on_rate(ow_rpc_call_t *call, void *arg)
+{
+    rating_requests_t *self = arg;
+    if (!self->loop || !self->outcomes) {
+        s_rate_alone(self, call);
+        return;
+    }
+    /* ARCHITECTURE "Inside a daemon": work arrives in batches; s_on_flush decides when the
+     * drain is over. */
+    self->pending[self->pending_count++] = call;
+    if (self->pending_count == RATING_BATCH_MAX)
+        rating_requests_flush(self);
+    else if (self->pending_count == 1)
+        ow_timer_arm(self->flush, 0);
 }
 
 void rating_requests_on_get(ow_rpc_call_t *call, void *arg)

@@ -99,6 +99,23 @@ int ratings_record(ow_db_t *db, const char *case_no, int32_t grade, const char *
     return ratings_record_input(db, &in, now_us, out, err);
 }
 
+int ratings_check_input(const rating_input_t *in, int32_t scores[INDICATOR_COUNT],
+                        const char **set_name, ow_error_t *err)
+{
+    *set_name = in->indicator_set && *in->indicator_set ? in->indicator_set : "offline.v1";
+    const indicator_set_t *set = indicator_set_find(*set_name);
+    /* Every problem at once: the rating's fields, what is rated, and the indicator scores. */
+    rating_check_subject(in->window_id, in->staff_id, NULL, err);
+    if (!set)
+        ow_error_add_violation(err, "indicator_set",
+                               "is not an indicator set: use offline.v1 "
+                               "or online.v1");
+    else
+        indicator_set_check_scores(set, in->grade, in->score_codes, in->scores, in->score_count,
+                                   scores, err);
+    return rating_check_request(in->case_no, in->grade, in->comment, in->channel, err);
+}
+
 int ratings_record_input(ow_db_t *db, const rating_input_t *in, int64_t now_us, rating_t *out,
                          ow_error_t *err)
 {
@@ -107,19 +124,8 @@ int ratings_record_input(ow_db_t *db, const rating_input_t *in, int64_t now_us, 
     const char *case_no = in->case_no, *comment = in->comment, *channel = in->channel;
     int32_t grade = in->grade;
     int32_t scores[INDICATOR_COUNT];
-    const char *set_name =
-        in->indicator_set && *in->indicator_set ? in->indicator_set : "offline.v1";
-    const indicator_set_t *set = indicator_set_find(set_name);
-    /* Every problem at once: the rating's fields, what is rated, and the indicator scores. */
-    rating_check_subject(in->window_id, in->staff_id, NULL, err);
-    if (!set)
-        ow_error_add_violation(err, "indicator_set",
-                               "is not an indicator set: use offline.v1 "
-                               "or online.v1");
-    else
-        indicator_set_check_scores(set, grade, in->score_codes, in->scores, in->score_count, scores,
-                                   err);
-    if (rating_check_request(case_no, grade, comment, channel, err) != 0)
+    const char *set_name = NULL;
+    if (ratings_check_input(in, scores, &set_name, err) != 0)
         goto cleanup;
 
     const char *case_params[] = {case_no};

@@ -11,6 +11,7 @@
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "ow_db.h"
 #include "ow_status.h"
+#include "indicator_sets.h"
 #include "rating_rules.h"
 
 typedef struct {
@@ -53,6 +54,12 @@ typedef struct {
     size_t score_count;
     bool anonymous;
 } rating_input_t;
+
+/* The checks of ratings_record_input that need no database, as a plain function: fills
+ * scores (indexed as indicator_t, 0 = not scored) and *set_name (borrowed: in's or a
+ * constant). Returns 0, or -1 with err INVALID_ARGUMENT listing every bad field. */
+int ratings_check_input(const rating_input_t *in, int32_t scores[INDICATOR_COUNT],
+                        const char **set_name, ow_error_t *err);
 
 /* As ratings_record, with what is rated and the indicator scores (indicator_sets.h); the
  * level is derived from the centre's area code. The rating's roll-ups (rollups.h) are updated

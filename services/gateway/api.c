@@ -17,6 +17,7 @@
 #include "json_fields.h"
 #include "problem.h"
 #include "serve_events.h"
+#include "serve_remote.h"
 #include "token.h"
 #include "token_store.h"
 
@@ -238,6 +239,23 @@ static void s_on_request(struct evhttp_request *req, void *arg)
         exchange_reply_error(ex, &err);
         return;
     }
+    /* Our own limits, before anything reads the request: a problem document says which. */
+    size_t header_bytes = exchange_header_bytes(ex), body_bytes = 0;
+    exchange_body(ex, &body_bytes);
+    if (header_bytes > API_MAX_HEADERS_SIZE || body_bytes > API_MAX_BODY_SIZE) {
+        bool headers = header_bytes > API_MAX_HEADERS_SIZE;
+        char detail[160];
+        snprintf(detail, sizeof detail, "the request's %s are %zu bytes: at most %d",
+                 headers ? "headers" : "body", headers ? header_bytes : body_bytes,
+                 headers ? API_MAX_HEADERS_SIZE : API_MAX_BODY_SIZE);
+        exchange_set_route(ex, "oversized");
+        int status = headers ? 431 : 413;
+        exchange_reply_problem(
+            ex, status,
+            problem_new(status, headers ? "REQUEST_HEADER_FIELDS_TOO_LARGE" : "PAYLOAD_TOO_LARGE",
+                        detail));
+        return;
+    }
     int status = route_match(endpoints, endpoints_count, exchange_method(ex), exchange_path(ex),
                              &route, &err);
     exchange_set_route(ex, route.name);
@@ -366,6 +384,8 @@ api_t *api_new(ow_service_t *svc, ow_error_t *err)
         if (!self->clients[i])
             goto fail;
     }
+    if (serve_remote_setup(self, err) != 0)
+        goto fail;
 
     self->http = evhttp_new(ow_loop_base(self->loop));
     if (!self->http) {
@@ -373,8 +393,8 @@ api_t *api_new(ow_service_t *svc, ow_error_t *err)
         goto fail;
     }
     /* evhttp has no limits by default (ARCHITECTURE, known pitfalls). */
-    evhttp_set_max_headers_size(self->http, API_MAX_HEADERS_SIZE);
-    evhttp_set_max_body_size(self->http, API_MAX_BODY_SIZE);
+    evhttp_set_max_headers_size(self->http, API_EVHTTP_HEADERS_SIZE);
+    evhttp_set_max_body_size(self->http, API_EVHTTP_BODY_SIZE);
     evhttp_set_timeout(self->http, API_TIMEOUT_S);
     /* Accept every method evhttp knows so that a wrong one gets our 405 problem document. */
     evhttp_set_allowed_methods(self->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
@@ -412,6 +432,8 @@ void api_destroy(api_t **self_p)
      * exchanges while evhttp still owns their requests. */
     for (int i = 0; i < API_SERVICE_COUNT; i++)
         ow_rpc_client_destroy(&self->clients[i]);
+    /* After the clients: their cancelled calls answer centres through it. */
+    serve_remote_teardown(self);
     if (self->http)
         evhttp_free(self->http);
     rate_limit_destroy(&self->limiter);

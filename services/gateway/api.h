@@ -2,7 +2,9 @@
  * service's loop, bound at config api.bind, that turns each request into asynchronous calls
  * to the services that own the answer and renders their replies.
  *
- * Limits: request headers 8 KiB, body 1 MiB (larger → 413 from evhttp), 30 s to read a
+ * Limits: request headers 8 KiB (larger → 431), body 1 MiB (larger → 413), both answered
+ * as problem+json by the gateway itself (evhttp's own limits are set a little above ours, so
+ * only a request far over them meets evhttp's bare 400/413), 30 s to read a
  * request or write a reply, 5 s per call to a service. POSTs need an Idempotency-Key header,
  * passed on as the call's idempotency key, so a retried POST returns the first answer. */
 #ifndef GATEWAY_API_H
@@ -12,9 +14,12 @@
 
 #define API_MAX_HEADERS_SIZE (8 * 1024)
 #define API_MAX_BODY_SIZE    (1024 * 1024)
-#define API_TIMEOUT_S        30
-#define API_RPC_TIMEOUT_MS   5000
-#define API_IDEM_KEY_MAX     128
+/* evhttp's limits: ours plus room, so that ours are the ones a client meets. */
+#define API_EVHTTP_HEADERS_SIZE (API_MAX_HEADERS_SIZE * 4)
+#define API_EVHTTP_BODY_SIZE    (API_MAX_BODY_SIZE + 64 * 1024)
+#define API_TIMEOUT_S           30
+#define API_RPC_TIMEOUT_MS      5000
+#define API_IDEM_KEY_MAX        128
 
 typedef struct api api_t;
 

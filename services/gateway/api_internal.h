@@ -40,6 +40,8 @@ struct api {
     const char *default_centre;
     rate_limit_t *limiter;
     events_feed_t *events; /* the integrators' event log and SSE streams (serve_events.c) */
+    /* The township centres' CURVE endpoint (serve_remote.c); NULL when remote.bind is off. */
+    struct remote_service *remote;
     /* The highest test-clock offset this gateway has emitted. The gateway applies its own
      * clock.advanced through its inbox like every daemon, a moment after the commit; a
      * second request in that moment must build on the first, not on the stale clock. */

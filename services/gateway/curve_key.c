@@ -20,8 +20,10 @@ int curve_key_generate(curve_key_file_t *out, ow_error_t *err)
 {
     memset(out, 0, sizeof *out);
     if (zmq_curve_keypair(out->public_key, out->secret_key) != 0) {
-        ow_error_set(err, OW_INTERNAL, "cannot make a CURVE key pair: %s (libzmq without "
-                     "libsodium?)", zmq_strerror(errno));
+        ow_error_set(err, OW_INTERNAL,
+                     "cannot make a CURVE key pair: %s (libzmq without "
+                     "libsodium?)",
+                     zmq_strerror(errno));
         return -1;
     }
     return 0;

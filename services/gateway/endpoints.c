@@ -20,6 +20,11 @@ const route_def_t endpoints[] = {
     {"POST", "admin/tokens", "POST /v1/admin/tokens", NULL, ADMIN, serve_issue_token},
     {"POST", "admin/tokens/*/revoke", "POST /v1/admin/tokens/{token_id}/revoke", "token_id", ADMIN,
      serve_revoke_token},
+    {"GET", "admin/centre-keys", "GET /v1/admin/centre-keys", NULL, ADMIN, serve_list_centre_keys},
+    {"POST", "admin/centre-keys", "POST /v1/admin/centre-keys", NULL, ADMIN,
+     serve_register_centre_key},
+    {"POST", "admin/centre-keys/*/revoke", "POST /v1/admin/centre-keys/{key_id}/revoke", "key_id",
+     ADMIN, serve_revoke_centre_key},
 };
 
 const size_t endpoints_count = sizeof endpoints / sizeof endpoints[0];

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <event2/buffer.h>
+#include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
 
 #include "ow_log.h"
@@ -107,6 +108,18 @@ const char *exchange_header(const exchange_t *self, const char *name)
     if (!self->req)
         return NULL;
     return evhttp_find_header(evhttp_request_get_input_headers(self->req), name);
+}
+
+size_t exchange_header_bytes(const exchange_t *self)
+{
+    size_t n = 0;
+    struct evkeyval *h;
+    if (!self->req)
+        return 0;
+    /* "Name: value\r\n" for each, as on the wire (evhttp counts the same way) */
+    TAILQ_FOREACH(h, evhttp_request_get_input_headers(self->req), next)
+    n += strlen(h->key) + strlen(h->value) + 4;
+    return n;
 }
 
 const char *exchange_peer(const exchange_t *self)

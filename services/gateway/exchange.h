@@ -40,6 +40,9 @@ const char *exchange_query(const exchange_t *self);
 const char *exchange_header(const exchange_t *self, const char *name);
 
 /* The client's address ("127.0.0.1"), or "" when unknown. */
+/* The size of the request's headers as sent (names, values, separators). */
+size_t exchange_header_bytes(const exchange_t *self);
+
 const char *exchange_peer(const exchange_t *self);
 
 /* The request body (evhttp bounds it by the server's max body size) as contiguous bytes

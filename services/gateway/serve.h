@@ -30,6 +30,11 @@ route_handler_fn serve_list_tokens;  /* GET /v1/admin/tokens */
 route_handler_fn serve_revoke_token; /* POST /v1/admin/tokens/{token_id}/revoke */
 route_handler_fn serve_whoami;       /* GET /v1/me */
 
+/* serve_centre_keys.c */
+route_handler_fn serve_register_centre_key; /* POST /v1/admin/centre-keys */
+route_handler_fn serve_list_centre_keys;    /* GET /v1/admin/centre-keys */
+route_handler_fn serve_revoke_centre_key;   /* POST /v1/admin/centre-keys/{key_id}/revoke */
+
 /* serve_events.c */
 route_handler_fn serve_list_events; /* GET /v1/events?after=SEQ */
 

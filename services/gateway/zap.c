@@ -87,8 +87,7 @@ release:
         zmq_msg_close(&frames[i]);
 }
 
-zap_t *zap_new(ow_loop_t *loop, const char *domain, zap_check_fn *check, void *arg,
-               ow_error_t *err)
+zap_t *zap_new(ow_loop_t *loop, const char *domain, zap_check_fn *check, void *arg, ow_error_t *err)
 {
     zap_t *self = calloc(1, sizeof *self);
     int linger = 0;

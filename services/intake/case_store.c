@@ -44,6 +44,25 @@ int intake_case_store_prepare(ow_db_t *db, ow_error_t *err)
         " WHERE c.case_no = $1";
     if (ow_db_prepare(db, "intake_case_get", select_case, err) < 0)
         return -1;
+    /* The group commit's hot path (batch.h): the case, its materials and the row read back
+     * as CaseSummary in ONE round trip. The select list is select_case's, over the inserted
+     * row; case_materials' foreign key is checked at the end of the statement, when the case
+     * row exists. */
+    static const char insert_prefix[] =
+        "WITH c AS (INSERT INTO cases (case_no, state, impl_code, item_version,"
+        "  applicant_name, applicant_id_type, applicant_id_number,"
+        "  applicant_phone, applicant_email, channel, centre_id,"
+        "  received_at, accepted_at, updated_at)"
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+        "  us_to_ts($12), us_to_ts(nullif($13::bigint, 0)), us_to_ts($12)) RETURNING *),"
+        " m AS (INSERT INTO case_materials (case_no, material_code)"
+        "  SELECT DISTINCT $1, code FROM unnest($14::text[]) AS code ON CONFLICT DO NOTHING) ";
+    const char *from = strstr(select_case, " FROM cases c ");
+    char returning[sizeof insert_prefix + sizeof select_case + 16];
+    snprintf(returning, sizeof returning, "%s%.*s FROM c %s", insert_prefix,
+             (int)(from - select_case), select_case, from + strlen(" FROM cases c "));
+    if (ow_db_prepare(db, "intake_case_insert_returning", returning, err) < 0)
+        return -1;
     char locked[sizeof select_case + 32];
     snprintf(locked, sizeof locked, "%s FOR UPDATE OF c", select_case);
     if (ow_db_prepare(db, "intake_case_get_locked", locked, err) < 0)
@@ -94,6 +113,81 @@ static int64_t s_i64(const PGresult *r, int col)
     return strtoll(PQgetvalue(r, 0, col), NULL, 10);
 }
 
+static void s_from_row(intake_case_t *self);
+
+/* Writes codes as a Postgres text[] literal ({"a","b"}) into a new string (caller frees), or
+ * NULL when out of memory. Quotes and backslashes are escaped: codes are data. */
+static char *s_text_array(const char *const *codes, size_t n)
+{
+    size_t size = 3;
+    for (size_t i = 0; i < n; i++)
+        size += 2 * strlen(codes[i]) + 3;
+    char *out = malloc(size);
+    if (!out)
+        return NULL;
+    char *w = out;
+    *w++ = '{';
+    for (size_t i = 0; i < n; i++) {
+        if (i > 0)
+            *w++ = ',';
+        *w++ = '"';
+        for (const char *c = codes[i]; *c; c++) {
+            if (*c == '"' || *c == '\\')
+                *w++ = '\\';
+            *w++ = *c;
+        }
+        *w++ = '"';
+    }
+    *w++ = '}';
+    *w = '\0';
+    return out;
+}
+
+intake_case_t *intake_case_insert_returning(ow_db_t *db, const intake_new_case_t *c,
+                                            ow_error_t *err)
+{
+    char *materials = NULL;
+    intake_case_t *self = calloc(1, sizeof *self);
+    if (!self || !(materials = s_text_array(c->materials, c->material_count))) {
+        ow_error_set(err, OW_INTERNAL, "out of memory writing case %s", c->case_no);
+        goto fail;
+    }
+    char state[16], version[16], received[32], accepted[32];
+    snprintf(state, sizeof state, "%d", c->state);
+    snprintf(version, sizeof version, "%d", c->item->version);
+    snprintf(received, sizeof received, "%" PRId64, c->received_at_us);
+    snprintf(accepted, sizeof accepted, "%" PRId64, c->accepted_at_us);
+    const char *params[14] = {c->case_no,
+                              state,
+                              c->item->impl_code,
+                              version,
+                              c->applicant_name,
+                              c->applicant_id_type,
+                              c->applicant_id_number,
+                              c->applicant_phone,
+                              c->applicant_email ? c->applicant_email : "",
+                              c->channel,
+                              c->centre_id,
+                              received,
+                              accepted,
+                              materials};
+    self->row = ow_db_exec(db, "intake_case_insert_returning", 14, params, err);
+    if (!self->row)
+        goto fail;
+    if (PQntuples(self->row) != 1) {
+        ow_error_set(err, OW_INTERNAL, "case %s written but not read back (%d rows)", c->case_no,
+                     PQntuples(self->row));
+        goto fail;
+    }
+    s_from_row(self);
+    free(materials);
+    return self;
+fail:
+    free(materials);
+    intake_case_destroy(&self);
+    return NULL;
+}
+
 intake_case_t *intake_case_load(ow_db_t *db, const char *case_no, bool for_update, ow_error_t *err)
 {
     intake_case_t *self = calloc(1, sizeof *self);
@@ -110,6 +204,16 @@ intake_case_t *intake_case_load(ow_db_t *db, const char *case_no, bool for_updat
         ow_error_set(err, OW_NOT_FOUND, "no case with number '%s'", case_no);
         goto fail;
     }
+    s_from_row(self);
+    return self;
+fail:
+    intake_case_destroy(&self);
+    return NULL;
+}
+
+/* Points the summary's fields into the one row of self->row (select_case's columns). */
+static void s_from_row(intake_case_t *self)
+{
     const PGresult *r = self->row;
     Onewindow__V1__Applicant *a = &self->applicant;
     onewindow__v1__applicant__init(a);
@@ -149,10 +253,6 @@ intake_case_t *intake_case_load(ow_db_t *db, const char *case_no, bool for_updat
     s->supply_due_us = s_i64(r, 27);
     s->promised_due_us = s_i64(r, 28);
     s->closed_reason = PQgetvalue(r, 0, 29);
-    return self;
-fail:
-    intake_case_destroy(&self);
-    return NULL;
 }
 
 void intake_case_destroy(intake_case_t **self_p)

@@ -39,6 +39,13 @@ int intake_case_store_prepare(ow_db_t *db, ow_error_t *err);
  * (ALREADY_EXISTS when the number is taken). */
 int intake_case_insert(ow_db_t *db, const intake_new_case_t *c, ow_error_t *err);
 
+/* Inside an open transaction: as intake_case_insert, and returns the case as written (as
+ * intake_case_load would read it) from the same statement. Returns a new case the caller
+ * frees with intake_case_destroy, or NULL with err (ALREADY_EXISTS when the number is
+ * taken). */
+intake_case_t *intake_case_insert_returning(ow_db_t *db, const intake_new_case_t *c,
+                                            ow_error_t *err);
+
 /* Reads a case. With for_update the row stays locked until the caller's transaction ends.
  * Returns a new case the caller frees with intake_case_destroy, or NULL with err (NOT_FOUND
  * for an unknown number, or the database error). */

@@ -109,3 +109,53 @@ void intake_item_destroy(intake_item_t **self_p)
     free(self);
     *self_p = NULL;
 }
+
+typedef struct s_cached {
+    intake_item_t *item;
+    struct s_cached *next;
+} s_cached_t;
+
+struct intake_item_cache {
+    s_cached_t *items;
+};
+
+intake_item_cache_t *intake_item_cache_new(void)
+{
+    return calloc(1, sizeof(intake_item_cache_t));
+}
+
+void intake_item_cache_destroy(intake_item_cache_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    intake_item_cache_t *self = *self_p;
+    while (self->items) {
+        s_cached_t *c = self->items;
+        self->items = c->next;
+        intake_item_destroy(&c->item);
+        free(c);
+    }
+    free(self);
+    *self_p = NULL;
+}
+
+const intake_item_t *intake_item_cache_find(intake_item_cache_t *self, ow_db_t *db,
+                                            const char *impl_code, ow_error_t *err)
+{
+    for (s_cached_t *c = self->items; c; c = c->next)
+        if (strcmp(c->item->impl_code, impl_code) == 0)
+            return c->item;
+    s_cached_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        ow_error_set(err, OW_INTERNAL, "out of memory reading item %s", impl_code);
+        return NULL;
+    }
+    c->item = intake_catalogue_find(db, impl_code, err);
+    if (!c->item) {
+        free(c);
+        return NULL;
+    }
+    c->next = self->items;
+    self->items = c;
+    return c->item;
+}

@@ -61,4 +61,22 @@ intake_item_t *intake_catalogue_find(ow_db_t *db, const char *impl_code, ow_erro
  * NULL. Never call it on an item built by the caller. */
 void intake_item_destroy(intake_item_t **self_p);
 
+/* Items read once per transaction (the group commit, batch.h): a batch of applications for
+ * the same item reads it once. Valid only inside one transaction — the version read is the
+ * one every case of the batch is written with — and freed before the next. */
+typedef struct intake_item_cache intake_item_cache_t;
+
+/* Returns an empty cache (caller frees with intake_item_cache_destroy), or NULL when out of
+ * memory. */
+intake_item_cache_t *intake_item_cache_new(void);
+
+/* Frees the cache and every item in it; sets *self_p to NULL. */
+void intake_item_cache_destroy(intake_item_cache_t **self_p);
+
+/* As intake_catalogue_find, from the cache when the item was read before. The item is owned
+ * by the cache (valid until intake_item_cache_destroy); NULL with err as there (a miss is not
+ * cached). */
+const intake_item_t *intake_item_cache_find(intake_item_cache_t *self, ow_db_t *db,
+                                            const char *impl_code, ow_error_t *err);
+
 #endif

@@ -1,4 +1,5 @@
 #include "catalogue_rules.h"
+#include "ow_text.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -26,15 +27,7 @@ static bool s_in(const char *v, const char *const *arr, size_t n)
 
 bool intake_code_valid(const char *s)
 {
-    size_t len = s ? strlen(s) : 0;
-    if (len == 0 || len > 64)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!isalnum(c) && c != '-' && c != '_' && c != '.')
-            return false;
-    }
-    return true;
+    return ow_text_code(s, 64);
 }
 
 static bool s_empty(const char *s)

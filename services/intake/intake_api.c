@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "batch.h"
 #include "case_decided.h"
 #include "case_number.h"
 #include "case_store.h"
@@ -21,6 +22,14 @@
 
 #define S_GET_CASE_MAX_BYTES 1024
 
+/* A request waiting for the group commit: the call holds the payload and key the job
+ * borrows until it is answered. */
+typedef struct s_queued {
+    ow_rpc_call_t *call;
+    intake_job_t job;
+    struct s_queued *next;
+} s_queued_t;
+
 typedef struct {
     ow_db_t *db;
     ow_relay_t *relay;
@@ -29,11 +38,98 @@ typedef struct {
     uint64_t *submit_ok;
     uint64_t *submit_invalid;
     uint64_t *submit_failed;
+    uint64_t *batches;
+    uint64_t *batched;
+    /* The batch being gathered (batch.h), oldest first, and the zero-delay timer that
+     * applies it once the loop has drained what was ready. */
+    s_queued_t *head;
+    s_queued_t **tail;
+    size_t queued;
+    ow_timer_t *flush;
 } intake_api_t;
+
+/* Applies the gathered batch in one transaction, then answers every request and kicks the
+ * relay once (ARCHITECTURE "Inside a daemon"). */
+static void s_flush(void *arg)
+{
+    intake_api_t *self = arg;
+    s_queued_t *list = self->head;
+    size_t n = self->queued;
+    self->head = NULL;
+    self->tail = &self->head;
+    self->queued = 0;
+    if (n == 0)
+        return;
+    intake_job_t *jobs[INTAKE_BATCH_MAX];
+    size_t i = 0;
+    for (s_queued_t *q = list; q; q = q->next)
+        jobs[i++] = &q->job;
+    size_t ok = intake_batch_run(self->db, &self->settings, jobs, n);
+    (*self->batches)++;
+    *self->batched += n;
+    if (ok > 0)
+        ow_relay_kick(self->relay);
+    while (list) {
+        s_queued_t *q = list;
+        list = q->next;
+        intake_job_t *job = &q->job;
+        bool submit = job->kind == INTAKE_JOB_SUBMIT;
+        if (job->rc == 0) {
+            if (submit)
+                (*self->submit_ok)++;
+            ow_rpc_reply_packed(q->call, job->reply, job->reply_len);
+        } else {
+            ow_status_t code = job->err.code;
+            bool refused = code == OW_INVALID_ARGUMENT || code == OW_FAILED_PRECONDITION ||
+                           code == OW_NOT_FOUND;
+            if (submit)
+                (*(refused ? self->submit_invalid : self->submit_failed))++;
+            if (!refused)
+                ow_log_kv(OW_LOG_ERROR, "intake command failed", "method",
+                          ow_rpc_call_method(q->call), "code", ow_status_name(code), "error",
+                          job->err.message, NULL);
+            ow_rpc_reply_error(q->call, &job->err);
+        }
+        free(job->reply);
+        free(q);
+    }
+}
+
+/* Adds a request to the batch; it is applied when the loop has drained what is ready (the
+ * zero-delay timer runs after the socket's drain), or at once when the batch is full. */
+static void s_enqueue(intake_api_t *self, ow_rpc_call_t *call, intake_job_kind_t kind,
+                      int64_t now_us, int64_t promised_due_us)
+{
+    s_queued_t *q = calloc(1, sizeof *q);
+    if (!q) {
+        ow_error_t err;
+        ow_error_set(&err, OW_INTERNAL, "out of memory");
+        ow_rpc_reply_error(call, &err);
+        return;
+    }
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    q->call = call;
+    q->job.kind = kind;
+    q->job.key = ow_rpc_call_idempotency_key(call);
+    q->job.request = payload;
+    q->job.len = len;
+    q->job.now_us = now_us;
+    q->job.promised_due_us = promised_due_us;
+    *self->tail = q;
+    self->tail = &q->next;
+    if (++self->queued >= INTAKE_BATCH_MAX)
+        s_flush(self);
+    else
+        ow_timer_arm(self->flush, 0);
+}
 
 static void s_free(void *arg)
 {
     intake_api_t *self = arg;
+    /* Clean shutdown finishes the batch: what was taken in is answered. */
+    s_flush(self);
+    ow_timer_destroy(&self->flush);
     ow_rpc_client_destroy(&self->deadline);
     free(self);
 }
@@ -56,6 +152,11 @@ typedef struct {
 static void s_run(s_pending_t *p, int64_t promised_due_us)
 {
     intake_api_t *self = p->api;
+    if (p->command == S_RECEIVE) {
+        s_enqueue(self, p->call, INTAKE_JOB_RECEIVE, p->now_us, promised_due_us);
+        free(p);
+        return;
+    }
     ow_error_t err;
     ow_error_clear(&err);
     size_t len = 0;
@@ -63,12 +164,8 @@ static void s_run(s_pending_t *p, int64_t promised_due_us)
     uint8_t *reply = NULL;
     size_t reply_len = 0;
     const char *key = ow_rpc_call_idempotency_key(p->call);
-    int rc = p->command == S_RECEIVE
-                 ? intake_receive(self->db, &self->settings, key, payload, len, p->now_us,
-                                  promised_due_us, &reply, &reply_len, &err)
-                 : intake_correct(self->db, key, payload, len, p->now_us, promised_due_us, &reply,
-                                  &reply_len, &err);
-    if (rc == 0) {
+    if (intake_correct(self->db, key, payload, len, p->now_us, promised_due_us, &reply, &reply_len,
+                       &err) == 0) {
         ow_relay_kick(self->relay);
         ow_rpc_reply_packed(p->call, reply, reply_len);
     } else {
@@ -226,29 +323,7 @@ static void s_on_list_documents(ow_rpc_call_t *call, void *arg)
 
 static void s_on_submit(ow_rpc_call_t *call, void *arg)
 {
-    intake_api_t *self = arg;
-    ow_error_t err;
-    ow_error_clear(&err);
-    size_t len = 0;
-    const uint8_t *payload = ow_rpc_call_payload(call, &len);
-    uint8_t *reply = NULL;
-    size_t reply_len = 0;
-    if (intake_submit(self->db, &self->settings, ow_rpc_call_idempotency_key(call), payload, len,
-                      &reply, &reply_len, &err) == 0) {
-        ow_relay_kick(self->relay);
-        (*self->submit_ok)++;
-        ow_rpc_reply_packed(call, reply, reply_len);
-    } else {
-        if (err.code == OW_INVALID_ARGUMENT || err.code == OW_FAILED_PRECONDITION) {
-            (*self->submit_invalid)++;
-        } else {
-            (*self->submit_failed)++;
-            ow_log_kv(OW_LOG_ERROR, "intake.submit failed", "code", ow_status_name(err.code),
-                      "error", err.message, NULL);
-        }
-        ow_rpc_reply_error(call, &err);
-    }
-    free(reply);
+    s_enqueue(arg, call, INTAKE_JOB_SUBMIT, ow_clock_now_us(), 0);
 }
 
 static void s_on_get_case(ow_rpc_call_t *call, void *arg)
@@ -350,7 +425,14 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
     self->submit_invalid =
         ow_metrics_counter(m, "intake_submits_total", "result=\"refused\"", help);
     self->submit_failed = ow_metrics_counter(m, "intake_submits_total", "result=\"error\"", help);
-    if (!self->submit_ok || !self->submit_invalid || !self->submit_failed) {
+    self->batches = ow_metrics_counter(m, "intake_batches_total", NULL,
+                                       "transactions of the group commit (submit and receive)");
+    self->batched = ow_metrics_counter(m, "intake_batched_requests_total", NULL,
+                                       "requests applied by the group commit");
+    self->tail = &self->head;
+    self->flush = ow_loop_timer(ow_service_loop(svc), -1, false, s_flush, self);
+    if (!self->submit_ok || !self->submit_invalid || !self->submit_failed || !self->batches ||
+        !self->batched || !self->flush) {
         s_free(self);
         ow_error_set(err, OW_INTERNAL, "out of memory registering metrics");
         return -1;

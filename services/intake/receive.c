@@ -16,6 +16,7 @@
 #include "lanes.h"
 #include "ow_clock.h"
 #include "ow_db.h"
+#include "batch.h"
 #include "ow_idem.h"
 #include "ow_outbox.h"
 #include "outcome.h"
@@ -142,11 +143,11 @@ int intake_case_set_state(ow_db_t *db, const char *case_no, int state, int64_t a
     return intake_exec(db, "intake_rcv_state", 6, p, err);
 }
 
-/* Packs ReceiveReply {case, outcome, document}, saves it under the key, commits. */
-int intake_command_finish(ow_db_t *db, const char *method, const char *key, const uint8_t *request,
-                          size_t len, const Onewindow__V1__CaseSummary *c,
-                          const Onewindow__V1__Document *doc, uint8_t **reply, size_t *reply_len,
-                          ow_error_t *err)
+/* Packs ReceiveReply {case, outcome, document} and saves it under the key. */
+int intake_command_reply(ow_db_t *db, const char *method, const char *key, const uint8_t *request,
+                         size_t len, const Onewindow__V1__CaseSummary *c,
+                         const Onewindow__V1__Document *doc, uint8_t **reply, size_t *reply_len,
+                         ow_error_t *err)
 {
     Onewindow__V1__ReceiveReply out = ONEWINDOW__V1__RECEIVE_REPLY__INIT;
     out.case_ = (Onewindow__V1__CaseSummary *)c;
@@ -156,13 +157,29 @@ int intake_command_finish(ow_db_t *db, const char *method, const char *key, cons
     size_t packed_len = 0;
     if (intake_pack_ok(&out.base, &packed, &packed_len, err) < 0)
         return -1;
-    if (ow_idem_save(db, key, method, request, len, packed, packed_len, err) < 0 ||
-        ow_db_commit(db, err) < 0) {
+    if (ow_idem_save(db, key, method, request, len, packed, packed_len, err) < 0) {
         free(packed);
         return -1;
     }
     *reply = packed;
     *reply_len = packed_len;
+    return 0;
+}
+
+/* As intake_command_reply, then commits. */
+int intake_command_finish(ow_db_t *db, const char *method, const char *key, const uint8_t *request,
+                          size_t len, const Onewindow__V1__CaseSummary *c,
+                          const Onewindow__V1__Document *doc, uint8_t **reply, size_t *reply_len,
+                          ow_error_t *err)
+{
+    if (intake_command_reply(db, method, key, request, len, c, doc, reply, reply_len, err) < 0)
+        return -1;
+    if (ow_db_commit(db, err) < 0) {
+        free(*reply);
+        *reply = NULL;
+        *reply_len = 0;
+        return -1;
+    }
     return 0;
 }
 
@@ -243,13 +260,16 @@ static void s_check(const Onewindow__V1__ReceiveApplication *r, const intake_ite
                                "不予受理 names the authority the applicant should go to");
 }
 
-static int s_receive_once(ow_db_t *db, const intake_settings_t *settings, const char *key,
-                          const Onewindow__V1__ReceiveApplication *r, const uint8_t *request,
-                          size_t len, int64_t now_us, int64_t promised_due_us, uint8_t **reply,
-                          size_t *reply_len, ow_error_t *err)
+/* The work inside the caller's open transaction (a savepoint of the batch). Returns 0 with
+ * *reply, or -1 with err; the caller rolls back what was written. */
+static int s_receive_apply(ow_db_t *db, const intake_settings_t *settings,
+                           intake_item_cache_t *items, const char *key,
+                           const Onewindow__V1__ReceiveApplication *r, const uint8_t *request,
+                           size_t len, int64_t now_us, int64_t promised_due_us, uint8_t **reply,
+                           size_t *reply_len, ow_error_t *err)
 {
     int rc = -1;
-    intake_item_t *item = NULL;
+    const intake_item_t *item = NULL;
     intake_case_t *kase = NULL;
     PGresult *res = NULL;
     const Onewindow__V1__SubmitApplication *app = r->application;
@@ -257,21 +277,17 @@ static int s_receive_once(ow_db_t *db, const intake_settings_t *settings, const 
     const char *centre = app->centre_id[0] ? app->centre_id : settings->centre_id;
     const char *deciding = r->deciding_centre_id;
 
-    if (ow_db_begin(db, err) < 0)
-        return -1;
     int found = ow_idem_find(db, key, S_RECEIVE, request, len, reply, reply_len, err);
     if (found < 0)
         goto done;
-    if (found == 1) {
-        ow_db_rollback(db);
+    if (found == 1)
         return 0;
-    }
 
     ow_error_t lookup;
     ow_error_clear(&lookup);
     if (!intake_code_valid(app->item_code)) {
         ow_error_add_violation(err, "item_code", "must be the item's 实施编码");
-    } else if (!(item = intake_catalogue_find(db, app->item_code, &lookup))) {
+    } else if (!(item = intake_item_cache_find(items, db, app->item_code, &lookup))) {
         if (lookup.code != OW_NOT_FOUND) {
             *err = lookup;
             goto done;
@@ -458,24 +474,21 @@ static int s_receive_once(ow_db_t *db, const intake_settings_t *settings, const 
     if ((dec.outcome == INTAKE_OUTCOME_ACCEPTED || rongque) &&
         intake_emit_accepted(db, sum, now_us, err) < 0)
         goto done;
-    if (intake_command_finish(db, S_RECEIVE, key, request, len, sum, &doc, reply, reply_len, err) <
+    if (intake_command_reply(db, S_RECEIVE, key, request, len, sum, &doc, reply, reply_len, err) <
         0)
         goto done;
     rc = 0;
 done:
-    if (rc < 0)
-        ow_db_rollback(db);
     PQclear(res);
     intake_case_destroy(&kase);
-    intake_item_destroy(&item);
     return rc;
 }
 
-int intake_receive(ow_db_t *db, const intake_settings_t *settings, const char *idempotency_key,
-                   const uint8_t *request, size_t len, int64_t now_us, int64_t promised_due_us,
-                   uint8_t **reply, size_t *reply_len, ow_error_t *err)
+int intake_receive_apply(ow_db_t *db, const intake_settings_t *settings, intake_item_cache_t *items,
+                         const char *idempotency_key, const uint8_t *request, size_t len,
+                         int64_t now_us, int64_t promised_due_us, uint8_t **reply,
+                         size_t *reply_len, ow_error_t *err)
 {
-    int rc = -1;
     *reply = NULL;
     *reply_len = 0;
     if (!intake_key_valid(idempotency_key)) {
@@ -485,15 +498,27 @@ int intake_receive(ow_db_t *db, const intake_settings_t *settings, const char *i
     Onewindow__V1__ReceiveApplication *req = intake_receive_unpack(request, len, err);
     if (!req)
         return -1;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        ow_error_clear(err);
-        rc = s_receive_once(db, settings, idempotency_key, req, request, len, now_us,
-                            promised_due_us, reply, reply_len, err);
-        if (rc == 0 || err->code != OW_ALREADY_EXISTS)
-            break;
-    }
-    if (rc < 0 && err->code == OW_ALREADY_EXISTS)
-        err->code = OW_INTERNAL;
+    int rc = s_receive_apply(db, settings, items, idempotency_key, req, request, len, now_us,
+                             promised_due_us, reply, reply_len, err);
     onewindow__v1__receive_application__free_unpacked(req, NULL);
     return rc;
+}
+
+int intake_receive(ow_db_t *db, const intake_settings_t *settings, const char *idempotency_key,
+                   const uint8_t *request, size_t len, int64_t now_us, int64_t promised_due_us,
+                   uint8_t **reply, size_t *reply_len, ow_error_t *err)
+{
+    /* A batch of one: the same transaction code as the daemon's group commit. */
+    intake_job_t job = {.kind = INTAKE_JOB_RECEIVE,
+                        .key = idempotency_key,
+                        .request = request,
+                        .len = len,
+                        .now_us = now_us,
+                        .promised_due_us = promised_due_us};
+    intake_job_t *jobs[1] = {&job};
+    intake_batch_run(db, settings, jobs, 1);
+    *reply = job.reply;
+    *reply_len = job.reply_len;
+    *err = job.err;
+    return job.rc;
 }

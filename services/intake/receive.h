@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "catalogue.h"
 #include "ow_status.h"
 #include "submit.h"
 #include "onewindow/v1/intake.pb-c.h"
@@ -35,10 +36,18 @@ Onewindow__V1__ReceiveApplication *intake_receive_unpack(const uint8_t *request,
  * document, events (case.received, then case.accepted | case.decided_on_spot |
  * case.notice_issued | case.rongque_accepted + case.accepted | case.not_accepted), the
  * idempotency record. Returns 0 with *reply (caller frees), or -1 with err and nothing
- * written. */
+ * written. Runs as a batch of one (batch.h). */
 int intake_receive(ow_db_t *db, const intake_settings_t *settings, const char *idempotency_key,
                    const uint8_t *request, size_t len, int64_t now_us, int64_t promised_due_us,
                    uint8_t **reply, size_t *reply_len, ow_error_t *err);
+
+/* intake.receive's work inside the caller's open transaction, for the group commit
+ * (batch.h): as intake_receive without BEGIN and COMMIT. Returns 0 with *reply (caller
+ * frees), or -1 with err; on -1 the caller rolls back to its savepoint. */
+int intake_receive_apply(ow_db_t *db, const intake_settings_t *settings, intake_item_cache_t *items,
+                         const char *idempotency_key, const uint8_t *request, size_t len,
+                         int64_t now_us, int64_t promised_due_us, uint8_t **reply,
+                         size_t *reply_len, ow_error_t *err);
 
 /* ---- shared by the commands on a case (receive.c, case_changes.c) ---- */
 
@@ -61,7 +70,14 @@ void intake_document_init(Onewindow__V1__Document *d, const Onewindow__V1__CaseS
 int intake_emit_accepted(ow_db_t *db, const Onewindow__V1__CaseSummary *c, int64_t now_us,
                          ow_error_t *err);
 
-/* Packs ReceiveReply {c, c->outcome, doc}, stores it under key for method, commits.
+/* Packs ReceiveReply {c, c->outcome, doc} and stores it under key for method, inside the
+ * open transaction. Returns 0 with *reply (caller frees), or -1 with err. */
+int intake_command_reply(ow_db_t *db, const char *method, const char *key, const uint8_t *request,
+                         size_t len, const Onewindow__V1__CaseSummary *c,
+                         const Onewindow__V1__Document *doc, uint8_t **reply, size_t *reply_len,
+                         ow_error_t *err);
+
+/* As intake_command_reply, then commits.
  * Returns 0 with *reply (caller frees), or -1 with err (the caller rolls back). */
 int intake_command_finish(ow_db_t *db, const char *method, const char *key, const uint8_t *request,
                           size_t len, const Onewindow__V1__CaseSummary *c,

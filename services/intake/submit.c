@@ -29,19 +29,6 @@ int intake_submit_prepare(ow_db_t *db, ow_error_t *err)
     return 0;
 }
 
-static bool s_code_valid(const char *s)
-{
-    size_t len = strlen(s);
-    if (len == 0 || len > INTAKE_CODE_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!isalnum(c) && c != '-' && c != '_' && c != '.')
-            return false;
-    }
-    return true;
-}
-
 static bool s_centre_valid(const char *s)
 {
     if (strlen(s) != 12)
@@ -69,7 +56,7 @@ static int s_check_fields(const Onewindow__V1__SubmitApplication *req, const cha
     added += intake_check_applicant(pa ? &a : NULL, err);
     if (intake_channel_digit(channel) < 0) {
         /* Echo the value only when it is plain ASCII: error text must stay valid UTF-8. */
-        if (s_code_valid(channel))
+        if (ow_text_code(channel, INTAKE_CODE_MAX))
             ow_error_add_violation(err, "channel", "'%s' is not a channel: one of %s", channel,
                                    intake_channel_names());
         else
@@ -88,7 +75,7 @@ static int s_check_fields(const Onewindow__V1__SubmitApplication *req, const cha
         added++;
     } else {
         for (size_t i = 0; i < req->n_material_codes; i++) {
-            if (!s_code_valid(req->material_codes[i])) {
+            if (!ow_text_code(req->material_codes[i], INTAKE_CODE_MAX)) {
                 ow_error_add_violation(err, "materials",
                                        "code #%zu is not a material code (1-%d letters, digits, "
                                        "'-', '_' or '.')",
@@ -116,13 +103,14 @@ static int s_pack_ok(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len
 
 /* The work inside the caller's open transaction (at a savepoint of the batch). Returns 0
  * with *reply, or -1 with err; the caller rolls back what was written. */
-static int s_submit_apply(ow_db_t *db, const intake_settings_t *settings, const char *key,
+static int s_submit_apply(ow_db_t *db, const intake_settings_t *settings,
+                          intake_item_cache_t *items, const char *key,
                           const Onewindow__V1__SubmitApplication *req, const char *channel,
-                          const char *centre_id, const uint8_t *request, size_t len,
-                          int64_t now_us, uint8_t **reply, size_t *reply_len, ow_error_t *err)
+                          const char *centre_id, const uint8_t *request, size_t len, int64_t now_us,
+                          uint8_t **reply, size_t *reply_len, ow_error_t *err)
 {
     int rc = -1;
-    intake_item_t *item = NULL;
+    const intake_item_t *item = NULL;
     intake_case_t *kase = NULL;
     uint8_t *event = NULL;
     uint8_t *packed = NULL;
@@ -141,12 +129,12 @@ static int s_submit_apply(ow_db_t *db, const intake_settings_t *settings, const 
      * then each missing material. */
     ow_error_t lookup;
     ow_error_clear(&lookup);
-    if (!s_code_valid(req->item_code)) {
+    if (!ow_text_code(req->item_code, INTAKE_CODE_MAX)) {
         ow_error_add_violation(
             err, "item_code", "must be the item's 实施编码 (1-%d letters, digits, '-', '_' or '.')",
             INTAKE_CODE_MAX);
     } else {
-        item = intake_catalogue_find(db, req->item_code, &lookup);
+        item = intake_item_cache_find(items, db, req->item_code, &lookup);
         if (!item && lookup.code != OW_NOT_FOUND) {
             *err = lookup;
             goto done;
@@ -162,7 +150,7 @@ static int s_submit_apply(ow_db_t *db, const intake_settings_t *settings, const 
         const char *codes[INTAKE_SUBMIT_MAX_MATERIALS];
         size_t n = 0;
         for (size_t i = 0; i < req->n_material_codes && n < INTAKE_SUBMIT_MAX_MATERIALS; i++)
-            if (s_code_valid(req->material_codes[i]))
+            if (ow_text_code(req->material_codes[i], INTAKE_CODE_MAX))
                 codes[n++] = req->material_codes[i];
         intake_check_materials(item, codes, n, err);
     }
@@ -197,11 +185,9 @@ static int s_submit_apply(ow_db_t *db, const intake_settings_t *settings, const 
         .materials = (const char *const *)req->material_codes,
         .material_count = req->n_material_codes,
     };
-    if (intake_case_insert(db, &c, err) < 0)
-        goto done;
-
-    /* Read back what was written, so the reply and the event equal intake.get_case. */
-    kase = intake_case_load(db, case_no, false, err);
+    /* Written and read back in one statement, so the reply and the event equal
+     * intake.get_case. */
+    kase = intake_case_insert_returning(db, &c, err);
     if (!kase)
         goto done;
     Onewindow__V1__CaseAccepted accepted = ONEWINDOW__V1__CASE_ACCEPTED__INIT;
@@ -230,11 +216,10 @@ done:
     free(packed);
     free(event);
     intake_case_destroy(&kase);
-    intake_item_destroy(&item);
     return rc;
 }
 
-int intake_submit_apply(ow_db_t *db, const intake_settings_t *settings,
+int intake_submit_apply(ow_db_t *db, const intake_settings_t *settings, intake_item_cache_t *items,
                         const char *idempotency_key, const uint8_t *request, size_t len,
                         int64_t now_us, uint8_t **reply, size_t *reply_len, ow_error_t *err)
 {
@@ -264,7 +249,7 @@ int intake_submit_apply(ow_db_t *db, const intake_settings_t *settings,
      * county centre. */
     const char *channel = req->channel[0] ? req->channel : INTAKE_DEFAULT_CHANNEL;
     const char *centre_id = req->centre_id[0] ? req->centre_id : settings->centre_id;
-    rc = s_submit_apply(db, settings, idempotency_key, req, channel, centre_id, request, len,
+    rc = s_submit_apply(db, settings, items, idempotency_key, req, channel, centre_id, request, len,
                         now_us, reply, reply_len, err);
 done:
     if (req)

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "catalogue.h"
 #include "ow_status.h"
 
 typedef struct ow_db ow_db_t;
@@ -40,6 +41,15 @@ int intake_submit_prepare(ow_db_t *db, ow_error_t *err);
  * the relay. On failure returns -1 with err (INVALID_ARGUMENT with violations; FAILED_
  * PRECONDITION for a key reused with another body; UNAVAILABLE/INTERNAL when the database
  * failed) and nothing was written. */
+/* intake.submit's work inside the caller's open transaction, for the group commit
+ * (batch.h): the same checks and writes as intake_submit without BEGIN and COMMIT, the time
+ * of receipt now_us given, the item read through the batch's cache items. Returns 0 with *reply
+ * (new, or the first answer to a repeated key; caller frees), or -1 with err; on -1 the caller
+ * rolls back to its savepoint. */
+int intake_submit_apply(ow_db_t *db, const intake_settings_t *settings, intake_item_cache_t *items,
+                        const char *idempotency_key, const uint8_t *request, size_t len,
+                        int64_t now_us, uint8_t **reply, size_t *reply_len, ow_error_t *err);
+
 int intake_submit(ow_db_t *db, const intake_settings_t *settings, const char *idempotency_key,
                   const uint8_t *request, size_t len, uint8_t **reply, size_t *reply_len,
                   ow_error_t *err);

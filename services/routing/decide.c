@@ -12,6 +12,7 @@
 #include "ow_pack.h"
 #include "ow_rpc.h"
 #include "ow_text.h"
+#include "authority.h"
 #include "task_store.h"
 #include "onewindow/v1/routing.pb-c.h"
 
@@ -22,11 +23,12 @@ int routing_decide_prepare(ow_db_t *db, ow_error_t *err)
     return routing_task_store_prepare(db, err);
 }
 
-/* One attempt of the transaction. Returns 0 with *reply, or -1 with err (rolled back). */
-static int s_decide_once(ow_db_t *db, const char *key, const char *actor,
-                         const Onewindow__V1__DecideTask *req, routing_decision_t decision,
-                         const uint8_t *request, size_t len, uint8_t **reply, size_t *reply_len,
-                         ow_error_t *err)
+/* Inside the caller's open transaction: one decision. Returns 0 with *reply (the first answer
+ * when the key was seen), or -1 with err; the caller rolls back to its savepoint. */
+static int s_decide_apply(ow_db_t *db, const char *key, const char *actor,
+                          const Onewindow__V1__DecideTask *req, routing_decision_t decision,
+                          const uint8_t *request, size_t len, uint8_t **reply, size_t *reply_len,
+                          ow_error_t *err)
 {
     int rc = -1;
     routing_tasks_t *task = NULL;
@@ -34,15 +36,13 @@ static int s_decide_once(ow_db_t *db, const char *key, const char *actor,
     uint8_t *task_bytes = NULL, *case_bytes = NULL, *reply_bytes = NULL, *packed = NULL;
     size_t packed_len = 0;
 
-    if (ow_db_begin(db, err) < 0)
-        return -1;
     /* A repeat returns the first answer, not "already decided". */
     int found = ow_idem_find(db, key, S_METHOD, request, len, reply, reply_len, err);
     if (found < 0)
         goto done;
     if (found == 1) {
-        ow_db_rollback(db);
-        return 0;
+        rc = 0;
+        goto done;
     }
 
     /* The row lock serialises two deciders of the same task. */
@@ -50,8 +50,22 @@ static int s_decide_once(ow_db_t *db, const char *key, const char *actor,
     if (!task)
         goto done;
     const Onewindow__V1__Task *t = routing_tasks_get(task, 0);
-    if (routing_decision_authorise(actor, t->assignee, t->state, err) < 0)
+    /* DOMAIN §4 / authority.h: the holder or the department's chief representative; checked
+     * before the state, so a stranger learns nothing about the task. */
+    routing_actor_row_t who;
+    if (routing_actor_load(db, actor, &who, err) < 0)
         goto done;
+    routing_task_view_t view = {.holder = t->assignee,
+                                .substitute = "",
+                                .department_code = t->department_code,
+                                .post_a = "",
+                                .post_b = "",
+                                .state = t->state,
+                                .final_stage = false};
+    if (routing_authorise(&who.actor, ROUTING_ACT_DECIDE, &view, err) < 0)
+        goto done;
+    char before[ROUTING_TASK_DESCRIBE_SIZE], after[ROUTING_TASK_DESCRIBE_SIZE];
+    routing_task_describe(t, before, sizeof before);
 
     int64_t now_us = ow_clock_now_us();
     closed = routing_task_close(db, t->task_id, routing_decision_name(decision), req->comment,
@@ -59,8 +73,10 @@ static int s_decide_once(ow_db_t *db, const char *key, const char *actor,
     if (!closed)
         goto done;
     const Onewindow__V1__Task *done_task = routing_tasks_get(closed, 0);
-    if (routing_audit_append(db, now_us, actor, "", "task.decided", done_task->task_id,
-                             done_task->case_no, done_task->comment, err) < 0)
+    routing_task_describe(done_task, after, sizeof after);
+    if (routing_audit_append(db, now_us, actor, done_task->on_behalf_of, "task.decided",
+                             done_task->task_id, done_task->case_no, done_task->comment, before,
+                             after, err) < 0)
         goto done;
 
     size_t task_len = 0, case_len = 0, reply_payload_len = 0;
@@ -99,17 +115,11 @@ static int s_decide_once(ow_db_t *db, const char *key, const char *actor,
     }
     if (ow_idem_save(db, key, S_METHOD, request, len, packed, packed_len, err) < 0)
         goto done;
-    if (ow_db_commit(db, err) < 0)
-        goto done;
-    ow_log_kv(OW_LOG_INFO, "task decided", "case_no", done_task->case_no, "task_id",
-              done_task->task_id, "decision", done_task->decision, "by", actor, NULL);
     *reply = packed;
     *reply_len = packed_len;
     packed = NULL;
     rc = 0;
 done:
-    if (rc < 0)
-        ow_db_rollback(db);
     free(packed);
     free(reply_bytes);
     free(case_bytes);
@@ -119,47 +129,142 @@ done:
     return rc;
 }
 
+/* Checks an item's key and body without touching the database. Returns the unpacked request
+ * (caller frees) with *decision, or NULL with item->err. */
+static Onewindow__V1__DecideTask *s_check(routing_decide_item_t *item, routing_decision_t *decision)
+{
+    ow_error_t *err = &item->err;
+    Onewindow__V1__DecideTask *req = NULL;
+    if (!ow_text_graphic(item->idempotency_key, ROUTING_IDEM_KEY_MAX)) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "routing.decide needs an idempotency key (1-%d printable characters)",
+                     ROUTING_IDEM_KEY_MAX);
+        return NULL;
+    }
+    if (item->len > ROUTING_DECIDE_MAX_BYTES ||
+        !(req = onewindow__v1__decide_task__unpack(NULL, item->len, item->request))) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "request payload is not a valid onewindow.v1.DecideTask (at most %d bytes)",
+                     ROUTING_DECIDE_MAX_BYTES);
+        return NULL;
+    }
+    *decision = ROUTING_DECISION_APPROVE;
+    if (routing_decision_check_request(req->task_id, req->decision, req->comment, decision, err) >
+        0) {
+        ow_error_finish_violations(err);
+        onewindow__v1__decide_task__free_unpacked(req, NULL);
+        return NULL;
+    }
+    return req;
+}
+
+/* One transaction over the items still at rc == 1 (checked, not yet run). */
+static void s_run_batch(ow_db_t *db, routing_decide_item_t *items, Onewindow__V1__DecideTask **reqs,
+                        const routing_decision_t *decisions, size_t n)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (ow_db_begin(db, &err) < 0) {
+        for (size_t i = 0; i < n; i++)
+            if (items[i].rc == 1) {
+                items[i].rc = -1;
+                items[i].err = err;
+            }
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        routing_decide_item_t *it = &items[i];
+        if (it->rc != 1)
+            continue;
+        ow_error_clear(&it->err);
+        if (ow_db_run(db, "SAVEPOINT routing_decide", &it->err) < 0) {
+            it->rc = -1;
+            continue;
+        }
+        it->rc = s_decide_apply(db, it->idempotency_key, it->actor ? it->actor : "", reqs[i],
+                                decisions[i], it->request, it->len, &it->reply, &it->reply_len,
+                                &it->err);
+        ow_error_t sp;
+        ow_error_clear(&sp);
+        if (it->rc < 0 && ow_db_run(db, "ROLLBACK TO SAVEPOINT routing_decide", &sp) < 0)
+            break; /* the connection is gone: the commit below fails for everyone */
+        if (it->rc == 0 && ow_db_run(db, "RELEASE SAVEPOINT routing_decide", &it->err) < 0) {
+            it->rc = -1;
+            break;
+        }
+    }
+    if (ow_db_commit(db, &err) < 0) {
+        for (size_t i = 0; i < n; i++)
+            if (items[i].rc >= 0) {
+                free(items[i].reply);
+                items[i].reply = NULL;
+                items[i].reply_len = 0;
+                items[i].rc = -1;
+                items[i].err = err;
+            }
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (items[i].rc == 1) {
+            /* Left out after a savepoint failed: not run, nothing of it written. */
+            items[i].rc = -1;
+            ow_error_set(&items[i].err, OW_UNAVAILABLE, "the decision was not run: retry");
+        }
+    for (size_t i = 0; i < n; i++)
+        if (items[i].rc == 0)
+            ow_log_kv(OW_LOG_INFO, "task decided", "task_id", reqs[i]->task_id, "decision",
+                      reqs[i]->decision, "by", items[i].actor ? items[i].actor : "", NULL);
+}
+
+void routing_decide_batch(ow_db_t *db, routing_decide_item_t *items, size_t n)
+{
+    Onewindow__V1__DecideTask **reqs = calloc(n ? n : 1, sizeof *reqs);
+    routing_decision_t *decisions = calloc(n ? n : 1, sizeof *decisions);
+    for (size_t i = 0; i < n; i++) {
+        items[i].reply = NULL;
+        items[i].reply_len = 0;
+        ow_error_clear(&items[i].err);
+        if (!reqs || !decisions) {
+            items[i].rc = -1;
+            ow_error_set(&items[i].err, OW_INTERNAL, "out of memory batching decisions");
+            continue;
+        }
+        reqs[i] = s_check(&items[i], &decisions[i]);
+        items[i].rc = reqs[i] ? 1 : -1;
+    }
+    if (reqs && decisions) {
+        s_run_batch(db, items, reqs, decisions, n);
+        /* Two instances may run the same key at once: the loser's idempotency insert
+         * conflicts; a second attempt on its own finds the winner's answer. */
+        bool again = false;
+        for (size_t i = 0; i < n; i++)
+            if (items[i].rc < 0 && items[i].err.code == OW_ALREADY_EXISTS && reqs[i]) {
+                items[i].rc = 1;
+                again = true;
+            }
+        if (again)
+            s_run_batch(db, items, reqs, decisions, n);
+        for (size_t i = 0; i < n; i++)
+            if (items[i].rc < 0 && items[i].err.code == OW_ALREADY_EXISTS)
+                items[i].err.code = OW_INTERNAL;
+    }
+    for (size_t i = 0; reqs && i < n; i++)
+        if (reqs[i])
+            onewindow__v1__decide_task__free_unpacked(reqs[i], NULL);
+    free(reqs);
+    free(decisions);
+}
+
 int routing_decide(ow_db_t *db, const char *idempotency_key, const char *actor,
                    const uint8_t *request, size_t len, uint8_t **reply, size_t *reply_len,
                    ow_error_t *err)
 {
-    int rc = -1;
-    Onewindow__V1__DecideTask *req = NULL;
-    *reply = NULL;
-    *reply_len = 0;
-
-    if (!ow_text_graphic(idempotency_key, ROUTING_IDEM_KEY_MAX)) {
-        ow_error_set(err, OW_INVALID_ARGUMENT,
-                     "routing.decide needs an idempotency key (1-%d printable characters)",
-                     ROUTING_IDEM_KEY_MAX);
-        goto done;
-    }
-    if (len > ROUTING_DECIDE_MAX_BYTES ||
-        !(req = onewindow__v1__decide_task__unpack(NULL, len, request))) {
-        ow_error_set(err, OW_INVALID_ARGUMENT,
-                     "request payload is not a valid onewindow.v1.DecideTask (at most %d bytes)",
-                     ROUTING_DECIDE_MAX_BYTES);
-        goto done;
-    }
-    routing_decision_t decision = ROUTING_DECISION_APPROVE;
-    if (routing_decision_check_request(req->task_id, req->decision, req->comment, &decision, err) >
-        0) {
-        ow_error_finish_violations(err);
-        goto done;
-    }
-    /* Two instances may run the same key at once: the loser's idempotency insert conflicts;
-     * its second attempt finds the winner's answer. */
-    for (int attempt = 0; attempt < 2; attempt++) {
-        ow_error_clear(err);
-        rc = s_decide_once(db, idempotency_key, actor ? actor : "", req, decision, request, len,
-                           reply, reply_len, err);
-        if (rc == 0 || err->code != OW_ALREADY_EXISTS)
-            break;
-    }
-    if (rc < 0 && err->code == OW_ALREADY_EXISTS)
-        err->code = OW_INTERNAL;
-done:
-    if (req)
-        onewindow__v1__decide_task__free_unpacked(req, NULL);
-    return rc;
+    routing_decide_item_t item = {
+        .idempotency_key = idempotency_key, .actor = actor, .request = request, .len = len};
+    routing_decide_batch(db, &item, 1);
+    *reply = item.reply;
+    *reply_len = item.reply_len;
+    if (item.rc < 0 && err)
+        *err = item.err;
+    return item.rc < 0 ? -1 : 0;
 }

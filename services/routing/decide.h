@@ -25,10 +25,32 @@ int routing_decide_prepare(ow_db_t *db, ow_error_t *err);
  * nothing. Returns 0 and a packed onewindow.v1.Reply (OK, payload TaskReply) in *reply (the
  * caller frees it, sends it with ow_rpc_reply_packed and kicks the relay); or -1 with err and
  * nothing written: INVALID_ARGUMENT (violations), NOT_FOUND (unknown task),
- * PERMISSION_DENIED (actor is not the assignee), FAILED_PRECONDITION (already decided, or
+ * PERMISSION_DENIED (authority.h: the actor is neither the task's holder nor the department's
+ * chief representative, or is not active staff), FAILED_PRECONDITION (already decided, or
  * the key was used for another request), UNAVAILABLE/INTERNAL (database). */
 int routing_decide(ow_db_t *db, const char *idempotency_key, const char *actor,
                    const uint8_t *request, size_t len, uint8_t **reply, size_t *reply_len,
                    ow_error_t *err);
+
+/* One decision of a batch: the inputs are borrowed; the outputs are filled by
+ * routing_decide_batch. */
+typedef struct {
+    const char *idempotency_key;
+    const char *actor;
+    const uint8_t *request;
+    size_t len;
+    int rc;         /* 0: *reply holds the packed OK Reply; -1: err says why */
+    uint8_t *reply; /* caller frees */
+    size_t reply_len;
+    ow_error_t err;
+} routing_decide_item_t;
+
+/* Runs items[0..n) as routing_decide would, in ONE durable commit (ARCHITECTURE "Inside a
+ * daemon": drain, apply, commit, reply): each decision inside a savepoint of its own, so a
+ * refused one changes nothing and the others go on. Every item gets its own rc / reply /
+ * err; when the commit itself fails, every item that had succeeded fails with the commit's
+ * error (nothing was written; the clients' retries carry the same keys). A decision that
+ * met another instance's concurrent use of its key is run once more on its own. */
+void routing_decide_batch(ow_db_t *db, routing_decide_item_t *items, size_t n);
 
 #endif

@@ -34,15 +34,7 @@ bool routing_uuid_valid(const char *s)
 
 bool routing_id_valid(const char *s)
 {
-    size_t len = s ? strlen(s) : 0;
-    if (len == 0 || len > ROUTING_ID_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!isalnum(c) && c != '-' && c != '_' && c != '.')
-            return false;
-    }
-    return true;
+    return ow_text_code(s, ROUTING_ID_MAX);
 }
 
 int routing_decision_check_request(const char *task_id, const char *decision, const char *comment,

@@ -84,12 +84,14 @@ int routing_apply_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow
         goto done;
     }
     const Onewindow__V1__Task *row = routing_tasks_get(task, 0);
+    char after[ROUTING_TASK_DESCRIBE_SIZE];
+    routing_task_describe(row, after, sizeof after);
     /* DOMAIN §4: a substitute acts on A's behalf and the record shows both. */
     if (routing_audit_append(db, now_us, "routingd", who.on_behalf_of, "task.created", row->task_id,
                              row->case_no,
                              who.post_code[0] ? "assigned to the department's default post"
                                               : "assigned to the department's approver",
-                             err) < 0)
+                             "", after, err) < 0)
         goto done;
     size_t len = onewindow__v1__task__get_packed_size(row);
     payload = malloc(len ? len : 1);

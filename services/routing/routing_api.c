@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "act.h"
 #include "audit_history.h"
 #include "decide.h"
 #include "decision.h"
@@ -14,13 +15,20 @@
 #include "onewindow/v1/routing.pb-c.h"
 
 #define S_QUERY_MAX_BYTES 1024
+/* Decisions applied per transaction: what arrived together is committed together
+ * (ARCHITECTURE "Inside a daemon": drain, apply, commit, reply). */
+#define S_DECIDE_BATCH_MAX 256
 
 typedef struct {
     ow_db_t *db;
     ow_relay_t *relay;
+    ow_timer_t *decide_flush;                   /* fires after the socket's drain */
+    ow_rpc_call_t *pending[S_DECIDE_BATCH_MAX]; /* decisions waiting for the flush */
+    size_t n_pending;
     uint64_t *decide_ok;
     uint64_t *decide_refused;
     uint64_t *decide_failed;
+    uint64_t *decide_batches;
 } routing_api_t;
 
 static void s_free(void *arg)
@@ -195,7 +203,8 @@ static void s_on_case_history(ow_rpc_call_t *call, void *arg)
     onewindow__v1__case_history__free_unpacked(req, NULL);
 }
 
-static void s_on_decide(ow_rpc_call_t *call, void *arg)
+/* routing.act: the decisions beyond approve/refuse (act.h). */
+static void s_on_act(ow_rpc_call_t *call, void *arg)
 {
     routing_api_t *self = arg;
     ow_error_t err;
@@ -204,34 +213,82 @@ static void s_on_decide(ow_rpc_call_t *call, void *arg)
     const uint8_t *payload = ow_rpc_call_payload(call, &len);
     uint8_t *reply = NULL;
     size_t reply_len = 0;
-    if (routing_decide(self->db, ow_rpc_call_idempotency_key(call), ow_rpc_call_caller(call),
-                       payload, len, &reply, &reply_len, &err) == 0) {
+    if (routing_act(self->db, ow_rpc_call_idempotency_key(call), ow_rpc_call_caller(call), payload,
+                    len, &reply, &reply_len, &err) == 0) {
         ow_relay_kick(self->relay);
-        (*self->decide_ok)++;
         ow_rpc_reply_packed(call, reply, reply_len);
     } else {
-        switch (err.code) {
-        case OW_INVALID_ARGUMENT:
-        case OW_NOT_FOUND:
-        case OW_PERMISSION_DENIED:
-        case OW_FAILED_PRECONDITION:
-            (*self->decide_refused)++;
-            break;
-        default:
-            (*self->decide_failed)++;
-            ow_log_kv(OW_LOG_ERROR, "routing.decide failed", "code", ow_status_name(err.code),
-                      "error", err.message, NULL);
-        }
+        if (err.code == OW_INTERNAL || err.code == OW_UNAVAILABLE)
+            ow_log_kv(OW_LOG_ERROR, "routing.act failed", "code", ow_status_name(err.code), "error",
+                      err.message, NULL);
         ow_rpc_reply_error(call, &err);
     }
     free(reply);
+}
+
+/* Applies the queued decisions in one transaction, then answers each. */
+static void s_decide_flush(void *arg)
+{
+    routing_api_t *self = arg;
+    size_t n = self->n_pending;
+    if (n == 0)
+        return;
+    routing_decide_item_t items[S_DECIDE_BATCH_MAX];
+    memset(items, 0, sizeof items);
+    for (size_t i = 0; i < n; i++) {
+        ow_rpc_call_t *call = self->pending[i];
+        items[i].idempotency_key = ow_rpc_call_idempotency_key(call);
+        items[i].actor = ow_rpc_call_caller(call);
+        items[i].request = ow_rpc_call_payload(call, &items[i].len);
+    }
+    routing_decide_batch(self->db, items, n);
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        ow_rpc_call_t *call = self->pending[i];
+        if (items[i].rc == 0) {
+            any = true;
+            (*self->decide_ok)++;
+            ow_rpc_reply_packed(call, items[i].reply, items[i].reply_len);
+        } else {
+            switch (items[i].err.code) {
+            case OW_INVALID_ARGUMENT:
+            case OW_NOT_FOUND:
+            case OW_PERMISSION_DENIED:
+            case OW_FAILED_PRECONDITION:
+                (*self->decide_refused)++;
+                break;
+            default:
+                (*self->decide_failed)++;
+                ow_log_kv(OW_LOG_ERROR, "routing.decide failed", "code",
+                          ow_status_name(items[i].err.code), "error", items[i].err.message, NULL);
+            }
+            ow_rpc_reply_error(call, &items[i].err);
+        }
+        free(items[i].reply);
+    }
+    self->n_pending = 0;
+    (*self->decide_batches)++;
+    if (any)
+        ow_relay_kick(self->relay);
+}
+
+/* routing.decide: queued; the flush runs once the socket's ready requests are drained (a
+ * zero timer fires after the current wake-up), or at once when the batch is full. */
+static void s_on_decide(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    self->pending[self->n_pending++] = call;
+    if (self->n_pending == S_DECIDE_BATCH_MAX)
+        s_decide_flush(self);
+    else
+        ow_timer_arm(self->decide_flush, 0);
 }
 
 int routing_api_attach(ow_service_t *svc, ow_error_t *err)
 {
     ow_db_t *db = ow_service_db(svc);
     if (routing_first_task_prepare(db, err) < 0 || routing_decide_prepare(db, err) < 0 ||
-        routing_audit_history_prepare(db, err) < 0)
+        routing_act_prepare(db, err) < 0 || routing_audit_history_prepare(db, err) < 0)
         return -1;
     if (ow_service_follow(svc, "intake", err) < 0)
         return -1;
@@ -249,7 +306,11 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
         ow_metrics_counter(m, "routing_decisions_total", "result=\"refused\"", help);
     self->decide_failed =
         ow_metrics_counter(m, "routing_decisions_total", "result=\"error\"", help);
-    if (!self->decide_ok || !self->decide_refused || !self->decide_failed) {
+    self->decide_batches = ow_metrics_counter(m, "routing_decision_batches_total", NULL,
+                                              "transactions that applied routing.decide requests");
+    self->decide_flush = ow_loop_timer(ow_service_loop(svc), -1, false, s_decide_flush, self);
+    if (!self->decide_ok || !self->decide_refused || !self->decide_failed ||
+        !self->decide_batches || !self->decide_flush) {
         free(self);
         ow_error_set(err, OW_INTERNAL, "out of memory registering metrics");
         return -1;
@@ -260,6 +321,7 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_rpc_server_handle(rpc, "routing.list_tasks", s_on_list_tasks, self);
     ow_rpc_server_handle(rpc, "routing.case_tasks", s_on_case_tasks, self);
     ow_rpc_server_handle(rpc, "routing.decide", s_on_decide, self);
+    ow_rpc_server_handle(rpc, "routing.act", s_on_act, self);
     ow_rpc_server_handle(rpc, "routing.work_list", s_on_work_list, self);
     ow_rpc_server_handle(rpc, "routing.case_history", s_on_case_history, self);
     /* No ow_inbox_on_commit here: ow_service owns that hook (it moves the test clock) and

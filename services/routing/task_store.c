@@ -9,8 +9,8 @@
 /* The Task message's columns, in the order s_row_to_task reads them. Times are µs of system
  * time (us_to_ts/ts_to_us in migrations/0001_organisation.sql). */
 #define S_TASK_COLUMNS                                                                             \
-    "task_id, case_no, item_code, department_code, assignee, state, coalesce(decision, ''),"       \
-    " comment, ts_to_us(created_at), coalesce(ts_to_us(decided_at), 0),"                           \
+    "task_id, case_no, item_code, department_code, coalesce(assignee, ''), state,"                 \
+    " coalesce(decision, ''), comment, ts_to_us(created_at), coalesce(ts_to_us(decided_at), 0),"   \
     " coalesce(decided_by, ''), stage, centre_id, on_behalf_of, coalesce(post_code, '')"
 
 #define S_WORK_ORDER " ORDER BY lane_rank DESC, due_at NULLS LAST, created_at, task_id"
@@ -43,8 +43,18 @@ int routing_task_store_prepare(ow_db_t *db, ow_error_t *err)
          " WHERE task_id = $1 AND state = 'open'"
          " RETURNING " S_TASK_COLUMNS},
         {"routing_audit_append",
-         "INSERT INTO audit_trail (at, actor, on_behalf_of, action, task_id, case_no, detail)"
-         " VALUES (us_to_ts($1), $2, $3, $4, $5, $6, $7)"},
+         "INSERT INTO audit_trail (at, actor, on_behalf_of, action, task_id, case_no, detail,"
+         "  before, after)"
+         " VALUES (us_to_ts($1), $2, $3, $4, $5, $6, $7, $8, $9)"},
+        /* The acting member of staff (authority.h); no row = not staff. */
+        {"routing_actor_load",
+         "SELECT department_code, role, active, chief_delegate FROM staff WHERE staff_id = $1"},
+        /* Every change of routing.act but deciding (act.c): state and who holds it where. */
+        {"routing_task_update",
+         "UPDATE tasks SET state = $2, assignee = nullif($3, ''), on_behalf_of = $4,"
+         "       post_code = nullif($5, ''), department_code = $6"
+         " WHERE task_id = $1"
+         " RETURNING " S_TASK_COLUMNS},
         {"routing_task_exists", "SELECT 1 FROM tasks WHERE task_id = $1"},
         /* Keyset pagination on (created_at, task_id), the order the contract gives. */
         {"routing_task_list",
@@ -183,18 +193,20 @@ routing_tasks_t *routing_task_close(ow_db_t *db, const char *task_id, const char
 
 int routing_audit_append(ow_db_t *db, int64_t at_us, const char *actor, const char *on_behalf_of,
                          const char *action, const char *task_id, const char *case_no,
-                         const char *detail, ow_error_t *err)
+                         const char *detail, const char *before, const char *after, ow_error_t *err)
 {
     char at[32];
     snprintf(at, sizeof at, "%" PRId64, at_us);
-    const char *params[7] = {at,
+    const char *params[9] = {at,
                              actor,
                              on_behalf_of ? on_behalf_of : "",
                              action,
                              task_id,
                              case_no,
-                             detail ? detail : ""};
-    PGresult *res = ow_db_exec(db, "routing_audit_append", 7, params, err);
+                             detail ? detail : "",
+                             before ? before : "",
+                             after ? after : ""};
+    PGresult *res = ow_db_exec(db, "routing_audit_append", 9, params, err);
     if (!res)
         return -1;
     PQclear(res);
@@ -300,4 +312,56 @@ routing_tasks_t *routing_work_list(ow_db_t *db, const char *scope, const char *k
     if (!res)
         return NULL;
     return s_wrap(res, limit, err);
+}
+
+int routing_actor_load(ow_db_t *db, const char *staff_id, routing_actor_row_t *out, ow_error_t *err)
+{
+    memset(out, 0, sizeof *out);
+    snprintf(out->staff_id, sizeof out->staff_id, "%s", staff_id ? staff_id : "");
+    out->actor.staff_id = out->staff_id;
+    out->actor.department_code = out->department_code;
+    out->actor.role = out->role;
+    if (!staff_id || !*staff_id)
+        return 0;
+    const char *params[1] = {staff_id};
+    PGresult *res = ow_db_exec(db, "routing_actor_load", 1, params, err);
+    if (!res)
+        return -1;
+    if (PQntuples(res) == 1) {
+        snprintf(out->department_code, sizeof out->department_code, "%s", PQgetvalue(res, 0, 0));
+        snprintf(out->role, sizeof out->role, "%s", PQgetvalue(res, 0, 1));
+        out->actor.active = PQgetvalue(res, 0, 2)[0] == 't';
+        out->actor.chief_delegate = PQgetvalue(res, 0, 3)[0] == 't';
+    }
+    PQclear(res);
+    return 0;
+}
+
+void routing_task_describe(const Onewindow__V1__Task *task, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "%s", task->state);
+    if (task->decision[0] && n >= 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, " (%s)", task->decision);
+    if (n >= 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, "; %s%s", task->assignee[0] ? "holder " : "",
+                      task->assignee[0] ? task->assignee : "in the post's queue");
+    if (task->on_behalf_of[0] && n >= 0 && (size_t)n < size)
+        n += snprintf(buf + n, size - (size_t)n, "; on behalf of %s", task->on_behalf_of);
+    if (task->post_code[0] && n >= 0 && (size_t)n < size)
+        snprintf(buf + n, size - (size_t)n, "; post %s", task->post_code);
+}
+
+routing_tasks_t *routing_task_update(ow_db_t *db, const Onewindow__V1__Task *t, ow_error_t *err)
+{
+    const char *params[6] = {t->task_id,      t->state,     t->assignee,
+                             t->on_behalf_of, t->post_code, t->department_code};
+    PGresult *res = ow_db_exec(db, "routing_task_update", 6, params, err);
+    if (!res)
+        return NULL;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        ow_error_set(err, OW_NOT_FOUND, "no task with id %s", t->task_id);
+        return NULL;
+    }
+    return s_wrap(res, 1, err);
 }

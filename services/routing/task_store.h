@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "authority.h"
 #include "ow_status.h"
 #include "onewindow/v1/routing.pb-c.h"
 
@@ -50,11 +51,38 @@ routing_tasks_t *routing_task_close(ow_db_t *db, const char *task_id, const char
                                     const char *comment, const char *decided_by,
                                     int64_t decided_at_us, ow_error_t *err);
 
-/* Inside an open transaction: appends one entry to the audit trail. Returns 0 or -1 with
- * err. */
+/* Inside an open transaction: writes t's state, assignee ("" = in the post's queue),
+ * on_behalf_of, post_code ("" = none) and department_code to its row (t is the task as it
+ * should be). Returns the task as stored (caller frees), or NULL with err. */
+routing_tasks_t *routing_task_update(ow_db_t *db, const Onewindow__V1__Task *t, ow_error_t *err);
+
+/* Inside an open transaction: appends one entry to the audit trail — who, on whose behalf,
+ * when, what, why (detail), and the task's state before and after the action ("" when
+ * none). The trail is append-only (migrations 0002, 0004). Returns 0 or -1 with err. */
 int routing_audit_append(ow_db_t *db, int64_t at_us, const char *actor, const char *on_behalf_of,
                          const char *action, const char *task_id, const char *case_no,
-                         const char *detail, ow_error_t *err);
+                         const char *detail, const char *before, const char *after,
+                         ow_error_t *err);
+
+#define ROUTING_TASK_DESCRIBE_SIZE 256
+
+/* The task's state as the audit trail records it before and after an action:
+ * "open; holder TL0101; on behalf of TL0102; post P1" (parts that are empty are left out).
+ * Writes at most size bytes into buf (truncated, always terminated). */
+void routing_task_describe(const Onewindow__V1__Task *task, char *buf, size_t size);
+
+/* The acting member of staff as authority.h sees them; the strings live in the struct. */
+typedef struct {
+    char staff_id[65];
+    char department_code[65];
+    char role[32];
+    routing_actor_t actor; /* points into this struct: do not copy it */
+} routing_actor_row_t;
+
+/* Loads staff_id into *out. Someone who is not staff (or an empty id) loads as inactive, so
+ * routing_authorise refuses them. Returns 0, or -1 with err (database). */
+int routing_actor_load(ow_db_t *db, const char *staff_id, routing_actor_row_t *out,
+                       ow_error_t *err);
 
 /* Tasks of assignee ("" = everyone's) in state ("open"/"done") ordered by created time then
  * id, after the task after_task_id (NULL = from the start), at most limit of them (1..

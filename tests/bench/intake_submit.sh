@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/intake_submit.sh [BUILD_DIR] [SECONDS] — accepted applications per second
+# tests/bench/intake_submit.sh [BUILD_DIR] [SECONDS] [WINDOW] — accepted applications per second
 # through intaked's request socket (ipc, durable commits: synchronous_commit on), and the
 # latency at a fixed 2,000/s, printed beside raw pgbench single-row inserts on the same
 # Postgres in the same run. Starts its own throwaway cluster and intaked; run by hand, not
@@ -8,6 +8,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 build=${1:-$root/build}
 secs=${2:-10}
+window=${3:-256}
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 work=$(mktemp -d /tmp/ow-bench-intake.XXXXXX)
 chmod 755 "$work"
@@ -30,7 +31,7 @@ url=${admin/\/postgres\?/\/owbench?}
 
 cat > "$work/ow.conf" <<CONF
 database.url = $url
-log.level = warn
+log.level = info
 bus.publish = ipc://$work/bus-pub.sock
 bus.subscribe = ipc://$work/bus-sub.sock
 endpoint.intake = ipc://$work/intake.sock
@@ -49,13 +50,29 @@ done
 { printf 'SET ROLE ow_intake;\nSET search_path = intake;\n'; cat "$root/deploy/demo/intake.sql"; } |
   psql "$url" -X -q -v ON_ERROR_STOP=1 --single-transaction -f - >/dev/null
 
+echo "load average: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "== reference: pgbench single-row inserts, durable commits, 16 clients, ${secs}s"
 psql "$url" -X -q -c 'CREATE TABLE bench_ref (id bigserial PRIMARY KEY, v text NOT NULL)'
 echo "INSERT INTO bench_ref (v) VALUES ('x');" > "$work/insert.sql"
 "$pgbin/pgbench" -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$url" 2>/dev/null |
   grep -E "^(tps|latency average)"
-echo "== intaked: intake.submit, 64 in flight, ${secs}s"
-"$work/intake_submit" "ipc://$work/intake.sock" max "$secs" 64
+ops=$(grep -o '"ops_port":"\?[0-9]*' "$work/intaked.log" | grep -o '[0-9]*$' | head -n 1)
+batches() {
+  curl -s "http://127.0.0.1:$ops/metrics" |
+    awk '/^onewindow_intake_batches_total/{b=$NF} /^onewindow_intake_batched_requests_total/{r=$NF} END {printf "%d %d\n", b, r}'
+}
+report_batches() {
+  read -r b0 r0 <<<"$1"
+  read -r b1 r1 <<<"$(batches)"
+  awk -v b="$((b1 - b0))" -v r="$((r1 - r0))" 'BEGIN {printf "  group commit: %d requests in %d transactions = %.1f per transaction\n", r, b, b ? r / b : 0}'
+}
+before=$(batches)
+echo "== intaked: intake.submit, ${window} in flight, ${secs}s (group commit: one transaction per drained batch)"
+"$work/intake_submit" "ipc://$work/intake.sock" max "$secs" "$window"
+report_batches "$before"
+before=$(batches)
 echo "== intaked: intake.submit at a fixed 2000/s, ${secs}s"
 "$work/intake_submit" "ipc://$work/intake.sock" rate "$secs" 2000 || true
+report_batches "$before"
 psql "$url" -X -qtA -c "SELECT 'cases committed: ' || count(*) FROM intake.cases"
+echo "load average: $(cut -d" " -f1-3 /proc/loadavg)"

@@ -24,6 +24,9 @@
 #include "working_days.h"
 #include "calendar_store.h"
 #include "deadline_context.h"
+#include "limits.h"
+#include "supervision.h"
+#include "thresholds.h"
 
 /* The shipped calendars, as deadlined loads them (s_setup). */
 static deadline_context_t s_ctx;
@@ -54,7 +57,8 @@ static int s_setup(void **state)
         return -1;
     }
     s_ctx.db = ow_test_pg_db(scratch);
-    if (clocks_prepare(s_ctx.db, &err) != 0 || calendar_store_prepare(s_ctx.db, &err) != 0 ||
+    s_ctx.thresholds = (deadline_thresholds_t)DEADLINE_THRESHOLDS_DEFAULT;
+    if (clocks_prepare(s_ctx.db, &err) != 0 || supervision_prepare(s_ctx.db, &err) != 0 || calendar_store_prepare(s_ctx.db, &err) != 0 ||
         calendar_store_seed(s_ctx.db, &err) != 0 || calendar_store_reload(&s_ctx, &err) != 1) {
         fprintf(stderr, "clocks_prepare / calendars: %s\n", err.message);
         ow_test_pg_destroy(&scratch);
@@ -94,7 +98,7 @@ static int s_start_tx(ow_db_t *db, const clock_start_t *s, int64_t now, ow_error
 {
     ow_error_clear(err);
     assert_int_equal(ow_db_begin(db, err), 0);
-    int rc = clocks_start(db, s_ctx.cal, s, now, err);
+    int rc = clocks_start(&s_ctx, s, now, err);
     if (rc == 0)
         assert_int_equal(ow_db_commit(db, err), 0);
     else
@@ -107,7 +111,7 @@ static void s_stop_tx(ow_db_t *db, const char *case_no, int64_t decided_at, int6
     ow_error_t err;
     ow_error_clear(&err);
     assert_int_equal(ow_db_begin(db, &err), 0);
-    assert_int_equal(clocks_stop(db, s_ctx.cal, case_no, "approved", decided_at,
+    assert_int_equal(clocks_stop(&s_ctx, case_no, "approved", decided_at,
                                  "6f1c1b52-3f0e-4a7c-9a43-0d6b6b7c0002", now, &err),
                      0);
     assert_int_equal(ow_db_commit(db, &err), 0);
@@ -133,7 +137,7 @@ static void test_expiry_scan_fires_once(void **state)
     assert_int_equal(s_events(scratch, "deadline.started", "C-RED"), 1);
 
     deadline_clock_t clock;
-    assert_int_equal(clocks_get(db, "C-RED", &clock, &err), 0);
+    assert_int_equal(clocks_get(db, "C-RED", "", &clock, &err), 0);
     assert_string_equal(clock.state, "running");
     int64_t due = s_local(2026, 11, 24, 0, 0); /* end of Monday 23 Nov */
     assert_int_equal(clock.due_at_us, due);
@@ -141,15 +145,17 @@ static void test_expiry_scan_fires_once(void **state)
     assert_string_equal(clock.unit, "working_days");
 
     ow_error_clear(&err);
-    assert_int_equal(clocks_expire_due(db, s_ctx.cal, due - 1, 100, &err), 0);
+    /* 1 working day: yellow at once (the end of the acceptance day), red at the due time. */
+    assert_int_equal(clocks_fire_cards(&s_ctx, due - 1, 100, NULL, &err), 1);
+    assert_int_equal(s_events(scratch, "deadline.yellow", "C-RED"), 1);
     assert_int_equal(s_events(scratch, "deadline.red", "C-RED"), 0);
-    assert_int_equal(clocks_expire_due(db, s_ctx.cal, due, 100, &err), 1);
+    assert_int_equal(clocks_fire_cards(&s_ctx, due, 100, NULL, &err), 1);
     assert_int_equal(s_events(scratch, "deadline.red", "C-RED"), 1);
-    assert_int_equal(clocks_expire_due(db, s_ctx.cal, due + 1, 100, &err), 0);
-    assert_int_equal(clocks_expire_due(db, s_ctx.cal, due + 86400000000LL * 30, 100, &err), 0);
+    assert_int_equal(clocks_fire_cards(&s_ctx, due + 1, 100, NULL, &err), 0);
+    assert_int_equal(clocks_fire_cards(&s_ctx, due + 86400000000LL * 30, 100, NULL, &err), 0);
     assert_int_equal(s_events(scratch, "deadline.red", "C-RED"), 1);
 
-    assert_int_equal(clocks_get(db, "C-RED", &clock, &err), 0);
+    assert_int_equal(clocks_get(db, "C-RED", "", &clock, &err), 0);
     assert_string_equal(clock.state, "expired");
     assert_int_equal(clock.red_at_us, due);
     assert_int_equal(clocks_remaining_working_days(s_ctx.cal, &clock, due), -1);
@@ -172,7 +178,7 @@ static void test_expiry_scan_fires_once(void **state)
 
     /* A late decision stops the expired clock; the red card stays on record. */
     s_stop_tx(db, "C-RED", due + 3600000000LL, due + 3600000000LL);
-    assert_int_equal(clocks_get(db, "C-RED", &clock, &err), 0);
+    assert_int_equal(clocks_get(db, "C-RED", "", &clock, &err), 0);
     assert_string_equal(clock.state, "stopped");
     assert_int_equal(clock.red_at_us, due);
     assert_int_equal(s_events(scratch, "deadline.stopped", "C-RED"), 1);
@@ -193,13 +199,13 @@ static void test_stopped_clock_never_expires(void **state)
     assert_int_equal(s_events(scratch, "deadline.stopped", "C-INTIME"), 1);
 
     deadline_clock_t clock;
-    assert_int_equal(clocks_get(db, "C-INTIME", &clock, &err), 0);
+    assert_int_equal(clocks_get(db, "C-INTIME", "", &clock, &err), 0);
     assert_string_equal(clock.state, "stopped");
     assert_int_equal(clock.stopped_at_us, decided);
     /* Frozen at the stop: Wed and Thu were left. */
     assert_int_equal(clocks_remaining_working_days(s_ctx.cal, &clock, s_local(2027, 1, 1, 0, 0)),
                      2);
-    assert_true(clocks_expire_due(db, s_ctx.cal, s_local(2027, 1, 1, 0, 0), 100, &err) >= 0);
+    assert_true(clocks_fire_cards(&s_ctx, s_local(2027, 1, 1, 0, 0), 100, NULL, &err) >= 0);
     assert_int_equal(s_events(scratch, "deadline.red", "C-INTIME"), 0);
 
     /* A repeated acceptance leaves the clock alone and emits nothing. */
@@ -220,7 +226,7 @@ static void test_decision_before_acceptance(void **state)
     clock_start_t s = s_start("C-EARLY", accepted, 5, "natural_days");
     assert_int_equal(s_start_tx(db, &s, decided + 1, &err), 0);
     deadline_clock_t clock;
-    assert_int_equal(clocks_get(db, "C-EARLY", &clock, &err), 0);
+    assert_int_equal(clocks_get(db, "C-EARLY", "", &clock, &err), 0);
     assert_string_equal(clock.state, "stopped");
     assert_int_equal(clock.stopped_at_us, decided);
     assert_int_equal(clock.due_at_us, s_local(2026, 11, 29, 0, 0));
@@ -244,7 +250,7 @@ static void test_bad_input_and_unknown_case(void **state)
 
     deadline_clock_t clock;
     ow_error_clear(&err);
-    assert_int_equal(clocks_get(db, "C-BAD", &clock, &err), -1);
+    assert_int_equal(clocks_get(db, "C-BAD", "", &clock, &err), -1);
     assert_int_equal(err.code, OW_NOT_FOUND);
     assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)),
                                      "SELECT count(*) FROM clocks WHERE case_no = "
@@ -292,7 +298,7 @@ static void test_event_handlers(void **state)
     assert_int_equal(deadline_on_case_accepted(db, &ev, &s_ctx, &err), 0);
     assert_int_equal(ow_db_commit(db, &err), 0);
     deadline_clock_t clock;
-    assert_int_equal(clocks_get(db, summary.case_no, &clock, &err), 0);
+    assert_int_equal(clocks_get(db, summary.case_no, "", &clock, &err), 0);
     assert_string_equal(clock.state, "running");
     /* Mon 23 Nov + 20 working days: last day Mon 21 Dec. */
     assert_int_equal(clock.due_at_us, s_local(2026, 12, 22, 0, 0));
@@ -307,7 +313,7 @@ static void test_event_handlers(void **state)
     assert_int_equal(ow_db_begin(db, &err), 0);
     assert_int_equal(deadline_on_case_decided(db, &ev, &s_ctx, &err), 0);
     assert_int_equal(ow_db_commit(db, &err), 0);
-    assert_int_equal(clocks_get(db, summary.case_no, &clock, &err), 0);
+    assert_int_equal(clocks_get(db, summary.case_no, "", &clock, &err), 0);
     assert_string_equal(clock.state, "stopped");
     assert_int_equal(clock.stopped_at_us, decided.decided_at_us);
 

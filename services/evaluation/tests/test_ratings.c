@@ -157,7 +157,8 @@ static void test_unknown_and_undecided(void **state)
     assert_non_null(strstr(err.message, "not decided"));
     assert_int_equal(s_count(scratch, "ratings", "C-OPEN"), 0);
     assert_int_equal(s_count(scratch, "outbox", "C-OPEN"), 0);
-    assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)), "SELECT count(*) FROM idempotency"), 0);
+    assert_int_equal(
+        ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)), "SELECT count(*) FROM idempotency"), 0);
 }
 
 static void test_invalid_requests(void **state)
@@ -265,13 +266,15 @@ static void test_rate_once_with_event(void **state)
 static void test_applicant_kept_apart(void **state)
 {
     ow_test_pg_t *scratch = *state;
-    assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)), "SELECT count(*) FROM case_applicants WHERE "
-                                               "case_no = 'C-RATE' AND id_number = '" S_ID_NO "'"),
+    assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)),
+                                     "SELECT count(*) FROM case_applicants WHERE "
+                                     "case_no = 'C-RATE' AND id_number = '" S_ID_NO "'"),
                      1);
-    assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)), "SELECT count(*) FROM information_schema.columns"
-                                               " WHERE table_schema = 'evaluation' AND table_name"
-                                               " IN ('served_cases', 'ratings') AND column_name IN"
-                                               " ('name', 'id_number', 'phone', 'email')"),
+    assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)),
+                                     "SELECT count(*) FROM information_schema.columns"
+                                     " WHERE table_schema = 'evaluation' AND table_name"
+                                     " IN ('served_cases', 'ratings') AND column_name IN"
+                                     " ('name', 'id_number', 'phone', 'email')"),
                      0);
 }
 
@@ -288,9 +291,10 @@ static void test_decision_before_acceptance(void **state)
     assert_int_equal(s_rate(db, "k-e1", "C-EARLY", 4, "app", &reply, &len, &fresh, &err), -1);
     assert_int_equal(err.code, OW_NOT_FOUND);
     s_accept(db, "C-EARLY");
-    assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)), "SELECT count(*) FROM served_cases WHERE case_no ="
-                                               " 'C-EARLY' AND rateable AND outcome = 'approved'"
-                                               " AND item_code = '330100-01'"),
+    assert_int_equal(ow_test_pg_long(ow_db_conn(ow_test_pg_db(scratch)),
+                                     "SELECT count(*) FROM served_cases WHERE case_no ="
+                                     " 'C-EARLY' AND rateable AND outcome = 'approved'"
+                                     " AND item_code = '330100-01'"),
                      1);
     assert_int_equal(s_rate(db, "k-e2", "C-EARLY", 4, "app", &reply, &len, &fresh, &err), 0);
     free(reply);

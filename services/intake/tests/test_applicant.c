@@ -7,6 +7,7 @@
 #include <cmocka.h>
 #include <string.h>
 #include "applicant.h"
+#include "ow_test_error.h"
 
 /* 11010519491231002X is the sample of GB 11643-1999 itself. */
 static void test_resident_id_check_digit(void **state)
@@ -57,15 +58,6 @@ static void test_complete_applicant_passes(void **state)
     assert_int_equal(err.violation_count, 0);
 }
 
-static bool s_has(const ow_error_t *err, const char *field, const char *fragment)
-{
-    for (size_t i = 0; i < err->violation_count; i++)
-        if (strcmp(err->violations[i].field, field) == 0 &&
-            strstr(err->violations[i].description, fragment))
-            return true;
-    return false;
-}
-
 static void test_every_problem_at_once(void **state)
 {
     (void)state;
@@ -73,27 +65,27 @@ static void test_every_problem_at_once(void **state)
     ow_error_clear(&err);
     assert_int_equal(intake_check_applicant(NULL, &err), 4);
     assert_int_equal(err.code, OW_INVALID_ARGUMENT);
-    assert_true(s_has(&err, "applicant.name", "missing"));
-    assert_true(s_has(&err, "applicant.id_type", "missing"));
-    assert_true(s_has(&err, "applicant.id_number", "missing"));
-    assert_true(s_has(&err, "applicant.phone", "missing"));
+    assert_true(ow_test_error_has(&err, "applicant.name", "missing"));
+    assert_true(ow_test_error_has(&err, "applicant.id_type", "missing"));
+    assert_true(ow_test_error_has(&err, "applicant.id_number", "missing"));
+    assert_true(ow_test_error_has(&err, "applicant.phone", "missing"));
 
     ow_error_clear(&err);
     intake_applicant_t bad = {"\xff\xfe", "passport", "X", "12ab", "not-an-address"};
     /* The number cannot be checked against an unknown type: the type is the problem, so
      * id_number adds no violation of its own. */
     assert_int_equal(intake_check_applicant(&bad, &err), 4);
-    assert_true(s_has(&err, "applicant.name", "UTF-8"));
-    assert_true(s_has(&err, "applicant.id_type", "resident_id"));
-    assert_false(s_has(&err, "applicant.id_number", ""));
-    assert_true(s_has(&err, "applicant.phone", "digits"));
-    assert_true(s_has(&err, "applicant.email", "e-mail"));
+    assert_true(ow_test_error_has(&err, "applicant.name", "UTF-8"));
+    assert_true(ow_test_error_has(&err, "applicant.id_type", "resident_id"));
+    assert_false(ow_test_error_has(&err, "applicant.id_number", ""));
+    assert_true(ow_test_error_has(&err, "applicant.phone", "digits"));
+    assert_true(ow_test_error_has(&err, "applicant.email", "e-mail"));
 
     ow_error_clear(&err);
     intake_applicant_t wrong_check = {"李四", "resident_id", "110105194912310021", "13900000001",
                                       NULL};
     assert_int_equal(intake_check_applicant(&wrong_check, &err), 1);
-    assert_true(s_has(&err, "applicant.id_number", "check character"));
+    assert_true(ow_test_error_has(&err, "applicant.id_number", "check character"));
 }
 
 static void test_text_validation(void **state)

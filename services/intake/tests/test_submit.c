@@ -17,6 +17,7 @@
 #include "intake_api.h"
 #include "ow_clock.h"
 #include "ow_migrate.h"
+#include "ow_test_error.h"
 #include "ow_test_event.h"
 #include "ow_test_pg.h"
 #include "submit.h"
@@ -105,15 +106,6 @@ static Onewindow__V1__CaseReply *s_case_reply(const uint8_t *reply, size_t len)
 static long s_count(s_fixture_t *fx, const char *sql)
 {
     return ow_test_pg_long(ow_db_conn(fx->db), sql);
-}
-
-static bool s_has_violation(const ow_error_t *err, const char *field, const char *fragment)
-{
-    for (size_t i = 0; i < err->violation_count; i++)
-        if (strcmp(err->violations[i].field, field) == 0 &&
-            strstr(err->violations[i].description, fragment))
-            return true;
-    return false;
 }
 
 static void test_accepted_case_and_its_event(void **state)
@@ -234,10 +226,10 @@ static void test_every_problem_is_listed_and_nothing_written(void **state)
     assert_int_equal(err.code, OW_INVALID_ARGUMENT);
     assert_int_equal(err.violation_count, 4);
     assert_true(
-        s_has_violation(&err, "materials", "(SPJY-03) is missing: required for item " S_FOOD));
-    assert_true(s_has_violation(&err, "materials", "(SPJY-05) is missing"));
-    assert_true(s_has_violation(&err, "applicant.phone", "digits"));
-    assert_true(s_has_violation(&err, "channel", "'fax'"));
+        ow_test_error_has(&err, "materials", "(SPJY-03) is missing: required for item " S_FOOD));
+    assert_true(ow_test_error_has(&err, "materials", "(SPJY-05) is missing"));
+    assert_true(ow_test_error_has(&err, "applicant.phone", "digits"));
+    assert_true(ow_test_error_has(&err, "channel", "'fax'"));
     assert_non_null(strstr(err.message, "4 problems"));
     free(req);
 
@@ -251,11 +243,11 @@ static void test_every_problem_is_listed_and_nothing_written(void **state)
     assert_int_equal(
         intake_submit(fx->db, &fx->settings, "key-3", req, len, &reply, &reply_len, &err), -1);
     assert_int_equal(err.violation_count, 5);
-    assert_true(s_has_violation(&err, "item_code", "no item with 实施编码 'NO-SUCH-ITEM'"));
-    assert_true(s_has_violation(&err, "applicant.name", "missing"));
-    assert_true(s_has_violation(&err, "applicant.id_type", "missing"));
-    assert_true(s_has_violation(&err, "applicant.id_number", "missing"));
-    assert_true(s_has_violation(&err, "applicant.phone", "missing"));
+    assert_true(ow_test_error_has(&err, "item_code", "no item with 实施编码 'NO-SUCH-ITEM'"));
+    assert_true(ow_test_error_has(&err, "applicant.name", "missing"));
+    assert_true(ow_test_error_has(&err, "applicant.id_type", "missing"));
+    assert_true(ow_test_error_has(&err, "applicant.id_number", "missing"));
+    assert_true(ow_test_error_has(&err, "applicant.phone", "missing"));
     free(req);
 
     /* Bytes that are not a SubmitApplication. */

@@ -7,17 +7,9 @@
 #include <cmocka.h>
 #include <string.h>
 #include "decision.h"
+#include "ow_test_error.h"
 
 #define S_TASK "5f0c3b1e-8d2a-4c61-9e7f-0a1b2c3d4e5f"
-
-static bool s_has(const ow_error_t *err, const char *field, const char *fragment)
-{
-    for (size_t i = 0; i < err->violation_count; i++)
-        if (strcmp(err->violations[i].field, field) == 0 &&
-            strstr(err->violations[i].description, fragment))
-            return true;
-    return false;
-}
 
 static void test_outcome_mapping(void **state)
 {
@@ -55,14 +47,14 @@ static void test_every_problem_at_once(void **state)
     routing_decision_t d = ROUTING_DECISION_APPROVE;
     assert_int_equal(routing_decision_check_request("42", "maybe", "\x01", &d, &err), 3);
     assert_int_equal(err.code, OW_INVALID_ARGUMENT);
-    assert_true(s_has(&err, "task_id", "UUID"));
-    assert_true(s_has(&err, "decision", "approve or refuse"));
-    assert_true(s_has(&err, "comment", "UTF-8"));
+    assert_true(ow_test_error_has(&err, "task_id", "UUID"));
+    assert_true(ow_test_error_has(&err, "decision", "approve or refuse"));
+    assert_true(ow_test_error_has(&err, "comment", "UTF-8"));
 
     ow_error_clear(&err);
     assert_int_equal(routing_decision_check_request("", "", NULL, &d, &err), 2);
-    assert_true(s_has(&err, "task_id", "missing"));
-    assert_true(s_has(&err, "decision", "missing"));
+    assert_true(ow_test_error_has(&err, "task_id", "missing"));
+    assert_true(ow_test_error_has(&err, "decision", "missing"));
 }
 
 /* 行政许可法 art. 38: a refusal states its reasons. */
@@ -73,7 +65,7 @@ static void test_refusal_needs_reasons(void **state)
     ow_error_clear(&err);
     routing_decision_t d;
     assert_int_equal(routing_decision_check_request(S_TASK, "refuse", "", &d, &err), 1);
-    assert_true(s_has(&err, "comment", "reasons"));
+    assert_true(ow_test_error_has(&err, "comment", "reasons"));
     char long_comment[ROUTING_COMMENT_MAX + 2];
     memset(long_comment, 'a', sizeof long_comment - 1);
     long_comment[sizeof long_comment - 1] = '\0';

@@ -1,0 +1,530 @@
+/* rating_batch — see rating_batch.h. */
+#include "rating_batch.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "indicator_sets.h"
+#include "onewindow/v1/evaluation.pb-c.h"
+#include "ow_rpc.h"
+#include "ratings.h"
+#include "rollups.h"
+#include "sql_arrays.h"
+
+#define S_METHOD  "evaluation.rate"
+#define S_KEY_MAX 200
+
+static const struct {
+    const char *name;
+    const char *sql;
+} s_statements[] = {
+    /* ow_idem's lock, one per key, taken in lock-id order so two batches never deadlock. */
+    {"evaluation_batch_idem_lock",
+     "SELECT count(pg_advisory_xact_lock(l)) FROM (SELECT DISTINCT"
+     " hashtext('onewindow.idem.' || current_schema() || '.' || k) AS l"
+     " FROM unnest($1::text[]) k ORDER BY 1) s"},
+    {"evaluation_batch_idem_find",
+     "SELECT i.key, i.method = $3, i.request_hash = sha256(decode(u.body, 'hex')), i.reply,"
+     " i.method FROM unnest($1::text[], $2::text[]) AS u(key, body)"
+     " JOIN idempotency i ON i.key = u.key"},
+    /* FOR UPDATE as ratings.c: a rating of the same case by another instance queues here. */
+    {"evaluation_batch_cases",
+     "SELECT case_no, accepted_at_us IS NOT NULL, decided_at_us IS NOT NULL, department_code,"
+     " item_code, centre_id, EXISTS (SELECT 1 FROM ratings r WHERE r.case_no = s.case_no)"
+     " FROM served_cases s WHERE case_no = ANY ($1::text[]) ORDER BY case_no COLLATE \"C\""
+     " FOR UPDATE"},
+    {"evaluation_batch_ratings",
+     "INSERT INTO ratings (case_no, grade, is_bad, comment, channel, rated_at_us,"
+     " department_code, item_code, centre_id, indicator_set, window_id, staff_id, level,"
+     " anonymous, scores)"
+     " SELECT u.c, u.g, u.g <= 2, u.cm, u.ch, $2::bigint, u.d, u.it, u.ce, u.iset, u.w, u.st,"
+     " u.lv, u.an, u.sc::smallint[]"
+     " FROM unnest($1::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[],"
+     " $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[],"
+     " $14::text[]) WITH ORDINALITY AS u(c, g, cm, ch, d, it, ce, iset, w, st, lv, an, sc, ord)"
+     " ORDER BY u.ord RETURNING rating_id, case_no"},
+    /* ow_outbox_add's row, many at once; ids follow the batch's order. */
+    {"evaluation_batch_outbox",
+     "INSERT INTO outbox (type, case_no, centre_id, time_us, payload)"
+     " SELECT 'rating.recorded', u.c, u.ce, $1::bigint, decode(u.p, 'hex')"
+     " FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(c, ce, p, ord)"
+     " ORDER BY u.ord"},
+    /* ow_idem_save's row, many at once. */
+    {"evaluation_batch_idem_save",
+     "INSERT INTO idempotency (key, method, request_hash, reply)"
+     " SELECT u.k, $4, sha256(decode(u.b, 'hex')), decode(u.r, 'hex')"
+     " FROM unnest($1::text[], $2::text[], $3::text[]) AS u(k, b, r)"},
+};
+
+int rating_batch_prepare(ow_db_t *db, ow_error_t *err)
+{
+    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
+        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
+            return -1;
+    return 0;
+}
+
+typedef struct {
+    Onewindow__V1__RateCase *req;
+    bool live;  /* still to be decided by the database */
+    int dup_of; /* an earlier request of this batch with the same key, or -1 */
+    int32_t scores[INDICATOR_COUNT];
+    const char *set_name;
+    const char *level;
+    rating_t rating;
+} s_item_t;
+
+/* Items sorted by a string of theirs (byte order, then position), so that repeats are
+ * neighbours and lookups are binary searches: a batch of thousands stays O(n log n). */
+typedef struct {
+    const char *text;
+    int item;
+} s_index_t;
+
+static int s_index_cmp(const void *a, const void *b)
+{
+    const s_index_t *x = a, *y = b;
+    int c = strcmp(x->text, y->text);
+    return c ? c : (x->item > y->item) - (x->item < y->item);
+}
+
+/* The first entry of idx (n sorted) whose text is `text`, or -1. */
+static int s_index_find(const s_index_t *idx, size_t n, const char *text)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(idx[mid].text, text) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && strcmp(idx[lo].text, text) == 0 ? (int)lo : -1;
+}
+
+/* Decodes and checks what needs no database; a request that fails gets its answer now. */
+static void s_check_request(const rating_batch_request_t *rq, s_item_t *item,
+                            rating_batch_outcome_t *out)
+{
+    const char *key = rq->idempotency_key;
+    item->req = onewindow__v1__rate_case__unpack(NULL, rq->len, rq->payload);
+    if (!item->req) {
+        ow_error_set(&out->err, OW_INVALID_ARGUMENT, S_METHOD ": payload is not a RateCase");
+        return;
+    }
+    /* ARCHITECTURE: every command that changes state carries an idempotency key. */
+    if (!key || !*key) {
+        ow_error_set(&out->err, OW_INVALID_ARGUMENT,
+                     S_METHOD " needs an idempotency key (repeat it to retry safely)");
+        return;
+    }
+    if (strlen(key) > S_KEY_MAX) {
+        ow_error_set(&out->err, OW_INVALID_ARGUMENT, "idempotency key is longer than %d bytes",
+                     S_KEY_MAX);
+        return;
+    }
+    item->live = true;
+}
+
+/* Checks the fields (all problems at once, as ratings_record_input). */
+static void s_check_fields(s_item_t *item, rating_batch_outcome_t *out)
+{
+    Onewindow__V1__RateCase *req = item->req;
+    if (req->n_scores > INDICATOR_SET_MAX) {
+        ow_error_add_violation(&out->err, "scores", "has %zu entries, more than %d", req->n_scores,
+                               INDICATOR_SET_MAX);
+        ow_error_finish_violations(&out->err);
+        item->live = false;
+        return;
+    }
+    const char *codes[INDICATOR_SET_MAX];
+    int32_t scores[INDICATOR_SET_MAX];
+    for (size_t i = 0; i < req->n_scores; i++) {
+        codes[i] = req->scores[i]->indicator;
+        scores[i] = req->scores[i]->score;
+    }
+    rating_input_t in = {.case_no = req->case_no,
+                         .grade = req->grade,
+                         .comment = req->comment,
+                         .channel = req->channel,
+                         .window_id = req->window_id,
+                         .staff_id = req->staff_id,
+                         .indicator_set = req->indicator_set,
+                         .score_codes = codes,
+                         .scores = scores,
+                         .score_count = req->n_scores,
+                         .anonymous = req->anonymous};
+    if (ratings_check_input(&in, item->scores, &item->set_name, &out->err) != 0)
+        item->live = false;
+}
+
+/* Decides each live request against its case (the rows of evaluation_batch_cases). */
+static void s_check_cases(const PGresult *cases, s_item_t *items, size_t n,
+                          rating_batch_outcome_t *out, s_index_t *idx)
+{
+    int rows = PQntuples(cases);
+    /* Live items by case number: the first of each run claims the case (one rating per
+     * service, also inside a batch). */
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (items[i].live)
+            idx[m++] = (s_index_t){items[i].req->case_no, (int)i};
+    qsort(idx, m, sizeof *idx, s_index_cmp);
+    for (size_t k = 0; k < m; k++) {
+        size_t i = (size_t)idx[k].item;
+        const char *case_no = items[i].req->case_no;
+        bool taken = k > 0 && strcmp(idx[k - 1].text, case_no) == 0;
+        /* The rows come in byte order (COLLATE "C"), as strcmp: a binary search. */
+        int row = -1, lo = 0, hi = rows;
+        while (lo < hi && row < 0) {
+            int mid = lo + (hi - lo) / 2, c = strcmp(PQgetvalue(cases, mid, 0), case_no);
+            if (c == 0)
+                row = mid;
+            else if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        items[i].live = false;
+        if (row < 0 || PQgetvalue(cases, row, 1)[0] != 't')
+            ow_error_set(&out[i].err, OW_NOT_FOUND,
+                         "case %s is not known to evaluation: only accepted cases can be rated",
+                         case_no);
+        /* A service is rated once it is done (DOMAIN.md §6: one rating per service). */
+        else if (PQgetvalue(cases, row, 2)[0] != 't')
+            ow_error_set(&out[i].err, OW_FAILED_PRECONDITION,
+                         "case %s is not decided yet: it can be rated once it is decided", case_no);
+        else if (taken || PQgetvalue(cases, row, 6)[0] == 't')
+            ow_error_set(&out[i].err, OW_ALREADY_EXISTS,
+                         "case %s is already rated: one rating per service", case_no);
+        else {
+            items[i].live = true;
+            rating_t *r = &items[i].rating;
+            snprintf(r->case_no, sizeof r->case_no, "%s", case_no);
+            r->grade = items[i].req->grade;
+            snprintf(r->comment, sizeof r->comment, "%s", items[i].req->comment);
+            snprintf(r->channel, sizeof r->channel, "%s", items[i].req->channel);
+            r->is_bad = rating_is_bad(r->grade);
+            snprintf(r->department_code, sizeof r->department_code, "%s",
+                     PQgetvalue(cases, row, 3));
+            snprintf(r->item_code, sizeof r->item_code, "%s", PQgetvalue(cases, row, 4));
+            snprintf(r->centre_id, sizeof r->centre_id, "%s", PQgetvalue(cases, row, 5));
+            /* The level of the site, from the centre's area code (DOMAIN.md §1). */
+            items[i].level = rating_level_of_centre(r->centre_id);
+        }
+    }
+}
+
+/* Packs m (a Rating or a RatingReply) into a new buffer; NULL when out of memory. */
+static uint8_t *s_pack(const ProtobufCMessage *m, size_t *len)
+{
+    *len = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (buf)
+        protobuf_c_message_pack(m, buf);
+    return buf;
+}
+
+int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t n, int64_t now_us,
+                        rating_batch_outcome_t *out, ow_error_t *err)
+{
+    int rc = -1;
+    PGresult *res = NULL;
+    enum {
+        A_KEY,
+        A_BODY,
+        A_CASE,
+        A_GRADE,
+        A_COMMENT,
+        A_CHANNEL,
+        A_DEPT,
+        A_ITEM,
+        A_CENTRE,
+        A_SET,
+        A_WINDOW,
+        A_STAFF,
+        A_LEVEL,
+        A_ANON,
+        A_SCORES,
+        A_PAYLOAD,
+        A_REPLY,
+        A_COUNT
+    };
+    sql_array_t a[A_COUNT];
+    memset(a, 0, sizeof a);
+    rollup_deltas_t *deltas = rollup_deltas_new();
+    s_item_t *items = calloc(n ? n : 1, sizeof *items);
+    s_index_t *by_key = calloc(n ? n : 1, sizeof *by_key);
+    s_index_t *by_case = calloc(n ? n : 1, sizeof *by_case);
+    char now_text[24];
+    snprintf(now_text, sizeof now_text, "%lld", (long long)now_us);
+    for (size_t i = 0; i < n; i++) {
+        memset(&out[i], 0, sizeof out[i]);
+        ow_error_clear(&out[i].err);
+    }
+    if (!items || !by_key || !by_case || !deltas || n > RATING_BATCH_MAX) {
+        ow_error_set(err, n > RATING_BATCH_MAX ? OW_INVALID_ARGUMENT : OW_INTERNAL,
+                     "cannot take a batch of %zu ratings", n);
+        goto cleanup;
+    }
+    size_t keyed = 0;
+    for (size_t i = 0; i < n; i++) {
+        items[i].dup_of = -1;
+        s_check_request(&reqs[i], &items[i], &out[i]);
+        if (items[i].live)
+            by_key[keyed++] = (s_index_t){reqs[i].idempotency_key, (int)i};
+    }
+    qsort(by_key, keyed, sizeof *by_key, s_index_cmp);
+    for (size_t k = 0; k < keyed; k++) {
+        int i = by_key[k].item;
+        /* A key repeated inside the batch is answered as its first use (below). */
+        int first = s_index_find(by_key, keyed, by_key[k].text);
+        if (by_key[first].item != i) {
+            items[i].dup_of = by_key[first].item;
+            items[i].live = false;
+            continue;
+        }
+        sql_array_add_text(&a[A_KEY], reqs[i].idempotency_key);
+        sql_array_add_hex(&a[A_BODY], reqs[i].payload, reqs[i].len);
+    }
+    if (ow_db_begin(db, err) != 0)
+        goto cleanup;
+    /* The first answer to a key already used, verbatim; nothing new is written for it. */
+    if (a[A_KEY].count > 0) {
+        const char *keys = sql_array_text(&a[A_KEY]), *bodies = sql_array_text(&a[A_BODY]);
+        if (!keys || !bodies) {
+            ow_error_set(err, OW_INTERNAL, "out of memory listing idempotency keys");
+            goto cleanup;
+        }
+        const char *lock[] = {keys};
+        if (!(res = ow_db_exec(db, "evaluation_batch_idem_lock", 1, lock, err)))
+            goto cleanup;
+        PQclear(res);
+        const char *find[] = {keys, bodies, S_METHOD};
+        if (!(res = ow_db_exec(db, "evaluation_batch_idem_find", 3, find, err)))
+            goto cleanup;
+        for (int r = 0; r < PQntuples(res); r++) {
+            int k = s_index_find(by_key, keyed, PQgetvalue(res, r, 0));
+            int i = k < 0 ? -1 : by_key[k].item;
+            if (i < 0 || !items[i].live)
+                continue;
+            items[i].live = false;
+            if (PQgetvalue(res, r, 1)[0] != 't')
+                ow_error_set(&out[i].err, OW_FAILED_PRECONDITION,
+                             "idempotency key '%s' was already used for %s, not %s: use a new key",
+                             reqs[i].idempotency_key, PQgetvalue(res, r, 4), S_METHOD);
+            else if (PQgetvalue(res, r, 2)[0] != 't')
+                ow_error_set(&out[i].err, OW_FAILED_PRECONDITION,
+                             "idempotency key '%s' was already used for %s with a different "
+                             "request: use a new key",
+                             reqs[i].idempotency_key, S_METHOD);
+            else {
+                size_t len = 0;
+                unsigned char *stored =
+                    PQunescapeBytea((const unsigned char *)PQgetvalue(res, r, 3), &len);
+                if (!stored) {
+                    ow_error_set(err, OW_INTERNAL, "out of memory reading a stored reply");
+                    goto cleanup;
+                }
+                out[i].reply = malloc(len ? len : 1);
+                if (out[i].reply)
+                    memcpy(out[i].reply, stored, len);
+                out[i].reply_len = len;
+                PQfreemem(stored);
+                if (!out[i].reply) {
+                    ow_error_set(err, OW_INTERNAL, "out of memory copying a stored reply");
+                    goto cleanup;
+                }
+            }
+        }
+        PQclear(res);
+        res = NULL;
+    }
+    sql_array_t cases = {0};
+    for (size_t i = 0; i < n; i++)
+        if (items[i].live && (s_check_fields(&items[i], &out[i]), items[i].live))
+            sql_array_add_text(&cases, items[i].req->case_no);
+    if (cases.count > 0) {
+        const char *params[] = {sql_array_text(&cases)};
+        res = params[0] ? ow_db_exec(db, "evaluation_batch_cases", 1, params, err) : NULL;
+        if (!params[0])
+            ow_error_set(err, OW_INTERNAL, "out of memory listing cases");
+        sql_array_clear(&cases);
+        if (!res)
+            goto cleanup;
+        s_check_cases(res, items, n, out, by_case);
+        PQclear(res);
+        res = NULL;
+    }
+    sql_array_clear(&cases);
+
+    size_t fresh = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].live)
+            continue;
+        const rating_t *r = &items[i].rating;
+        const int32_t *s = items[i].scores;
+        char scores[64];
+        snprintf(scores, sizeof scores, "{%d,%d,%d,%d,%d,%d,%d}", (int)s[0], (int)s[1], (int)s[2],
+                 (int)s[3], (int)s[4], (int)s[5], (int)s[6]);
+        sql_array_add_text(&a[A_CASE], r->case_no);
+        sql_array_add_int(&a[A_GRADE], r->grade);
+        sql_array_add_text(&a[A_COMMENT], r->comment);
+        sql_array_add_text(&a[A_CHANNEL], r->channel);
+        sql_array_add_text(&a[A_DEPT], r->department_code);
+        sql_array_add_text(&a[A_ITEM], r->item_code);
+        sql_array_add_text(&a[A_CENTRE], r->centre_id);
+        sql_array_add_text(&a[A_SET], items[i].set_name);
+        sql_array_add_text(&a[A_WINDOW], items[i].req->window_id);
+        sql_array_add_text(&a[A_STAFF], items[i].req->staff_id);
+        sql_array_add_text(&a[A_LEVEL], items[i].level ? items[i].level : "");
+        sql_array_add_text(&a[A_ANON], items[i].req->anonymous ? "t" : "f");
+        sql_array_add_text(&a[A_SCORES], scores);
+        fresh++;
+    }
+    if (fresh > 0) {
+        const char *params[14] = {sql_array_text(&a[A_CASE]),    now_text,
+                                  sql_array_text(&a[A_GRADE]),   sql_array_text(&a[A_COMMENT]),
+                                  sql_array_text(&a[A_CHANNEL]), sql_array_text(&a[A_DEPT]),
+                                  sql_array_text(&a[A_ITEM]),    sql_array_text(&a[A_CENTRE]),
+                                  sql_array_text(&a[A_SET]),     sql_array_text(&a[A_WINDOW]),
+                                  sql_array_text(&a[A_STAFF]),   sql_array_text(&a[A_LEVEL]),
+                                  sql_array_text(&a[A_ANON]),    sql_array_text(&a[A_SCORES])};
+        for (size_t k = 0; k < 14; k++)
+            if (!params[k]) {
+                ow_error_set(err, OW_INTERNAL, "out of memory listing %zu ratings", fresh);
+                goto cleanup;
+            }
+        if (!(res = ow_db_exec(db, "evaluation_batch_ratings", 14, params, err)))
+            goto cleanup;
+        if ((size_t)PQntuples(res) != fresh) {
+            ow_error_set(err, OW_INTERNAL, "recorded %d ratings of %zu", PQntuples(res), fresh);
+            goto cleanup;
+        }
+        /* RETURNING follows the insert's order, which is the batch's (ORDER BY u.ord). */
+        int row = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (!items[i].live)
+                continue;
+            rating_t *r = &items[i].rating;
+            snprintf(r->rating_id, sizeof r->rating_id, "%s", PQgetvalue(res, row, 0));
+            if (strcmp(PQgetvalue(res, row++, 1), r->case_no) != 0) {
+                ow_error_set(err, OW_INTERNAL, "ratings came back out of order");
+                goto cleanup;
+            }
+            r->rated_at_us = now_us;
+            Onewindow__V1__Rating msg = ONEWINDOW__V1__RATING__INIT;
+            ratings_fill_message(r, &msg);
+            size_t len = 0;
+            /* rating.recorded: the Rating alone, which has no field for the rater (§6). */
+            uint8_t *event = s_pack(&msg.base, &len);
+            Onewindow__V1__RatingReply body = ONEWINDOW__V1__RATING_REPLY__INIT;
+            body.rating = &msg;
+            size_t body_len = 0;
+            uint8_t *packed = s_pack(&body.base, &body_len);
+            int packed_rc =
+                packed ? ow_rpc_pack_reply(NULL, packed, body_len, &out[i].reply, &out[i].reply_len)
+                       : -1;
+            if (event)
+                sql_array_add_hex(&a[A_PAYLOAD], event, len);
+            free(event);
+            free(packed);
+            if (!event || packed_rc != 0) {
+                ow_error_set(err, OW_INTERNAL, "out of memory packing a rating");
+                goto cleanup;
+            }
+            sql_array_add_hex(&a[A_REPLY], out[i].reply, out[i].reply_len);
+            out[i].fresh = true;
+            /* Roll-ups: summed here, one upsert for the batch (rollups.h). */
+            rollup_rating_t rr = {.rated_at_us = now_us};
+            rr.keys[1] = r->department_code;
+            rr.keys[2] = r->item_code;
+            rr.keys[3] = items[i].req->window_id;
+            rr.keys[4] = items[i].req->staff_id;
+            rr.keys[5] = r->channel;
+            rr.keys[6] = r->centre_id;
+            rr.keys[7] = items[i].level ? items[i].level : "";
+            rr.sample.grade = r->grade;
+            memcpy(rr.sample.scores, items[i].scores, sizeof rr.sample.scores);
+            if (rollup_deltas_add(deltas, &rr) != 0) {
+                ow_error_set(err, OW_INTERNAL, "cannot sum the roll-ups of case %s", r->case_no);
+                goto cleanup;
+            }
+        }
+        PQclear(res);
+        res = NULL;
+        /* Fresh keys, in the batch's order: the A_KEY/A_BODY arrays held every key. */
+        sql_array_t keys = {0}, bodies = {0};
+        for (size_t i = 0; i < n; i++)
+            if (out[i].fresh) {
+                sql_array_add_text(&keys, reqs[i].idempotency_key);
+                sql_array_add_hex(&bodies, reqs[i].payload, reqs[i].len);
+            }
+        const char *outbox[] = {now_text, sql_array_text(&a[A_CASE]), sql_array_text(&a[A_CENTRE]),
+                                sql_array_text(&a[A_PAYLOAD])};
+        const char *save[] = {sql_array_text(&keys), sql_array_text(&bodies),
+                              sql_array_text(&a[A_REPLY]), S_METHOD};
+        bool listed = outbox[3] && save[0] && save[1] && save[2];
+        if (!listed)
+            ow_error_set(err, OW_INTERNAL, "out of memory listing %zu events", fresh);
+        res = listed ? ow_db_exec(db, "evaluation_batch_outbox", 4, outbox, err) : NULL;
+        if (res) {
+            PQclear(res);
+            res = ow_db_exec(db, "evaluation_batch_idem_save", 4, save, err);
+        }
+        sql_array_clear(&keys);
+        sql_array_clear(&bodies);
+        if (!res)
+            goto cleanup;
+        PQclear(res);
+        res = NULL;
+        /* In the ratings' own transaction: a report never disagrees with its ratings. */
+        if (rollup_deltas_apply(db, deltas, err) != 0)
+            goto cleanup;
+    }
+    if (ow_db_commit(db, err) != 0)
+        goto cleanup;
+    /* A key used twice in one batch: the second gets the first's answer, as a retry would. */
+    for (size_t i = 0; i < n; i++) {
+        int j = items[i].dup_of;
+        if (j < 0)
+            continue;
+        if (reqs[i].len != reqs[j].len || memcmp(reqs[i].payload, reqs[j].payload, reqs[i].len))
+            ow_error_set(&out[i].err, OW_FAILED_PRECONDITION,
+                         "idempotency key '%s' was already used for %s with a different "
+                         "request: use a new key",
+                         reqs[i].idempotency_key, S_METHOD);
+        else if (out[j].reply) {
+            out[i].reply = malloc(out[j].reply_len ? out[j].reply_len : 1);
+            if (out[i].reply)
+                memcpy(out[i].reply, out[j].reply, out[j].reply_len);
+            out[i].reply_len = out[j].reply_len;
+            if (!out[i].reply)
+                ow_error_set(&out[i].err, OW_INTERNAL, "out of memory copying a reply");
+        } else
+            out[i].err = out[j].err;
+    }
+    rc = 0;
+cleanup:
+    if (rc != 0) {
+        if (ow_db_in_transaction(db))
+            ow_db_rollback(db);
+        for (size_t i = 0; i < n; i++) {
+            free(out[i].reply);
+            out[i].reply = NULL;
+            out[i].fresh = false;
+        }
+    }
+    PQclear(res);
+    for (size_t k = 0; k < A_COUNT; k++)
+        sql_array_clear(&a[k]);
+    for (size_t i = 0; items && i < n; i++)
+        if (items[i].req)
+            onewindow__v1__rate_case__free_unpacked(items[i].req, NULL);
+    free(items);
+    free(by_key);
+    free(by_case);
+    rollup_deltas_destroy(&deltas);
+    return rc;
+}

@@ -1,0 +1,204 @@
+#include "centre_keys.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <openssl/rand.h>
+
+#include "curve_key.h"
+#include "json_fields.h"
+#include "token_store.h"
+
+#define S_COLUMNS                                                                                  \
+    "key_id, centre_id, public_key, label, registered_by, "                                        \
+    "to_char(registered_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), " \
+    "to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')"
+
+static const struct {
+    const char *name;
+    const char *sql;
+} s_statements[] = {
+    {"gw_ck_lookup",
+     "SELECT centre_id FROM centre_keys WHERE public_key = $1 AND revoked_at IS NULL"},
+    {"gw_ck_insert",
+     "INSERT INTO centre_keys (key_id, centre_id, public_key, label, registered_by, "
+     "idempotency_key) VALUES ($1, $2, $3, $4, $5, $6) "
+     "ON CONFLICT (idempotency_key) DO NOTHING RETURNING " S_COLUMNS},
+    {"gw_ck_by_idem", "SELECT " S_COLUMNS " FROM centre_keys WHERE idempotency_key = $1"},
+    {"gw_ck_revoke",
+     "UPDATE centre_keys SET revoked_at = coalesce(revoked_at, now()) WHERE key_id = $1 "
+     "RETURNING " S_COLUMNS},
+    {"gw_ck_list",
+     "SELECT " S_COLUMNS " FROM centre_keys WHERE key_id > $1 ORDER BY key_id LIMIT $2"},
+};
+
+int centre_keys_prepare(ow_db_t *db, ow_error_t *err)
+{
+    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
+        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
+            return -1;
+    return 0;
+}
+
+int centre_keys_lookup(ow_db_t *db, const char *public_key, char *centre, ow_error_t *err)
+{
+    const char *params[] = {public_key};
+    PGresult *res = ow_db_exec(db, "gw_ck_lookup", 1, params, err);
+    if (!res)
+        return -1;
+    int found = PQntuples(res) == 1;
+    if (found)
+        snprintf(centre, ACCESS_CENTRE_LEN + 1, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return found;
+}
+
+static json_t *s_key_json(PGresult *res, int row)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:o}", "key_id", PQgetvalue(res, row, 0),
+                     "centre_id", PQgetvalue(res, row, 1), "public_key", PQgetvalue(res, row, 2),
+                     "label", PQgetvalue(res, row, 3), "registered_by", PQgetvalue(res, row, 4),
+                     "registered_at", PQgetvalue(res, row, 5), "revoked_at",
+                     PQgetisnull(res, row, 6) ? json_null() : json_string(PQgetvalue(res, row, 6)));
+}
+
+int centre_keys_decode(const json_t *body, const char **centre, const char **public_key,
+                       const char **label, ow_error_t *err)
+{
+    static const char *const allowed[] = {"centre_id", "public_key", "label", NULL};
+    json_fields_reject_unknown(body, "", allowed, err);
+    *centre = json_fields_string(body, "", "centre_id", ACCESS_CENTRE_LEN, true, err);
+    if (*centre && !access_centre_valid(*centre))
+        ow_error_add_violation(err, "centre_id", "must be a 12-digit area code");
+    *public_key = json_fields_string(body, "", "public_key", CURVE_KEY_Z85_LEN, true, err);
+    if (*public_key && !curve_key_valid(*public_key))
+        ow_error_add_violation(
+            err, "public_key",
+            "must be a Z85 CURVE public key (40 characters; owctl centre keygen)");
+    *label = json_fields_string(body, "", "label", CENTRE_KEYS_LABEL_MAX, false, err);
+    return ow_error_finish_violations(err);
+}
+
+static void s_actor(const access_principal_t *by, char *out, size_t size)
+{
+    snprintf(out, size, "%s/%s", by->token_id, by->subject);
+}
+
+int centre_keys_register(ow_db_t *db, const char *centre, const char *public_key, const char *label,
+                         const char *idempotency_key, const access_principal_t *by, json_t **out,
+                         ow_error_t *err)
+{
+    unsigned char raw[8];
+    char id[8 + 2 * sizeof raw], actor[ACCESS_TOKEN_ID_MAX + ACCESS_SUBJECT_MAX + 2];
+    PGresult *res = NULL;
+    int rc = -1;
+
+    *out = NULL;
+    if (RAND_bytes(raw, sizeof raw) != 1) {
+        ow_error_set(err, OW_INTERNAL, "no randomness for a key id (OpenSSL)");
+        return -1;
+    }
+    int n = snprintf(id, sizeof id, "ck_");
+    for (size_t i = 0; i < sizeof raw; i++)
+        n += snprintf(id + n, sizeof id - (size_t)n, "%02x", raw[i]);
+    s_actor(by, actor, sizeof actor);
+    const char *params[] = {id, centre, public_key, label ? label : "", actor, idempotency_key};
+    if (ow_db_begin(db, err) != 0)
+        return -1;
+    res = ow_db_exec(db, "gw_ck_insert", 6, params, err);
+    if (!res) {
+        if (err->code == OW_ALREADY_EXISTS)
+            ow_error_set(err, OW_ALREADY_EXISTS,
+                         "this public key is registered already: make a new key pair");
+        goto done;
+    }
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        const char *key[] = {idempotency_key};
+        res = ow_db_exec(db, "gw_ck_by_idem", 1, key, err);
+        if (!res)
+            goto done;
+        if (PQntuples(res) != 1) {
+            ow_error_set(err, OW_ABORTED, "a concurrent registration with this key: retry");
+            goto done;
+        }
+        *out = s_key_json(res, 0);
+        ow_db_rollback(db);
+        rc = *out ? 1 : -1;
+        goto done;
+    }
+    *out = s_key_json(res, 0);
+    char detail[64];
+    snprintf(detail, sizeof detail, "centre=%s", centre);
+    if (!*out || token_store_audit(db, by, "centre_key.register", id, detail, err) != 0 ||
+        ow_db_commit(db, err) != 0)
+        goto done;
+    rc = 0;
+done:
+    if (ow_db_in_transaction(db))
+        ow_db_rollback(db);
+    if (rc < 0) {
+        json_decref(*out);
+        *out = NULL;
+        if (err->code == OW_OK)
+            ow_error_set(err, OW_INTERNAL, "out of memory");
+    }
+    PQclear(res);
+    return rc;
+}
+
+int centre_keys_revoke(ow_db_t *db, const char *key_id, const access_principal_t *by, json_t **out,
+                       ow_error_t *err)
+{
+    const char *params[] = {key_id};
+    PGresult *res = NULL;
+    int rc = -1;
+
+    *out = NULL;
+    if (ow_db_begin(db, err) != 0)
+        return -1;
+    res = ow_db_exec(db, "gw_ck_revoke", 1, params, err);
+    if (!res)
+        goto done;
+    if (PQntuples(res) != 1) {
+        ow_error_set(err, OW_NOT_FOUND, "no centre key '%s'", key_id);
+        goto done;
+    }
+    *out = s_key_json(res, 0);
+    if (!*out) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto done;
+    }
+    if (token_store_audit(db, by, "centre_key.revoke", key_id, "", err) != 0 ||
+        ow_db_commit(db, err) != 0)
+        goto done;
+    rc = 0;
+done:
+    if (ow_db_in_transaction(db))
+        ow_db_rollback(db);
+    if (rc != 0) {
+        json_decref(*out);
+        *out = NULL;
+    }
+    PQclear(res);
+    return rc;
+}
+
+json_t *centre_keys_list(ow_db_t *db, const char *after, int limit, ow_error_t *err)
+{
+    char limit_text[16];
+    snprintf(limit_text, sizeof limit_text, "%d", limit);
+    const char *params[] = {after ? after : "", limit_text};
+    PGresult *res = ow_db_exec(db, "gw_ck_list", 2, params, err);
+    if (!res)
+        return NULL;
+    json_t *list = json_array();
+    for (int i = 0; list && i < PQntuples(res); i++)
+        if (json_array_append_new(list, s_key_json(res, i)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    if (!list)
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+    PQclear(res);
+    return list;
+}

@@ -1,0 +1,56 @@
+/* batch — group commit (ARCHITECTURE "Inside a daemon": drain what is ready, apply it in one
+ * Postgres transaction, then reply and publish).
+ *
+ * The intake.submit and intake.receive requests that arrived together are applied in ONE
+ * transaction, each at its own SAVEPOINT: a bad one rolls back to its savepoint and gets its
+ * own answer while the others proceed, and one COMMIT — one WAL flush — makes all of them
+ * durable. The caller replies to each only after intake_batch_run returns (nothing is
+ * answered OK before it is committed) and then kicks the relay once.
+ *
+ * Exactly once holds per request, not per batch: the idempotency record is written at the
+ * request's savepoint in the same transaction, so a key is remembered if and only if its
+ * effect committed, and a second request with the same key in the same batch finds the
+ * first's answer (ow_idem reads the open transaction; its advisory lock is re-entrant within
+ * a session). Case serials are taken at each savepoint: a rolled-back request gives its serial
+ * back to the next one, so committed numbers stay gapless (case_number.h).
+ *
+ * Knows nothing of sockets; tests run batches directly on a real database. */
+#ifndef INTAKE_BATCH_H
+#define INTAKE_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ow_status.h"
+#include "submit.h"
+
+/* At most this many requests per transaction: the loop drains 256 messages per turn
+ * (ow_loop.c), and a bound keeps locks (the day's counter row) short. */
+#define INTAKE_BATCH_MAX 256
+
+typedef enum { INTAKE_JOB_SUBMIT, INTAKE_JOB_RECEIVE } intake_job_kind_t;
+
+typedef struct {
+    /* In: borrowed, valid during intake_batch_run. */
+    intake_job_kind_t kind;
+    const char *key;        /* idempotency key */
+    const uint8_t *request; /* packed SubmitApplication or ReceiveApplication */
+    size_t len;
+    int64_t now_us;          /* time of receipt */
+    int64_t promised_due_us; /* receive only: deadline.compute_due's answer, 0 = unknown */
+    /* Out: rc 0 → reply (a packed Reply, owned by the job: the caller frees it); rc -1 →
+     * err. */
+    int rc;
+    uint8_t *reply;
+    size_t reply_len;
+    ow_error_t err;
+} intake_job_t;
+
+/* Runs jobs[0..n) (n ≤ INTAKE_BATCH_MAX) in one transaction on db and fills every job's
+ * rc, reply and err. Returns how many succeeded. When the transaction as a whole fails
+ * (BEGIN, a SAVEPOINT statement, COMMIT — the connection lost, a commit refused) nothing is
+ * written: every job that had succeeded, or had not run, fails with that error
+ * (UNAVAILABLE or INTERNAL); jobs refused on their own merits keep their own answer. */
+size_t intake_batch_run(ow_db_t *db, const intake_settings_t *settings, intake_job_t *const *jobs,
+                        size_t n);
+
+#endif

@@ -1,0 +1,228 @@
+/* The group commit (batch.h) on a real Postgres (OW_TEST_DATABASE_URL) with the
+ * demonstration catalogue: several requests in ONE transaction, each at its own savepoint —
+ * a refused one gets its own answer and writes nothing, the others commit with gapless
+ * serials, a repeated key inside the batch gets the first request's answer byte for byte,
+ * and a transaction that fails as a whole answers nobody OK. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "batch.h"
+#include "intake_api.h"
+#include "ow_clock.h"
+#include "ow_migrate.h"
+#include "ow_test_error.h"
+#include "ow_test_pg.h"
+#include "submit.h"
+#include "onewindow/v1/envelope.pb-c.h"
+#include "onewindow/v1/intake.pb-c.h"
+
+#define S_FOOD "113301220025190176000117004000" /* 食品经营许可证核发（新办） */
+/* A fixed time of receipt, in µs of system time. */
+#define S_NOW 1795399200000000LL
+
+typedef struct {
+    ow_test_pg_t *pg;
+    ow_db_t *db; /* owned by pg */
+    intake_settings_t settings;
+} s_fixture_t;
+
+static int s_setup(void **state)
+{
+    s_fixture_t *fx = calloc(1, sizeof *fx);
+    ow_error_t err;
+    ow_error_clear(&err);
+    fx->pg = ow_test_pg_new("intake_test_batch_", "intake-test", &err);
+    fx->db = fx->pg ? ow_test_pg_db(fx->pg) : NULL;
+    if (!fx->db ||
+        ow_migrate(fx->db, intake_core_migrations, intake_core_migrations_count, &err) < 0 ||
+        intake_submit_prepare(fx->db, &err) < 0 ||
+        ow_test_pg_run_file(fx->db, OW_SOURCE_DIR "/deploy/demo/intake.sql", &err) < 0) {
+        fprintf(stderr, "fixture: %s\n", err.message);
+        ow_test_pg_destroy(&fx->pg);
+        free(fx);
+        return -1;
+    }
+    fx->settings.county_code = "330122";
+    fx->settings.centre_id = "330122000000";
+    *state = fx;
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_test_pg_destroy(&fx->pg);
+    free(fx);
+    return 0;
+}
+
+static const char *const s_complete[] = {"SPJY-01", "SPJY-03", "SPJY-04", "SPJY-05"};
+
+/* A packed SubmitApplication for the food licence (caller frees); n materials of the
+ * complete list. */
+static uint8_t *s_application(const char *name, size_t n, size_t *len)
+{
+    Onewindow__V1__Applicant a = ONEWINDOW__V1__APPLICANT__INIT;
+    a.name = (char *)name;
+    a.id_type = (char *)"resident_id";
+    a.id_number = (char *)"330122198001010013";
+    a.phone = (char *)"13900000001";
+    Onewindow__V1__SubmitApplication req = ONEWINDOW__V1__SUBMIT_APPLICATION__INIT;
+    req.item_code = (char *)S_FOOD;
+    req.applicant = &a;
+    req.material_codes = (char **)s_complete;
+    req.n_material_codes = n;
+    *len = onewindow__v1__submit_application__get_packed_size(&req);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    onewindow__v1__submit_application__pack(&req, buf);
+    return buf;
+}
+
+static void s_job(intake_job_t *job, const char *key, const uint8_t *req, size_t len)
+{
+    memset(job, 0, sizeof *job);
+    job->kind = INTAKE_JOB_SUBMIT;
+    job->key = key;
+    job->request = req;
+    job->len = len;
+    job->now_us = S_NOW;
+}
+
+/* The case number in a job's OK reply (into out). */
+static void s_case_no(const intake_job_t *job, char *out, size_t size)
+{
+    Onewindow__V1__Reply *r = onewindow__v1__reply__unpack(NULL, job->reply_len, job->reply);
+    assert_non_null(r);
+    assert_int_equal(r->status, OW_OK);
+    Onewindow__V1__CaseReply *c =
+        onewindow__v1__case_reply__unpack(NULL, r->payload.len, r->payload.data);
+    assert_non_null(c);
+    snprintf(out, size, "%s", c->case_->case_no);
+    onewindow__v1__case_reply__free_unpacked(c, NULL);
+    onewindow__v1__reply__free_unpacked(r, NULL);
+}
+
+static long s_count(s_fixture_t *fx, const char *sql)
+{
+    return ow_test_pg_long(ow_db_conn(fx->db), sql);
+}
+
+static void test_one_transaction_each_at_its_savepoint(void **state)
+{
+    s_fixture_t *fx = *state;
+    size_t good_len, bad_len, other_len;
+    uint8_t *good = s_application("张三", 4, &good_len);
+    uint8_t *bad = s_application("李四", 2, &bad_len); /* two required materials missing */
+    uint8_t *other = s_application("王五", 4, &other_len);
+    intake_job_t *jobs[5];
+    for (int i = 0; i < 5; i++)
+        jobs[i] = calloc(1, sizeof *jobs[i]);
+    s_job(jobs[0], "batch-a", good, good_len);
+    s_job(jobs[1], "batch-b", bad, bad_len);
+    s_job(jobs[2], "batch-a", good, good_len);   /* the same key again: the first answer */
+    s_job(jobs[3], "batch-a", other, other_len); /* the same key, another body: refused */
+    s_job(jobs[4], "batch-c", other, other_len);
+
+    assert_int_equal(intake_batch_run(fx->db, &fx->settings, jobs, 5), 3);
+    assert_int_equal(jobs[0]->rc, 0);
+    assert_int_equal(jobs[1]->rc, -1);
+    assert_int_equal(jobs[1]->err.code, OW_INVALID_ARGUMENT);
+    assert_true(ow_test_error_has(&jobs[1]->err, "materials", "SPJY-04"));
+    assert_int_equal(jobs[2]->rc, 0);
+    assert_int_equal(jobs[2]->reply_len, jobs[0]->reply_len);
+    assert_memory_equal(jobs[2]->reply, jobs[0]->reply, jobs[0]->reply_len);
+    assert_int_equal(jobs[3]->rc, -1);
+    assert_int_equal(jobs[3]->err.code, OW_FAILED_PRECONDITION);
+    assert_int_equal(jobs[4]->rc, 0);
+
+    /* Two cases, serials 1 and 2 of the day: the refused ones spent none. */
+    char a[32], c[32];
+    s_case_no(jobs[0], a, sizeof a);
+    s_case_no(jobs[4], c, sizeof c);
+    char want[32];
+    snprintf(want, sizeof want, "330122%08d10001", ow_clock_local_yyyymmdd(S_NOW));
+    assert_string_equal(a, want);
+    snprintf(want, sizeof want, "330122%08d10002", ow_clock_local_yyyymmdd(S_NOW));
+    assert_string_equal(c, want);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), 2);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM case_materials"), 8);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox WHERE type = 'case.accepted'"), 2);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM idempotency"), 2);
+    assert_int_equal(s_count(fx, "SELECT last_serial FROM case_counters"), 2);
+
+    /* The next batch repeats a committed key: the same answer, nothing new. */
+    intake_job_t *again[1] = {jobs[2]};
+    uint8_t *first = jobs[0]->reply;
+    size_t first_len = jobs[0]->reply_len;
+    free(jobs[2]->reply);
+    s_job(jobs[2], "batch-a", good, good_len);
+    assert_int_equal(intake_batch_run(fx->db, &fx->settings, again, 1), 1);
+    assert_memory_equal(jobs[2]->reply, first, first_len);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), 2);
+
+    for (int i = 0; i < 5; i++) {
+        free(jobs[i]->reply);
+        free(jobs[i]);
+    }
+    free(good);
+    free(bad);
+    free(other);
+}
+
+static void test_a_failed_transaction_answers_nobody_ok(void **state)
+{
+    s_fixture_t *fx = *state;
+    size_t len;
+    uint8_t *good = s_application("赵六", 4, &len);
+    intake_job_t *jobs[2];
+    for (int i = 0; i < 2; i++)
+        jobs[i] = calloc(1, sizeof *jobs[i]);
+    s_job(jobs[0], "batch-fail-1", good, len);
+    s_job(jobs[1], "batch-fail-2", good, len);
+    long before = s_count(fx, "SELECT count(*) FROM cases");
+    /* A deferred check that fails only at COMMIT: every job had succeeded at its savepoint,
+     * and none may be answered OK. */
+    ow_error_t err;
+    ow_error_clear(&err);
+    assert_int_equal(ow_test_pg_run(ow_db_conn(fx->db),
+                                    "CREATE TABLE batch_guard (x int);"
+                                    "CREATE FUNCTION batch_guard_fail() RETURNS trigger"
+                                    " LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused at"
+                                    " commit'; END $$;"
+                                    "CREATE CONSTRAINT TRIGGER batch_guard AFTER INSERT ON cases"
+                                    " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+                                    " EXECUTE FUNCTION batch_guard_fail()",
+                                    &err),
+                     0);
+    assert_int_equal(intake_batch_run(fx->db, &fx->settings, jobs, 2), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(jobs[i]->rc, -1);
+        assert_null(jobs[i]->reply);
+        assert_int_not_equal(jobs[i]->err.code, OW_OK);
+    }
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), before);
+    assert_int_equal(ow_test_pg_run(ow_db_conn(fx->db), "DROP TRIGGER batch_guard ON cases", &err),
+                     0);
+    /* The same requests again, now committed: exactly once, after the failed attempt. */
+    assert_int_equal(intake_batch_run(fx->db, &fx->settings, jobs, 2), 2);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), before + 2);
+    for (int i = 0; i < 2; i++) {
+        free(jobs[i]->reply);
+        free(jobs[i]);
+    }
+    free(good);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_transaction_each_at_its_savepoint),
+        cmocka_unit_test(test_a_failed_transaction_answers_nobody_ok),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# tests/bench/evaluation_ingest.sh [BUILD_DIR] [SECONDS=10] [WINDOW=2000] [CASES=600000]
+# Ratings recorded per second through evaluationd's real request socket (ipc, durable
+# commits: synchronous_commit on), by a C client keeping WINDOW evaluation.rate calls in
+# flight — printed beside raw pgbench single-row inserts (one durable commit each) on the
+# same Postgres in the same run. Starts its own throwaway cluster and evaluationd; run by hand,
+# not by ctest. Bounded: SECONDS per phase, ipc only, CASES decided cases seeded with SQL.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${1:-$root/build}
+secs=${2:-10}
+window=${3:-2000}
+cases=${4:-600000}
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+work=$(mktemp -d /tmp/ow-bench-eval.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  "$root/scripts/pg" stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cc -O2 -o "$work/evaluation_ingest" "$root/tests/bench/evaluation_ingest.c" -I"$root/common" \
+  -I"$build/proto" "$build/common/libow_common.a" "$build/proto/libow_proto.a" \
+  $(pkg-config --libs libzmq libevent libprotobuf-c libpq) -lm
+
+admin=$("$root/scripts/pg" start "$work/pg" | tail -n 1)
+psql "$admin" -X -q -c 'CREATE DATABASE owbench' >/dev/null
+url=${admin/\/postgres\?/\/owbench?}
+"$build/bin/owctl" db init --database-url "$url" >/dev/null
+
+cat > "$work/ow.conf" <<CONF
+database.url = $url
+log.level = warn
+bus.publish = ipc://$work/bus-pub.sock
+bus.subscribe = ipc://$work/bus-sub.sock
+endpoint.evaluation = ipc://$work/evaluation.sock
+endpoint.intake = ipc://$work/intake.sock
+endpoint.routing = ipc://$work/routing.sock
+endpoint.deadline = ipc://$work/deadline.sock
+endpoint.gateway = ipc://$work/gateway.sock
+[evaluationd]
+http.bind = 127.0.0.1:0
+CONF
+"$build/bin/evaluationd" --config "$work/ow.conf" 2>"$work/evaluationd.log" &
+pids+=($!)
+for _ in $(seq 100); do
+  psql "$url" -X -qtA -c "SELECT 1 FROM pg_tables WHERE schemaname='evaluation' AND tablename='rollups'" 2>/dev/null | grep -q 1 && break
+  sleep 0.2
+done
+echo "== seeding $cases decided cases (SQL)"
+psql "$url" -X -q -v ON_ERROR_STOP=1 -c "INSERT INTO evaluation.served_cases (case_no, item_code,
+  department_code, centre_id, channel, accepted_at_us, decided_at_us)
+  SELECT 'B' || g, 'I' || (g % 300), 'D' || (g % 40),
+         (ARRAY['330122000000', '330122101000', '330122101201'])[1 + g % 3], 'window', 1, 2
+  FROM generate_series(1, $cases) g" -c "VACUUM ANALYZE evaluation.served_cases"
+
+echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)  ($(nproc) cores, shared)"
+echo "== reference: pgbench single-row inserts, durable commits, 16 clients, ${secs}s"
+psql "$url" -X -q -c 'CREATE TABLE bench_ref (id bigserial PRIMARY KEY, v text NOT NULL)'
+echo "INSERT INTO bench_ref (v) VALUES ('x');" > "$work/insert.sql"
+"$pgbin/pgbench" -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$url" 2>/dev/null |
+  grep -E "^(tps|latency average)"
+echo "== evaluationd: evaluation.rate, $window in flight, ${secs}s (batched per drain)"
+"$work/evaluation_ingest" "ipc://$work/evaluation.sock" "$secs" "$window" "$cases" || true
+echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+psql "$url" -X -qtA -c "SELECT 'ratings committed: ' || count(*) FROM evaluation.ratings" \
+  -c "SELECT 'rating.recorded events: ' || count(*) FROM evaluation.outbox" \
+  -c "SELECT 'roll-up total (all, year): ' || coalesce(sum(total), 0) FROM evaluation.rollups WHERE dimension = 'all' AND period = 'year'" \
+  -c "SHOW synchronous_commit"
+grep -v "replay failed" "$work/evaluationd.log" | head -5 || true
