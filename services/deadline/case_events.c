@@ -247,8 +247,8 @@ int deadline_on_stage_completed(ow_db_t *db, const ow_event_t *ev, void *arg, ow
     if (!msg)
         return -1;
     int64_t at = msg->at_us ? msg->at_us : ev->time_us;
-    int rc = s_finish(
-        clocks_stage_stop(ctx, msg->case_no, msg->stage, at, ow_clock_now_us(), err), ev, err);
+    int rc = s_finish(clocks_stage_stop(ctx, msg->case_no, msg->stage, at, ow_clock_now_us(), err),
+                      ev, err);
     onewindow__v1__stage_event__free_unpacked(msg, NULL);
     return rc;
 }

@@ -1,7 +1,7 @@
 /* case_events — what deadlined does with intake's and routing's events: case.accepted starts
- * the case's clock, case.decided stops it, routing's suspensions, extensions and stages move it. Each handler runs inside the inbox's transaction
- * (ow_inbox.h), so the clock change, its deadline.* event and the inbox's last seq commit
- * together. */
+ * the case's clock, case.decided stops it, routing's suspensions, extensions and stages move it.
+ * Each handler runs inside the inbox's transaction (ow_inbox.h), so the clock change, its
+ * deadline.* event and the inbox's last seq commit together. */
 #ifndef DEADLINE_CASE_EVENTS_H
 #define DEADLINE_CASE_EVENTS_H
 

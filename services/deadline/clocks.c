@@ -15,7 +15,7 @@
 
 /* Columns every statement returns, in the order s_clock_from_row reads them. */
 #define S_CLOCK_COLUMNS                                                                            \
-    "clock_id, case_no, stage, centre_id, item_code, department_code, state, started_at_us, "     \
+    "clock_id, case_no, stage, centre_id, item_code, department_code, state, started_at_us, "      \
     "due_at_us, limit_value, unit, legal_limit, COALESCE(legal_due_at_us, 0), extension_days, "    \
     "joint_handling, COALESCE(stopped_at_us, 0), COALESCE(red_at_us, 0), "                         \
     "COALESCE(yellow_at_us, 0), COALESCE(suspended_at_us, 0), card, calendar_missing, "            \
@@ -206,8 +206,8 @@ static int s_emit(const deadline_context_t *ctx, const char *type, const deadlin
                      clock->case_no);
         return -1;
     }
-    int rc = ow_outbox_add(ctx->db, type, clock->case_no, clock->centre_id, now_us, payload, len,
-                           err);
+    int rc =
+        ow_outbox_add(ctx->db, type, clock->case_no, clock->centre_id, now_us, payload, len, err);
     free(payload);
     return rc;
 }
@@ -325,14 +325,16 @@ static int s_recompute(const deadline_context_t *ctx, deadline_clock_t *c, const
             cleared = true;
         }
         snprintf(c->card, sizeof c->card, "%s", deadline_card_name(card));
-        snprintf(c->state, sizeof c->state, "%s", card == DEADLINE_CARD_RED ? "expired" : "running");
+        snprintf(c->state, sizeof c->state, "%s",
+                 card == DEADLINE_CARD_RED ? "expired" : "running");
         int64_t fire = deadline_card_next(&times, card);
         next = fire == DEADLINE_NEVER ? 0 : fire;
     }
     if (s_store(ctx, c, next, err) != 0)
         return -1;
     bool is_suspended = strcmp(c->state, "suspended") == 0;
-    if (event && (force || was_suspended != is_suspended) && s_emit(ctx, event, c, now_us, err) != 0)
+    if (event && (force || was_suspended != is_suspended) &&
+        s_emit(ctx, event, c, now_us, err) != 0)
         return -1;
     if (cleared && s_emit(ctx, "deadline.cleared", c, now_us, err) != 0)
         return -1;
@@ -397,11 +399,16 @@ static int s_insert(const deadline_context_t *ctx, const char *case_no, const ch
     s_fmt(started, sizeof started, started_at_us);
     snprintf(lim, sizeof lim, "%d", (int)limit);
     snprintf(legal, sizeof legal, "%d", (int)legal_limit);
-    const char *params[] = {case_no,   stage,   centre_id ? centre_id : "",
+    const char *params[] = {case_no,
+                            stage,
+                            centre_id ? centre_id : "",
                             item_code ? item_code : "",
                             department_code ? department_code : "",
-                            started,   lim,     unit,
-                            legal,     event_id};
+                            started,
+                            lim,
+                            unit,
+                            legal,
+                            event_id};
     PGresult *res = ow_db_exec(ctx->db, "deadline_clock_insert", 10, params, err);
     if (!res)
         return -1;
@@ -429,8 +436,8 @@ static void s_check_limit(const char *limit_field, int32_t limit, const char *un
                                "working_hours, natural_hours)",
                                s_echo(unit_text));
     if (limit < 0 || limit > DEADLINE_LIMIT_MAX)
-        ow_error_add_violation(err, limit_field,
-                               "%d is outside 0..%d", (int)limit, DEADLINE_LIMIT_MAX);
+        ow_error_add_violation(err, limit_field, "%d is outside 0..%d", (int)limit,
+                               DEADLINE_LIMIT_MAX);
 }
 
 int clocks_start(const deadline_context_t *ctx, const clock_start_t *start, int64_t now_us,
@@ -576,8 +583,8 @@ int clocks_suspend(const deadline_context_t *ctx, const clock_suspend_t *s, int6
     if (!res)
         goto cleanup;
     /* Already suspended (or a repeat): intervals never overlap, nothing changes. */
-    if (PQntuples(res) == 1 && s_recompute_case(ctx, s->case_no, "deadline.suspended", now_us,
-                                                err) != 0)
+    if (PQntuples(res) == 1 &&
+        s_recompute_case(ctx, s->case_no, "deadline.suspended", now_us, err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:
@@ -603,8 +610,7 @@ int clocks_resume(const deadline_context_t *ctx, const char *case_no, int64_t re
     res = ow_db_exec(ctx->db, "deadline_suspension_close", 2, params, err);
     if (!res)
         goto cleanup;
-    if (PQntuples(res) == 1 &&
-        s_recompute_case(ctx, case_no, "deadline.resumed", now_us, err) != 0)
+    if (PQntuples(res) == 1 && s_recompute_case(ctx, case_no, "deadline.resumed", now_us, err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:
@@ -721,8 +727,8 @@ int clocks_stage_start(const deadline_context_t *ctx, const clock_stage_t *s, in
     }
     bool created = false;
     return s_insert(ctx, s->case_no, s->stage, have_case ? cc.centre_id : s->centre_id,
-                    have_case ? cc.item_code : "", s->department_code, s->at_us, s->limit,
-                    s->unit, 0, s->event_id, now_us, &created, err);
+                    have_case ? cc.item_code : "", s->department_code, s->at_us, s->limit, s->unit,
+                    0, s->event_id, now_us, &created, err);
 }
 
 int clocks_stage_stop(const deadline_context_t *ctx, const char *case_no, const char *stage,
@@ -881,8 +887,8 @@ int clocks_fire_cards(const deadline_context_t *ctx, int64_t now_us, int batch, 
         s_clock_from_row(res, i, &clocks[i]);
         deadline_clock_t *c = &clocks[i];
         deadline_times_t times = {.due_at_us = c->due_at_us,
-                                  .yellow_at_us = c->yellow_at_us ? c->yellow_at_us
-                                                                  : DEADLINE_NEVER};
+                                  .yellow_at_us =
+                                      c->yellow_at_us ? c->yellow_at_us : DEADLINE_NEVER};
         deadline_card_t card = DEADLINE_CARD_NONE;
         deadline_card_parse(c->card, &card);
         deadline_card_t target = deadline_card_at(&times, now_us);
@@ -909,8 +915,8 @@ int clocks_fire_cards(const deadline_context_t *ctx, int64_t now_us, int batch, 
     for (int i = 0; i < n; i++) {
         deadline_clock_t *c = &clocks[i];
         deadline_times_t times = {.due_at_us = c->due_at_us,
-                                  .yellow_at_us = c->yellow_at_us ? c->yellow_at_us
-                                                                  : DEADLINE_NEVER};
+                                  .yellow_at_us =
+                                      c->yellow_at_us ? c->yellow_at_us : DEADLINE_NEVER};
         deadline_card_t card = DEADLINE_CARD_NONE;
         deadline_card_parse(c->card, &card);
         int64_t next = deadline_card_next(&times, card);

@@ -60,9 +60,8 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     if (s_thresholds(ow_service_config(svc), &s_ctx.thresholds, err) != 0)
         return -1;
     if (clocks_prepare(s_ctx.db, err) != 0 || supervision_prepare(s_ctx.db, err) != 0 ||
-        timers_prepare(s_ctx.db, err) != 0 ||
-        calendar_store_prepare(s_ctx.db, err) != 0 || calendar_store_seed(s_ctx.db, err) != 0 ||
-        calendar_store_reload(&s_ctx, err) < 0)
+        timers_prepare(s_ctx.db, err) != 0 || calendar_store_prepare(s_ctx.db, err) != 0 ||
+        calendar_store_seed(s_ctx.db, err) != 0 || calendar_store_reload(&s_ctx, err) < 0)
         return -1;
     if (ow_service_follow(svc, "intake", err) != 0 || ow_service_follow(svc, "routing", err) != 0)
         return -1;

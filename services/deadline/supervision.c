@@ -15,8 +15,9 @@
 /* $1 group_by, $2 from, $3 to (0 = unbounded), $4 centre, $5 department, $6 item, $7 now.
  * Months are local (UTC+8) months of the acceptance. */
 #define S_FILTER                                                                                   \
-    " WHERE scope = 'case' AND started_at_us >= $2::bigint AND ($3::bigint = 0 OR started_at_us < $3::bigint)"            \
-    " AND ($4 = '' OR centre_id = $4) AND ($5 = '' OR department_code = $5)"                      \
+    " WHERE scope = 'case' AND started_at_us >= $2::bigint AND ($3::bigint = 0 OR started_at_us "  \
+    "< $3::bigint)"                                                                                \
+    " AND ($4 = '' OR centre_id = $4) AND ($5 = '' OR department_code = $5)"                       \
     " AND ($6 = '' OR item_code = $6)"
 
 int supervision_prepare(ow_db_t *db, ow_error_t *err)
@@ -101,7 +102,7 @@ void supervision_handle_statistics(ow_rpc_call_t *call, void *arg)
     snprintf(now_text, sizeof now_text, "%" PRId64, now);
     snprintf(limit, sizeof limit, "%u",
              req->overdue_limit ? req->overdue_limit : SUPERVISION_OVERDUE_DEFAULT);
-    const char *params[] = {req->group_by,       from,           to,       req->centre_id,
+    const char *params[] = {req->group_by,        from,           to,       req->centre_id,
                             req->department_code, req->item_code, now_text, limit};
     res = ow_db_exec(ctx->db, "deadline_statistics", 7, params, &err);
     if (!res)

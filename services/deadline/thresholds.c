@@ -94,8 +94,7 @@ void thresholds_handle_set(ow_rpc_call_t *call, void *arg)
     }
     if (!*key)
         ow_error_add_violation(&err, "idempotency_key", "is required for " S_METHOD);
-    if (thresholds_validate(req->scope, req->key, req->days, req->hours, req->percent, &err) !=
-            0 ||
+    if (thresholds_validate(req->scope, req->key, req->days, req->hours, req->percent, &err) != 0 ||
         ow_error_finish_violations(&err) != 0)
         goto cleanup;
     if (ow_db_begin(ctx->db, &err) != 0)

@@ -60,7 +60,7 @@ static void s_flush(void *arg)
     self->queued = 0;
     if (n == 0)
         return;
-    intake_job_t *jobs[INTAKE_BATCH_MAX];
+    intake_job_t *jobs[INTAKE_BATCH_MAX] = {0};
     size_t i = 0;
     for (s_queued_t *q = list; q; q = q->next)
         jobs[i++] = &q->job;

@@ -40,9 +40,9 @@ int routing_post_store_prepare(ow_db_t *db, ow_error_t *err)
     return ow_db_prepare(db, "routing_post_view", S_VIEW_SELECT " WHERE p.post_code = $1", err);
 }
 
-/* Reads the one row of a view query into *out. Returns 1, 0 when there is no row, -1. */
-static int s_view(ow_db_t *db, const char *stmt, const char *key, int64_t at_us,
-                  routing_holder_t *out, char *post_code, ow_error_t *err)
+/* Reads the one row of a view query into *row. Returns 1, 0 when there is no row, -1. */
+static int s_view_row(ow_db_t *db, const char *stmt, const char *key, int64_t at_us,
+                      routing_post_view_row_t *row, ow_error_t *err)
 {
     char at[32];
     snprintf(at, sizeof at, "%" PRId64, at_us);
@@ -50,23 +50,46 @@ static int s_view(ow_db_t *db, const char *stmt, const char *key, int64_t at_us,
     PGresult *res = ow_db_exec(db, stmt, 2, params, err);
     if (!res)
         return -1;
+    memset(row, 0, sizeof *row);
     int rc = 0;
     if (PQntuples(res) == 1) {
+        snprintf(row->post_code, sizeof row->post_code, "%s", PQgetvalue(res, 0, 0));
+        snprintf(row->a_holder, sizeof row->a_holder, "%s", PQgetvalue(res, 0, 1));
+        snprintf(row->b_holder, sizeof row->b_holder, "%s", PQgetvalue(res, 0, 2));
+        snprintf(row->chief, sizeof row->chief, "%s", PQgetvalue(res, 0, 3));
+        snprintf(row->supervisor, sizeof row->supervisor, "%s", PQgetvalue(res, 0, 4));
         /* The chief and supervisor columns already name only people who are there. */
-        routing_post_view_t view = {
-            .a_holder = PQgetvalue(res, 0, 1),
-            .b_holder = PQgetvalue(res, 0, 2),
-            .chief = PQgetvalue(res, 0, 3),
-            .supervisor = PQgetvalue(res, 0, 4),
+        row->view = (routing_post_view_t){
+            .a_holder = row->a_holder,
+            .b_holder = row->b_holder,
+            .chief = row->chief,
+            .supervisor = row->supervisor,
             .a_away = PQgetvalue(res, 0, 5)[0] == 't',
             .b_away = PQgetvalue(res, 0, 6)[0] == 't',
         };
-        if (post_code)
-            snprintf(post_code, ROUTING_STAFF_ID_SIZE, "%s", PQgetvalue(res, 0, 0));
-        rc = routing_post_holder(&view, out, err) < 0 ? -1 : 1;
+        rc = 1;
     }
     PQclear(res);
     return rc;
+}
+
+/* Reads the view and asks who holds the post. Returns 1, 0 when there is no row, -1. */
+static int s_view(ow_db_t *db, const char *stmt, const char *key, int64_t at_us,
+                  routing_holder_t *out, char *post_code, ow_error_t *err)
+{
+    routing_post_view_row_t row;
+    int rc = s_view_row(db, stmt, key, at_us, &row, err);
+    if (rc <= 0)
+        return rc;
+    if (post_code)
+        snprintf(post_code, ROUTING_STAFF_ID_SIZE, "%s", row.post_code);
+    return routing_post_holder(&row.view, out, err) < 0 ? -1 : 1;
+}
+
+int routing_post_view_load(ow_db_t *db, const char *post_code, int64_t at_us,
+                           routing_post_view_row_t *out, ow_error_t *err)
+{
+    return s_view_row(db, "routing_post_view", post_code, at_us, out, err);
 }
 
 int routing_post_default_holder(ow_db_t *db, const char *department_code, int64_t at_us,

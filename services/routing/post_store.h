@@ -27,4 +27,17 @@ int routing_post_default_holder(ow_db_t *db, const char *department_code, int64_
 int routing_post_holder_at(ow_db_t *db, const char *post_code, int64_t at_us, routing_holder_t *out,
                            ow_error_t *err);
 
+/* A post's substitution view at a moment, with the strings it points to. */
+typedef struct {
+    char post_code[ROUTING_STAFF_ID_SIZE];
+    char a_holder[ROUTING_STAFF_ID_SIZE], b_holder[ROUTING_STAFF_ID_SIZE];
+    char chief[ROUTING_STAFF_ID_SIZE], supervisor[ROUTING_STAFF_ID_SIZE];
+    routing_post_view_t view; /* points into this struct: do not copy it */
+} routing_post_view_row_t;
+
+/* Reads post_code's view at at_us into *out (who holds and who is away; the chief and
+ * supervisor named only when present). Returns 1, 0 for an unknown post, or -1 with err. */
+int routing_post_view_load(ow_db_t *db, const char *post_code, int64_t at_us,
+                           routing_post_view_row_t *out, ow_error_t *err);
+
 #endif

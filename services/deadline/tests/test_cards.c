@@ -96,8 +96,7 @@ static long s_events(const char *type, const char *case_no)
     return s_count(sql, case_no);
 }
 
-static void s_start(const char *case_no, const char *item, int64_t at, int32_t limit,
-                    int32_t legal)
+static void s_start(const char *case_no, const char *item, int64_t at, int32_t limit, int32_t legal)
 {
     ow_error_t err;
     ow_error_clear(&err);
@@ -204,9 +203,9 @@ static void test_card_rules(void **state)
                                           DEADLINE_UNIT_WORKING_DAYS, &th, &times),
                      0);
     assert_int_equal(times.due_at_us, s_end_of_wd(20261123, 30));
-    assert_int_equal(deadline_limit_times(&f, 0, DEADLINE_LIMIT_MAX, 1,
-                                          DEADLINE_UNIT_WORKING_DAYS, &th, &times),
-                     -1);
+    assert_int_equal(
+        deadline_limit_times(&f, 0, DEADLINE_LIMIT_MAX, 1, DEADLINE_UNIT_WORKING_DAYS, &th, &times),
+        -1);
     /* A 0 limit (即办件) has no yellow card. */
     assert_int_equal(deadline_limit_times(&f, s_local(2026, 11, 23, 9, 0), 0, 0,
                                           DEADLINE_UNIT_WORKING_DAYS, &th, &times),
@@ -255,8 +254,8 @@ static void test_yellow_red_once_in_order(void **state)
         assert_non_null(m);
         assert_true(m->event_at_us >= last); /* in the order they fell due */
         last = m->event_at_us;
-        assert_string_equal(m->card, strcmp(PQgetvalue(res, i, 1), "deadline.red") == 0 ? "red"
-                                                                                       : "yellow");
+        assert_string_equal(m->card,
+                            strcmp(PQgetvalue(res, i, 1), "deadline.red") == 0 ? "red" : "yellow");
         onewindow__v1__clock__free_unpacked(m, NULL);
         PQfreemem(bytes);
     }
@@ -296,9 +295,8 @@ static void test_suspension_moves_due(void **state)
     su.expected_unit = "working_days";
     su.started_at_us = s_local(2026, 11, 25, 10, 0);
     ow_error_t err;
-    assert_int_equal(s_apply(deadline_on_case_suspended, "case.suspended", "C-SUSP", &su.base,
-                             &err),
-                     0);
+    assert_int_equal(
+        s_apply(deadline_on_case_suspended, "case.suspended", "C-SUSP", &su.base, &err), 0);
     deadline_clock_t c = s_get("C-SUSP", "");
     assert_string_equal(c.state, "suspended");
     assert_int_equal(c.suspended_at_us, su.started_at_us);
@@ -309,9 +307,8 @@ static void test_suspension_moves_due(void **state)
     assert_int_equal(s_events("deadline.yellow", "C-SUSP"), 0);
     /* A second suspension while one is open changes nothing. */
     su.started_at_us = s_local(2026, 11, 26, 10, 0);
-    assert_int_equal(s_apply(deadline_on_case_suspended, "case.suspended", "C-SUSP", &su.base,
-                             &err),
-                     0);
+    assert_int_equal(
+        s_apply(deadline_on_case_suspended, "case.suspended", "C-SUSP", &su.base, &err), 0);
     assert_int_equal(s_events("deadline.suspended", "C-SUSP"), 1);
 
     Onewindow__V1__CaseResumed re = ONEWINDOW__V1__CASE_RESUMED__INIT;
@@ -332,14 +329,12 @@ static void test_suspension_moves_due(void **state)
     /* Garbage and bad fields are poison, nothing written. */
     su.kind = "";
     su.case_no = "C-SUSP";
-    assert_int_equal(s_apply(deadline_on_case_suspended, "case.suspended", "C-SUSP", &su.base,
-                             &err),
-                     -1);
+    assert_int_equal(
+        s_apply(deadline_on_case_suspended, "case.suspended", "C-SUSP", &su.base, &err), -1);
     assert_int_equal(err.code, OW_INVALID_ARGUMENT);
     assert_non_null(strstr(err.message, "kind"));
     su.kind = "testing";
-    assert_int_equal(s_apply(deadline_on_case_suspended, "case.suspended", "OTHER", &su.base,
-                             &err),
+    assert_int_equal(s_apply(deadline_on_case_suspended, "case.suspended", "OTHER", &su.base, &err),
                      -1);
     assert_non_null(strstr(err.message, "envelope"));
     assert_int_equal(s_count("SELECT count(*) FROM suspensions WHERE case_no = '%s'", "C-SUSP"), 1);
@@ -382,11 +377,10 @@ static void test_extension_and_cleared(void **state)
     assert_int_equal(s_apply(deadline_on_case_extended, "case.extended", "C-EXT", &ex.base, &err),
                      0);
     assert_int_equal(s_get("C-EXT", "").extension_days, 5);
-    assert_int_equal(
-        s_count("SELECT count(*) FROM extensions WHERE case_no = '%s' AND NOT applied"
-                " AND refusal <> ''",
-                "C-EXT"),
-        2);
+    assert_int_equal(s_count("SELECT count(*) FROM extensions WHERE case_no = '%s' AND NOT applied"
+                             " AND refusal <> ''",
+                             "C-EXT"),
+                     2);
     /* Joint handling: 15 in total. */
     ex.approved_by = "county01";
     ex.joint_handling = true;
@@ -487,12 +481,12 @@ static void test_statistics(void **state)
     s_start("S-LATE", "STATS-ITEM", mar, 5, 20);
     s_start("S-OPEN", "STATS-ITEM", mar, 5, 20);
     assert_int_equal(ow_db_begin(s_ctx.db, &err), 0);
-    assert_int_equal(clocks_stop(&s_ctx, "S-ONTIME", "approved", s_local(2026, 3, 5, 10, 0),
-                                 S_EVENT, mar, &err),
-                     0);
-    assert_int_equal(clocks_stop(&s_ctx, "S-LATE", "approved", s_local(2026, 3, 20, 10, 0),
-                                 S_EVENT, mar, &err),
-                     0);
+    assert_int_equal(
+        clocks_stop(&s_ctx, "S-ONTIME", "approved", s_local(2026, 3, 5, 10, 0), S_EVENT, mar, &err),
+        0);
+    assert_int_equal(
+        clocks_stop(&s_ctx, "S-LATE", "approved", s_local(2026, 3, 20, 10, 0), S_EVENT, mar, &err),
+        0);
     assert_int_equal(ow_db_commit(s_ctx.db, &err), 0);
 
     char dir[80], path[128], endpoint[160];
@@ -544,8 +538,8 @@ static void test_statistics(void **state)
 
     req.group_by = "month";
     len = onewindow__v1__statistics__pack(&req, buf);
-    assert_int_equal(ow_rpc_call_blocking(client, "deadline.statistics", NULL, buf, len, 5000,
-                                          &out, &out_len, &err),
+    assert_int_equal(ow_rpc_call_blocking(client, "deadline.statistics", NULL, buf, len, 5000, &out,
+                                          &out_len, &err),
                      OW_OK);
     reply = onewindow__v1__statistics_reply__unpack(NULL, out_len, out);
     assert_non_null(reply);
@@ -558,8 +552,8 @@ static void test_statistics(void **state)
     req.group_by = "planet";
     req.to_us = 1;
     len = onewindow__v1__statistics__pack(&req, buf);
-    assert_int_equal(ow_rpc_call_blocking(client, "deadline.statistics", NULL, buf, len, 5000,
-                                          &out, &out_len, &err),
+    assert_int_equal(ow_rpc_call_blocking(client, "deadline.statistics", NULL, buf, len, 5000, &out,
+                                          &out_len, &err),
                      OW_INVALID_ARGUMENT);
     assert_non_null(strstr(err.message, "group_by"));
     assert_non_null(strstr(err.message, "to_us"));

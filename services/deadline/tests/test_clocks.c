@@ -58,8 +58,9 @@ static int s_setup(void **state)
     }
     s_ctx.db = ow_test_pg_db(scratch);
     s_ctx.thresholds = (deadline_thresholds_t)DEADLINE_THRESHOLDS_DEFAULT;
-    if (clocks_prepare(s_ctx.db, &err) != 0 || supervision_prepare(s_ctx.db, &err) != 0 || calendar_store_prepare(s_ctx.db, &err) != 0 ||
-        calendar_store_seed(s_ctx.db, &err) != 0 || calendar_store_reload(&s_ctx, &err) != 1) {
+    if (clocks_prepare(s_ctx.db, &err) != 0 || supervision_prepare(s_ctx.db, &err) != 0 ||
+        calendar_store_prepare(s_ctx.db, &err) != 0 || calendar_store_seed(s_ctx.db, &err) != 0 ||
+        calendar_store_reload(&s_ctx, &err) != 1) {
         fprintf(stderr, "clocks_prepare / calendars: %s\n", err.message);
         ow_test_pg_destroy(&scratch);
         return -1;
