@@ -39,9 +39,9 @@ int routing_rehold_staff(ow_db_t *db, const char *staff_id, int64_t now_us, bool
  * or, overridden, nobody to fall back on — substitution.h; or the key reused). An absence
  * that has started is applied at once: the post's work moves to the substitute. Returns 0
  * with *reply (caller frees; OK Reply with AbsenceReply) or -1 with err. */
-int routing_absence_record(ow_db_t *db, const char *key, const char *actor,
-                           const uint8_t *request, size_t len, bool keep_until_done,
-                           uint8_t **reply, size_t *reply_len, ow_error_t *err);
+int routing_absence_record(ow_db_t *db, const char *key, const char *actor, const uint8_t *request,
+                           size_t len, bool keep_until_done, uint8_t **reply, size_t *reply_len,
+                           ow_error_t *err);
 
 /* routing.end_absence: the packed EndAbsence; the absence ends now (A is back early; one not
  * yet started is withdrawn) and the work is handed back. NOT_FOUND, PERMISSION_DENIED,

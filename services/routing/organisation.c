@@ -151,8 +151,8 @@ int routing_post_check(const routing_post_t *p, size_t row, ow_error_t *err)
     return n;
 }
 
-int routing_absence_check(const char *staff_id, const char *kind, int64_t start_us,
-                          int64_t end_us, const char *reason, ow_error_t *err)
+int routing_absence_check(const char *staff_id, const char *kind, int64_t start_us, int64_t end_us,
+                          const char *reason, ow_error_t *err)
 {
     int n = 0;
     if (!routing_id_valid(staff_id)) {

@@ -14,9 +14,10 @@
 #include "authority.h"
 #include "ow_status.h"
 
-#define ROUTING_NAME_MAX      200 /* bytes of UTF-8: centre, department, staff, post names */
-#define ROUTING_AREA_CODE_LEN 12  /* 统计用区划代码: province 2, city 2, county 2, town 3, village 3 */
-#define ROUTING_ORG_ROWS_MAX  5000 /* rows of one routing.put_org, all kinds together */
+#define ROUTING_NAME_MAX 200 /* bytes of UTF-8: centre, department, staff, post names */
+#define ROUTING_AREA_CODE_LEN                                                                      \
+    12 /* 统计用区划代码: province 2, city 2, county 2, town 3, village 3 */
+#define ROUTING_ORG_ROWS_MAX 5000 /* rows of one routing.put_org, all kinds together */
 
 typedef struct {
     const char *centre_id; /* the 12-digit area code */
@@ -58,8 +59,8 @@ int routing_post_check(const routing_post_t *p, size_t row, ow_error_t *err);
 /* An absence's own fields: staff id, kind leave/training/trip, end after start, reason
  * UTF-8 of at most ROUTING_REASON_MAX bytes; start_us 0 means "now" and is resolved by the
  * caller before the check. The post rules are substitution.h's routing_absence_allowed. */
-int routing_absence_check(const char *staff_id, const char *kind, int64_t start_us,
-                          int64_t end_us, const char *reason, ow_error_t *err);
+int routing_absence_check(const char *staff_id, const char *kind, int64_t start_us, int64_t end_us,
+                          const char *reason, ow_error_t *err);
 
 /* True for one of window_clerk, approver, chief_representative, department_head,
  * supervisor, administrator. */

@@ -3,11 +3,13 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include "absence_store.h"
 #include "act.h"
 #include "audit_history.h"
 #include "decide.h"
 #include "decision.h"
 #include "first_task.h"
+#include "org_store.h"
 #include "ow_clock.h"
 #include "ow_service.h"
 #include "ow_text.h"
@@ -29,6 +31,8 @@ typedef struct {
     uint64_t *decide_refused;
     uint64_t *decide_failed;
     uint64_t *decide_batches;
+    bool keep_until_done;      /* routing.return_on_comeback = false */
+    ow_timer_t *absence_sweep; /* applies absences recorded ahead of time */
 } routing_api_t;
 
 static void s_free(void *arg)
@@ -226,6 +230,96 @@ static void s_on_act(ow_rpc_call_t *call, void *arg)
     free(reply);
 }
 
+/* Answers a command's packed reply (kicking the relay) or its error. */
+static void s_reply_command(routing_api_t *self, ow_rpc_call_t *call, const char *method, int rc,
+                            uint8_t *reply, size_t reply_len, const ow_error_t *err)
+{
+    if (rc == 0) {
+        ow_relay_kick(self->relay);
+        ow_rpc_reply_packed(call, reply, reply_len);
+    } else {
+        if (err->code == OW_INTERNAL || err->code == OW_UNAVAILABLE)
+            ow_log_kv(OW_LOG_ERROR, "routing command failed", "method", method, "code",
+                      ow_status_name(err->code), "error", err->message, NULL);
+        ow_rpc_reply_error(call, err);
+    }
+    free(reply);
+}
+
+/* routing.put_org: organisation rows, one or a bulk import, all or nothing (org_store.h). */
+static void s_on_put_org(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0, reply_len = 0;
+    uint8_t *reply = NULL;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    int rc = routing_org_put(self->db, ow_rpc_call_idempotency_key(call), ow_rpc_call_caller(call),
+                             payload, len, self->keep_until_done, &reply, &reply_len, &err);
+    s_reply_command(self, call, "routing.put_org", rc, reply, reply_len, &err);
+}
+
+/* routing.get_org: read-only. */
+static void s_on_get_org(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0, out_len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    uint8_t *out = routing_org_get(self->db, payload, len, &out_len, &err);
+    if (out)
+        ow_rpc_reply(call, out, out_len);
+    else
+        ow_rpc_reply_error(call, &err);
+    free(out);
+}
+
+/* routing.record_absence / routing.end_absence (absence_store.h). */
+static void s_on_record_absence(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0, reply_len = 0;
+    uint8_t *reply = NULL;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    int rc = routing_absence_record(self->db, ow_rpc_call_idempotency_key(call),
+                                    ow_rpc_call_caller(call), payload, len, self->keep_until_done,
+                                    &reply, &reply_len, &err);
+    s_reply_command(self, call, "routing.record_absence", rc, reply, reply_len, &err);
+}
+
+static void s_on_end_absence(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0, reply_len = 0;
+    uint8_t *reply = NULL;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    int rc =
+        routing_absence_end(self->db, ow_rpc_call_idempotency_key(call), ow_rpc_call_caller(call),
+                            payload, len, self->keep_until_done, &reply, &reply_len, &err);
+    s_reply_command(self, call, "routing.end_absence", rc, reply, reply_len, &err);
+}
+
+/* Absences recorded ahead of time take effect when their start and end come (test-clock
+ * aware: the sweep asks ow_clock_now_us). */
+static void s_absence_sweep(void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    int n = routing_absence_sweep(self->db, ow_clock_now_us(), self->keep_until_done, &err);
+    if (n > 0)
+        ow_relay_kick(self->relay);
+    else if (n < 0 && err.code != OW_UNAVAILABLE)
+        ow_log_kv(OW_LOG_ERROR, "absence sweep failed", "code", ow_status_name(err.code), "error",
+                  err.message, NULL);
+}
+
 /* Applies the queued decisions in one transaction, then answers each. */
 static void s_decide_flush(void *arg)
 {
@@ -288,8 +382,21 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
 {
     ow_db_t *db = ow_service_db(svc);
     if (routing_first_task_prepare(db, err) < 0 || routing_decide_prepare(db, err) < 0 ||
-        routing_act_prepare(db, err) < 0 || routing_audit_history_prepare(db, err) < 0)
+        routing_act_prepare(db, err) < 0 || routing_audit_history_prepare(db, err) < 0 ||
+        routing_org_store_prepare(db, err) < 0)
         return -1;
+    /* DOMAIN §4: when A returns, unfinished work is handed back — or, configured, stays with
+     * the substitute until done. */
+    bool return_on_comeback = true;
+    long sweep_ms = 1000;
+    ow_config_t *cfg = ow_service_config(svc);
+    if (ow_config_get_bool(cfg, "routing.return_on_comeback", true, &return_on_comeback, err) < 0 ||
+        ow_config_get_int(cfg, "routing.absence_sweep_ms", 1000, &sweep_ms, err) < 0)
+        return -1;
+    if (sweep_ms < 10 || sweep_ms > 3600000) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "routing.absence_sweep_ms must be 10-3600000");
+        return -1;
+    }
     if (ow_service_follow(svc, "intake", err) < 0)
         return -1;
     routing_api_t *self = calloc(1, sizeof *self);
@@ -309,8 +416,11 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
     self->decide_batches = ow_metrics_counter(m, "routing_decision_batches_total", NULL,
                                               "transactions that applied routing.decide requests");
     self->decide_flush = ow_loop_timer(ow_service_loop(svc), -1, false, s_decide_flush, self);
+    self->keep_until_done = !return_on_comeback;
+    self->absence_sweep =
+        ow_loop_timer(ow_service_loop(svc), sweep_ms / 1000.0, true, s_absence_sweep, self);
     if (!self->decide_ok || !self->decide_refused || !self->decide_failed ||
-        !self->decide_batches || !self->decide_flush) {
+        !self->decide_batches || !self->decide_flush || !self->absence_sweep) {
         free(self);
         ow_error_set(err, OW_INTERNAL, "out of memory registering metrics");
         return -1;
@@ -324,6 +434,10 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_rpc_server_handle(rpc, "routing.act", s_on_act, self);
     ow_rpc_server_handle(rpc, "routing.work_list", s_on_work_list, self);
     ow_rpc_server_handle(rpc, "routing.case_history", s_on_case_history, self);
+    ow_rpc_server_handle(rpc, "routing.put_org", s_on_put_org, self);
+    ow_rpc_server_handle(rpc, "routing.get_org", s_on_get_org, self);
+    ow_rpc_server_handle(rpc, "routing.record_absence", s_on_record_absence, self);
+    ow_rpc_server_handle(rpc, "routing.end_absence", s_on_end_absence, self);
     /* No ow_inbox_on_commit here: ow_service owns that hook (it moves the test clock) and
      * already kicks the relay after every inbox commit, which publishes task.created. */
     ow_inbox_on(ow_service_inbox(svc), "case.accepted", routing_apply_case_accepted, NULL);

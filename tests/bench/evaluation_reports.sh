@@ -55,7 +55,7 @@ SELECT gen_random_uuid(), 'C' || g, gr, gr <= 2,
        'W' || (g % 60), 'S' || (g % 200),
        (ARRAY['county','township','village'])[1 + g % 3],
        ARRAY[gr, 1 + g % 5, 1 + g % 4, 1 + (g / 7) % 5, 0, 0, 0]::smallint[]
-FROM (SELECT g, (1 + (g * 7919) % 5)::smallint AS gr FROM generate_series(1, $N) g) s;
+FROM (SELECT g, (1 + (g::bigint * 7919) % 5)::smallint AS gr FROM generate_series(1, $N) g) s;
 SQL
 echo "   ratings inserted in $(( $(date +%s) - T0 )) s; building roll-ups"
 psql -c "$(rollup_for 'true')"
