@@ -67,3 +67,27 @@ INSERT INTO department_approvers (department_code, staff_id) VALUES
 ('113301220025190844', 'TL0801'),
 ('13330122002519092Q', 'TL0901')
 ON CONFLICT DO NOTHING;
+
+-- The county centre (area code 330122000000) and two township centres under it (issue 4).
+INSERT INTO centres (centre_id, name, level, parent_id) VALUES
+('330122000000', '桐庐县政务服务中心', 'county', NULL),
+('330122001000', '桐君街道便民服务中心', 'township', '330122000000'),
+('330122100000', '富春江镇便民服务中心', 'township', '330122000000')
+ON CONFLICT DO NOTHING;
+UPDATE departments SET centre_id = '330122000000' WHERE centre_id IS NULL;
+
+-- A/B posts (岗位: A holder 主岗, B holder 协岗) of every demo department. They are not the
+-- departments' default posts: new work still goes to the department's approver (its chief
+-- representative) as above; these receive work by transfer, and their holders' absences
+-- (routing.record_absence) move it to B on A's behalf.
+INSERT INTO posts (post_code, department_code, name, a_holder, b_holder, is_default) VALUES
+('TL-P01', '113301220025190176', '食品经营许可审查岗', 'TL0102', 'TL0103', false),
+('TL-P02', '113301220025190251', '建筑工程施工许可审查岗', 'TL0202', 'TL0201', false),
+('TL-P03', '11330122002519033U', '建设用地规划许可审查岗', 'TL0302', 'TL0301', false),
+('TL-P04', '11330122002519041N', '户籍业务审查岗', 'TL0402', 'TL0401', false),
+('TL-P05', '1133012200251905XE', '社会保障业务审查岗', 'TL0502', 'TL0501', false),
+('TL-P06', '11330122002519068E', '社会救助审查岗', 'TL0602', 'TL0601', false),
+('TL-P07', '113301220025190769', '道路运输许可审查岗', 'TL0702', 'TL0701', false),
+('TL-P08', '113301220025190844', '医疗机构执业许可审查岗', 'TL0802', 'TL0801', false),
+('TL-P09', '13330122002519092Q', '残疾人证办理审查岗', 'TL0902', 'TL0901', false)
+ON CONFLICT DO NOTHING;

@@ -434,6 +434,7 @@ void api_destroy(api_t **self_p)
         ow_rpc_client_destroy(&self->clients[i]);
     /* After the clients: their cancelled calls answer centres through it. */
     serve_remote_teardown(self);
+    serve_events_teardown(self);
     if (self->http)
         evhttp_free(self->http);
     rate_limit_destroy(&self->limiter);

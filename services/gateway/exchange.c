@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
 
@@ -16,6 +17,9 @@ struct exchange {
     bool gone;
     ow_metrics_t *metrics;
     const char *route;
+    exchange_closed_fn *on_close; /* streams only */
+    void *on_close_arg;
+    bool streaming;
     char *path; /* decoded from the URI at creation */
     char *query;
 };
@@ -30,6 +34,8 @@ static void s_on_close(struct evhttp_connection *conn, void *arg)
      * ours to free; one still attached is about to be freed with the connection. */
     if (self->req && evhttp_request_get_connection(self->req) == conn)
         self->req = NULL;
+    if (self->on_close)
+        self->on_close(self->on_close_arg);
 }
 
 exchange_t *exchange_new(struct evhttp_request *req, ow_metrics_t *metrics)
@@ -229,4 +235,57 @@ void exchange_reply_error(exchange_t *self, const ow_error_t *err)
     int status = 500;
     json_t *problem = problem_from_error(err, &status);
     s_reply(self, status, problem, PROBLEM_CONTENT_TYPE);
+}
+
+int exchange_stream_start(exchange_t *self, const char *content_type, exchange_closed_fn *on_close,
+                          void *arg)
+{
+    s_count(self, 200);
+    self->streaming = true;
+    if (self->gone || !self->req)
+        return -1;
+    self->on_close = on_close;
+    self->on_close_arg = arg;
+    struct evkeyvalq *headers = evhttp_request_get_output_headers(self->req);
+    evhttp_add_header(headers, "Content-Type", content_type);
+    evhttp_add_header(headers, "Cache-Control", "no-store");
+    evhttp_send_reply_start(self->req, 200, "OK");
+    return 0;
+}
+
+void exchange_stream_send(exchange_t *self, const char *data, size_t len)
+{
+    if (self->gone || !self->req)
+        return;
+    struct evbuffer *out = evbuffer_new();
+    if (!out)
+        return;
+    evbuffer_add(out, data, len);
+    evhttp_send_reply_chunk(self->req, out);
+    evbuffer_free(out);
+}
+
+size_t exchange_stream_backlog(const exchange_t *self)
+{
+    if (self->gone || !self->conn)
+        return 0;
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(self->conn);
+    return bev ? evbuffer_get_length(bufferevent_get_output(bev)) : 0;
+}
+
+void exchange_stream_end(exchange_t *self)
+{
+    if (!self)
+        return;
+    if (!self->gone && self->req) {
+        if (self->conn)
+            evhttp_connection_set_closecb(self->conn, NULL, NULL);
+        if (self->streaming)
+            evhttp_send_reply_end(self->req);
+        else
+            evhttp_send_error(self->req, 503, NULL);
+    } else if (self->gone && self->req) {
+        evhttp_request_free(self->req);
+    }
+    s_free(self);
 }

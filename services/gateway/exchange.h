@@ -60,6 +60,29 @@ void exchange_reply_problem(exchange_t *self, int status, json_t *problem);
 /* Replies err as a problem (status from its code) and frees the exchange. */
 void exchange_reply_error(exchange_t *self, const ow_error_t *err);
 
+/* ---- streamed replies (Server-Sent Events) ---- */
+
+/* Called once when the client of a stream hangs up; the owner then calls
+ * exchange_stream_end (not from inside this callback's caller's reply path: any time later). */
+typedef void(exchange_closed_fn)(void *arg);
+
+/* Starts a 200 reply of content_type whose body is sent piece by piece (chunked), counts
+ * the request, and calls on_close(arg) if the client leaves. Instead of a reply call: the
+ * exchange lives until exchange_stream_end. Returns -1 (and answers nothing) when the client
+ * is already gone: the caller then calls exchange_stream_end. */
+int exchange_stream_start(exchange_t *self, const char *content_type, exchange_closed_fn *on_close,
+                          void *arg);
+
+/* Sends len bytes of the body now (copied). Nothing when the client is gone. */
+void exchange_stream_send(exchange_t *self, const char *data, size_t len);
+
+/* Bytes sent but not yet taken by the client's connection (0 when gone): a slow reader is
+ * not sent more until it catches up. */
+size_t exchange_stream_backlog(const exchange_t *self);
+
+/* Ends the stream (or cleans up after a client that left) and frees the exchange. */
+void exchange_stream_end(exchange_t *self);
+
 /* Adds a response header (e.g. Allow on 405) before the reply call. */
 void exchange_add_header(exchange_t *self, const char *name, const char *value);
 

@@ -272,7 +272,8 @@ static int s_decode_value(s_decoder_t *d, const ProtobufCFieldDescriptor *f, con
             return -1;
         }
         char prefix[JSON_FIELDS_PATH_MAX];
-        snprintf(prefix, sizeof prefix, "%s.", path);
+        /* Cut, never overrun: a path this deep only names the violation. */
+        snprintf(prefix, sizeof prefix, "%.*s.", JSON_FIELDS_PATH_MAX - 2, path);
         return s_decode_message(d, f->descriptor, v, prefix, depth + 1, slot);
     case PROTOBUF_C_TYPE_ENUM:
         break;
@@ -297,7 +298,8 @@ static int s_decode_message(s_decoder_t *d, const ProtobufCMessageDescriptor *de
     if (!msg)
         return -1;
     desc->message_init(msg);
-    json_object_foreach ((json_t *)obj, name, v) {
+    json_object_foreach((json_t *)obj, name, v)
+    {
         char path[JSON_FIELDS_PATH_MAX];
         json_fields_path(path, prefix, name);
         const ProtobufCFieldDescriptor *f = s_field_by_json_name(desc, name);
@@ -321,8 +323,7 @@ static int s_decode_message(s_decoder_t *d, const ProtobufCMessageDescriptor *de
         }
         size_t count = json_array_size(v);
         if (count > PB_JSON_ARRAY_MAX) {
-            ow_error_add_violation(d->err, path, "must have at most %d entries",
-                                   PB_JSON_ARRAY_MAX);
+            ow_error_add_violation(d->err, path, "must have at most %d entries", PB_JSON_ARRAY_MAX);
             rc = -1;
             continue;
         }
@@ -331,10 +332,8 @@ static int s_decode_message(s_decoder_t *d, const ProtobufCMessageDescriptor *de
         if (!items)
             return -1;
         for (size_t i = 0; i < count; i++) {
-            char ipath[JSON_FIELDS_PATH_MAX];
-            char index[24];
-            snprintf(index, sizeof index, "[%zu]", i);
-            snprintf(ipath, sizeof ipath, "%s%s", path, index);
+            char ipath[JSON_FIELDS_PATH_MAX + 24];
+            snprintf(ipath, sizeof ipath, "%s[%zu]", path, i);
             if (s_decode_value(d, f, json_array_get(v, i), ipath, depth, items + i * size) != 0)
                 rc = -1;
         }
@@ -359,8 +358,8 @@ int pb_json_pack(const ProtobufCMessageDescriptor *desc, const json_t *obj,
     }
     s_decode_message(&d, desc, obj, "", 0, &msg);
     for (size_t i = 0; fixed && fixed[i].field; i++) {
-        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(
-            desc, fixed[i].field);
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field_by_name(desc, fixed[i].field);
         /* A programmer's mistake in a table row, not a client's. */
         if (msg && f && f->type == PROTOBUF_C_TYPE_STRING && f->label != PROTOBUF_C_LABEL_REPEATED)
             *(const char **)((char *)msg + f->offset) = fixed[i].value;

@@ -36,6 +36,37 @@ route_handler_fn serve_list_centre_keys;    /* GET /v1/admin/centre-keys */
 route_handler_fn serve_revoke_centre_key;   /* POST /v1/admin/centre-keys/{key_id}/revoke */
 
 /* serve_events.c */
-route_handler_fn serve_list_events; /* GET /v1/events?after=SEQ */
+route_handler_fn serve_list_events;  /* GET /v1/events?after=SEQ */
+route_handler_fn serve_event_stream; /* GET /v1/events/stream (Server-Sent Events) */
+
+/* serve_intake.c */
+route_handler_fn serve_receive_application; /* POST /v1/receipts */
+route_handler_fn serve_correct_case;        /* POST /v1/cases/{case_no}/corrections */
+route_handler_fn serve_withdraw_case;       /* POST /v1/cases/{case_no}/withdrawal */
+route_handler_fn serve_list_documents;      /* GET /v1/cases/{case_no}/documents */
+
+/* serve_history.c */
+route_handler_fn serve_case_history; /* GET /v1/cases/{case_no}/history */
+
+/* serve_work.c */
+route_handler_fn serve_act_on_task; /* POST /v1/tasks/{task_id}/actions */
+route_handler_fn serve_work_list;   /* GET /v1/work-list */
+
+/* serve_deadline.c */
+route_handler_fn serve_load_calendar;  /* POST /v1/admin/calendars */
+route_handler_fn serve_compute_due;    /* GET /v1/admin/due */
+route_handler_fn serve_schedule_timer; /* POST /v1/admin/timers */
+
+/* serve_notify.c */
+route_handler_fn serve_case_deliveries;    /* GET /v1/cases/{case_no}/deliveries */
+route_handler_fn serve_list_dead;          /* GET /v1/admin/dead-letters */
+route_handler_fn serve_resend;             /* POST /v1/admin/dead-letters/{delivery_id}/resend */
+route_handler_fn serve_list_subscriptions; /* GET /v1/subscriptions */
+route_handler_fn serve_subscribe;          /* POST /v1/subscriptions */
+route_handler_fn serve_unsubscribe;    /* POST /v1/subscriptions/{subscription_id}/unsubscribe */
+route_handler_fn serve_set_preference; /* POST /v1/preferences */
+
+/* serve_reports.c */
+route_handler_fn serve_rating_report; /* GET /v1/reports/ratings */
 
 #endif

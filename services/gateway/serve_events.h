@@ -13,4 +13,7 @@ extern const char *const serve_events_sources[];
  * -1 with err when the database refuses a statement. */
 int serve_events_setup(api_t *self, ow_error_t *err);
 
+/* Ends every open event stream and frees the feed; call before the HTTP server is freed. */
+void serve_events_teardown(api_t *self);
+
 #endif

@@ -9,6 +9,7 @@
 #include "deliveries.h"
 #include "ow_clock.h"
 #include "ow_log.h"
+#include "staff_rules.h"
 #include "subscriptions.h"
 
 const char *event_rules_applicant_channel(const char *preference, const char *phone,
@@ -26,8 +27,7 @@ const char *event_rules_applicant_channel(const char *preference, const char *ph
 
 bool event_rules_urgent(const char *kind)
 {
-    (void)kind;
-    return false;
+    return kind && strcmp(kind, STAFF_NOTICE_RED) == 0;
 }
 
 int event_rules_prepare(ow_db_t *db, ow_error_t *err)
@@ -53,16 +53,16 @@ int event_rules_on_event(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_
     return subscriptions_queue_event(db, ev, ow_clock_now_us(), err) < 0 ? -1 : 0;
 }
 
-/* The preference stored for the phone or the e-mail address ("" when none). */
-static int s_preference(ow_db_t *db, const case_contact_t *c, char *out, size_t size,
-                        ow_error_t *err)
+int event_rules_preference(ow_db_t *db, const char *phone, const char *email, char *out,
+                           size_t size, ow_error_t *err)
 {
     out[0] = '\0';
     /* Checked bounds (no quotes or commas in a phone; an address with them is not matched). */
     char list[NOTICE_PHONE_MAX + NOTICE_EMAIL_MAX + 8];
-    if (strpbrk(c->phone, "\",{}\\") || strpbrk(c->email, "\",{}\\"))
+    if (strlen(phone) > NOTICE_PHONE_MAX || strlen(email) > NOTICE_EMAIL_MAX ||
+        strpbrk(phone, "\",{}\\") || strpbrk(email, "\",{}\\"))
         return 0;
-    snprintf(list, sizeof list, "{\"%s\",\"%s\"}", c->phone, c->email);
+    snprintf(list, sizeof list, "{\"%s\",\"%s\"}", phone, email);
     const char *params[] = {list};
     PGresult *res = ow_db_exec(db, "notify_rules_pref", 1, params, err);
     if (!res)
@@ -150,7 +150,7 @@ static int s_applicant(ow_db_t *db, const event_rules_t *rules, const char *case
         goto cleanup;
     }
     char pref[16];
-    if (s_preference(db, c, pref, sizeof pref, err) != 0)
+    if (event_rules_preference(db, c->phone, c->email, pref, sizeof pref, err) != 0)
         goto cleanup;
     const char *channel =
         event_rules_applicant_channel(pref, c->phone, c->email, rules->sms_on, rules->email_on);
@@ -193,4 +193,78 @@ int event_rules_on_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, o
 int event_rules_on_case_decided(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
 {
     return s_case_event(notify_on_case_decided, db, ev, arg, err);
+}
+
+int event_rules_tell(ow_db_t *db, const event_rules_t *rules, const ow_event_t *ev,
+                     const char *kind, const char *template_kind, const event_person_t *who,
+                     const template_value_t *values, size_t count, ow_error_t *err)
+{
+    int rc = -1;
+    char *text = NULL, *subject = NULL;
+    char picked[64], subject_pick[64];
+    int64_t now = ow_clock_now_us();
+    const char *case_no = *ev->case_no ? ev->case_no : "";
+    if (who->file && *who->recipient) {
+        const char *name =
+            templates_pick(rules->templates, template_kind, DELIVERY_CHANNEL_FILE, picked,
+                           sizeof picked);
+        text = templates_render(rules->templates, name, values, count, err);
+        if (!text)
+            goto cleanup;
+        delivery_t d = {
+            .event_id = ev->event_id,
+            .kind = kind,
+            .recipient = who->recipient,
+            .channel = DELIVERY_CHANNEL_FILE,
+            .case_no = case_no,
+            .text = text,
+            .template_kind = name,
+            .template_version = templates_version(rules->templates, name),
+        };
+        if (deliveries_queue(db, &d, now, err) < 0)
+            goto cleanup;
+        free(text);
+        text = NULL;
+    }
+    const char *channel = event_rules_applicant_channel(who->preference, who->phone, who->email,
+                                                        rules->sms_on, rules->email_on);
+    if (!channel) {
+        rc = 0;
+        goto cleanup;
+    }
+    bool email = strcmp(channel, DELIVERY_CHANNEL_EMAIL) == 0;
+    const char *name =
+        templates_pick(rules->templates, template_kind, channel, picked, sizeof picked);
+    text = templates_render(rules->templates, name, values, count, err);
+    if (!text)
+        goto cleanup;
+    if (email) {
+        const char *sname = templates_pick(rules->templates, TEMPLATE_NOTICE_SUBJECT, channel,
+                                           subject_pick, sizeof subject_pick);
+        subject = templates_render(rules->templates, sname, values, count, err);
+        if (!subject)
+            goto cleanup;
+    }
+    const char *target = email ? who->email : who->phone;
+    bool urgent = event_rules_urgent(kind);
+    delivery_t d = {
+        .event_id = ev->event_id,
+        .kind = kind,
+        .recipient = who->key_by_target ? target : who->recipient,
+        .channel = channel,
+        .case_no = case_no,
+        .text = text,
+        .template_kind = name,
+        .template_version = templates_version(rules->templates, name),
+        .target = target,
+        .subject = subject,
+        .urgent = urgent,
+        /* DOMAIN.md §8 via issue 7: no SMS at night unless urgent; held, not dropped. */
+        .not_before_us = email ? now : quiet_hours_next_allowed(&rules->quiet, now, urgent),
+    };
+    rc = deliveries_queue(db, &d, now, err) < 0 ? -1 : 0;
+cleanup:
+    free(text);
+    free(subject);
+    return rc;
 }

@@ -39,8 +39,9 @@ typedef struct {
 const char *event_rules_applicant_channel(const char *preference, const char *phone,
                                           const char *email, bool sms_on, bool email_on);
 
-/* Whether a notice kind is urgent (sent in the SMS quiet hours). None of the applicant's
- * notices is: a decision can wait for the morning. Pure. */
+/* Whether a notice kind is urgent (sent in the SMS quiet hours): a red card only (DOMAIN.md
+ * §5: the limit has passed; issue 7). None of the applicant's notices is: a decision can wait
+ * for the morning. Pure. */
 bool event_rules_urgent(const char *kind);
 
 /* ow_inbox_apply_fn for every event ("" prefix): queues its webhooks. arg: event_rules_t. */
@@ -50,6 +51,33 @@ int event_rules_on_event(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_
  * queues webhooks and the applicant's outside deliveries. arg: event_rules_t. */
 int event_rules_on_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
 int event_rules_on_case_decided(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
+
+/* A person told of an event beyond the case's applicant notices above (issue 7). */
+typedef struct {
+    const char *recipient;  /* the file sink's recipient, and the delivery key's when
+                               key_by_target is false (a staff id) */
+    const char *phone;      /* "" when unknown */
+    const char *email;      /* "" when unknown */
+    const char *preference; /* "", sms, email, none */
+    bool key_by_target;     /* applicants: outside deliveries keyed by phone / address */
+    bool file;              /* also a file-sink notice (always, for one machine) */
+} event_person_t;
+
+/* Inside the inbox's transaction: renders template_kind (each channel's own text when it has
+ * one) with values and queues delivery `kind` of ev for who — on the file sink when who->file,
+ * and over the person's channel (preference, else SMS, else e-mail; none obeyed), e-mail with
+ * the notice_subject template, SMS held past the quiet hours unless event_rules_urgent(kind).
+ * values must supply every placeholder of template_kind and notice_subject. A key already
+ * queued queues nothing. Returns 0, or -1 with err (nothing half-queued is committed: the
+ * caller's transaction rolls back). */
+int event_rules_tell(ow_db_t *db, const event_rules_t *rules, const ow_event_t *ev,
+                     const char *kind, const char *template_kind, const event_person_t *who,
+                     const template_value_t *values, size_t count, ow_error_t *err);
+
+/* The preference an applicant set for phone or email ("" when none) into out. Returns 0 or
+ * -1 with err. */
+int event_rules_preference(ow_db_t *db, const char *phone, const char *email, char *out,
+                           size_t size, ow_error_t *err);
 
 /* Registers the prepared statements on db. Returns 0 or -1 with err. */
 int event_rules_prepare(ow_db_t *db, ow_error_t *err);

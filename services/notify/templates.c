@@ -22,6 +22,28 @@ static const char *const s_invitation[] = {"applicant_name", "case_no", "item_na
 /* E-mail subjects name the case, never its outcome or reasons (those are in the body). */
 static const char *const s_subject[] = {"applicant_name", "case_no", "item_name", NULL};
 
+/* Staff notices name the staff member and the case; the on-behalf wording names the absent
+ * colleague (DOMAIN.md §8 "task from an absent colleague"). */
+static const char *const s_task[] = {"staff_name", "case_no", "item_name", "stage", NULL};
+static const char *const s_task_behalf[] = {"staff_name", "case_no", "item_name",
+                                            "stage",      "absent_name", NULL};
+static const char *const s_card[] = {"staff_name", "case_no",  "item_name", "scope",
+                                     "due_time",   "remaining", NULL};
+static const char *const s_card_supervisor[] = {"staff_name", "case_no",   "item_name",   "scope",
+                                                "due_time",   "remaining", "holder_names", NULL};
+static const char *const s_bad_review[] = {"staff_name", "case_no", "item_name", "grade_text",
+                                           "comment",    NULL};
+static const char *const s_notice_issued[] = {"applicant_name", "case_no", "item_name",
+                                              "materials", NULL};
+static const char *const s_rongque[] = {"applicant_name", "case_no", "item_name", "materials",
+                                        "supply_due_date", NULL};
+static const char *const s_suspended[] = {"applicant_name", "case_no",         "item_name",
+                                          "procedure",      "expected_length", "reason",
+                                          NULL};
+static const char *const s_extended[] = {"applicant_name", "case_no", "item_name",
+                                         "extra_days",     "reason",  NULL};
+static const char *const s_notice_subject[] = {"case_no", "item_name", NULL};
+
 static const struct {
     const char *kind;
     const char *const *placeholders;
@@ -33,6 +55,17 @@ static const struct {
     {TEMPLATE_CASE_ACCEPTED_SUBJECT, s_subject},
     {TEMPLATE_CASE_DECIDED_SUBJECT, s_subject},
     {TEMPLATE_RATING_INVITATION_SUBJECT, s_subject},
+    {TEMPLATE_TASK_ASSIGNED, s_task},
+    {TEMPLATE_TASK_ASSIGNED_ON_BEHALF, s_task_behalf},
+    {TEMPLATE_DEADLINE_YELLOW, s_card},
+    {TEMPLATE_DEADLINE_RED, s_card},
+    {TEMPLATE_DEADLINE_RED_SUPERVISOR, s_card_supervisor},
+    {TEMPLATE_BAD_REVIEW, s_bad_review},
+    {TEMPLATE_CASE_NOTICE_ISSUED, s_notice_issued},
+    {TEMPLATE_CASE_RONGQUE_ACCEPTED, s_rongque},
+    {TEMPLATE_CASE_SUSPENDED, s_suspended},
+    {TEMPLATE_CASE_EXTENDED, s_extended},
+    {TEMPLATE_NOTICE_SUBJECT, s_notice_subject},
 };
 #define S_KIND_COUNT (sizeof s_kinds / sizeof s_kinds[0])
 

@@ -25,6 +25,20 @@
 #define TEMPLATE_CASE_ACCEPTED_SUBJECT     "case_accepted_subject"
 #define TEMPLATE_CASE_DECIDED_SUBJECT      "case_decided_subject"
 #define TEMPLATE_RATING_INVITATION_SUBJECT "rating_invitation_subject"
+/* Staff and supervisors (issue 7, DOMAIN.md §8; staff_rules.h says who gets which). */
+#define TEMPLATE_TASK_ASSIGNED           "task_assigned"
+#define TEMPLATE_TASK_ASSIGNED_ON_BEHALF "task_assigned_on_behalf"
+#define TEMPLATE_DEADLINE_YELLOW         "deadline_yellow"
+#define TEMPLATE_DEADLINE_RED            "deadline_red"
+#define TEMPLATE_DEADLINE_RED_SUPERVISOR "deadline_red_supervisor"
+#define TEMPLATE_BAD_REVIEW              "bad_review"
+/* The applicant's further notices (applicant_notices.h). */
+#define TEMPLATE_CASE_NOTICE_ISSUED    "case_notice_issued"
+#define TEMPLATE_CASE_RONGQUE_ACCEPTED "case_rongque_accepted"
+#define TEMPLATE_CASE_SUSPENDED        "case_suspended"
+#define TEMPLATE_CASE_EXTENDED         "case_extended"
+/* The e-mail subject of every notice above. */
+#define TEMPLATE_NOTICE_SUBJECT "notice_subject"
 
 typedef struct {
     const char *name;

@@ -1,6 +1,7 @@
 #include "decide.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include "decision.h"
@@ -17,6 +18,8 @@
 #include "onewindow/v1/routing.pb-c.h"
 
 #define S_METHOD "routing.decide"
+/* The largest batch the savepoint-free path tracks (routing_api.c batches at most 256). */
+#define S_BATCH_FLAGS_MAX 256
 
 int routing_decide_prepare(ow_db_t *db, ow_error_t *err)
 {
@@ -24,12 +27,14 @@ int routing_decide_prepare(ow_db_t *db, ow_error_t *err)
 }
 
 /* Inside the caller's open transaction: one decision. Returns 0 with *reply (the first answer
- * when the key was seen), or -1 with err; the caller rolls back to its savepoint. */
+ * when the key was seen), or -1 with err; *wrote says whether a write had succeeded before the
+ * failure (then the caller must roll back what this decision wrote). */
 static int s_decide_apply(ow_db_t *db, const char *key, const char *actor,
                           const Onewindow__V1__DecideTask *req, routing_decision_t decision,
                           const uint8_t *request, size_t len, uint8_t **reply, size_t *reply_len,
-                          ow_error_t *err)
+                          bool *wrote, ow_error_t *err)
 {
+    *wrote = false;
     int rc = -1;
     routing_tasks_t *task = NULL;
     routing_tasks_t *closed = NULL;
@@ -72,6 +77,7 @@ static int s_decide_apply(ow_db_t *db, const char *key, const char *actor,
                                 actor, now_us, err);
     if (!closed)
         goto done;
+    *wrote = true;
     const Onewindow__V1__Task *done_task = routing_tasks_get(closed, 0);
     routing_task_describe(done_task, after, sizeof after);
     if (routing_audit_append(db, now_us, actor, done_task->on_behalf_of, "task.decided",
@@ -158,32 +164,64 @@ static Onewindow__V1__DecideTask *s_check(routing_decide_item_t *item, routing_d
     return req;
 }
 
-/* One transaction over the items still at rc == 1 (checked, not yet run). */
-static void s_run_batch(ow_db_t *db, routing_decide_item_t *items, Onewindow__V1__DecideTask **reqs,
-                        const routing_decision_t *decisions, size_t n)
+/* True when the connection's transaction can go on (not aborted by a failed statement). */
+static bool s_txn_usable(ow_db_t *db)
+{
+    PGconn *conn = ow_db_conn(db);
+    return conn && PQtransactionStatus(conn) == PQTRANS_INTRANS;
+}
+
+/* One transaction over the items still at rc == 1 (checked, not yet run). With savepoints
+ * false (the fast path): refusals (unknown task, stranger, decided, key reused) are all found
+ * before this decision writes anything and leave the transaction usable, so no savepoint is
+ * needed; returns 1 — everything rolled back and every item at rc == 1 again — when a
+ * decision failed after writing or broke the transaction, so that the caller reruns the batch
+ * with a savepoint each. Returns 0 otherwise. */
+static int s_run_batch(ow_db_t *db, routing_decide_item_t *items, Onewindow__V1__DecideTask **reqs,
+                       const routing_decision_t *decisions, size_t n, bool savepoints)
 {
     ow_error_t err;
     ow_error_clear(&err);
+    bool started[S_BATCH_FLAGS_MAX];
     if (ow_db_begin(db, &err) < 0) {
         for (size_t i = 0; i < n; i++)
             if (items[i].rc == 1) {
                 items[i].rc = -1;
                 items[i].err = err;
             }
-        return;
+        return 0;
     }
     for (size_t i = 0; i < n; i++) {
         routing_decide_item_t *it = &items[i];
+        started[i < S_BATCH_FLAGS_MAX ? i : 0] = it->rc == 1;
         if (it->rc != 1)
             continue;
         ow_error_clear(&it->err);
-        if (ow_db_run(db, "SAVEPOINT routing_decide", &it->err) < 0) {
+        if (savepoints && ow_db_run(db, "SAVEPOINT routing_decide", &it->err) < 0) {
             it->rc = -1;
             continue;
         }
+        bool wrote = false;
         it->rc = s_decide_apply(db, it->idempotency_key, it->actor ? it->actor : "", reqs[i],
                                 decisions[i], it->request, it->len, &it->reply, &it->reply_len,
-                                &it->err);
+                                &wrote, &it->err);
+        if (!savepoints) {
+            if (it->rc < 0 && (wrote || !s_txn_usable(db))) {
+                /* Fall back: nothing of this transaction is kept; the batch reruns with a
+                 * savepoint per decision. */
+                ow_db_rollback(db);
+                for (size_t j = 0; j < n; j++)
+                    if (j < S_BATCH_FLAGS_MAX && started[j] && j <= i) {
+                        free(items[j].reply);
+                        items[j].reply = NULL;
+                        items[j].reply_len = 0;
+                        items[j].rc = 1;
+                        ow_error_clear(&items[j].err);
+                    }
+                return 1;
+            }
+            continue;
+        }
         ow_error_t sp;
         ow_error_clear(&sp);
         if (it->rc < 0 && ow_db_run(db, "ROLLBACK TO SAVEPOINT routing_decide", &sp) < 0)
@@ -202,7 +240,7 @@ static void s_run_batch(ow_db_t *db, routing_decide_item_t *items, Onewindow__V1
                 items[i].rc = -1;
                 items[i].err = err;
             }
-        return;
+        return 0;
     }
     for (size_t i = 0; i < n; i++)
         if (items[i].rc == 1) {
@@ -214,6 +252,7 @@ static void s_run_batch(ow_db_t *db, routing_decide_item_t *items, Onewindow__V1
         if (items[i].rc == 0)
             ow_log_kv(OW_LOG_INFO, "task decided", "task_id", reqs[i]->task_id, "decision",
                       reqs[i]->decision, "by", items[i].actor ? items[i].actor : "", NULL);
+    return 0;
 }
 
 void routing_decide_batch(ow_db_t *db, routing_decide_item_t *items, size_t n)
@@ -233,7 +272,9 @@ void routing_decide_batch(ow_db_t *db, routing_decide_item_t *items, size_t n)
         items[i].rc = reqs[i] ? 1 : -1;
     }
     if (reqs && decisions) {
-        s_run_batch(db, items, reqs, decisions, n);
+        /* Savepoint-free first; with a savepoint per decision only after a failed write. */
+        if (n > S_BATCH_FLAGS_MAX || s_run_batch(db, items, reqs, decisions, n, false) == 1)
+            s_run_batch(db, items, reqs, decisions, n, true);
         /* Two instances may run the same key at once: the loser's idempotency insert
          * conflicts; a second attempt on its own finds the winner's answer. */
         bool again = false;
@@ -243,7 +284,7 @@ void routing_decide_batch(ow_db_t *db, routing_decide_item_t *items, size_t n)
                 again = true;
             }
         if (again)
-            s_run_batch(db, items, reqs, decisions, n);
+            s_run_batch(db, items, reqs, decisions, n, true);
         for (size_t i = 0; i < n; i++)
             if (items[i].rc < 0 && items[i].err.code == OW_ALREADY_EXISTS)
                 items[i].err.code = OW_INTERNAL;

@@ -46,11 +46,12 @@ typedef struct {
 } routing_decide_item_t;
 
 /* Runs items[0..n) as routing_decide would, in ONE durable commit (ARCHITECTURE "Inside a
- * daemon": drain, apply, commit, reply): each decision inside a savepoint of its own, so a
- * refused one changes nothing and the others go on. Every item gets its own rc / reply /
- * err; when the commit itself fails, every item that had succeeded fails with the commit's
- * error (nothing was written; the clients' retries carry the same keys). A decision that
- * met another instance's concurrent use of its key is run once more on its own. */
+ * daemon": drain, apply, commit, reply). A refused one changes nothing and the others go on:
+ * refusals are found before a decision writes, so no savepoint is taken; when a decision fails
+ * after writing, the whole transaction is rolled back and rerun with a savepoint each. Every item
+ * gets its own rc / reply / err; when the commit itself fails, every item that had succeeded fails
+ * with the commit's error (nothing was written; the clients' retries carry the same keys). A
+ * decision that met another instance's concurrent use of its key is run once more on its own. */
 void routing_decide_batch(ow_db_t *db, routing_decide_item_t *items, size_t n);
 
 #endif
