@@ -2,6 +2,7 @@
  * returned verbatim when the command is repeated. */
 #include "ow_idem.h"
 #include "ow_db.h"
+#include "ow_pgarray.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -137,5 +138,142 @@ int ow_idem_save(ow_db_t *db, const char *key, const char *method, const uint8_t
     rc = 0;
 cleanup:
     PQclear(res);
+    return rc;
+}
+
+/* ---- set-based variants ---- */
+
+/* Bodies travel as hex text (ow_pgarray.h) and are hashed by the server as in S_SQL_FIND. */
+static const char S_SQL_FIND_MANY[] =
+    "SELECT k.ord, i.method = $3, i.request_hash = sha256(decode(k.body, 'hex')), i.reply, "
+    "i.method "
+    "FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS k(key, body, ord) "
+    "JOIN idempotency i ON i.key = k.key";
+static const char S_SQL_SAVE_MANY[] =
+    "INSERT INTO idempotency (key, method, request_hash, reply) "
+    "SELECT k.key, $3, sha256(decode(k.body, 'hex')), decode(k.reply, 'hex') "
+    "FROM unnest($1::text[], $2::text[], $4::text[]) AS k(key, body, reply)";
+
+int ow_idem_find_many(ow_db_t *db, const char *method, ow_idem_entry_t *entries, size_t n,
+                      ow_error_t *err)
+{
+    int rc = -1;
+    PGresult *res = NULL;
+    ow_pgarray_t *keys = ow_pgarray_new();
+    ow_pgarray_t *bodies = ow_pgarray_new();
+    for (size_t i = 0; i < n; i++) {
+        entries[i].found = 0;
+        entries[i].reply = NULL;
+        entries[i].reply_len = 0;
+        ow_error_clear(&entries[i].err);
+    }
+    if (!keys || !bodies) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s_check(db, entries[i].key, method, err) != 0)
+            goto cleanup;
+        if (ow_pgarray_add_text(keys, entries[i].key) < 0 ||
+            ow_pgarray_add_hex(bodies, entries[i].request, entries[i].request_len) < 0) {
+            ow_error_set(err, OW_INTERNAL, "out of memory");
+            goto cleanup;
+        }
+    }
+    if (n == 0)
+        return 0;
+    if (ow_db_prepare(db, "ow_idem_find_many", S_SQL_FIND_MANY, err) != 0)
+        goto cleanup;
+    const char *values[3] = {ow_pgarray_text(keys), ow_pgarray_text(bodies), method};
+    res = ow_db_exec(db, "ow_idem_find_many", 3, values, err);
+    if (!res)
+        goto cleanup;
+    for (int r = 0; r < PQntuples(res); r++) {
+        long ord = strtol(PQgetvalue(res, r, 0), NULL, 10);
+        if (ord < 1 || (size_t)ord > n)
+            continue;
+        ow_idem_entry_t *e = &entries[ord - 1];
+        e->found = -1;
+        if (strcmp(PQgetvalue(res, r, 1), "t") != 0) {
+            ow_error_set(&e->err, OW_FAILED_PRECONDITION,
+                         "idempotency key '%s' was already used for %s, not %s: use a new key",
+                         e->key, PQgetvalue(res, r, 4), method);
+            continue;
+        }
+        if (strcmp(PQgetvalue(res, r, 2), "t") != 0) {
+            ow_error_set(&e->err, OW_FAILED_PRECONDITION,
+                         "idempotency key '%s' was already used for %s with a different "
+                         "request: use a new key for a new request",
+                         e->key, method);
+            continue;
+        }
+        size_t len = 0;
+        unsigned char *stored = PQunescapeBytea((const unsigned char *)PQgetvalue(res, r, 3), &len);
+        e->reply = stored ? malloc(len ? len : 1) : NULL;
+        if (!e->reply) {
+            if (stored)
+                PQfreemem(stored);
+            ow_error_set(err, OW_INTERNAL, "out of memory reading stored replies");
+            goto cleanup;
+        }
+        memcpy(e->reply, stored, len);
+        PQfreemem(stored);
+        e->reply_len = len;
+        e->found = 1;
+    }
+    rc = 0;
+cleanup:
+    if (rc != 0)
+        for (size_t i = 0; i < n; i++) {
+            free(entries[i].reply);
+            entries[i].reply = NULL;
+            entries[i].reply_len = 0;
+            entries[i].found = 0;
+        }
+    PQclear(res);
+    ow_pgarray_destroy(&keys);
+    ow_pgarray_destroy(&bodies);
+    return rc;
+}
+
+int ow_idem_save_many(ow_db_t *db, const char *method, const ow_idem_entry_t *entries, size_t n,
+                      ow_error_t *err)
+{
+    int rc = -1;
+    PGresult *res = NULL;
+    ow_pgarray_t *keys = ow_pgarray_new();
+    ow_pgarray_t *bodies = ow_pgarray_new();
+    ow_pgarray_t *replies = ow_pgarray_new();
+    if (!keys || !bodies || !replies) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s_check(db, entries[i].key, method, err) != 0)
+            goto cleanup;
+        if (ow_pgarray_add_text(keys, entries[i].key) < 0 ||
+            ow_pgarray_add_hex(bodies, entries[i].request, entries[i].request_len) < 0 ||
+            ow_pgarray_add_hex(replies, entries[i].reply, entries[i].reply_len) < 0) {
+            ow_error_set(err, OW_INTERNAL, "out of memory");
+            goto cleanup;
+        }
+    }
+    if (n == 0) {
+        rc = 0;
+        goto cleanup;
+    }
+    if (ow_db_prepare(db, "ow_idem_save_many", S_SQL_SAVE_MANY, err) != 0)
+        goto cleanup;
+    const char *values[4] = {ow_pgarray_text(keys), ow_pgarray_text(bodies), method,
+                             ow_pgarray_text(replies)};
+    res = ow_db_exec(db, "ow_idem_save_many", 4, values, err);
+    if (!res)
+        goto cleanup;
+    rc = 0;
+cleanup:
+    PQclear(res);
+    ow_pgarray_destroy(&keys);
+    ow_pgarray_destroy(&bodies);
+    ow_pgarray_destroy(&replies);
     return rc;
 }

@@ -25,4 +25,34 @@ int ow_idem_find(ow_db_t *db, const char *key, const char *method, const uint8_t
 int ow_idem_save(ow_db_t *db, const char *key, const char *method, const uint8_t *request,
                  size_t request_len, const uint8_t *reply, size_t reply_len, ow_error_t *err);
 
+/* ---- set-based variants, for a group commit (one statement for a whole batch) ---- */
+
+/* One request of a batch. In: key, request[0..request_len). Out (ow_idem_find_many): found
+ * 1 with a copy of the stored reply (caller frees), 0 unknown, -1 refused with err
+ * (FAILED_PRECONDITION: the key was used for another method or body). In (ow_idem_save_many):
+ * reply[0..reply_len), the reply to remember. */
+typedef struct {
+    const char *key;
+    const uint8_t *request;
+    size_t request_len;
+    int found;
+    uint8_t *reply;
+    size_t reply_len;
+    ow_error_t err;
+} ow_idem_entry_t;
+
+/* As ow_idem_find for entries[0..n) with ONE statement (key = ANY), inside the open
+ * transaction. It takes no advisory locks: a key that another transaction is saving at the
+ * same moment is not seen here, and the caller's ow_idem_save_many then fails with
+ * ALREADY_EXISTS (the unique key) once that transaction commits — the caller rolls back and
+ * falls back to ow_idem_find per request, which finds the first answer. Keys must be
+ * distinct. Returns 0 with every entry's found/reply/err set, or -1 with err (a key
+ * malformed, or the database error: nothing is set that the caller must free). */
+int ow_idem_find_many(ow_db_t *db, const char *method, ow_idem_entry_t *entries, size_t n,
+                      ow_error_t *err);
+
+/* As ow_idem_save for entries[0..n) (their reply fields) with ONE statement. Returns 0, or -1
+ * with err: ALREADY_EXISTS when one of the keys is taken (see above; the caller rolls back). */
+int ow_idem_save_many(ow_db_t *db, const char *method, const ow_idem_entry_t *entries, size_t n,
+                      ow_error_t *err);
 #endif

@@ -30,6 +30,20 @@ typedef struct ow_relay ow_relay_t;
 int ow_outbox_add(ow_db_t *db, const char *type, const char *case_no, const char *centre_id,
                   int64_t time_us, const uint8_t *payload, size_t len, ow_error_t *err);
 
+/* One event of ow_outbox_add_many; fields as ow_outbox_add's (all borrowed). */
+typedef struct {
+    const char *type;
+    const char *case_no;   /* may be NULL */
+    const char *centre_id; /* may be NULL */
+    int64_t time_us;
+    const uint8_t *payload;
+    size_t len;
+} ow_outbox_event_t;
+/* Inside an open transaction: queues events[0..n) with ONE statement, in array order (their
+ * ids, and so their seqs, follow it). Every event is checked as ow_outbox_add checks it
+ * before anything is written. Returns 0, or -1 with err naming the first bad event (nothing
+ * written) or the database error (the caller rolls back). */
+int ow_outbox_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n, ow_error_t *err);
 /* Creates the relay for `source` on db (the relay only uses db between handlers, never
  * inside a caller's transaction), publishing to busd's XSUB at bus_endpoint. Registers the
  * "_replay" method on server. Runs a pass at once, then on every ow_relay_kick and at least

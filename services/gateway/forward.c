@@ -233,9 +233,15 @@ void forward_serve(api_t *self, exchange_t *ex, const char *param, const access_
         if (spec->page_array)
             s_page_query(c, input, &err);
     }
+    /* Every invalid field first (a malformed request is refused as such), then the caller's
+     * rule: a denial waits until the request is known to be well formed. */
+    ow_error_t denied;
+    ow_error_clear(&denied);
     if (spec->check && spec->check(self, &c->who, input, c->caller, &err) != 0 &&
-        err.code != OW_INVALID_ARGUMENT)
-        goto refuse;
+        err.code != OW_INVALID_ARGUMENT) {
+        denied = err;
+        ow_error_clear(&err);
+    }
     const pb_json_fixed_t fixed[] = {{spec->param_field, c->param}, {NULL, NULL}};
     int rc = (spec->flags & FORWARD_RAW_BODY)
                  ? (ow_error_finish_violations(&err) == 0 && err.code == OW_OK
@@ -246,6 +252,10 @@ void forward_serve(api_t *self, exchange_t *ex, const char *param, const access_
                                 &c->payload, &c->len, &err);
     if (rc != 0)
         goto refuse;
+    if (denied.code != OW_OK) {
+        err = denied;
+        goto refuse;
+    }
     json_decref(input);
     if (spec->flags & FORWARD_CASE)
         api_with_case(self, ex, &c->who, c->param, s_call, s_call_destroy, c);

@@ -22,10 +22,11 @@
 #define FORWARD_PAGE_DEFAULT 100
 #define FORWARD_PAGE_MAX     500
 
-/* The caller's rule for one endpoint, run on the decoded input before the call: may change
+/* The caller's rule for one endpoint, run on the input before it is decoded: may change
  * input (e.g. take "actor" out of it) and caller (the acting staff id, who->subject at
- * first; FORWARD_ID_MAX + 1 bytes). Returns 0 to go on, or -1 with err (PERMISSION_DENIED, or
- * violations that are reported with the decoder's). */
+ * first; FORWARD_ID_MAX + 1 bytes). Returns 0 to go on, or -1 with err: violations are
+ * reported with the decoder's; a PERMISSION_DENIED is answered only when the request is
+ * otherwise well formed (a malformed one is a 400 first). */
 #define FORWARD_ID_MAX 64
 typedef int(forward_check_fn)(api_t *api, const access_principal_t *who, json_t *input,
                               char *caller, ow_error_t *err);

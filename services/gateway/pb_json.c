@@ -360,7 +360,9 @@ int pb_json_pack(const ProtobufCMessageDescriptor *desc, const json_t *obj,
     for (size_t i = 0; fixed && fixed[i].field; i++) {
         const ProtobufCFieldDescriptor *f =
             protobuf_c_message_descriptor_get_field_by_name(desc, fixed[i].field);
-        /* A programmer's mistake in a table row, not a client's. */
+        if (json_object_get(obj, fixed[i].field))
+            ow_error_add_violation(err, fixed[i].field, "unknown field (the path gives it)");
+        /* A field that is not a string is a programmer's mistake in a table row: ignored. */
         if (msg && f && f->type == PROTOBUF_C_TYPE_STRING && f->label != PROTOBUF_C_LABEL_REPEATED)
             *(const char **)((char *)msg + f->offset) = fixed[i].value;
     }

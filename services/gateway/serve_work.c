@@ -7,6 +7,8 @@
  * own or a post's queue (to claim from it); supervisors and administrators see any scope. */
 #include "serve.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "forward.h"
@@ -19,8 +21,13 @@ static int s_check_act(api_t *api, const access_principal_t *who, json_t *input,
     json_t *actor = json_object_get(input, "actor");
     if (!actor)
         return 0;
-    const char *name = json_string_value(actor);
-    if (!name || !*name || strlen(name) > FORWARD_ID_MAX) {
+    /* A copy: the member is taken out of the body (it is the caller, not a field). */
+    char name[FORWARD_ID_MAX + 2] = "";
+    const char *given = json_string_value(actor);
+    bool valid = given && *given && strlen(given) <= FORWARD_ID_MAX;
+    snprintf(name, sizeof name, "%s", valid ? given : "");
+    json_object_del(input, "actor");
+    if (!valid) {
         ow_error_add_violation(err, "actor", "must be a staff id of 1 to %d bytes", FORWARD_ID_MAX);
     } else if (who->role != ACCESS_ROLE_ADMIN && strcmp(name, who->subject) != 0) {
         ow_error_set(err, OW_PERMISSION_DENIED, "a %s acts only as themselves (actor must be %s)",
@@ -29,7 +36,6 @@ static int s_check_act(api_t *api, const access_principal_t *who, json_t *input,
     } else {
         strcpy(caller, name);
     }
-    json_object_del(input, "actor");
     return err->violation_count ? -1 : 0;
 }
 

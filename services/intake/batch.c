@@ -1,9 +1,39 @@
 #include "batch.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
+#include "case_number.h"
+#include "case_store.h"
+#include "ow_clock.h"
 #include "ow_db.h"
+#include "ow_idem.h"
+#include "ow_outbox.h"
 #include "receive.h"
 #include "submit.h"
+
+#define S_SUBMIT "intake.submit"
+
+/* How a job of the batch is answered. */
+typedef enum {
+    S_ROUTE_SLOW, /* per request at its own savepoint (s_run_job) */
+    S_ROUTE_SET,  /* by the set-based statements, or already answered by them */
+} s_route_t;
+
+/* One intake.submit of the set-based path, while it is being worked on. */
+typedef struct {
+    intake_job_t *job;
+    Onewindow__V1__SubmitApplication *req;
+    const char *channel;
+    const char *centre_id;
+    const intake_item_t *item; /* owned by the batch's item cache */
+    int day;                   /* local yyyymmdd of receipt: the case number's day */
+    char case_no[INTAKE_CASE_NO_SIZE];
+    char id_number[32];
+    intake_case_t *kase;
+    uint8_t *event;
+    size_t event_len;
+} s_set_job_t;
 
 static int s_apply(ow_db_t *db, const intake_settings_t *settings, intake_item_cache_t *items,
                    intake_job_t *job)
@@ -53,19 +83,235 @@ static int s_run_job(ow_db_t *db, const intake_settings_t *settings, intake_item
     return 0;
 }
 
+static void s_set_job_clear(s_set_job_t *sj)
+{
+    if (sj->req)
+        onewindow__v1__submit_application__free_unpacked(sj->req, NULL);
+    intake_case_destroy(&sj->kase);
+    free(sj->event);
+    memset(sj, 0, sizeof *sj);
+}
+
+static bool s_key_seen_before(intake_job_t *const *jobs, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (jobs[j]->key && jobs[i]->key && strcmp(jobs[j]->key, jobs[i]->key) == 0)
+            return true;
+    return false;
+}
+
+/* The writes of the set-based path for the valid new submits set[0..n): n serials per day in
+ * one statement, every case with its materials in one, every case.accepted in one, every
+ * idempotency record in one. Returns 0 with every job's reply, or -1 with err (the caller
+ * rolls back to intake_set). */
+static int s_set_write(ow_db_t *db, const intake_settings_t *settings, s_set_job_t *set, size_t n,
+                       ow_error_t *err)
+{
+    int rc = -1;
+    int days[INTAKE_BATCH_MAX];
+    long counts[INTAKE_BATCH_MAX], lasts[INTAKE_BATCH_MAX], next[INTAKE_BATCH_MAX];
+    size_t n_days = 0;
+    intake_new_case_t cases[INTAKE_BATCH_MAX];
+    intake_case_t *written[INTAKE_BATCH_MAX];
+    ow_outbox_event_t events[INTAKE_BATCH_MAX];
+    ow_idem_entry_t saves[INTAKE_BATCH_MAX];
+
+    /* Days ascending, as every counter taker locks them (case_number.h). */
+    for (size_t i = 0; i < n; i++) {
+        size_t d = 0;
+        while (d < n_days && days[d] != set[i].day)
+            d++;
+        if (d == n_days) {
+            days[n_days] = set[i].day;
+            counts[n_days++] = 0;
+        }
+        counts[d]++;
+    }
+    for (size_t a = 1; a < n_days; a++)
+        for (size_t b = a; b > 0 && days[b - 1] > days[b]; b--) {
+            int td = days[b];
+            days[b] = days[b - 1];
+            days[b - 1] = td;
+            long tc = counts[b];
+            counts[b] = counts[b - 1];
+            counts[b - 1] = tc;
+        }
+    if (intake_case_number_take(db, settings->county_code, days, counts, n_days, lasts, err) < 0)
+        goto done;
+    /* The day's serials are handed out in arrival order: gapless, since all of them commit or
+     * none. */
+    for (size_t d = 0; d < n_days; d++)
+        next[d] = lasts[d] - counts[d] + 1;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = 0;
+        while (days[d] != set[i].day)
+            d++;
+        if (intake_case_number_format(settings->county_code, set[i].day, set[i].channel, next[d]++,
+                                      set[i].case_no, sizeof set[i].case_no, err) < 0)
+            goto done;
+        intake_submit_new_case(set[i].req, set[i].item, set[i].channel, set[i].centre_id,
+                               set[i].case_no, set[i].job->now_us, set[i].id_number,
+                               sizeof set[i].id_number, &cases[i]);
+    }
+    if (intake_case_insert_many(db, cases, n, written, err) < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        intake_job_t *job = set[i].job;
+        set[i].kase = written[i];
+        if (intake_submit_outputs(set[i].kase, &set[i].event, &set[i].event_len, &job->reply,
+                                  &job->reply_len, err) < 0)
+            goto done;
+        events[i] = (ow_outbox_event_t){.type = "case.accepted",
+                                        .case_no = set[i].case_no,
+                                        .centre_id = set[i].centre_id,
+                                        .time_us = job->now_us,
+                                        .payload = set[i].event,
+                                        .len = set[i].event_len};
+        saves[i] = (ow_idem_entry_t){.key = job->key,
+                                     .request = job->request,
+                                     .request_len = job->len,
+                                     .reply = job->reply,
+                                     .reply_len = job->reply_len};
+    }
+    if (ow_outbox_add_many(db, events, n, err) < 0 ||
+        ow_idem_save_many(db, S_SUBMIT, saves, n, err) < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++)
+        set[i].job->rc = 0;
+    rc = 0;
+done:
+    if (rc != 0)
+        for (size_t i = 0; i < n; i++)
+            s_drop_reply(set[i].job);
+    return rc;
+}
+
+/* The set-based path (one statement per kind of row for the whole batch, not per request):
+ * every intake.submit whose key is new to the batch is decoded and — after ONE idempotency
+ * lookup for all of them — checked in C, and the valid ones are written together by
+ * s_set_write. Jobs it answers (a repeat of a committed key, a refusal, a written case) get
+ * route S_ROUTE_SET; everything else, and everything it could not write, is left to the
+ * per-request savepoint path. A statement that fails (another instance saving the same key, a
+ * constraint) rolls back to the savepoint intake_set and hands its jobs to that path, which
+ * resolves races one request at a time. Returns 0, or -1 with err when the transaction is no
+ * longer usable. */
+static int s_run_set(ow_db_t *db, const intake_settings_t *settings, intake_item_cache_t *items,
+                     intake_job_t *const *jobs, size_t n, s_route_t *route, ow_error_t *err)
+{
+    int rc = -1;
+    s_set_job_t *set = calloc(n ? n : 1, sizeof *set);
+    ow_idem_entry_t *finds = calloc(n ? n : 1, sizeof *finds);
+    size_t n_set = 0, n_valid = 0;
+    if (!set || !finds) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        intake_job_t *job = jobs[i];
+        route[i] = S_ROUTE_SLOW;
+        /* A key met earlier in the batch is resolved against the first at its savepoint
+         * (same answer byte for byte, or FAILED_PRECONDITION): ow_idem sees this transaction. */
+        if (job->kind != INTAKE_JOB_SUBMIT || s_key_seen_before(jobs, i))
+            continue;
+        route[i] = S_ROUTE_SET;
+        Onewindow__V1__SubmitApplication *req =
+            intake_submit_decode(job->key, job->request, job->len, &job->err);
+        if (!req)
+            continue; /* refused before anything: rc -1 with err */
+        set[n_set].job = job;
+        set[n_set].req = req;
+        set[n_set].channel = intake_submit_channel(req);
+        set[n_set].centre_id = intake_submit_centre(req, settings);
+        set[n_set].day = ow_clock_local_yyyymmdd(job->now_us);
+        finds[n_set] =
+            (ow_idem_entry_t){.key = job->key, .request = job->request, .request_len = job->len};
+        n_set++;
+    }
+    if (n_set == 0) {
+        rc = 0;
+        goto done;
+    }
+    if (ow_db_run(db, "SAVEPOINT intake_set", err) < 0)
+        goto done;
+    /* A repeat returns the first answer before anything is re-checked (as in submit.c). */
+    if (ow_idem_find_many(db, S_SUBMIT, finds, n_set, err) < 0)
+        goto fallback;
+    for (size_t i = 0; i < n_set; i++) {
+        s_set_job_t *sj = &set[i];
+        if (finds[i].found == 1) {
+            sj->job->reply = finds[i].reply;
+            sj->job->reply_len = finds[i].reply_len;
+            finds[i].reply = NULL;
+            sj->job->rc = 0;
+            continue;
+        }
+        if (finds[i].found < 0) {
+            sj->job->err = finds[i].err;
+            continue;
+        }
+        ow_error_t check;
+        ow_error_clear(&check);
+        sj->item = intake_submit_check(db, items, sj->req, sj->channel, sj->centre_id, &check);
+        if (!sj->item && check.code != OW_INVALID_ARGUMENT)
+            goto fallback; /* the database, not the request: let the slow path see it */
+        if (!sj->item) {
+            sj->job->err = check;
+            continue;
+        }
+        if (i != n_valid) {
+            s_set_job_t t = set[n_valid];
+            set[n_valid] = *sj;
+            *sj = t;
+            ow_idem_entry_t f = finds[n_valid];
+            finds[n_valid] = finds[i];
+            finds[i] = f;
+        }
+        n_valid++;
+    }
+    if (n_valid > 0 && s_set_write(db, settings, set, n_valid, err) < 0)
+        goto fallback;
+    rc = 0;
+    goto done;
+fallback:
+    /* Undo whatever the set-based statements did and let each submit run alone. */
+    if (err->code == OW_UNAVAILABLE || ow_db_run(db, "ROLLBACK TO SAVEPOINT intake_set", err) < 0)
+        goto done;
+    ow_error_clear(err);
+    for (size_t i = 0; i < n; i++)
+        if (route[i] == S_ROUTE_SET && jobs[i]->kind == INTAKE_JOB_SUBMIT) {
+            s_drop_reply(jobs[i]);
+            jobs[i]->rc = -1;
+            ow_error_clear(&jobs[i]->err);
+            route[i] = S_ROUTE_SLOW;
+        }
+    rc = 0;
+done:
+    for (size_t i = 0; set && i < n_set; i++)
+        s_set_job_clear(&set[i]);
+    for (size_t i = 0; finds && i < n_set; i++)
+        free(finds[i].reply);
+    free(set);
+    free(finds);
+    return rc;
+}
+
 size_t intake_batch_run(ow_db_t *db, const intake_settings_t *settings, intake_job_t *const *jobs,
                         size_t n)
 {
     ow_error_t err;
     ow_error_clear(&err);
-    size_t ran = 0;
     size_t ok = 0;
     intake_item_cache_t *items = NULL;
+    s_route_t route[INTAKE_BATCH_MAX];
+    bool ran[INTAKE_BATCH_MAX] = {false};
+    bool slow = false;
     for (size_t i = 0; i < n; i++) {
         jobs[i]->rc = -1;
         jobs[i]->reply = NULL;
         jobs[i]->reply_len = 0;
         ow_error_clear(&jobs[i]->err);
+        if (i < INTAKE_BATCH_MAX)
+            route[i] = S_ROUTE_SLOW;
     }
     if (n > INTAKE_BATCH_MAX) {
         ow_error_set(&err, OW_INTERNAL, "batch of %zu requests exceeds %d", n, INTAKE_BATCH_MAX);
@@ -75,11 +321,26 @@ size_t intake_batch_run(ow_db_t *db, const intake_settings_t *settings, intake_j
         ow_error_set(&err, OW_INTERNAL, "out of memory");
         goto fail;
     }
-    if (ow_db_begin(db, &err) < 0 || ow_db_run(db, "SAVEPOINT intake_job", &err) < 0)
+    if (ow_db_begin(db, &err) < 0)
         goto fail;
-    for (; ran < n; ran++)
-        if (s_run_job(db, settings, items, jobs[ran], &err) < 0)
+    int set_rc = s_run_set(db, settings, items, jobs, n, route, &err);
+    for (size_t i = 0; i < n; i++) {
+        ran[i] = route[i] == S_ROUTE_SET;
+        slow = slow || !ran[i];
+    }
+    if (set_rc < 0)
+        goto fail;
+    /* The rest in arrival order, each at its own savepoint, after the set-based writes (so a
+     * repeated key finds the first's answer). */
+    if (slow && ow_db_run(db, "SAVEPOINT intake_job", &err) < 0)
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        if (ran[i])
+            continue;
+        if (s_run_job(db, settings, items, jobs[i], &err) < 0)
             goto fail;
+        ran[i] = true;
+    }
     if (ow_db_commit(db, &err) < 0)
         goto fail;
     for (size_t i = 0; i < n; i++)
@@ -94,7 +355,7 @@ fail:
     intake_item_cache_destroy(&items);
     for (size_t i = 0; i < n; i++) {
         intake_job_t *job = jobs[i];
-        if (job->rc == 0 || i >= ran) {
+        if (job->rc == 0 || i >= INTAKE_BATCH_MAX || !ran[i]) {
             s_drop_reply(job);
             job->rc = -1;
             job->err = err;

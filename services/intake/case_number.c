@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ow_db.h"
+#include "ow_pgarray.h"
 
 /* Index + 1 is the channel digit; a new channel takes the next digit, never a used one,
  * because digits already printed on receipts must keep their meaning. */
@@ -82,6 +83,19 @@ int intake_case_number_format(const char *county_code, int yyyymmdd, const char 
 
 int intake_case_number_prepare(ow_db_t *db, ow_error_t *err)
 {
+    /* n serials per day in one statement: the counter moves by n (EXCLUDED.last_serial), the
+     * row stays locked until commit as with one serial. */
+    if (ow_db_prepare(
+            db, "intake_counter_take",
+            "INSERT INTO case_counters (county_code, day, last_serial)"
+            " SELECT $1, to_date(t.day, 'YYYYMMDD'), t.n"
+            "   FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS t(day, n, ord)"
+            "  ORDER BY t.ord"
+            " ON CONFLICT (county_code, day)"
+            " DO UPDATE SET last_serial = case_counters.last_serial + EXCLUDED.last_serial"
+            " RETURNING to_char(day, 'YYYYMMDD'), last_serial",
+            err) < 0)
+        return -1;
     /* ON CONFLICT DO UPDATE re-reads the latest committed row after waiting for its lock, so
      * under READ COMMITTED two racing transactions get n and n+1, never the same n. */
     return ow_db_prepare(db, "intake_counter_next",
@@ -120,5 +134,61 @@ int intake_case_number_next_serial(ow_db_t *db, const char *county_code, int yyy
     rc = 0;
 done:
     PQclear(res);
+    return rc;
+}
+
+int intake_case_number_take(ow_db_t *db, const char *county_code, const int *days,
+                            const long *counts, size_t n, long *lasts, ow_error_t *err)
+{
+    int rc = -1;
+    PGresult *res = NULL;
+    ow_pgarray_t *day_list = ow_pgarray_new();
+    ow_pgarray_t *count_list = ow_pgarray_new();
+    if (!day_list || !count_list) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char day[16];
+        snprintf(day, sizeof day, "%08d", days[i]);
+        lasts[i] = 0;
+        if (ow_pgarray_add_text(day_list, day) < 0 ||
+            ow_pgarray_add_int64(count_list, counts[i]) < 0) {
+            ow_error_set(err, OW_INTERNAL, "out of memory");
+            goto done;
+        }
+    }
+    const char *params[3] = {county_code, ow_pgarray_text(day_list), ow_pgarray_text(count_list)};
+    res = ow_db_exec(db, "intake_counter_take", 3, params, err);
+    if (!res)
+        goto done;
+    if ((size_t)PQntuples(res) != n) {
+        ow_error_set(err, OW_INTERNAL, "case counter returned %d rows for %zu days", PQntuples(res),
+                     n);
+        goto done;
+    }
+    for (int r = 0; r < PQntuples(res); r++) {
+        int day = atoi(PQgetvalue(res, r, 0));
+        long value = strtol(PQgetvalue(res, r, 1), NULL, 10);
+        if (value < 1 || value > INTAKE_SERIAL_MAX) {
+            ow_error_set(err, OW_RESOURCE_EXHAUSTED,
+                         "case serials of %08d for county %s are exhausted (%ld)", day, county_code,
+                         value);
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (days[i] == day)
+                lasts[i] = value;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (lasts[i] < counts[i]) {
+            ow_error_set(err, OW_INTERNAL, "case counter gave no serials for %08d", days[i]);
+            goto done;
+        }
+    rc = 0;
+done:
+    PQclear(res);
+    ow_pgarray_destroy(&day_list);
+    ow_pgarray_destroy(&count_list);
     return rc;
 }

@@ -49,4 +49,13 @@ int intake_case_number_prepare(ow_db_t *db, ow_error_t *err);
 int intake_case_number_next_serial(ow_db_t *db, const char *county_code, int yyyymmdd, long *serial,
                                    ow_error_t *err);
 
+/* The set-based group commit (batch.c): as intake_case_number_next_serial for counts[i]
+ * serials of each day days[i] (yyyymmdd), i < n, in ONE statement. days must be distinct and
+ * ascending (rows are locked in that order, as every taker does, so two batches never wait on
+ * each other in a cycle). On success returns 0 and lasts[i], the last serial of day i taken:
+ * the day's serials are lasts[i] - counts[i] + 1 .. lasts[i]. Returns -1 with err
+ * (RESOURCE_EXHAUSTED past INTAKE_SERIAL_MAX, or the database error; the caller rolls back). */
+int intake_case_number_take(ow_db_t *db, const char *county_code, const int *days,
+                            const long *counts, size_t n, long *lasts, ow_error_t *err);
+
 #endif

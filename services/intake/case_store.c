@@ -6,12 +6,55 @@
 #include <string.h>
 #include "case_state.h"
 #include "ow_db.h"
+#include "ow_pgarray.h"
+
+/* A result shared by the cases of one set-based insert: freed with the last of them. */
+typedef struct {
+    PGresult *res;
+    size_t refs;
+} s_shared_t;
 
 struct intake_case {
-    PGresult *row;
+    PGresult *row;      /* owned, or a copy of shared->res */
+    int index;          /* the case's row in it */
+    s_shared_t *shared; /* NULL when row is owned */
     Onewindow__V1__CaseSummary summary;
     Onewindow__V1__Applicant applicant;
 };
+
+/* What every reply and event shows of a case (s_from_row reads these columns). */
+static const char select_case[] =
+    "SELECT c.case_no, c.state, c.impl_code, i.name, c.item_version, i.department_code,"
+    "       i.department_name, c.applicant_name, c.applicant_id_type,"
+    "       c.applicant_id_number, c.applicant_phone, c.applicant_email, c.channel,"
+    "       c.centre_id, ts_to_us(c.received_at), coalesce(ts_to_us(c.accepted_at), 0),"
+    "       coalesce(ts_to_us(c.decided_at), 0), i.promised_limit, i.limit_unit,"
+    "       i.legal_limit, coalesce(c.deciding_centre_id, c.centre_id), c.outcome,"
+    "       c.love_lane, c.love_reasons, c.green_lane, c.green_by, c.rongque,"
+    "       coalesce(ts_to_us(c.supply_due_at), 0), coalesce(ts_to_us(c.promised_due_at), 0),"
+    "       c.closed_reason"
+    "  FROM cases c JOIN items i ON i.impl_code = c.impl_code AND i.version = c.item_version"
+    " WHERE c.case_no = $1";
+
+/* The set-based insert (intake_case_insert_many): every column an array, one element per case;
+ * materials as two parallel arrays (case number, code). The select list is select_case's. */
+static const char insert_many_prefix[] =
+    "WITH v AS (SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[],"
+    "  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
+    "  $13::bigint[]) AS v(case_no, state, impl_code, item_version, applicant_name,"
+    "  applicant_id_type, applicant_id_number, applicant_phone, applicant_email, channel,"
+    "  centre_id, received, accepted)),"
+    " c AS (INSERT INTO cases (case_no, state, impl_code, item_version,"
+    "  applicant_name, applicant_id_type, applicant_id_number,"
+    "  applicant_phone, applicant_email, channel, centre_id,"
+    "  received_at, accepted_at, updated_at)"
+    "  SELECT case_no, state, impl_code, item_version, applicant_name, applicant_id_type,"
+    "  applicant_id_number, applicant_phone, applicant_email, channel, centre_id,"
+    "  us_to_ts(received), us_to_ts(nullif(accepted, 0)), us_to_ts(received) FROM v"
+    "  RETURNING *),"
+    " m AS (INSERT INTO case_materials (case_no, material_code)"
+    "  SELECT DISTINCT cn, code FROM unnest($14::text[], $15::text[]) AS m(cn, code)"
+    "  ON CONFLICT DO NOTHING) ";
 
 int intake_case_store_prepare(ow_db_t *db, ow_error_t *err)
 {
@@ -30,18 +73,7 @@ int intake_case_store_prepare(ow_db_t *db, ow_error_t *err)
                       " ON CONFLICT DO NOTHING",
                       err) < 0)
         return -1;
-    static const char select_case[] =
-        "SELECT c.case_no, c.state, c.impl_code, i.name, c.item_version, i.department_code,"
-        "       i.department_name, c.applicant_name, c.applicant_id_type,"
-        "       c.applicant_id_number, c.applicant_phone, c.applicant_email, c.channel,"
-        "       c.centre_id, ts_to_us(c.received_at), coalesce(ts_to_us(c.accepted_at), 0),"
-        "       coalesce(ts_to_us(c.decided_at), 0), i.promised_limit, i.limit_unit,"
-        "       i.legal_limit, coalesce(c.deciding_centre_id, c.centre_id), c.outcome,"
-        "       c.love_lane, c.love_reasons, c.green_lane, c.green_by, c.rongque,"
-        "       coalesce(ts_to_us(c.supply_due_at), 0), coalesce(ts_to_us(c.promised_due_at), 0),"
-        "       c.closed_reason"
-        "  FROM cases c JOIN items i ON i.impl_code = c.impl_code AND i.version = c.item_version"
-        " WHERE c.case_no = $1";
+
     if (ow_db_prepare(db, "intake_case_get", select_case, err) < 0)
         return -1;
     /* The group commit's hot path (batch.h): the case, its materials and the row read back
@@ -62,6 +94,14 @@ int intake_case_store_prepare(ow_db_t *db, ow_error_t *err)
     snprintf(returning, sizeof returning, "%s%.*s FROM c %s", insert_prefix,
              (int)(from - select_case), select_case, from + strlen(" FROM cases c "));
     if (ow_db_prepare(db, "intake_case_insert_returning", returning, err) < 0)
+        return -1;
+    /* Every inserted row: the join without select_case's WHERE. */
+    const char *join = from + strlen(" FROM cases c ");
+    const char *where = strstr(join, " WHERE ");
+    char many[sizeof insert_many_prefix + sizeof select_case + 16];
+    snprintf(many, sizeof many, "%s%.*s FROM c %.*s", insert_many_prefix, (int)(from - select_case),
+             select_case, (int)(where - join), join);
+    if (ow_db_prepare(db, "intake_case_insert_many", many, err) < 0)
         return -1;
     char locked[sizeof select_case + 32];
     snprintf(locked, sizeof locked, "%s FOR UPDATE OF c", select_case);
@@ -108,9 +148,9 @@ int intake_case_insert(ow_db_t *db, const intake_new_case_t *c, ow_error_t *err)
     return 0;
 }
 
-static int64_t s_i64(const PGresult *r, int col)
+static int64_t s_i64(const PGresult *r, int row, int col)
 {
-    return strtoll(PQgetvalue(r, 0, col), NULL, 10);
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
 }
 
 static void s_from_row(intake_case_t *self);
@@ -215,53 +255,144 @@ fail:
 static void s_from_row(intake_case_t *self)
 {
     const PGresult *r = self->row;
+    int i = self->index;
     Onewindow__V1__Applicant *a = &self->applicant;
     onewindow__v1__applicant__init(a);
-    a->name = PQgetvalue(r, 0, 7);
-    a->id_type = PQgetvalue(r, 0, 8);
-    a->id_number = PQgetvalue(r, 0, 9);
-    a->phone = PQgetvalue(r, 0, 10);
-    a->email = PQgetvalue(r, 0, 11);
+    a->name = PQgetvalue(r, i, 7);
+    a->id_type = PQgetvalue(r, i, 8);
+    a->id_number = PQgetvalue(r, i, 9);
+    a->phone = PQgetvalue(r, i, 10);
+    a->email = PQgetvalue(r, i, 11);
 
     Onewindow__V1__CaseSummary *s = &self->summary;
     onewindow__v1__case_summary__init(s);
-    s->case_no = PQgetvalue(r, 0, 0);
-    s->state = atoi(PQgetvalue(r, 0, 1));
+    s->case_no = PQgetvalue(r, i, 0);
+    s->state = atoi(PQgetvalue(r, i, 1));
     const char *state_name = intake_case_state_name(s->state);
     s->state_name = (char *)(state_name ? state_name : "");
-    s->item_code = PQgetvalue(r, 0, 2);
-    s->item_name = PQgetvalue(r, 0, 3);
-    s->item_version = atoi(PQgetvalue(r, 0, 4));
-    s->department_code = PQgetvalue(r, 0, 5);
-    s->department_name = PQgetvalue(r, 0, 6);
+    s->item_code = PQgetvalue(r, i, 2);
+    s->item_name = PQgetvalue(r, i, 3);
+    s->item_version = atoi(PQgetvalue(r, i, 4));
+    s->department_code = PQgetvalue(r, i, 5);
+    s->department_name = PQgetvalue(r, i, 6);
     s->applicant = a;
-    s->channel = PQgetvalue(r, 0, 12);
-    s->centre_id = PQgetvalue(r, 0, 13);
-    s->received_at_us = s_i64(r, 14);
-    s->accepted_at_us = s_i64(r, 15);
-    s->decided_at_us = s_i64(r, 16);
-    s->promised_limit = atoi(PQgetvalue(r, 0, 17));
-    s->limit_unit = PQgetvalue(r, 0, 18);
-    s->legal_limit = atoi(PQgetvalue(r, 0, 19));
-    s->deciding_centre_id = PQgetvalue(r, 0, 20);
-    s->outcome = PQgetvalue(r, 0, 21);
-    s->love_lane = PQgetvalue(r, 0, 22)[0] == 't';
-    s->love_reasons = PQgetvalue(r, 0, 23);
-    s->green_lane = PQgetvalue(r, 0, 24)[0] == 't';
-    s->green_by = PQgetvalue(r, 0, 25);
-    s->rongque = PQgetvalue(r, 0, 26)[0] == 't';
-    s->supply_due_us = s_i64(r, 27);
-    s->promised_due_us = s_i64(r, 28);
-    s->closed_reason = PQgetvalue(r, 0, 29);
+    s->channel = PQgetvalue(r, i, 12);
+    s->centre_id = PQgetvalue(r, i, 13);
+    s->received_at_us = s_i64(r, i, 14);
+    s->accepted_at_us = s_i64(r, i, 15);
+    s->decided_at_us = s_i64(r, i, 16);
+    s->promised_limit = atoi(PQgetvalue(r, i, 17));
+    s->limit_unit = PQgetvalue(r, i, 18);
+    s->legal_limit = atoi(PQgetvalue(r, i, 19));
+    s->deciding_centre_id = PQgetvalue(r, i, 20);
+    s->outcome = PQgetvalue(r, i, 21);
+    s->love_lane = PQgetvalue(r, i, 22)[0] == 't';
+    s->love_reasons = PQgetvalue(r, i, 23);
+    s->green_lane = PQgetvalue(r, i, 24)[0] == 't';
+    s->green_by = PQgetvalue(r, i, 25);
+    s->rongque = PQgetvalue(r, i, 26)[0] == 't';
+    s->supply_due_us = s_i64(r, i, 27);
+    s->promised_due_us = s_i64(r, i, 28);
+    s->closed_reason = PQgetvalue(r, i, 29);
 }
 
 void intake_case_destroy(intake_case_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    PQclear((*self_p)->row);
+    s_shared_t *shared = (*self_p)->shared;
+    if (!shared)
+        PQclear((*self_p)->row);
+    else if (--shared->refs == 0) {
+        PQclear(shared->res);
+        free(shared);
+    }
     free(*self_p);
     *self_p = NULL;
+}
+
+int intake_case_insert_many(ow_db_t *db, const intake_new_case_t *cases, size_t n,
+                            intake_case_t **out, ow_error_t *err)
+{
+    int rc = -1;
+    s_shared_t *shared = NULL;
+    ow_pgarray_t *a[15] = {NULL};
+    for (size_t i = 0; i < n; i++)
+        out[i] = NULL;
+    for (int k = 0; k < 15; k++)
+        if (!(a[k] = ow_pgarray_new()))
+            goto oom;
+    for (size_t i = 0; i < n; i++) {
+        const intake_new_case_t *c = &cases[i];
+        if (ow_pgarray_add_text(a[0], c->case_no) < 0 || ow_pgarray_add_int64(a[1], c->state) < 0 ||
+            ow_pgarray_add_text(a[2], c->item->impl_code) < 0 ||
+            ow_pgarray_add_int64(a[3], c->item->version) < 0 ||
+            ow_pgarray_add_text(a[4], c->applicant_name) < 0 ||
+            ow_pgarray_add_text(a[5], c->applicant_id_type) < 0 ||
+            ow_pgarray_add_text(a[6], c->applicant_id_number) < 0 ||
+            ow_pgarray_add_text(a[7], c->applicant_phone) < 0 ||
+            ow_pgarray_add_text(a[8], c->applicant_email ? c->applicant_email : "") < 0 ||
+            ow_pgarray_add_text(a[9], c->channel) < 0 ||
+            ow_pgarray_add_text(a[10], c->centre_id) < 0 ||
+            ow_pgarray_add_int64(a[11], c->received_at_us) < 0 ||
+            ow_pgarray_add_int64(a[12], c->accepted_at_us) < 0)
+            goto oom;
+        for (size_t m = 0; m < c->material_count; m++)
+            if (ow_pgarray_add_text(a[13], c->case_no) < 0 ||
+                ow_pgarray_add_text(a[14], c->materials[m]) < 0)
+                goto oom;
+    }
+    if (!(shared = calloc(1, sizeof *shared)))
+        goto oom;
+    shared->refs = 1; /* this function's own, dropped below */
+    const char *params[15];
+    for (int k = 0; k < 15; k++)
+        params[k] = ow_pgarray_text(a[k]);
+    shared->res = ow_db_exec(db, "intake_case_insert_many", 15, params, err);
+    if (!shared->res)
+        goto done;
+    if ((size_t)PQntuples(shared->res) != n) {
+        ow_error_set(err, OW_INTERNAL, "%zu cases written but %d read back", n,
+                     PQntuples(shared->res));
+        goto done;
+    }
+    /* RETURNING has no promised order: each row finds its case by number. */
+    for (int r = 0; r < PQntuples(shared->res); r++) {
+        const char *no = PQgetvalue(shared->res, r, 0);
+        for (size_t i = 0; i < n; i++) {
+            if (out[i] || strcmp(cases[i].case_no, no) != 0)
+                continue;
+            if (!(out[i] = calloc(1, sizeof *out[i])))
+                goto oom;
+            out[i]->row = shared->res;
+            out[i]->index = r;
+            out[i]->shared = shared;
+            shared->refs++;
+            s_from_row(out[i]);
+            break;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!out[i]) {
+            ow_error_set(err, OW_INTERNAL, "case %s written but not read back", cases[i].case_no);
+            goto done;
+        }
+    rc = 0;
+    goto done;
+oom:
+    ow_error_set(err, OW_INTERNAL, "out of memory writing %zu cases", n);
+done:
+    if (rc != 0) {
+        for (size_t i = 0; i < n; i++)
+            intake_case_destroy(&out[i]);
+    }
+    if (shared && --shared->refs == 0) {
+        PQclear(shared->res);
+        free(shared);
+    }
+    for (int k = 0; k < 15; k++)
+        ow_pgarray_destroy(&a[k]);
+    return rc;
 }
 
 const Onewindow__V1__CaseSummary *intake_case_summary(const intake_case_t *self)

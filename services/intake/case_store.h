@@ -46,6 +46,14 @@ int intake_case_insert(ow_db_t *db, const intake_new_case_t *c, ow_error_t *err)
 intake_case_t *intake_case_insert_returning(ow_db_t *db, const intake_new_case_t *c,
                                             ow_error_t *err);
 
+/* The set-based group commit (batch.c): as intake_case_insert_returning for cases[0..n) in
+ * ONE statement. On success returns 0 and out[i], the case written from cases[i] (the caller
+ * frees each with intake_case_destroy; they share one result, freed with the last). Returns -1
+ * with err (ALREADY_EXISTS when a number is taken, or another database error: the caller
+ * rolls back) and every out[i] NULL. */
+int intake_case_insert_many(ow_db_t *db, const intake_new_case_t *cases, size_t n,
+                            intake_case_t **out, ow_error_t *err);
+
 /* Reads a case. With for_update the row stays locked until the caller's transaction ends.
  * Returns a new case the caller frees with intake_case_destroy, or NULL with err (NOT_FOUND
  * for an unknown number, or the database error). */

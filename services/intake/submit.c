@@ -101,30 +101,46 @@ static int s_pack_ok(const ProtobufCMessage *msg, uint8_t **out, size_t *out_len
     return rc < 0 ? -1 : 0;
 }
 
-/* The work inside the caller's open transaction (at a savepoint of the batch). Returns 0
- * with *reply, or -1 with err; the caller rolls back what was written. */
-static int s_submit_apply(ow_db_t *db, const intake_settings_t *settings,
-                          intake_item_cache_t *items, const char *key,
-                          const Onewindow__V1__SubmitApplication *req, const char *channel,
-                          const char *centre_id, const uint8_t *request, size_t len, int64_t now_us,
-                          uint8_t **reply, size_t *reply_len, ow_error_t *err)
+Onewindow__V1__SubmitApplication *intake_submit_decode(const char *idempotency_key,
+                                                       const uint8_t *request, size_t len,
+                                                       ow_error_t *err)
 {
-    int rc = -1;
+    if (!ow_text_graphic(idempotency_key, INTAKE_IDEM_KEY_MAX)) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "intake.submit needs an idempotency key (1-%d printable characters)",
+                     INTAKE_IDEM_KEY_MAX);
+        return NULL;
+    }
+    if (len > INTAKE_SUBMIT_MAX_BYTES) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "application of %zu bytes exceeds the %d-byte limit",
+                     len, INTAKE_SUBMIT_MAX_BYTES);
+        return NULL;
+    }
+    Onewindow__V1__SubmitApplication *req =
+        onewindow__v1__submit_application__unpack(NULL, len, request);
+    if (!req)
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "request payload is not a valid onewindow.v1.SubmitApplication");
+    return req;
+}
+
+const char *intake_submit_channel(const Onewindow__V1__SubmitApplication *req)
+{
+    return req->channel[0] ? req->channel : INTAKE_DEFAULT_CHANNEL;
+}
+
+const char *intake_submit_centre(const Onewindow__V1__SubmitApplication *req,
+                                 const intake_settings_t *settings)
+{
+    return req->centre_id[0] ? req->centre_id : settings->centre_id;
+}
+
+const intake_item_t *intake_submit_check(ow_db_t *db, intake_item_cache_t *items,
+                                         const Onewindow__V1__SubmitApplication *req,
+                                         const char *channel, const char *centre_id,
+                                         ow_error_t *err)
+{
     const intake_item_t *item = NULL;
-    intake_case_t *kase = NULL;
-    uint8_t *event = NULL;
-    uint8_t *packed = NULL;
-    size_t packed_len = 0;
-
-    /* A repeat returns the first answer before anything is re-checked: the catalogue may
-     * have changed since, but the case exists and the applicant holds its receipt. In a
-     * batch the first may be an earlier request of the same transaction: ow_idem sees it. */
-    int found = ow_idem_find(db, key, S_METHOD, request, len, reply, reply_len, err);
-    if (found < 0)
-        goto done;
-    if (found == 1)
-        return 0;
-
     /* Every problem at once (DOMAIN §3: one-time notice): item, applicant, channel, centre,
      * then each missing material. */
     ow_error_t lookup;
@@ -137,7 +153,7 @@ static int s_submit_apply(ow_db_t *db, const intake_settings_t *settings,
         item = intake_item_cache_find(items, db, req->item_code, &lookup);
         if (!item && lookup.code != OW_NOT_FOUND) {
             *err = lookup;
-            goto done;
+            return NULL;
         }
         if (!item)
             ow_error_add_violation(err, "item_code", "no item with 实施编码 '%s' in the catalogue",
@@ -155,19 +171,15 @@ static int s_submit_apply(ow_db_t *db, const intake_settings_t *settings,
         intake_check_materials(item, codes, n, err);
     }
     if (ow_error_finish_violations(err) < 0)
-        goto done;
+        return NULL;
+    return item;
+}
 
-    /* The number is taken last, so the counter row is locked for the shortest time. */
-    long serial = 0;
-    char case_no[INTAKE_CASE_NO_SIZE];
-    if (intake_case_number_next_serial(db, settings->county_code, ow_clock_local_yyyymmdd(now_us),
-                                       &serial, err) < 0 ||
-        intake_case_number_format(settings->county_code, ow_clock_local_yyyymmdd(now_us), channel,
-                                  serial, case_no, sizeof case_no, err) < 0)
-        goto done;
-
-    char id_number[32];
-    intake_applicant_normalise_id(req->applicant->id_number, id_number, sizeof id_number);
+void intake_submit_new_case(const Onewindow__V1__SubmitApplication *req, const intake_item_t *item,
+                            const char *channel, const char *centre_id, const char *case_no,
+                            int64_t now_us, char *id_number, size_t id_size, intake_new_case_t *out)
+{
+    intake_applicant_normalise_id(req->applicant->id_number, id_number, id_size);
     intake_new_case_t c = {
         .case_no = case_no,
         .state = INTAKE_STATE_ACCEPTED,
@@ -179,32 +191,85 @@ static int s_submit_apply(ow_db_t *db, const intake_settings_t *settings,
         .applicant_email = req->applicant->email,
         .channel = channel,
         .centre_id = centre_id,
-        /* The skeleton accepts on receipt: materials complete and in form (DOMAIN §3). */
+        /* intake.submit accepts on receipt: materials complete and in form (DOMAIN §3). */
         .received_at_us = now_us,
         .accepted_at_us = now_us,
         .materials = (const char *const *)req->material_codes,
         .material_count = req->n_material_codes,
     };
+    *out = c;
+}
+
+int intake_submit_outputs(const intake_case_t *kase, uint8_t **event, size_t *event_len,
+                          uint8_t **reply, size_t *reply_len, ow_error_t *err)
+{
+    *event = NULL;
+    *reply = NULL;
+    Onewindow__V1__CaseAccepted accepted = ONEWINDOW__V1__CASE_ACCEPTED__INIT;
+    accepted.case_ = (Onewindow__V1__CaseSummary *)intake_case_summary(kase);
+    size_t len = onewindow__v1__case_accepted__get_packed_size(&accepted);
+    *event = malloc(len ? len : 1);
+    if (!*event) {
+        ow_error_set(err, OW_INTERNAL, "out of memory packing case.accepted");
+        return -1;
+    }
+    onewindow__v1__case_accepted__pack(&accepted, *event);
+    *event_len = len;
+    Onewindow__V1__CaseReply out = ONEWINDOW__V1__CASE_REPLY__INIT;
+    out.case_ = accepted.case_;
+    if (s_pack_ok(&out.base, reply, reply_len, err) < 0) {
+        free(*event);
+        *event = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* The work inside the caller's open transaction (at a savepoint of the batch). Returns 0
+ * with *reply, or -1 with err; the caller rolls back what was written. */
+static int s_submit_apply(ow_db_t *db, const intake_settings_t *settings,
+                          intake_item_cache_t *items, const char *key,
+                          const Onewindow__V1__SubmitApplication *req, const char *channel,
+                          const char *centre_id, const uint8_t *request, size_t len, int64_t now_us,
+                          uint8_t **reply, size_t *reply_len, ow_error_t *err)
+{
+    int rc = -1;
+    intake_case_t *kase = NULL;
+    uint8_t *event = NULL;
+    size_t event_len = 0;
+    uint8_t *packed = NULL;
+    size_t packed_len = 0;
+
+    /* A repeat returns the first answer before anything is re-checked: the catalogue may
+     * have changed since, but the case exists and the applicant holds its receipt. In a
+     * batch the first may be an earlier request of the same transaction: ow_idem sees it. */
+    int found = ow_idem_find(db, key, S_METHOD, request, len, reply, reply_len, err);
+    if (found < 0)
+        goto done;
+    if (found == 1)
+        return 0;
+    const intake_item_t *item = intake_submit_check(db, items, req, channel, centre_id, err);
+    if (!item)
+        goto done;
+
+    /* The number is taken last, so the counter row is locked for the shortest time. */
+    long serial = 0;
+    char case_no[INTAKE_CASE_NO_SIZE];
+    if (intake_case_number_next_serial(db, settings->county_code, ow_clock_local_yyyymmdd(now_us),
+                                       &serial, err) < 0 ||
+        intake_case_number_format(settings->county_code, ow_clock_local_yyyymmdd(now_us), channel,
+                                  serial, case_no, sizeof case_no, err) < 0)
+        goto done;
+    char id_number[32];
+    intake_new_case_t c;
+    intake_submit_new_case(req, item, channel, centre_id, case_no, now_us, id_number,
+                           sizeof id_number, &c);
     /* Written and read back in one statement, so the reply and the event equal
      * intake.get_case. */
     kase = intake_case_insert_returning(db, &c, err);
-    if (!kase)
+    if (!kase || intake_submit_outputs(kase, &event, &event_len, &packed, &packed_len, err) < 0)
         goto done;
-    Onewindow__V1__CaseAccepted accepted = ONEWINDOW__V1__CASE_ACCEPTED__INIT;
-    accepted.case_ = (Onewindow__V1__CaseSummary *)intake_case_summary(kase);
-    size_t event_len = onewindow__v1__case_accepted__get_packed_size(&accepted);
-    event = malloc(event_len ? event_len : 1);
-    if (!event) {
-        ow_error_set(err, OW_INTERNAL, "out of memory packing case.accepted");
-        goto done;
-    }
-    onewindow__v1__case_accepted__pack(&accepted, event);
     if (ow_outbox_add(db, "case.accepted", case_no, centre_id, now_us, event, event_len, err) < 0)
-        goto done;
-
-    Onewindow__V1__CaseReply out = ONEWINDOW__V1__CASE_REPLY__INIT;
-    out.case_ = accepted.case_;
-    if (s_pack_ok(&out.base, &packed, &packed_len, err) < 0)
         goto done;
     if (ow_idem_save(db, key, S_METHOD, request, len, packed, packed_len, err) < 0)
         goto done;
@@ -223,37 +288,16 @@ int intake_submit_apply(ow_db_t *db, const intake_settings_t *settings, intake_i
                         const char *idempotency_key, const uint8_t *request, size_t len,
                         int64_t now_us, uint8_t **reply, size_t *reply_len, ow_error_t *err)
 {
-    int rc = -1;
-    Onewindow__V1__SubmitApplication *req = NULL;
     *reply = NULL;
     *reply_len = 0;
-
-    if (!ow_text_graphic(idempotency_key, INTAKE_IDEM_KEY_MAX)) {
-        ow_error_set(err, OW_INVALID_ARGUMENT,
-                     "intake.submit needs an idempotency key (1-%d printable characters)",
-                     INTAKE_IDEM_KEY_MAX);
-        goto done;
-    }
-    if (len > INTAKE_SUBMIT_MAX_BYTES) {
-        ow_error_set(err, OW_INVALID_ARGUMENT, "application of %zu bytes exceeds the %d-byte limit",
-                     len, INTAKE_SUBMIT_MAX_BYTES);
-        goto done;
-    }
-    req = onewindow__v1__submit_application__unpack(NULL, len, request);
-    if (!req) {
-        ow_error_set(err, OW_INVALID_ARGUMENT,
-                     "request payload is not a valid onewindow.v1.SubmitApplication");
-        goto done;
-    }
-    /* Defaults the contract gives: an empty channel is the window, an empty centre the
-     * county centre. */
-    const char *channel = req->channel[0] ? req->channel : INTAKE_DEFAULT_CHANNEL;
-    const char *centre_id = req->centre_id[0] ? req->centre_id : settings->centre_id;
-    rc = s_submit_apply(db, settings, items, idempotency_key, req, channel, centre_id, request, len,
-                        now_us, reply, reply_len, err);
-done:
-    if (req)
-        onewindow__v1__submit_application__free_unpacked(req, NULL);
+    Onewindow__V1__SubmitApplication *req =
+        intake_submit_decode(idempotency_key, request, len, err);
+    if (!req)
+        return -1;
+    int rc = s_submit_apply(db, settings, items, idempotency_key, req, intake_submit_channel(req),
+                            intake_submit_centre(req, settings), request, len, now_us, reply,
+                            reply_len, err);
+    onewindow__v1__submit_application__free_unpacked(req, NULL);
     return rc;
 }
 

@@ -9,8 +9,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "case_store.h"
 #include "catalogue.h"
 #include "ow_status.h"
+#include "onewindow/v1/intake.pb-c.h"
 
 typedef struct ow_db ow_db_t;
 
@@ -53,5 +55,41 @@ int intake_submit_apply(ow_db_t *db, const intake_settings_t *settings, intake_i
 int intake_submit(ow_db_t *db, const intake_settings_t *settings, const char *idempotency_key,
                   const uint8_t *request, size_t len, uint8_t **reply, size_t *reply_len,
                   ow_error_t *err);
+
+/* ---- the parts of intake.submit, for the set-based group commit (batch.c) ---- */
+
+/* Checks the idempotency key and the size, and decodes request[0..len). Returns the request
+ * (caller frees with onewindow__v1__submit_application__free_unpacked), or NULL with err
+ * (INVALID_ARGUMENT). Needs no database. */
+Onewindow__V1__SubmitApplication *intake_submit_decode(const char *idempotency_key,
+                                                       const uint8_t *request, size_t len,
+                                                       ow_error_t *err);
+
+/* The contract's defaults: an empty channel is the window, an empty centre the county
+ * centre. Borrowed from req or settings. */
+const char *intake_submit_channel(const Onewindow__V1__SubmitApplication *req);
+const char *intake_submit_centre(const Onewindow__V1__SubmitApplication *req,
+                                 const intake_settings_t *settings);
+
+/* Every check of the body at once (DOMAIN §3): item (read through items on db), applicant,
+ * channel, centre, each missing material. Returns the item (owned by items), or NULL with err:
+ * INVALID_ARGUMENT with every violation, or the database error reading the item. */
+const intake_item_t *intake_submit_check(ow_db_t *db, intake_item_cache_t *items,
+                                         const Onewindow__V1__SubmitApplication *req,
+                                         const char *channel, const char *centre_id,
+                                         ow_error_t *err);
+
+/* The accepted case to write for a checked req (state 3, received = accepted = now_us).
+ * Strings are borrowed from the arguments; id_number (≥ 32 bytes) receives the normalised
+ * ID. */
+void intake_submit_new_case(const Onewindow__V1__SubmitApplication *req, const intake_item_t *item,
+                            const char *channel, const char *centre_id, const char *case_no,
+                            int64_t now_us, char *id_number, size_t id_size,
+                            intake_new_case_t *out);
+
+/* The case.accepted payload and the OK Reply (CaseReply) of a written case, both new (caller
+ * frees). Returns 0, or -1 with err (INTERNAL: out of memory). */
+int intake_submit_outputs(const intake_case_t *kase, uint8_t **event, size_t *event_len,
+                          uint8_t **reply, size_t *reply_len, ow_error_t *err);
 
 #endif

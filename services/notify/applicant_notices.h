@@ -19,11 +19,11 @@
 #include "ow_status.h"
 
 /* Delivery kinds (= their template kinds). */
-#define APPLICANT_NOTICE_ISSUED  "case_notice_issued"
-#define APPLICANT_RONGQUE        "case_rongque_accepted"
-#define APPLICANT_SUSPENDED      "case_suspended"
-#define APPLICANT_EXTENDED       "case_extended"
-#define APPLICANT_MATERIALS_MAX  1500 /* bytes of the listed materials in one notice */
+#define APPLICANT_NOTICE_ISSUED "case_notice_issued"
+#define APPLICANT_RONGQUE       "case_rongque_accepted"
+#define APPLICANT_SUSPENDED     "case_suspended"
+#define APPLICANT_EXTENDED      "case_extended"
+#define APPLICANT_MATERIALS_MAX 1500 /* bytes of the listed materials in one notice */
 
 /* The Chinese name of a special procedure or return (routing's CaseSuspended.kind): 听证,
  * 招标, 拍卖, 检验, 检测, 检疫, 鉴定, 专家评审, 补正; NULL for an unknown kind. */
@@ -35,6 +35,13 @@ void applicant_expected_length(int days, const char *unit, char *buf, size_t siz
 /* The listed materials as one line, "营业执照（未提交）、身份证明（已过期）", into buf (at
  * most size - 1 bytes, cut only between entries and ending "等" when cut). Returns the count
  * written. */
-size_t applicant_materials_text(ListedMaterial_list_t_unused_placeholder);
+size_t applicant_materials_text(Onewindow__V1__ListedMaterial *const *listed, size_t n, char *buf,
+                                size_t size);
+
+/* ow_inbox_apply_fn for case.notice_issued and case.rongque_accepted (payload CaseChanged). */
+int applicant_notices_on_changed(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
+
+/* ow_inbox_apply_fn for case.suspended (CaseSuspended) and case.extended (CaseExtended). */
+int applicant_notices_on_routing(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
 
 #endif

@@ -205,9 +205,8 @@ int event_rules_tell(ow_db_t *db, const event_rules_t *rules, const ow_event_t *
     int64_t now = ow_clock_now_us();
     const char *case_no = *ev->case_no ? ev->case_no : "";
     if (who->file && *who->recipient) {
-        const char *name =
-            templates_pick(rules->templates, template_kind, DELIVERY_CHANNEL_FILE, picked,
-                           sizeof picked);
+        const char *name = templates_pick(rules->templates, template_kind, DELIVERY_CHANNEL_FILE,
+                                          picked, sizeof picked);
         text = templates_render(rules->templates, name, values, count, err);
         if (!text)
             goto cleanup;

@@ -5,7 +5,9 @@
  * the request methods in notify_api.c. README.md. */
 #include <stdio.h>
 
+#include "applicant_notices.h"
 #include "event_rules.h"
+#include "staff_notices.h"
 #include "notify_api.h"
 #include "sender.h"
 
@@ -146,6 +148,17 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     ow_inbox_on(inbox, "", event_rules_on_event, &self->rules);
     ow_inbox_on(inbox, "case.accepted", event_rules_on_case_accepted, &self->rules);
     ow_inbox_on(inbox, "case.decided", event_rules_on_case_decided, &self->rules);
+    /* Staff and supervisors, and the applicant's further notices (docs/notify.md). */
+    static const char *const task_types[] = {"task.created", "task.updated", "task.decided"};
+    for (size_t i = 0; i < 3; i++)
+        ow_inbox_on(inbox, task_types[i], staff_notices_on_task, &self->rules);
+    ow_inbox_on(inbox, "deadline.yellow", staff_notices_on_card, &self->rules);
+    ow_inbox_on(inbox, "deadline.red", staff_notices_on_card, &self->rules);
+    ow_inbox_on(inbox, "rating.recorded", staff_notices_on_rating, &self->rules);
+    ow_inbox_on(inbox, "case.notice_issued", applicant_notices_on_changed, &self->rules);
+    ow_inbox_on(inbox, "case.rongque_accepted", applicant_notices_on_changed, &self->rules);
+    ow_inbox_on(inbox, "case.suspended", applicant_notices_on_routing, &self->rules);
+    ow_inbox_on(inbox, "case.extended", applicant_notices_on_routing, &self->rules);
     /* What the inbox queued goes out at once, not at the next poll. */
     ow_inbox_on_commit(inbox, s_kick, self);
     return 0;

@@ -9,6 +9,8 @@
 #include "onewindow/v1/notify.pb-c.h"
 #include "ow_clock.h"
 #include "ow_idem.h"
+#include "staff_directory.h"
+#include "staff_rules.h"
 #include "subscription_rules.h"
 #include "subscriptions.h"
 
@@ -466,6 +468,126 @@ static void s_set_preference(ow_rpc_call_t *call, void *arg)
     s_command(call, s_preference_work);
 }
 
+/* ---- staff directory and supervisors (issue 7) ---- */
+
+#define S_STAFF_BULK_MAX 1000
+
+static int s_staff_work(ow_db_t *db, const uint8_t *p, size_t len, uint8_t **out, size_t *out_len,
+                        ow_error_t *err)
+{
+    int rc = -1;
+    Onewindow__V1__NotifySetStaffContacts *req =
+        onewindow__v1__notify_set_staff_contacts__unpack(NULL, len, p);
+    if (!req) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "payload is not a NotifySetStaffContacts");
+        return -1;
+    }
+    /* Every problem of every entry at once; nothing is written unless all are good. */
+    if (req->n_contacts == 0 || req->n_contacts > S_STAFF_BULK_MAX)
+        ow_error_add_violation(err, "contacts", "must hold 1–%d entries", S_STAFF_BULK_MAX);
+    for (size_t i = 0; i < req->n_contacts && i < S_STAFF_BULK_MAX; i++) {
+        const Onewindow__V1__NotifyStaffContact *c = req->contacts[i];
+        staff_contact_t v = {c->staff_id, c->name,      c->phone,          c->email,
+                             c->channel,  c->centre_id, c->department_code};
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "contacts[%zu]", i);
+        staff_contact_check(&v, prefix, err);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(req->contacts[j]->staff_id, c->staff_id) == 0) {
+                char field[48];
+                snprintf(field, sizeof field, "%s.staff_id", prefix);
+                ow_error_add_violation(err, field, "repeats contacts[%zu]", j);
+                break;
+            }
+    }
+    if (ow_error_finish_violations(err) != 0)
+        goto cleanup;
+    int64_t now = ow_clock_now_us();
+    for (size_t i = 0; i < req->n_contacts; i++) {
+        const Onewindow__V1__NotifyStaffContact *c = req->contacts[i];
+        staff_contact_t v = {c->staff_id, c->name,      c->phone,          c->email,
+                             c->channel,  c->centre_id, c->department_code};
+        if (staff_directory_set(db, &v, now, err) != 0)
+            goto cleanup;
+    }
+    Onewindow__V1__NotifyStaffContactsReply r = ONEWINDOW__V1__NOTIFY_STAFF_CONTACTS_REPLY__INIT;
+    r.written = (uint32_t)req->n_contacts;
+    r.updated_at_us = now;
+    *out_len = onewindow__v1__notify_staff_contacts_reply__get_packed_size(&r);
+    *out = malloc(*out_len ? *out_len : 1);
+    if (!*out) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    onewindow__v1__notify_staff_contacts_reply__pack(&r, *out);
+    rc = 0;
+cleanup:
+    onewindow__v1__notify_set_staff_contacts__free_unpacked(req, NULL);
+    return rc;
+}
+
+static void s_set_staff_contact(ow_rpc_call_t *call, void *arg)
+{
+    (void)arg;
+    s_command(call, s_staff_work);
+}
+
+static int s_supervisor_work(ow_db_t *db, const uint8_t *p, size_t len, uint8_t **out,
+                             size_t *out_len, ow_error_t *err)
+{
+    int rc = -1;
+    Onewindow__V1__NotifyRegisterSupervisor *req =
+        onewindow__v1__notify_register_supervisor__unpack(NULL, len, p);
+    if (!req) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "payload is not a NotifyRegisterSupervisor");
+        return -1;
+    }
+    staff_contact_t who = {.staff_id = req->staff_id};
+    staff_contact_check(&who, "supervisor", err);
+    if (strlen(req->centre_id) != 12 || strspn(req->centre_id, "0123456789") != 12)
+        ow_error_add_violation(err, "centre_id", "must be the centre's 12-digit area code");
+    char kinds[256] = "{";
+    for (size_t i = 0; i < req->n_kinds; i++) {
+        char field[32];
+        snprintf(field, sizeof field, "kinds[%zu]", i);
+        if (!staff_supervisor_kind_valid(req->kinds[i]))
+            ow_error_add_violation(err, field,
+                                   "must be red_card, bad_review or overdue_rectification");
+        else if (!strstr(kinds, req->kinds[i])) /* the three names do not contain each other */
+            snprintf(kinds + strlen(kinds), sizeof kinds - strlen(kinds), "%s%s",
+                     strlen(kinds) > 1 ? "," : "", req->kinds[i]);
+    }
+    if (ow_error_finish_violations(err) != 0)
+        goto cleanup;
+    strcat(kinds, "}");
+    int64_t now = ow_clock_now_us();
+    if (staff_supervisors_set(db, req->staff_id, req->centre_id, kinds, now, err) != 0)
+        goto cleanup;
+    Onewindow__V1__NotifySupervisorReply r = ONEWINDOW__V1__NOTIFY_SUPERVISOR_REPLY__INIT;
+    r.staff_id = req->staff_id;
+    r.centre_id = req->centre_id;
+    r.n_kinds = req->n_kinds;
+    r.kinds = req->kinds;
+    r.updated_at_us = now;
+    *out_len = onewindow__v1__notify_supervisor_reply__get_packed_size(&r);
+    *out = malloc(*out_len ? *out_len : 1);
+    if (!*out) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto cleanup;
+    }
+    onewindow__v1__notify_supervisor_reply__pack(&r, *out);
+    rc = 0;
+cleanup:
+    onewindow__v1__notify_register_supervisor__free_unpacked(req, NULL);
+    return rc;
+}
+
+static void s_register_supervisor(ow_rpc_call_t *call, void *arg)
+{
+    (void)arg;
+    s_command(call, s_supervisor_work);
+}
+
 int notify_api_register(ow_rpc_server_t *rpc, ow_db_t *db, sender_t *sender, ow_error_t *err)
 {
     s_api.db = db;
@@ -475,7 +597,7 @@ int notify_api_register(ow_rpc_server_t *rpc, ow_db_t *db, sender_t *sender, ow_
                       " VALUES ($1, $2, $3) ON CONFLICT (contact) DO UPDATE SET"
                       " channel = EXCLUDED.channel, updated_at_us = EXCLUDED.updated_at_us",
                       err) != 0 ||
-        subscriptions_prepare(db, err) != 0)
+        subscriptions_prepare(db, err) != 0 || staff_directory_prepare(db, err) != 0)
         return -1;
     ow_rpc_server_handle(rpc, "notify.case_deliveries", s_case_deliveries, NULL);
     ow_rpc_server_handle(rpc, "notify.list_dead", s_list_dead, NULL);
@@ -484,5 +606,7 @@ int notify_api_register(ow_rpc_server_t *rpc, ow_db_t *db, sender_t *sender, ow_
     ow_rpc_server_handle(rpc, "notify.unsubscribe", s_unsubscribe, NULL);
     ow_rpc_server_handle(rpc, "notify.list_subscriptions", s_list_subscriptions, NULL);
     ow_rpc_server_handle(rpc, "notify.set_preference", s_set_preference, NULL);
+    ow_rpc_server_handle(rpc, "notify.set_staff_contact", s_set_staff_contact, NULL);
+    ow_rpc_server_handle(rpc, "notify.register_supervisor", s_register_supervisor, NULL);
     return 0;
 }

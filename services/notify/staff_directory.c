@@ -59,9 +59,9 @@ int staff_directory_set(ow_db_t *db, const staff_contact_t *c, int64_t now_us, o
 {
     char at[24];
     snprintf(at, sizeof at, "%" PRId64, now_us);
-    const char *params[] = {c->staff_id,     s_str(c->name),      s_str(c->phone),
-                            s_str(c->email), s_str(c->channel),   s_str(c->centre_id),
-                            s_str(c->department_code), at};
+    const char *params[] = {
+        c->staff_id,       s_str(c->name),      s_str(c->phone),           s_str(c->email),
+        s_str(c->channel), s_str(c->centre_id), s_str(c->department_code), at};
     PGresult *res = ow_db_exec(db, "notify_staff_set", 8, params, err);
     if (!res)
         return -1;
@@ -84,8 +84,7 @@ int staff_directory_get(ow_db_t *db, const char *staff_id, staff_entry_t *out, o
         snprintf(out->email, sizeof out->email, "%s", PQgetvalue(res, 0, 2));
         snprintf(out->channel, sizeof out->channel, "%s", PQgetvalue(res, 0, 3));
         snprintf(out->centre_id, sizeof out->centre_id, "%s", PQgetvalue(res, 0, 4));
-        snprintf(out->department_code, sizeof out->department_code, "%s",
-                 PQgetvalue(res, 0, 5));
+        snprintf(out->department_code, sizeof out->department_code, "%s", PQgetvalue(res, 0, 5));
     }
     PQclear(res);
     return found;
@@ -136,9 +135,15 @@ int staff_tasks_put(ow_db_t *db, const char *case_no, const staff_task_t *t,
 {
     char at[24];
     snprintf(at, sizeof at, "%" PRId64, now_us);
-    const char *params[] = {t->task_id,         case_no,          s_str(t->assignee),
-                            s_str(t->on_behalf_of), s_str(post_code), s_str(department_code),
-                            s_str(t->stage),    s_str(t->state),  at};
+    const char *params[] = {t->task_id,
+                            case_no,
+                            s_str(t->assignee),
+                            s_str(t->on_behalf_of),
+                            s_str(post_code),
+                            s_str(department_code),
+                            s_str(t->stage),
+                            s_str(t->state),
+                            at};
     PGresult *res = ow_db_exec(db, "notify_tasks_put", 9, params, err);
     if (!res)
         return -1;

@@ -50,8 +50,13 @@ int staff_tasks_put(ow_db_t *db, const char *case_no, const staff_task_t *t,
                     char *previous, size_t size, ow_error_t *err);
 
 /* Columns of staff_tasks_of's rows. */
-enum { STAFF_TASK_COL_ID, STAFF_TASK_COL_ASSIGNEE, STAFF_TASK_COL_BEHALF, STAFF_TASK_COL_STAGE,
-       STAFF_TASK_COL_STATE };
+enum {
+    STAFF_TASK_COL_ID,
+    STAFF_TASK_COL_ASSIGNEE,
+    STAFF_TASK_COL_BEHALF,
+    STAFF_TASK_COL_STAGE,
+    STAFF_TASK_COL_STATE
+};
 
 /* Every task of case_no, oldest first. Caller PQclear()s; NULL with err. */
 PGresult *staff_tasks_of(ow_db_t *db, const char *case_no, ow_error_t *err);

@@ -10,6 +10,7 @@
 #include "onewindow/v1/deadline.pb-c.h"
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "onewindow/v1/routing.pb-c.h"
+#include "ow_case_events.h"
 #include "ow_clock.h"
 #include "ow_log.h"
 #include "staff_directory.h"
@@ -101,8 +102,8 @@ int staff_notices_on_task(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error
         .state = *t->state ? t->state : "open",
     };
     char previous[STAFF_ID_MAX + 1];
-    if (staff_tasks_put(db, t->case_no, &task, t->department_code, t->post_code,
-                        ow_clock_now_us(), previous, sizeof previous, err) != 0)
+    if (staff_tasks_put(db, t->case_no, &task, t->department_code, t->post_code, ow_clock_now_us(),
+                        previous, sizeof previous, err) != 0)
         goto cleanup;
     const char *tkind = staff_task_notice(previous, &task);
     if (!tkind) {
@@ -197,8 +198,9 @@ int staff_notices_on_card(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error
     size_t nvalues = sizeof values / sizeof values[0];
     for (size_t i = 0; i < h; i++) {
         const char *holder = tasks[holders[i]].assignee;
-        if (s_tell_staff(db, rules, ev, kind, red ? TEMPLATE_DEADLINE_RED : TEMPLATE_DEADLINE_YELLOW,
-                         holder, values, nvalues, err) != 0)
+        if (s_tell_staff(db, rules, ev, kind,
+                         red ? TEMPLATE_DEADLINE_RED : TEMPLATE_DEADLINE_YELLOW, holder, values,
+                         nvalues, err) != 0)
             goto cleanup;
         size_t used = strlen(names);
         snprintf(names + used, sizeof names - used, "%s%s", used ? "、" : "", holder);
@@ -271,8 +273,7 @@ int staff_notices_on_rating(ow_db_t *db, const ow_event_t *ev, void *arg, ow_err
     };
     for (int i = 0; i < PQntuples(sup); i++)
         if (s_tell_staff(db, rules, ev, STAFF_NOTICE_BAD_REVIEW, TEMPLATE_BAD_REVIEW,
-                         PQgetvalue(sup, i, 0), values, sizeof values / sizeof values[0],
-                         err) != 0)
+                         PQgetvalue(sup, i, 0), values, sizeof values / sizeof values[0], err) != 0)
             goto cleanup;
     rc = 0;
 cleanup:

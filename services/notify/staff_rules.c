@@ -69,9 +69,9 @@ const char *staff_supervisor_kind(const char *event_type, bool is_bad)
 
 bool staff_supervisor_kind_valid(const char *kind)
 {
-    return kind && (strcmp(kind, SUPERVISOR_RED_CARD) == 0 ||
-                    strcmp(kind, SUPERVISOR_BAD_REVIEW) == 0 ||
-                    strcmp(kind, SUPERVISOR_OVERDUE_RECTIFY) == 0);
+    return kind &&
+           (strcmp(kind, SUPERVISOR_RED_CARD) == 0 || strcmp(kind, SUPERVISOR_BAD_REVIEW) == 0 ||
+            strcmp(kind, SUPERVISOR_OVERDUE_RECTIFY) == 0);
 }
 
 static bool s_printable(const char *s)

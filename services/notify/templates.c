@@ -25,21 +25,20 @@ static const char *const s_subject[] = {"applicant_name", "case_no", "item_name"
 /* Staff notices name the staff member and the case; the on-behalf wording names the absent
  * colleague (DOMAIN.md §8 "task from an absent colleague"). */
 static const char *const s_task[] = {"staff_name", "case_no", "item_name", "stage", NULL};
-static const char *const s_task_behalf[] = {"staff_name", "case_no", "item_name",
+static const char *const s_task_behalf[] = {"staff_name", "case_no",     "item_name",
                                             "stage",      "absent_name", NULL};
-static const char *const s_card[] = {"staff_name", "case_no",  "item_name", "scope",
+static const char *const s_card[] = {"staff_name", "case_no",   "item_name", "scope",
                                      "due_time",   "remaining", NULL};
-static const char *const s_card_supervisor[] = {"staff_name", "case_no",   "item_name",   "scope",
+static const char *const s_card_supervisor[] = {"staff_name", "case_no",   "item_name",    "scope",
                                                 "due_time",   "remaining", "holder_names", NULL};
-static const char *const s_bad_review[] = {"staff_name", "case_no", "item_name", "grade_text",
-                                           "comment",    NULL};
-static const char *const s_notice_issued[] = {"applicant_name", "case_no", "item_name",
-                                              "materials", NULL};
-static const char *const s_rongque[] = {"applicant_name", "case_no", "item_name", "materials",
-                                        "supply_due_date", NULL};
-static const char *const s_suspended[] = {"applicant_name", "case_no",         "item_name",
-                                          "procedure",      "expected_length", "reason",
-                                          NULL};
+static const char *const s_bad_review[] = {"staff_name", "case_no", "item_name",
+                                           "grade_text", "comment", NULL};
+static const char *const s_notice_issued[] = {"applicant_name", "case_no", "item_name", "materials",
+                                              NULL};
+static const char *const s_rongque[] = {"applicant_name", "case_no",         "item_name",
+                                        "materials",      "supply_due_date", NULL};
+static const char *const s_suspended[] = {"applicant_name",  "case_no", "item_name", "procedure",
+                                          "expected_length", "reason",  NULL};
 static const char *const s_extended[] = {"applicant_name", "case_no", "item_name",
                                          "extra_days",     "reason",  NULL};
 static const char *const s_notice_subject[] = {"case_no", "item_name", NULL};

@@ -218,11 +218,103 @@ static void test_a_failed_transaction_answers_nobody_ok(void **state)
     free(good);
 }
 
+/* The set-based path (batch.c): a batch spanning two local days takes serials per day in one
+ * statement, gapless from 1 on each. */
+static void test_set_based_batch_over_two_days(void **state)
+{
+    s_fixture_t *fx = *state;
+    size_t len;
+    uint8_t *good = s_application("钱七", 4, &len);
+    enum { N = 6 };
+    const int64_t next_day = S_NOW + 86400LL * 1000000;
+    intake_job_t *jobs[N];
+    char keys[N][32];
+    for (int i = 0; i < N; i++) {
+        jobs[i] = calloc(1, sizeof *jobs[i]);
+        snprintf(keys[i], sizeof keys[i], "set-day-%d", i);
+        s_job(jobs[i], keys[i], good, len);
+        if (i % 2)
+            jobs[i]->now_us = next_day;
+    }
+    long day1 = ow_test_pg_long(ow_db_conn(fx->db),
+                                "SELECT coalesce(max(last_serial), 0) FROM case_counters");
+    assert_int_equal(intake_batch_run(fx->db, &fx->settings, jobs, N), N);
+    for (int i = 0; i < N; i++) {
+        char no[32], want[64];
+        s_case_no(jobs[i], no, sizeof no);
+        snprintf(want, sizeof want, "330122%08d1%04ld", ow_clock_local_yyyymmdd(jobs[i]->now_us),
+                 i % 2 ? i / 2 + 1 : day1 + i / 2 + 1);
+        assert_string_equal(no, want);
+        free(jobs[i]->reply);
+        free(jobs[i]);
+    }
+    free(good);
+}
+
+/* A set-based statement that fails (here: a guard refusing any statement that queues more than
+ * one event, standing for a race or a constraint) rolls back to its savepoint and every
+ * request runs alone: the same answers, gapless serials, one event each. */
+static void test_set_statement_failure_falls_back(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    ow_error_clear(&err);
+    assert_int_equal(ow_test_pg_run(ow_db_conn(fx->db),
+                                    "CREATE FUNCTION one_event_only() RETURNS trigger"
+                                    " LANGUAGE plpgsql AS $$ BEGIN"
+                                    " IF (SELECT count(*) FROM added) > 1 THEN"
+                                    " RAISE unique_violation USING MESSAGE = 'one at a time';"
+                                    " END IF; RETURN NULL; END $$;"
+                                    "CREATE TRIGGER one_event_only AFTER INSERT ON outbox"
+                                    " REFERENCING NEW TABLE AS added FOR EACH STATEMENT"
+                                    " EXECUTE FUNCTION one_event_only()",
+                                    &err),
+                     0);
+    size_t len;
+    uint8_t *good = s_application("孙八", 4, &len);
+    enum { N = 4 };
+    intake_job_t *jobs[N];
+    char keys[N][32];
+    long cases = s_count(fx, "SELECT count(*) FROM cases");
+    long events = s_count(fx, "SELECT count(*) FROM outbox");
+    for (int i = 0; i < N; i++) {
+        jobs[i] = calloc(1, sizeof *jobs[i]);
+        snprintf(keys[i], sizeof keys[i], "fallback-%d", i);
+        s_job(jobs[i], keys[i], good, len);
+    }
+    assert_int_equal(intake_batch_run(fx->db, &fx->settings, jobs, N), N);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), cases + N);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox"), events + N);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM case_counters c WHERE last_serial <>"
+                                 " (SELECT count(*) FROM cases WHERE substr(case_no, 7, 8) ="
+                                 " to_char(c.day, 'YYYYMMDD'))"),
+                     0);
+    assert_int_equal(
+        ow_test_pg_run(ow_db_conn(fx->db), "DROP TRIGGER one_event_only ON outbox", &err), 0);
+    /* The same keys again through the set-based path: the first answers, nothing new. */
+    for (int i = 0; i < N; i++) {
+        uint8_t *first = jobs[i]->reply;
+        size_t first_len = jobs[i]->reply_len;
+        intake_job_t *one[1] = {jobs[i]};
+        s_job(jobs[i], keys[i], good, len);
+        assert_int_equal(intake_batch_run(fx->db, &fx->settings, one, 1), 1);
+        assert_int_equal(jobs[i]->reply_len, first_len);
+        assert_memory_equal(jobs[i]->reply, first, first_len);
+        free(first);
+        free(jobs[i]->reply);
+        free(jobs[i]);
+    }
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), cases + N);
+    free(good);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_transaction_each_at_its_savepoint),
         cmocka_unit_test(test_a_failed_transaction_answers_nobody_ok),
+        cmocka_unit_test(test_set_based_batch_over_two_days),
+        cmocka_unit_test(test_set_statement_failure_falls_back),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -160,6 +160,29 @@ static templates_t *s_shipped(void)
     assert_string_equal(templates_pick(set, "rating_invitation", "email", buf, sizeof buf),
                         "rating_invitation");
     assert_int_equal(templates_version(set, "rating_invitation@sms"), 2);
+    /* Issue 7: staff, supervisors and the applicant's further notices are needed too. */
+    assert_int_equal(templates_check_complete(set, &err), -1);
+    assert_non_null(strstr(err.message, "task_assigned"));
+    const char *more[][2] = {
+        {"task_assigned", "{staff_name}：新任务{case_no}“{item_name}”{stage}"},
+        {"task_assigned_on_behalf", "{staff_name}：代{absent_name}办理{case_no}{item_name}{stage}"},
+        {"deadline_yellow", "黄牌{staff_name}{case_no}{item_name}{scope}{due_time}{remaining}"},
+        {"deadline_red", "红牌{staff_name}{case_no}{item_name}{scope}{due_time}"},
+        {"deadline_red_supervisor", "红牌{staff_name}{case_no}{holder_names}"},
+        {"bad_review", "差评{staff_name}{case_no}{item_name}{grade_text}{comment}"},
+        {"case_notice_issued", "{applicant_name}{case_no}{item_name}{materials}"},
+        {"case_rongque_accepted", "{applicant_name}{case_no}{materials}{supply_due_date}"},
+        {"case_suspended", "{applicant_name}{case_no}{procedure}{expected_length}{reason}"},
+        {"case_extended", "{applicant_name}{case_no}{item_name}{extra_days}{reason}"},
+        {"notice_subject@email", "{item_name}（{case_no}）"},
+    };
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+        assert_int_equal(templates_add(set, more[i][0], 1, more[i][1], &err), 0);
+    /* Each kind only its own facts: a task notice has no absent colleague, a staff notice no
+     * applicant, a bad review never the rater (DOMAIN.md §6). */
+    assert_int_equal(templates_add(set, "task_assigned", 2, "{absent_name}", &err), -1);
+    assert_int_equal(templates_add(set, "deadline_red", 2, "{applicant_name}", &err), -1);
+    assert_int_equal(templates_add(set, "bad_review", 2, "{rater_name}", &err), -1);
     assert_int_equal(templates_check_complete(set, &err), 0);
     return set;
 }
