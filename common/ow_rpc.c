@@ -259,6 +259,19 @@ cleanup:
         zmq_msg_close(&frames[i]);
 }
 
+/* Batching services drain hundreds of requests per turn and answer them in one burst; at
+ * libzmq's default high-water mark of 1,000 a burst overflows the queue, and a ROUTER with
+ * ROUTER_MANDATORY then refuses the replies (the clients only recover by retrying). Room for
+ * OW_RPC_HWM messages per peer in each direction costs memory only while they are queued. */
+#define OW_RPC_HWM 100000
+
+static void s_set_hwm(void *sock)
+{
+    int hwm = OW_RPC_HWM;
+    zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+}
+
 ow_rpc_server_t *ow_rpc_server_new(ow_loop_t *loop, const char *endpoint, ow_error_t *err)
 {
     ow_rpc_server_t *self = calloc(1, sizeof *self);
@@ -278,6 +291,7 @@ ow_rpc_server_t *ow_rpc_server_new(ow_loop_t *loop, const char *endpoint, ow_err
     zmq_setsockopt(self->sock, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
     zmq_setsockopt(self->sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
     zmq_setsockopt(self->sock, ZMQ_LINGER, &zero, sizeof zero);
+    s_set_hwm(self->sock);
     if (zmq_bind(self->sock, endpoint) != 0) {
         int e = errno;
         ow_error_set(err, e == EADDRINUSE ? OW_UNAVAILABLE : OW_INVALID_ARGUMENT,
@@ -705,6 +719,7 @@ ow_rpc_client_t *ow_rpc_client_new(ow_loop_t *loop, const char *endpoint, ow_err
     int64_t max = OW_FRAME_MAX;
     zmq_setsockopt(self->sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
     zmq_setsockopt(self->sock, ZMQ_LINGER, &zero, sizeof zero);
+    s_set_hwm(self->sock);
     if (zmq_connect(self->sock, endpoint) != 0) {
         ow_error_set(err, OW_INVALID_ARGUMENT, "cannot connect to %s: %s", endpoint,
                      zmq_strerror(errno));
