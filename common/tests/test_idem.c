@@ -242,12 +242,78 @@ static void test_second_instance_waits_for_first(void **state)
     free(second.reply);
 }
 
+/* The set-based variants: one lookup for many keys gives each its own answer (stored reply,
+ * unknown, or refused for another body or method), and one save stores them all. */
+static void test_many_keys_at_once(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    ow_error_clear(&err);
+    s_begin(fx->db);
+    assert_int_equal(ow_idem_save(fx->db, "m-1", "intake.submit", s_request, sizeof s_request,
+                                  s_reply, sizeof s_reply, &err),
+                     0);
+    assert_int_equal(ow_idem_save(fx->db, "m-2", "routing.decide", s_request, sizeof s_request,
+                                  s_reply, sizeof s_reply, &err),
+                     0);
+    s_commit(fx->db);
+
+    ow_idem_entry_t e[4] = {
+        {.key = "m-1", .request = s_request, .request_len = sizeof s_request},
+        {.key = "m-1x", .request = s_request, .request_len = sizeof s_request},
+        {.key = "m-2", .request = s_request, .request_len = sizeof s_request},
+        {.key = "m-3", .request = s_other, .request_len = sizeof s_other},
+    };
+    s_begin(fx->db);
+    assert_int_equal(ow_idem_find_many(fx->db, "intake.submit", e, 4, &err), 0);
+    assert_int_equal(e[0].found, 1);
+    assert_int_equal(e[0].reply_len, sizeof s_reply);
+    assert_memory_equal(e[0].reply, s_reply, sizeof s_reply);
+    assert_int_equal(e[1].found, 0);
+    assert_null(e[1].reply);
+    assert_int_equal(e[2].found, -1);
+    assert_int_equal(e[2].err.code, OW_FAILED_PRECONDITION);
+    assert_non_null(strstr(e[2].err.message, "routing.decide"));
+    assert_int_equal(e[3].found, 0);
+    free(e[0].reply);
+
+    /* Save the two unknown ones in one statement; a body differing later is refused. */
+    ow_idem_entry_t save[2] = {e[1], e[3]};
+    for (int i = 0; i < 2; i++) {
+        save[i].reply = (uint8_t *)s_reply;
+        save[i].reply_len = sizeof s_reply;
+    }
+    assert_int_equal(ow_idem_save_many(fx->db, "intake.submit", save, 2, &err), 0);
+    s_commit(fx->db);
+    ow_idem_entry_t again[2] = {
+        {.key = "m-3", .request = s_other, .request_len = sizeof s_other},
+        {.key = "m-1x", .request = s_other, .request_len = sizeof s_other},
+    };
+    s_begin(fx->db);
+    assert_int_equal(ow_idem_find_many(fx->db, "intake.submit", again, 2, &err), 0);
+    assert_int_equal(again[0].found, 1);
+    assert_memory_equal(again[0].reply, s_reply, sizeof s_reply);
+    free(again[0].reply);
+    assert_int_equal(again[1].found, -1);
+    assert_non_null(strstr(again[1].err.message, "different request"));
+    /* A key already stored: the whole save fails with ALREADY_EXISTS (the caller falls back). */
+    ow_idem_entry_t dup[1] = {{.key = "m-3",
+                               .request = s_other,
+                               .request_len = sizeof s_other,
+                               .reply = (uint8_t *)s_reply,
+                               .reply_len = sizeof s_reply}};
+    assert_int_equal(ow_idem_save_many(fx->db, "intake.submit", dup, 1, &err), -1);
+    assert_int_equal(err.code, OW_ALREADY_EXISTS);
+    ow_db_rollback(fx->db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_same_key_returns_stored_reply, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_key_kept_only_with_its_effect, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_second_instance_waits_for_first, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_many_keys_at_once, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -551,10 +551,54 @@ static void test_replay_and_retention(void **state)
     ow_rpc_client_destroy(&client);
 }
 
+/* ow_outbox_add_many: every event checked before anything is written, then all in one
+ * statement, in array order (ids, hence seqs). */
+static void test_add_many(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    ow_error_clear(&err);
+    const uint8_t p0[] = {0x00, 0x01}, p1[] = {0xff};
+    ow_outbox_event_t ev[3] = {
+        {.type = "case.a",
+         .case_no = "1",
+         .centre_id = NULL,
+         .time_us = 5,
+         .payload = p0,
+         .len = 2},
+        {.type = "case.b",
+         .case_no = NULL,
+         .centre_id = "c",
+         .time_us = 6,
+         .payload = p1,
+         .len = 1},
+        {.type = "_bad", .time_us = 7},
+    };
+    assert_int_equal(ow_outbox_add_many(fx->db, ev, 2, &err), -1); /* outside a transaction */
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION);
+    s_begin(fx->db);
+    assert_int_equal(ow_outbox_add_many(fx->db, ev, 3, &err), -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_int_equal(ow_outbox_add_many(fx->db, ev, 2, &err), 0);
+    s_commit(fx->db);
+    PGresult *res = PQexec(ow_db_conn(fx->db), "SELECT type, case_no, centre_id, time_us,"
+                                               " encode(payload, 'hex') FROM outbox ORDER BY id");
+    assert_int_equal(PQntuples(res), 2);
+    assert_string_equal(PQgetvalue(res, 0, 0), "case.a");
+    assert_string_equal(PQgetvalue(res, 0, 1), "1");
+    assert_string_equal(PQgetvalue(res, 0, 2), "");
+    assert_string_equal(PQgetvalue(res, 0, 4), "0001");
+    assert_string_equal(PQgetvalue(res, 1, 0), "case.b");
+    assert_string_equal(PQgetvalue(res, 1, 3), "6");
+    assert_string_equal(PQgetvalue(res, 1, 4), "ff");
+    PQclear(res);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_add_refusals, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_add_many, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_seq_follows_commit_order, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_racing_relays_stay_gapless, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_publishes_events_and_heartbeats, s_setup, s_teardown),

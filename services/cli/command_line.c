@@ -16,8 +16,11 @@
 #define S_FOR_TOKEN  (S_FOR_ISSUE | (1u << OWCTL_TOKEN_REVOKE) | S_FOR_LIST)
 #define S_FOR_KEYGEN (1u << OWCTL_CENTRE_KEYGEN)
 #define S_FOR_CENTRE (S_FOR_KEYGEN | (1u << OWCTL_CENTRE_REVOKE))
-#define S_FOR_HTTP   (S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW | S_FOR_TOKEN | S_FOR_CENTRE)
-#define S_FOR_ALL    (S_FOR_DB | S_FOR_HTTP | (1u << OWCTL_HELP))
+#define S_FOR_DEAD   (1u << OWCTL_NOTIFY_DEAD)
+#define S_FOR_OPS    ((1u << OWCTL_CALENDAR_LOAD) | S_FOR_DEAD | (1u << OWCTL_NOTIFY_RESEND))
+#define S_FOR_HTTP                                                                                 \
+    (S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW | S_FOR_TOKEN | S_FOR_CENTRE | S_FOR_OPS)
+#define S_FOR_ALL (S_FOR_DB | S_FOR_HTTP | (1u << OWCTL_HELP))
 
 typedef enum { S_FLAG, S_VALUE, S_MATERIAL, S_HELP } s_kind_t;
 
@@ -39,8 +42,8 @@ static const s_option_t s_options[] = {
     {"role", S_VALUE, S_FIELD(role), S_FOR_ISSUE},
     {"subscriptions", S_VALUE, S_FIELD(subscriptions), S_FOR_ISSUE},
     {"ttl", S_VALUE, S_FIELD(ttl), S_FOR_ISSUE},
-    {"after", S_VALUE, S_FIELD(after), S_FOR_LIST},
-    {"limit", S_VALUE, S_FIELD(limit), S_FOR_LIST},
+    {"after", S_VALUE, S_FIELD(after), S_FOR_LIST | S_FOR_DEAD},
+    {"limit", S_VALUE, S_FIELD(limit), S_FOR_LIST | S_FOR_DEAD},
     {"database-url", S_VALUE, S_FIELD(database_url), S_FOR_DB},
     {"item", S_VALUE, S_FIELD(item), S_FOR_SUBMIT},
     {"name", S_VALUE, S_FIELD(name), S_FOR_SUBMIT},
@@ -74,6 +77,8 @@ static const char s_help_overview[] =
     "  clock show                   every daemon's view of the system time\n"
     "  token issue|revoke|list      bearer tokens (administrators)\n"
     "  centre keygen|revoke         township centres' CURVE keys (administrators)\n"
+    "  calendar load FILE           load a year's working-day calendar (administrators)\n"
+    "  notify dead|resend ID        dead letters, and sending one again (administrators)\n"
     "  help [COMMAND]               this text, or a command's\n"
     "\n"
     "The gateway is --gateway URL, else the configuration key gateway.url (file given by\n"
@@ -131,6 +136,21 @@ static const char s_help_token[] =
     "(\"case.,rating.recorded\" or \"*\"); DUR as for clock advance (default 90d).\n"
     "revoke takes effect on the token's next request. Every change is audited.\n";
 
+static const char s_help_calendar[] =
+    "usage: owctl calendar load FILE [--json]\n"
+    "\n"
+    "Loads one year's working-day calendar (POST /v1/admin/calendars → deadline.load_calendar):\n"
+    "FILE is the JSON record of docs/deadline.md, national or one centre's override. Every\n"
+    "problem of the file is listed at once and nothing is stored. Audited.\n";
+
+static const char s_help_notify[] =
+    "usage: owctl notify dead [--after DELIVERY_ID] [--limit N] [--json]\n"
+    "       owctl notify resend DELIVERY_ID\n"
+    "\n"
+    "dead lists the notifications that used up their attempts, oldest first\n"
+    "(GET /v1/admin/dead-letters); --after continues from the last one shown. resend queues\n"
+    "one again with a fresh attempt budget (audited); only a dead one may be resent.\n";
+
 const char *command_line_help(const char *topic)
 {
     if (!topic)
@@ -145,6 +165,10 @@ const char *command_line_help(const char *topic)
         return s_help_clock;
     if (strcmp(topic, "token") == 0)
         return s_help_token;
+    if (strcmp(topic, "calendar") == 0)
+        return s_help_calendar;
+    if (strcmp(topic, "notify") == 0)
+        return s_help_notify;
     return s_help_overview;
 }
 
@@ -249,6 +273,12 @@ static const char *s_verb_name(owctl_verb_t verb)
         return "centre keygen";
     case OWCTL_CENTRE_REVOKE:
         return "centre revoke";
+    case OWCTL_CALENDAR_LOAD:
+        return "calendar load";
+    case OWCTL_NOTIFY_DEAD:
+        return "notify dead";
+    case OWCTL_NOTIFY_RESEND:
+        return "notify resend";
     default:
         return "help";
     }
@@ -373,6 +403,43 @@ static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg,
             args = 3;
         } else {
             s_msg(msg, size, "unknown token command '%s': use token issue, revoke or list", w1);
+            return -1;
+        }
+        if (n > args)
+            return s_extra(cmd, words[args], msg, size);
+        return 0;
+    }
+    if (strcmp(w0, "calendar") == 0) {
+        if (n < 2 || strcmp(words[1], "load") != 0) {
+            s_msg(msg, size, "unknown calendar command%s%s: use 'calendar load FILE'",
+                  n > 1 ? " " : "", n > 1 ? words[1] : "");
+            return -1;
+        }
+        cmd->verb = OWCTL_CALENDAR_LOAD;
+        if (n < 3) {
+            s_msg(msg, size, "calendar load needs a FILE (a year's calendar record)");
+            return -1;
+        }
+        cmd->file = words[2];
+        if (n > 3)
+            return s_extra(cmd, words[3], msg, size);
+        return 0;
+    }
+    if (strcmp(w0, "notify") == 0) {
+        const char *w1 = n > 1 ? words[1] : "";
+        size_t args = 2;
+        if (strcmp(w1, "dead") == 0) {
+            cmd->verb = OWCTL_NOTIFY_DEAD;
+        } else if (strcmp(w1, "resend") == 0) {
+            cmd->verb = OWCTL_NOTIFY_RESEND;
+            if (n < 3) {
+                s_msg(msg, size, "notify resend needs a DELIVERY_ID (see owctl notify dead)");
+                return -1;
+            }
+            cmd->delivery_id = words[2];
+            args = 3;
+        } else {
+            s_msg(msg, size, "unknown notify command '%s': use notify dead or resend", w1);
             return -1;
         }
         if (n > args)

@@ -15,6 +15,9 @@
  *   owctl centre keygen --centre ID --out FILE [--label L]   (registers the public key)
  *   owctl centre keygen --server --out FILE                   (the gateway's own pair)
  *   owctl centre revoke KEY_ID
+ *   owctl calendar load FILE           (a year's calendar record, docs/deadline.md)
+ *   owctl notify dead [--after DELIVERY_ID] [--limit N] [--json]
+ *   owctl notify resend DELIVERY_ID
  *   owctl help [COMMAND] | --help      (also after any command)
  *
  * Options may come before or after the command words, as `--opt value` or `--opt=value`;
@@ -47,6 +50,9 @@ typedef enum {
     OWCTL_TOKEN_LIST,
     OWCTL_CENTRE_KEYGEN,
     OWCTL_CENTRE_REVOKE,
+    OWCTL_CALENDAR_LOAD,
+    OWCTL_NOTIFY_DEAD,
+    OWCTL_NOTIFY_RESEND,
 } owctl_verb_t;
 
 typedef struct {
@@ -95,6 +101,10 @@ typedef struct {
     const char *label;  /* --label */
     bool server;        /* --server: the gateway's key pair, nothing registered */
     const char *key_id; /* revoke */
+
+    /* calendar load / notify resend */
+    const char *file;        /* the calendar record */
+    const char *delivery_id; /* resend */
 } owctl_command_t;
 
 /* Reads argv (argv[0] is the program) into *cmd; strings point into argv. Returns 0, or -1

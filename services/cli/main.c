@@ -71,6 +71,11 @@ static void s_report(const owctl_command_t *cmd, const json_t *answer)
     case OWCTL_TOKEN_LIST:
         report_tokens(stdout, cmd->verb == OWCTL_TOKEN_ISSUE, answer);
         break;
+    case OWCTL_CALENDAR_LOAD:
+    case OWCTL_NOTIFY_DEAD:
+    case OWCTL_NOTIFY_RESEND:
+        report_operations(stdout, cmd->verb, answer);
+        break;
     default:
         break;
     }
@@ -124,6 +129,15 @@ static int s_http_command(const owctl_command_t *cmd)
             json_object_set_new(req.body, "public_key", json_string(keyfile.public_key)) != 0) {
             fprintf(stderr, "owctl: %s\n", err.message);
             rc = OWCTL_EXIT_REFUSED;
+            goto done;
+        }
+    }
+    if (cmd->verb == OWCTL_CALENDAR_LOAD) {
+        /* Strictly JSON here too: a malformed file is refused before it travels. */
+        json_error_t jerr;
+        req.body = json_load_file(cmd->file, JSON_REJECT_DUPLICATES, &jerr);
+        if (!req.body) {
+            fprintf(stderr, "owctl: %s: line %d: %s\n", cmd->file, jerr.line, jerr.text);
             goto done;
         }
     }

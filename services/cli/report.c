@@ -227,3 +227,39 @@ void report_tokens(FILE *out, bool issued, const json_t *answer)
     if (next && *next)
         fprintf(out, "more: owctl token list --after %s\n", next);
 }
+
+static void s_delivery_line(FILE *out, const json_t *d)
+{
+    fprintf(out, "%s  %-8s %-20s %-8s %-24s attempts %lld  %s\n",
+            json_string_value(json_object_get(d, "delivery_id")) ?: "",
+            json_string_value(json_object_get(d, "state")) ?: "",
+            json_string_value(json_object_get(d, "kind")) ?: "",
+            json_string_value(json_object_get(d, "channel")) ?: "",
+            json_string_value(json_object_get(d, "recipient")) ?: "",
+            (long long)json_integer_value(json_object_get(d, "attempts")),
+            json_string_value(json_object_get(d, "last_error")) ?: "");
+}
+
+void report_operations(FILE *out, owctl_verb_t verb, const json_t *answer)
+{
+    if (verb == OWCTL_CALENDAR_LOAD) {
+        const char *centre = json_string_value(json_object_get(answer, "centre_id"));
+        fprintf(out, "calendar %lld loaded (%s%s)\n",
+                (long long)json_integer_value(json_object_get(answer, "year")),
+                centre && *centre ? "centre " : "national", centre && *centre ? centre : "");
+        return;
+    }
+    if (verb == OWCTL_NOTIFY_RESEND) {
+        fprintf(out, "queued again: ");
+        s_delivery_line(out, json_object_get(answer, "delivery"));
+        return;
+    }
+    const json_t *list = json_object_get(answer, "deliveries");
+    size_t i;
+    const json_t *d;
+    json_array_foreach(list, i, d) s_delivery_line(out, d);
+    const char *next = json_string_value(json_object_get(answer, "next_after"));
+    fprintf(out, "%zu dead letter%s%s%s\n", json_array_size(list),
+            json_array_size(list) == 1 ? "" : "s", next && *next ? "; more with --after " : "",
+            next && *next ? next : "");
+}

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <jansson.h>
 
+#include "command_line.h"
+
 /* A refusal: "error: HTTP 400 INVALID_ARGUMENT: <detail>" then "  - field: reason" per
  * invalid field. answer may be NULL or not a problem document (then only the status). */
 void report_problem(FILE *out, int status, const json_t *answer);
@@ -34,5 +36,10 @@ void report_mask_id(const char *id, char *out, size_t size);
 /* owctl token issue|revoke|list: the new token (printed once: only its hash is kept), or
  * one line per token (id, role, centre, subject, expiry, revoked). */
 void report_tokens(FILE *out, bool issued, const json_t *answer);
+
+/* calendar load: "calendar YEAR loaded (national | centre ID)"; notify dead: one line per
+ * dead letter (id, kind, channel, recipient, attempts, last error) and the cursor; notify
+ * resend: the delivery queued again. */
+void report_operations(FILE *out, owctl_verb_t verb, const json_t *answer);
 
 #endif

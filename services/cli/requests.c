@@ -181,6 +181,39 @@ int requests_build(const owctl_command_t *cmd, owctl_request_t *req, char *msg, 
                  cmd->limit ? "&limit=" : "", limit);
         return 0;
     }
+    case OWCTL_CALENDAR_LOAD:
+        /* main.c reads the file into the body: this module does no I/O */
+        req->method = "POST";
+        req->needs_idempotency_key = true;
+        snprintf(req->path, sizeof req->path, "/v1/admin/calendars");
+        return 0;
+    case OWCTL_NOTIFY_RESEND:
+        req->method = "POST";
+        req->needs_idempotency_key = true;
+        if (requests_path_segment(cmd->delivery_id, segment, sizeof segment) != 0) {
+            snprintf(msg, msg_size, "delivery id '%.40s…' is too long", cmd->delivery_id);
+            return -1;
+        }
+        snprintf(req->path, sizeof req->path, "/v1/admin/dead-letters/%s/resend", segment);
+        req->body = json_object();
+        if (!req->body) {
+            snprintf(msg, msg_size, "out of memory");
+            return -1;
+        }
+        return 0;
+    case OWCTL_NOTIFY_DEAD: {
+        char after[100] = "";
+        char limit[40] = "";
+        if ((cmd->after && requests_path_segment(cmd->after, after, sizeof after) != 0) ||
+            (cmd->limit && requests_path_segment(cmd->limit, limit, sizeof limit) != 0)) {
+            snprintf(msg, msg_size, "--after or --limit is too long");
+            return -1;
+        }
+        req->method = "GET";
+        snprintf(req->path, sizeof req->path, "/v1/admin/dead-letters?after_delivery_id=%s%s%s",
+                 after, cmd->limit ? "&limit=" : "", limit);
+        return 0;
+    }
     default:
         snprintf(msg, msg_size, "this command does not talk to the gateway");
         return -1;

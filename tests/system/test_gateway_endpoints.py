@@ -160,6 +160,23 @@ def test(s):
     st, body, _ = s.request("GET", "/v1/admin/dead-letters?limit=10", token="admin")
     s.check("the administrator lists dead letters", st == 200 and "deliveries" in body, (st, body))
 
+    # -- owctl's operations commands -------------------------------------------------------
+    rc, out, err = s.owctl("--gateway", s.api_url, "notify", "dead", "--limit", "5")
+    s.check("owctl notify dead → exit 0 with a count", rc == 0 and "dead letter" in out, (rc, out, err))
+    rc, out, err = s.owctl("--gateway", s.api_url, "notify", "resend", "00000000-0000-4000-8000-000000000000")
+    s.check("owctl notify resend of an unknown delivery → exit 1, 404", rc == 1 and "404" in err,
+            (rc, out, err))
+    calendar = os.path.join(s.src, "services", "deadline", "calendars", "2026.json")
+    rc, out, err = s.owctl("--gateway", s.api_url, "calendar", "load", calendar)
+    s.check("owctl calendar load FILE → the year loaded, audited", rc == 0 and "2026" in out and
+            s.sql_value("SELECT count(*) FROM gateway.audit WHERE action = 'deadline.load_calendar'") == 1,
+            (rc, out, err))
+    bad = os.path.join(s.dir, "bad-calendar.json")
+    with open(bad, "w") as f:
+        f.write('{"year": 1800, "holidays": "x"}')
+    rc, out, err = s.owctl("--gateway", s.api_url, "calendar", "load", bad)
+    s.check("a bad calendar → exit 1, its problems listed", rc == 1 and "400" in err, (rc, out, err))
+
     # -- strict bodies, Idempotency-Key ---------------------------------------------------
     st, body, _ = s.request("POST", "/v1/cases/%s/withdrawal" % case_no, {"reason": "x"},
                             token=clerk_a, key=False)

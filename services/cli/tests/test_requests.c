@@ -99,6 +99,48 @@ static void test_clock_requests(void **state)
     requests_clear(&req);
 }
 
+/* The operations commands: parsed from argv, then their requests. */
+static void test_operations_commands(void **state)
+{
+    (void)state;
+    owctl_command_t cmd;
+    owctl_request_t req;
+    char msg[256];
+    char *argv1[] = {"owctl", "notify", "resend", "d-1/x", NULL};
+    assert_int_equal(command_line_parse(4, argv1, &cmd, msg, sizeof msg), 0);
+    assert_int_equal(cmd.verb, OWCTL_NOTIFY_RESEND);
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.method, "POST");
+    assert_string_equal(req.path, "/v1/admin/dead-letters/d-1%2Fx/resend");
+    assert_true(req.needs_idempotency_key);
+    requests_clear(&req);
+    command_line_free(&cmd);
+
+    char *argv2[] = {"owctl", "notify", "dead", "--limit", "5", "--after", "D9", NULL};
+    assert_int_equal(command_line_parse(7, argv2, &cmd, msg, sizeof msg), 0);
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.method, "GET");
+    assert_string_equal(req.path, "/v1/admin/dead-letters?after_delivery_id=D9&limit=5");
+    requests_clear(&req);
+    command_line_free(&cmd);
+
+    char *argv3[] = {"owctl", "calendar", "load", "2027.json", NULL};
+    assert_int_equal(command_line_parse(4, argv3, &cmd, msg, sizeof msg), 0);
+    assert_string_equal(cmd.file, "2027.json");
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.path, "/v1/admin/calendars");
+    requests_clear(&req);
+    command_line_free(&cmd);
+
+    char *argv4[] = {"owctl", "calendar", "load", NULL};
+    assert_int_equal(command_line_parse(3, argv4, &cmd, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "FILE"));
+    command_line_free(&cmd);
+    char *argv5[] = {"owctl", "notify", "resend", "--limit", "3", "X", NULL};
+    assert_int_equal(command_line_parse(6, argv5, &cmd, msg, sizeof msg), -1);
+    command_line_free(&cmd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -106,6 +148,7 @@ int main(void)
         cmocka_unit_test(test_submit_refuses_bytes_that_are_not_text),
         cmocka_unit_test(test_case_show_path_is_encoded),
         cmocka_unit_test(test_clock_requests),
+        cmocka_unit_test(test_operations_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
