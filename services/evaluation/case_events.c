@@ -8,7 +8,9 @@
 #include "ow_case_events.h"
 #include "onewindow/v1/intake.pb-c.h"
 #include "onewindow/v1/routing.pb-c.h"
+#include "ratings.h"
 #include "served_cases.h"
+#include "timer_commands.h"
 
 /* What served_cases stores of the case, within its columns' bounds (migrations). */
 static const ow_case_rule_t s_accepted_rules[] = {
@@ -41,7 +43,10 @@ int evaluation_on_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow
     const Onewindow__V1__CaseSummary *c = msg->case_;
     /* The event time stands in for an acceptance time intake left out. */
     int64_t accepted_at = c->accepted_at_us ? c->accepted_at_us : ev->time_us;
-    if (served_cases_accept(db, c, accepted_at, ev->event_id, err) != 0)
+    /* Either event may make the case rateable: then its invitation and default timers are
+     * asked for in this transaction (DOMAIN.md §6; timer_commands.h). */
+    if (served_cases_accept(db, c, accepted_at, ev->event_id, err) != 0 ||
+        timer_commands_rating_window(db, c->case_no, ratings_window(), err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:
@@ -58,7 +63,8 @@ int evaluation_on_case_decided(ow_db_t *db, const ow_event_t *ev, void *arg, ow_
     if (!msg)
         goto cleanup;
     int64_t decided_at = msg->decided_at_us ? msg->decided_at_us : ev->time_us;
-    if (served_cases_decide(db, msg->case_no, msg->outcome, decided_at, ev->event_id, err) != 0)
+    if (served_cases_decide(db, msg->case_no, msg->outcome, decided_at, ev->event_id, err) != 0 ||
+        timer_commands_rating_window(db, msg->case_no, ratings_window(), err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:

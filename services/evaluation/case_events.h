@@ -1,6 +1,7 @@
 /* case_events — what evaluationd does with intake's and routing's events: case.accepted
- * records what was served (served_cases), case.decided makes it rateable. Each handler runs
- * inside the inbox's transaction (ow_inbox.h). */
+ * records what was served (served_cases), case.decided makes it rateable; the one that makes
+ * it rateable also asks for its invitation and default timers (timer_commands.h). Each
+ * handler runs inside the inbox's transaction (ow_inbox.h). */
 #ifndef EVALUATION_CASE_EVENTS_H
 #define EVALUATION_CASE_EVENTS_H
 

@@ -10,6 +10,7 @@
 #include "ow_rpc.h"
 #include "ratings.h"
 #include "rollups.h"
+#include "timer_commands.h"
 #include "sql_arrays.h"
 
 #define S_METHOD  "evaluation.rate"
@@ -31,8 +32,9 @@ static const struct {
     /* FOR UPDATE as ratings.c: a rating of the same case by another instance queues here. */
     {"evaluation_batch_cases",
      "SELECT case_no, accepted_at_us IS NOT NULL, decided_at_us IS NOT NULL, department_code,"
-     " item_code, centre_id, EXISTS (SELECT 1 FROM ratings r WHERE r.case_no = s.case_no)"
-     " FROM served_cases s WHERE case_no = ANY ($1::text[]) ORDER BY case_no COLLATE \"C\""
+     " item_code, centre_id, EXISTS (SELECT 1 FROM ratings r WHERE r.case_no = s.case_no),"
+     " decided_at_us FROM served_cases s WHERE case_no = ANY ($1::text[])"
+     " ORDER BY case_no COLLATE \"C\""
      " FOR UPDATE"},
     {"evaluation_batch_ratings",
      "INSERT INTO ratings (case_no, grade, is_bad, comment, channel, rated_at_us,"
@@ -160,7 +162,7 @@ static void s_check_fields(s_item_t *item, rating_batch_outcome_t *out)
 }
 
 /* Decides each live request against its case (the rows of evaluation_batch_cases). */
-static void s_check_cases(const PGresult *cases, s_item_t *items, size_t n,
+static void s_check_cases(const PGresult *cases, s_item_t *items, size_t n, int64_t now_us,
                           rating_batch_outcome_t *out, s_index_t *idx)
 {
     int rows = PQntuples(cases);
@@ -198,6 +200,10 @@ static void s_check_cases(const PGresult *cases, s_item_t *items, size_t n,
         else if (taken || PQgetvalue(cases, row, 6)[0] == 't')
             ow_error_set(&out[i].err, OW_ALREADY_EXISTS,
                          "case %s is already rated: one rating per service", case_no);
+        /* DOMAIN.md §6: late rating is allowed for a period after the service only. */
+        else if (rating_window_check(ratings_window(), strtoll(PQgetvalue(cases, row, 7), NULL, 10),
+                                     now_us, &out[i].err) != 0)
+            ;
         else {
             items[i].live = true;
             rating_t *r = &items[i].rating;
@@ -353,7 +359,7 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
         sql_array_clear(&cases);
         if (!res)
             goto cleanup;
-        s_check_cases(res, items, n, out, by_case);
+        s_check_cases(res, items, n, now_us, out, by_case);
         PQclear(res);
         res = NULL;
     }
@@ -481,6 +487,15 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
         res = NULL;
         /* In the ratings' own transaction: a report never disagrees with its ratings. */
         if (rollup_deltas_apply(db, deltas, err) != 0)
+            goto cleanup;
+        /* A rating cancels the case's invitation and default timers (§6), in its own
+         * transaction (timer_commands.h). */
+        const char *rated = sql_array_text(&a[A_CASE]);
+        if (!rated) {
+            ow_error_set(err, OW_INTERNAL, "out of memory listing %zu cases", fresh);
+            goto cleanup;
+        }
+        if (timer_commands_cancel_rating(db, rated, err) != 0)
             goto cleanup;
     }
     if (ow_db_commit(db, err) != 0)

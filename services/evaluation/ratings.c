@@ -9,10 +9,12 @@
 #include "indicator_sets.h"
 #include "ow_outbox.h"
 #include "rollups.h"
+#include "sql_arrays.h"
+#include "timer_commands.h"
 
 #define S_RATING_COLUMNS                                                                           \
     "rating_id, case_no, grade, comment, channel, rated_at_us, is_bad, department_code,"           \
-    " item_code, centre_id"
+    " item_code, centre_id, is_default"
 
 static const struct {
     const char *name;
@@ -22,8 +24,12 @@ static const struct {
      * the second then sees the first. */
     {"evaluation_case_for_rating",
      "SELECT accepted_at_us IS NOT NULL, decided_at_us IS NOT NULL, department_code,"
-     " item_code, centre_id, EXISTS (SELECT 1 FROM ratings r WHERE r.case_no = $1)"
-     " FROM served_cases WHERE case_no = $1 FOR UPDATE"},
+     " item_code, centre_id, EXISTS (SELECT 1 FROM ratings r WHERE r.case_no = $1),"
+     " decided_at_us FROM served_cases WHERE case_no = $1 FOR UPDATE"},
+    {"evaluation_rating_insert_default",
+     "INSERT INTO ratings (case_no, grade, is_bad, channel, rated_at_us, department_code,"
+     " item_code, centre_id, level, is_default) VALUES ($1, $2::smallint, $2::smallint <= 2, '', $3, $4, $5, $6,"
+     " $7, true) RETURNING " S_RATING_COLUMNS},
     {"evaluation_rating_insert",
      "INSERT INTO ratings (case_no, grade, is_bad, comment, channel, rated_at_us,"
      " department_code, item_code, centre_id, indicator_set, window_id, staff_id, level,"
@@ -36,12 +42,32 @@ static const struct {
     {"evaluation_rating_get", "SELECT " S_RATING_COLUMNS " FROM ratings WHERE case_no = $1"},
 };
 
+static rating_window_t s_window;
+static bool s_window_set;
+
+void ratings_set_window(const rating_window_t *w)
+{
+    /* A zeroed policy stands for "not configured": the shipped defaults. */
+    s_window = w->late_window_days > 0 ? *w : rating_window_defaults();
+    s_window_set = true;
+}
+
+const rating_window_t *ratings_window(void)
+{
+    if (!s_window_set)
+        ratings_set_window(&(rating_window_t){0});
+    return &s_window;
+}
+
 int ratings_prepare(ow_db_t *db, ow_error_t *err)
 {
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
         if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
             return -1;
-    return rollups_prepare(db, err); /* every rating updates its roll-ups */
+    /* Every rating updates its roll-ups and cancels its timers. */
+    if (timer_commands_prepare(db, err) != 0)
+        return -1;
+    return rollups_prepare(db, err);
 }
 
 static void s_rating_from_row(const PGresult *res, int row, rating_t *r)
@@ -57,6 +83,7 @@ static void s_rating_from_row(const PGresult *res, int row, rating_t *r)
     snprintf(r->department_code, sizeof r->department_code, "%s", PQgetvalue(res, row, 7));
     snprintf(r->item_code, sizeof r->item_code, "%s", PQgetvalue(res, row, 8));
     snprintf(r->centre_id, sizeof r->centre_id, "%s", PQgetvalue(res, row, 9));
+    r->is_default = PQgetvalue(res, row, 10)[0] == 't';
 }
 
 void ratings_fill_message(const rating_t *r, Onewindow__V1__Rating *msg)
@@ -71,6 +98,7 @@ void ratings_fill_message(const rating_t *r, Onewindow__V1__Rating *msg)
     msg->is_bad = r->is_bad;
     msg->department_code = (char *)r->department_code;
     msg->item_code = (char *)r->item_code;
+    msg->is_default = r->is_default;
 }
 
 /* Queues rating.recorded. The payload is the Rating alone: it has no field for the rater,
@@ -88,6 +116,19 @@ static int s_emit(ow_db_t *db, const rating_t *r, int64_t now_us, ow_error_t *er
     onewindow__v1__rating__pack(&msg, buf);
     int rc = ow_outbox_add(db, "rating.recorded", r->case_no, r->centre_id, now_us, buf, len, err);
     free(buf);
+    return rc;
+}
+
+/* A rating cancels the case's invitation and default timers (DOMAIN.md §6). */
+static int s_cancel_timers(ow_db_t *db, const char *case_no, ow_error_t *err)
+{
+    sql_array_t cases = {0};
+    sql_array_add_text(&cases, case_no);
+    const char *literal = sql_array_text(&cases);
+    int rc = literal ? timer_commands_cancel_rating(db, literal, err) : -1;
+    if (!literal)
+        ow_error_set(err, OW_INTERNAL, "out of memory cancelling the timers of %s", case_no);
+    sql_array_clear(&cases);
     return rc;
 }
 
@@ -149,6 +190,10 @@ int ratings_record_input(ow_db_t *db, const rating_input_t *in, int64_t now_us, 
                      case_no);
         goto cleanup;
     }
+    /* DOMAIN.md §6: late rating is allowed for a period after the service, not for ever. */
+    if (rating_window_check(ratings_window(), strtoll(PQgetvalue(res, 0, 6), NULL, 10), now_us,
+                            err) != 0)
+        goto cleanup;
     char grade_text[8], rated_at[24], scores_text[64];
     snprintf(grade_text, sizeof grade_text, "%d", (int)grade);
     snprintf(scores_text, sizeof scores_text, "{%d,%d,%d,%d,%d,%d,%d}", (int)scores[0],
@@ -185,9 +230,53 @@ int ratings_record_input(ow_db_t *db, const rating_input_t *in, int64_t now_us, 
     const char *ids[] = {out->rating_id};
     /* The roll-ups change in the rating's own transaction: a report never disagrees with
      * the ratings it summarises. */
-    if (rollups_apply(db, ids, 1, 1, err) != 0 || s_emit(db, out, now_us, err) != 0)
+    if (rollups_apply(db, ids, 1, 1, err) != 0 || s_emit(db, out, now_us, err) != 0 ||
+        s_cancel_timers(db, case_no, err) != 0)
         goto cleanup;
     rc = 0;
+cleanup:
+    PQclear(res);
+    return rc;
+}
+
+int ratings_record_default(ow_db_t *db, const char *case_no, int64_t at_us, rating_t *out,
+                           ow_error_t *err)
+{
+    int rc = -1;
+    const rating_window_t *w = ratings_window();
+    const char *case_params[] = {case_no};
+    PGresult *res = ow_db_exec(db, "evaluation_case_for_rating", 1, case_params, err);
+    if (!res)
+        goto cleanup;
+    /* A rating that came first wins: the default is only for a service nobody rated. */
+    if (!w->default_enabled || PQntuples(res) == 0 || PQgetvalue(res, 0, 0)[0] != 't' ||
+        PQgetvalue(res, 0, 1)[0] != 't' || PQgetvalue(res, 0, 5)[0] == 't') {
+        rc = 0;
+        goto cleanup;
+    }
+    char grade[8], at[24];
+    snprintf(grade, sizeof grade, "%d", w->default_grade);
+    snprintf(at, sizeof at, "%" PRId64, at_us);
+    const char *level = rating_level_of_centre(PQgetvalue(res, 0, 4));
+    const char *params[] = {case_no,
+                            grade,
+                            at,
+                            PQgetvalue(res, 0, 2),
+                            PQgetvalue(res, 0, 3),
+                            PQgetvalue(res, 0, 4),
+                            level ? level : ""};
+    PGresult *inserted = ow_db_exec(db, "evaluation_rating_insert_default", 7, params, err);
+    if (!inserted)
+        goto cleanup;
+    PQclear(res);
+    res = inserted;
+    s_rating_from_row(res, 0, out);
+    const char *ids[] = {out->rating_id};
+    /* Counted apart as a default by the roll-ups (is_default), in this same transaction. */
+    if (rollups_apply(db, ids, 1, 1, err) != 0 || s_emit(db, out, at_us, err) != 0 ||
+        s_cancel_timers(db, case_no, err) != 0)
+        goto cleanup;
+    rc = 1;
 cleanup:
     PQclear(res);
     return rc;

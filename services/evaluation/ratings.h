@@ -13,6 +13,7 @@
 #include "ow_status.h"
 #include "indicator_sets.h"
 #include "rating_rules.h"
+#include "rating_window.h"
 
 typedef struct {
     char rating_id[37];
@@ -25,16 +26,25 @@ typedef struct {
     char department_code[65];
     char item_code[65];
     char centre_id[16];
+    bool is_default; /* the 基本满意 recorded by default after the late window (§6) */
 } rating_t;
 
 /* Registers the prepared statements on db. Returns 0 or -1 with err. */
 int ratings_prepare(ow_db_t *db, ow_error_t *err);
 
+/* The rating window every rating of this process is checked against (rating_window.h), set
+ * once at start-up from the configuration (evaluation_policy.c); until then the shipped
+ * defaults of DOMAIN.md §6. *w is copied. */
+void ratings_set_window(const rating_window_t *w);
+const rating_window_t *ratings_window(void);
+
 /* Inside the caller's transaction: records a rating of case_no made at now_us and queues
- * rating.recorded; fills *out. Returns 0, or -1 with err (the caller rolls back):
+ * rating.recorded; asks for the case's invitation and default timers to be cancelled
+ * (timer_commands.h); fills *out. Returns 0, or -1 with err (the caller rolls back):
  *   INVALID_ARGUMENT    a bad grade (1–5), channel, comment or case number (all listed);
  *   NOT_FOUND           the case is unknown here (no case.accepted seen for it);
- *   FAILED_PRECONDITION the case is not decided yet;
+ *   FAILED_PRECONDITION the case is not decided yet, or its rating window has closed
+ *                       (ratings_window(): late rating is allowed for a period, §6);
  *   ALREADY_EXISTS      the case is already rated (one rating per service);
  *   UNAVAILABLE/INTERNAL a database error. */
 int ratings_record(ow_db_t *db, const char *case_no, int32_t grade, const char *comment,
@@ -67,6 +77,15 @@ int ratings_check_input(const rating_input_t *in, int32_t scores[INDICATOR_COUNT
  * window_id, staff_id, indicator_set and scores[i]. */
 int ratings_record_input(ow_db_t *db, const rating_input_t *in, int64_t now_us, rating_t *out,
                          ow_error_t *err);
+
+/* Inside the caller's transaction: the default grade of ratings_window() for case_no, made
+ * at at_us because no rating came within the window (DOMAIN.md §6: "counts as 基本满意 by
+ * default, marked as a default"): recorded with is_default, channel "" (nobody rated through
+ * any channel), into the roll-ups (counted apart as defaults) and announced by
+ * rating.recorded. Returns 1 with *out filled when recorded, 0 when there is nothing to do (the
+ * case is rated, unknown, undecided, or defaults are off), -1 with err on a database error. */
+int ratings_record_default(ow_db_t *db, const char *case_no, int64_t at_us, rating_t *out,
+                           ow_error_t *err);
 
 /* Inside the caller's transaction: keeps the rating but takes it out of every figure and
  * records why (an upheld appeal 申诉复核, DOMAIN.md §6). Returns 0, or -1 with err:

@@ -108,8 +108,9 @@ static int s_set_write(ow_db_t *db, const intake_settings_t *settings, s_set_job
                        ow_error_t *err)
 {
     int rc = -1;
-    int days[INTAKE_BATCH_MAX];
-    long counts[INTAKE_BATCH_MAX], lasts[INTAKE_BATCH_MAX], next[INTAKE_BATCH_MAX];
+    int days[INTAKE_BATCH_MAX] = {0};
+    long counts[INTAKE_BATCH_MAX] = {0}, lasts[INTAKE_BATCH_MAX] = {0},
+         next[INTAKE_BATCH_MAX] = {0};
     size_t n_days = 0;
     intake_new_case_t cases[INTAKE_BATCH_MAX];
     intake_case_t *written[INTAKE_BATCH_MAX];

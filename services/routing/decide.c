@@ -14,6 +14,8 @@
 #include "ow_rpc.h"
 #include "ow_text.h"
 #include "authority.h"
+#include "delivery.h"
+#include "workflow_store.h"
 #include "task_store.h"
 #include "onewindow/v1/routing.pb-c.h"
 
@@ -23,7 +25,9 @@
 
 int routing_decide_prepare(ow_db_t *db, ow_error_t *err)
 {
-    return routing_task_store_prepare(db, err);
+    if (routing_task_store_prepare(db, err) < 0 || routing_workflow_store_prepare(db, err) < 0)
+        return -1;
+    return routing_delivery_prepare(db, err);
 }
 
 /* Inside the caller's open transaction: one decision. Returns 0 with *reply (the first answer
@@ -66,7 +70,9 @@ static int s_decide_apply(ow_db_t *db, const char *key, const char *actor,
                                 .post_a = "",
                                 .post_b = "",
                                 .state = t->state,
-                                .final_stage = false};
+                                /* A stage taking the department's final decision: only its
+                                 * chief representative or the named delegate. */
+                                .final_stage = routing_tasks_final(task, 0)};
     if (routing_authorise(&who.actor, ROUTING_ACT_DECIDE, &view, err) < 0)
         goto done;
     char before[ROUTING_TASK_DESCRIBE_SIZE], after[ROUTING_TASK_DESCRIBE_SIZE];
@@ -94,9 +100,23 @@ static int s_decide_apply(ow_db_t *db, const char *key, const char *actor,
                       task_len, err) < 0)
         goto done;
 
-    /* The skeleton's workflow has one stage, so its decision is the case's (DOMAIN §4: the
-     * chief representative's decision is the department's). */
+    /* A case under a workflow moves on by its stages' results (workflow.h); without one, the
+     * skeleton's single stage's decision is the case's. */
+    routing_workflow_result_t wf;
+    int handled =
+        routing_workflow_after_decision(db, done_task, centre_id, actor, now_us, &wf, err);
+    if (handled < 0)
+        goto done;
     routing_outcome_t outcome = routing_decision_outcome(decision);
+    bool case_decided = true;
+    bool approved = decision == ROUTING_DECISION_APPROVE;
+    if (handled == 1) {
+        case_decided = wf.decided;
+        outcome.outcome = routing_case_outcome_name(wf.outcome);
+        outcome.case_state = routing_case_outcome_state(wf.outcome);
+        approved =
+            wf.outcome == ROUTING_CASE_APPROVED || wf.outcome == ROUTING_CASE_APPROVED_AFTER_SUPPLY;
+    }
     Onewindow__V1__CaseDecided cd = ONEWINDOW__V1__CASE_DECIDED__INIT;
     cd.case_no = done_task->case_no;
     cd.outcome = (char *)outcome.outcome;
@@ -105,10 +125,14 @@ static int s_decide_apply(ow_db_t *db, const char *key, const char *actor,
     cd.decided_by = (char *)actor;
     cd.task_id = done_task->task_id;
     cd.comment = done_task->comment;
-    if (ow_pack(&cd.base, &case_bytes, &case_len, err) < 0)
+    if (case_decided && (ow_pack(&cd.base, &case_bytes, &case_len, err) < 0 ||
+                         ow_outbox_add(db, "case.decided", done_task->case_no, centre_id, now_us,
+                                       case_bytes, case_len, err) < 0))
         goto done;
-    if (ow_outbox_add(db, "case.decided", done_task->case_no, centre_id, now_us, case_bytes,
-                      case_len, err) < 0)
+    /* Art. 44: an approved result is issued and delivered within 10 days (delivery.h). */
+    if (case_decided && approved &&
+        routing_delivery_open(db, done_task->case_no, centre_id, done_task->task_id, now_us, err) <
+            0)
         goto done;
 
     Onewindow__V1__TaskReply tr = ONEWINDOW__V1__TASK_REPLY__INIT;

@@ -10,11 +10,13 @@
 #include "ow_log.h"
 #include "ow_outbox.h"
 #include "task_store.h"
+#include "workflow_store.h"
 #include "onewindow/v1/intake.pb-c.h"
 
 int routing_first_task_prepare(ow_db_t *db, ow_error_t *err)
 {
-    if (routing_assignment_prepare(db, err) < 0 || routing_task_store_prepare(db, err) < 0)
+    if (routing_assignment_prepare(db, err) < 0 || routing_task_store_prepare(db, err) < 0 ||
+        routing_workflow_store_prepare(db, err) < 0)
         return -1;
     return 0;
 }
@@ -61,6 +63,13 @@ int routing_apply_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow
     }
 
     int64_t now_us = ow_clock_now_us();
+    /* An item (version) with a workflow: its first stage's parallel tasks (workflow_store.h);
+     * without one, the skeleton's single task below. */
+    int staged = routing_workflow_start_case(db, c, now_us, err);
+    if (staged != 0) {
+        rc = staged > 0 ? 0 : -1;
+        goto done;
+    }
     routing_assignment_t who;
     if (routing_assign_first(db, c->department_code, now_us, &who, err) < 0)
         goto done;

@@ -8,12 +8,14 @@
 #include "audit_history.h"
 #include "decide.h"
 #include "decision.h"
+#include "delivery.h"
 #include "first_task.h"
 #include "org_store.h"
 #include "ow_clock.h"
 #include "ow_service.h"
 #include "ow_text.h"
 #include "task_store.h"
+#include "workflow_store.h"
 #include "onewindow/v1/routing.pb-c.h"
 
 #define S_QUERY_MAX_BYTES 1024
@@ -33,11 +35,22 @@ typedef struct {
     uint64_t *decide_batches;
     bool keep_until_done;      /* routing.return_on_comeback = false */
     ow_timer_t *absence_sweep; /* applies absences recorded ahead of time */
+    ow_rpc_client_t *deadline; /* deadline.schedule_timer for the delivery timers */
+    size_t timers_in_flight;   /* schedule_timer calls not yet answered */
 } routing_api_t;
+
+/* One delivery timer on its way to deadlined. */
+typedef struct {
+    routing_api_t *api;
+    char case_no[OW_CASE_NO_MAX + 1];
+} s_timer_call_t;
 
 static void s_free(void *arg)
 {
-    free(arg);
+    routing_api_t *self = arg;
+    /* Pending timer calls are cancelled (their callbacks run) before self goes. */
+    ow_rpc_client_destroy(&self->deadline);
+    free(self);
 }
 
 /* Answers with tasks as a TaskList (next_after may be NULL), or with err when tasks is NULL. */
@@ -305,6 +318,97 @@ static void s_on_end_absence(ow_rpc_call_t *call, void *arg)
     s_reply_command(self, call, "routing.end_absence", rc, reply, reply_len, &err);
 }
 
+/* routing.put_workflow / routing.get_workflow (workflow_store.h). */
+static void s_on_put_workflow(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0, reply_len = 0;
+    uint8_t *reply = NULL;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    int rc = routing_workflow_put(self->db, ow_rpc_call_idempotency_key(call),
+                                  ow_rpc_call_caller(call), payload, len, &reply, &reply_len, &err);
+    s_reply_command(self, call, "routing.put_workflow", rc, reply, reply_len, &err);
+}
+
+static void s_on_get_workflow(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0, out_len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    uint8_t *out = routing_workflow_get(self->db, payload, len, &out_len, &err);
+    if (out)
+        ow_rpc_reply(call, out, out_len);
+    else
+        ow_rpc_reply_error(call, &err);
+    free(out);
+}
+
+/* routing.deliver (delivery.h). */
+static void s_on_deliver(ow_rpc_call_t *call, void *arg)
+{
+    routing_api_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0, reply_len = 0;
+    uint8_t *reply = NULL;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    int rc = routing_deliver(self->db, ow_rpc_call_idempotency_key(call), ow_rpc_call_caller(call),
+                             payload, len, &reply, &reply_len, &err);
+    s_reply_command(self, call, "routing.deliver", rc, reply, reply_len, &err);
+}
+
+/* deadlined answered a delivery timer: confirmed (or it exists already) → scheduled. */
+static void s_timer_scheduled(const ow_rpc_result_t *result, void *arg)
+{
+    s_timer_call_t *tc = arg;
+    routing_api_t *self = tc->api;
+    self->timers_in_flight--;
+    ow_error_t err;
+    ow_error_clear(&err);
+    if (result->status == OW_OK || result->status == OW_FAILED_PRECONDITION) {
+        if (routing_delivery_mark_scheduled(self->db, tc->case_no, &err) < 0)
+            ow_log_kv(OW_LOG_ERROR, "delivery timer not marked", "case_no", tc->case_no, "error",
+                      err.message, NULL);
+    } else if (result->status != OW_DEADLINE_EXCEEDED && result->status != OW_UNAVAILABLE &&
+               result->status != OW_CANCELLED) {
+        ow_log_kv(OW_LOG_ERROR, "deadline.schedule_timer refused", "case_no", tc->case_no, "code",
+                  ow_status_name(result->status), "error", result->message, NULL);
+    }
+    free(tc);
+}
+
+/* Asks deadlined for the 10-day timers of approvals not yet confirmed (delivery.h); runs on
+ * the sweep and after decisions, one round at a time; a lost answer is asked again (the
+ * timer key makes it idempotent). */
+static void s_schedule_delivery_timers(routing_api_t *self)
+{
+    if (!self->deadline || self->timers_in_flight > 0)
+        return;
+    routing_delivery_timer_t due[32];
+    ow_error_t err;
+    ow_error_clear(&err);
+    int n = routing_delivery_unscheduled(self->db, due, 32, &err);
+    for (int i = 0; i < n; i++) {
+        uint8_t *req = NULL;
+        size_t len = 0;
+        s_timer_call_t *tc = calloc(1, sizeof *tc);
+        if (!tc || routing_delivery_timer_request(&due[i], &req, &len, &err) < 0) {
+            free(tc);
+            break;
+        }
+        tc->api = self;
+        snprintf(tc->case_no, sizeof tc->case_no, "%s", due[i].case_no);
+        self->timers_in_flight++;
+        ow_rpc_call(self->deadline, "deadline.schedule_timer", due[i].timer_key, "routingd", req,
+                    len, 5000, s_timer_scheduled, tc);
+        free(req);
+    }
+}
+
 /* Absences recorded ahead of time take effect when their start and end come (test-clock
  * aware: the sweep asks ow_clock_now_us). */
 static void s_absence_sweep(void *arg)
@@ -312,6 +416,7 @@ static void s_absence_sweep(void *arg)
     routing_api_t *self = arg;
     ow_error_t err;
     ow_error_clear(&err);
+    s_schedule_delivery_timers(self);
     int n = routing_absence_sweep(self->db, ow_clock_now_us(), self->keep_until_done, &err);
     if (n > 0)
         ow_relay_kick(self->relay);
@@ -362,8 +467,10 @@ static void s_decide_flush(void *arg)
     }
     self->n_pending = 0;
     (*self->decide_batches)++;
-    if (any)
+    if (any) {
         ow_relay_kick(self->relay);
+        s_schedule_delivery_timers(self);
+    }
 }
 
 /* routing.decide: queued; the flush runs once the socket's ready requests are drained (a
@@ -383,21 +490,31 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_db_t *db = ow_service_db(svc);
     if (routing_first_task_prepare(db, err) < 0 || routing_decide_prepare(db, err) < 0 ||
         routing_act_prepare(db, err) < 0 || routing_audit_history_prepare(db, err) < 0 ||
-        routing_org_store_prepare(db, err) < 0)
+        routing_org_store_prepare(db, err) < 0 || routing_workflow_store_prepare(db, err) < 0 ||
+        routing_delivery_prepare(db, err) < 0)
         return -1;
     /* DOMAIN §4: when A returns, unfinished work is handed back — or, configured, stays with
      * the substitute until done. */
     bool return_on_comeback = true;
-    long sweep_ms = 1000;
+    long sweep_ms = 1000, cosign_days = ROUTING_COSIGN_DAYS_DEFAULT;
     ow_config_t *cfg = ow_service_config(svc);
     if (ow_config_get_bool(cfg, "routing.return_on_comeback", true, &return_on_comeback, err) < 0 ||
-        ow_config_get_int(cfg, "routing.absence_sweep_ms", 1000, &sweep_ms, err) < 0)
+        ow_config_get_int(cfg, "routing.absence_sweep_ms", 1000, &sweep_ms, err) < 0 ||
+        ow_config_get_int(cfg, "routing.cosign_working_days", ROUTING_COSIGN_DAYS_DEFAULT,
+                          &cosign_days, err) < 0)
         return -1;
+    /* DOMAIN §4: co-signing departments answer within 7 working days by default. */
+    if (cosign_days < 1 || cosign_days > 60) {
+        ow_error_set(err, OW_INVALID_ARGUMENT, "routing.cosign_working_days must be 1-60");
+        return -1;
+    }
+    routing_workflow_set_cosign_days((int)cosign_days);
     if (sweep_ms < 10 || sweep_ms > 3600000) {
         ow_error_set(err, OW_INVALID_ARGUMENT, "routing.absence_sweep_ms must be 10-3600000");
         return -1;
     }
-    if (ow_service_follow(svc, "intake", err) < 0)
+    /* intake's case.accepted; deadline's timer.fired (the delivery timers). */
+    if (ow_service_follow(svc, "intake", err) < 0 || ow_service_follow(svc, "deadline", err) < 0)
         return -1;
     routing_api_t *self = calloc(1, sizeof *self);
     if (!self) {
@@ -419,8 +536,15 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
     self->keep_until_done = !return_on_comeback;
     self->absence_sweep =
         ow_loop_timer(ow_service_loop(svc), sweep_ms / 1000.0, true, s_absence_sweep, self);
+    self->deadline =
+        ow_rpc_client_new(ow_service_loop(svc), ow_service_endpoint(svc, "deadline"), err);
+    if (!self->deadline) {
+        free(self);
+        return -1;
+    }
     if (!self->decide_ok || !self->decide_refused || !self->decide_failed ||
         !self->decide_batches || !self->decide_flush || !self->absence_sweep) {
+        ow_rpc_client_destroy(&self->deadline);
         free(self);
         ow_error_set(err, OW_INTERNAL, "out of memory registering metrics");
         return -1;
@@ -438,8 +562,12 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_rpc_server_handle(rpc, "routing.get_org", s_on_get_org, self);
     ow_rpc_server_handle(rpc, "routing.record_absence", s_on_record_absence, self);
     ow_rpc_server_handle(rpc, "routing.end_absence", s_on_end_absence, self);
+    ow_rpc_server_handle(rpc, "routing.put_workflow", s_on_put_workflow, self);
+    ow_rpc_server_handle(rpc, "routing.get_workflow", s_on_get_workflow, self);
+    ow_rpc_server_handle(rpc, "routing.deliver", s_on_deliver, self);
     /* No ow_inbox_on_commit here: ow_service owns that hook (it moves the test clock) and
      * already kicks the relay after every inbox commit, which publishes task.created. */
     ow_inbox_on(ow_service_inbox(svc), "case.accepted", routing_apply_case_accepted, NULL);
+    ow_inbox_on(ow_service_inbox(svc), "timer.fired", routing_apply_timer_fired, NULL);
     return 0;
 }

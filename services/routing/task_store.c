@@ -11,7 +11,8 @@
 #define S_TASK_COLUMNS                                                                             \
     "task_id, case_no, item_code, department_code, coalesce(assignee, ''), state,"                 \
     " coalesce(decision, ''), comment, ts_to_us(created_at), coalesce(ts_to_us(decided_at), 0),"   \
-    " coalesce(decided_by, ''), stage, centre_id, on_behalf_of, coalesce(post_code, '')"
+    " coalesce(decided_by, ''), stage, centre_id, on_behalf_of, coalesce(post_code, ''),"          \
+    " final_decision"
 
 #define S_WORK_ORDER " ORDER BY lane_rank DESC, due_at NULLS LAST, created_at, task_id"
 
@@ -30,9 +31,9 @@ int routing_task_store_prepare(ow_db_t *db, ow_error_t *err)
     } statements[] = {
         {"routing_task_insert",
          "INSERT INTO tasks (case_no, centre_id, item_code, department_code, assignee, stage,"
-         "  created_at, post_code, on_behalf_of)"
-         " VALUES ($1, $2, $3, $4, $5, $6, us_to_ts($7), nullif($8, ''), $9)"
-         " ON CONFLICT (case_no, stage) DO NOTHING"
+         "  created_at, post_code, on_behalf_of, final_decision)"
+         " VALUES ($1, $2, $3, $4, $5, $6, us_to_ts($7), nullif($8, ''), $9, $10)"
+         " ON CONFLICT (case_no, stage, department_code) DO NOTHING"
          " RETURNING " S_TASK_COLUMNS},
         {"routing_task_get", "SELECT " S_TASK_COLUMNS " FROM tasks WHERE task_id = $1"},
         {"routing_task_get_locked",
@@ -75,6 +76,14 @@ int routing_task_store_prepare(ow_db_t *db, ow_error_t *err)
         {"routing_work_overdue", "SELECT " S_TASK_COLUMNS " FROM tasks"
                                  " WHERE state = 'open' AND due_at < us_to_ts($3) AND ($1 = '' OR "
                                  "department_code = $1)" S_WORK_ORDER " LIMIT $2"},
+        /* A stage's result is known: its tasks still in progress are withdrawn (workflow.h). */
+        {"routing_task_cancel_stage", "UPDATE tasks SET state = 'cancelled'"
+                                      " WHERE case_no = $1 AND stage = $2"
+                                      "   AND state IN ('open', 'suspended', 'extension_requested')"
+                                      " RETURNING " S_TASK_COLUMNS},
+        /* The departments' results of a stage (workflow.h). */
+        {"routing_task_stage_results", "SELECT department_code, coalesce(decision, '') FROM tasks"
+                                       " WHERE case_no = $1 AND stage = $2 AND state = 'done'"},
         {"routing_task_list_case",
          "SELECT " S_TASK_COLUMNS " FROM tasks WHERE case_no = $1 ORDER BY created_at, task_id"},
     };
@@ -137,16 +146,17 @@ int routing_task_insert(ow_db_t *db, const routing_new_task_t *t, routing_tasks_
     *out = NULL;
     char created[32];
     snprintf(created, sizeof created, "%" PRId64, t->created_at_us);
-    const char *params[9] = {t->case_no,
-                             t->centre_id ? t->centre_id : "",
-                             t->item_code,
-                             t->department_code,
-                             t->assignee,
-                             t->stage,
-                             created,
-                             t->post_code ? t->post_code : "",
-                             t->on_behalf_of ? t->on_behalf_of : ""};
-    PGresult *res = ow_db_exec(db, "routing_task_insert", 9, params, err);
+    const char *params[10] = {t->case_no,
+                              t->centre_id ? t->centre_id : "",
+                              t->item_code,
+                              t->department_code,
+                              t->assignee,
+                              t->stage,
+                              created,
+                              t->post_code ? t->post_code : "",
+                              t->on_behalf_of ? t->on_behalf_of : "",
+                              t->final_decision ? "true" : "false"};
+    PGresult *res = ow_db_exec(db, "routing_task_insert", 10, params, err);
     if (!res)
         return -1;
     if (PQntuples(res) == 0) {
@@ -278,6 +288,21 @@ const Onewindow__V1__Task *routing_tasks_get(const routing_tasks_t *self, size_t
 const char *routing_tasks_centre(const routing_tasks_t *self, size_t i)
 {
     return i < self->count ? PQgetvalue(self->res, (int)i, 12) : NULL;
+}
+
+bool routing_tasks_final(const routing_tasks_t *self, size_t i)
+{
+    return i < self->count && PQgetvalue(self->res, (int)i, 15)[0] == 't';
+}
+
+routing_tasks_t *routing_task_cancel_stage(ow_db_t *db, const char *case_no, const char *stage,
+                                           ow_error_t *err)
+{
+    const char *params[2] = {case_no, stage};
+    PGresult *res = ow_db_exec(db, "routing_task_cancel_stage", 2, params, err);
+    if (!res)
+        return NULL;
+    return s_wrap(res, (size_t)PQntuples(res), err);
 }
 
 Onewindow__V1__Task **routing_tasks_array(const routing_tasks_t *self)

@@ -29,14 +29,16 @@ typedef struct {
     int64_t created_at_us;
     const char *post_code;    /* NULL/"" when not assigned through a post */
     const char *on_behalf_of; /* the absent A holder the assignee stands in for; NULL/"" */
+    bool final_decision;      /* the stage takes the department's final decision (authority.h) */
 } routing_new_task_t;
 
 /* Registers the statements of this module on db. Returns 0, or -1 with err. */
 int routing_task_store_prepare(ow_db_t *db, ow_error_t *err);
 
 /* Inside an open transaction: creates the task unless the case already has one at that
- * stage (UNIQUE (case_no, stage)). Returns 1 and the new task in *out (caller frees with
- * routing_tasks_destroy), 0 when it already existed (*out NULL), or -1 with err. */
+ * stage for that department (UNIQUE (case_no, stage, department_code)). Returns 1 and the new task
+ * in *out (caller frees with routing_tasks_destroy), 0 when it already existed (*out NULL), or -1
+ * with err. */
 int routing_task_insert(ow_db_t *db, const routing_new_task_t *t, routing_tasks_t **out,
                         ow_error_t *err);
 
@@ -114,6 +116,16 @@ const Onewindow__V1__Task *routing_tasks_get(const routing_tasks_t *self, size_t
 /* The receiving centre of the i-th task's case ("" when unknown); owned by the list. The
  * Task message has no such field, but event envelopes carry it. */
 const char *routing_tasks_centre(const routing_tasks_t *self, size_t i);
+
+/* Whether the i-th task's stage takes the department's final decision (only the chief
+ * representative or the named delegate may decide it). */
+bool routing_tasks_final(const routing_tasks_t *self, size_t i);
+
+/* Inside an open transaction: cancels the tasks of case_no's stage still in progress (open,
+ * suspended, awaiting an extension) — the stage's result is known (workflow.h). Returns them
+ * as cancelled (caller frees; possibly empty), or NULL with err. */
+routing_tasks_t *routing_task_cancel_stage(ow_db_t *db, const char *case_no, const char *stage,
+                                           ow_error_t *err);
 
 /* The tasks as a TaskList array (pointers owned by the list). */
 Onewindow__V1__Task **routing_tasks_array(const routing_tasks_t *self);
