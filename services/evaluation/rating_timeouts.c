@@ -1,6 +1,7 @@
 /* rating_timeouts — see rating_timeouts.h. */
 #include "rating_timeouts.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -72,11 +73,17 @@ int evaluation_on_timer_fired(ow_db_t *db, const ow_event_t *ev, void *arg, ow_e
         rc = 0;
         goto cleanup;
     }
-    if (strlen(t->case_no) == 0 || strlen(t->case_no) > RATING_CASE_NO_MAX) {
+    bool ours =
+        strcmp(t->kind, TIMER_RATING_INVITE) == 0 || strcmp(t->kind, TIMER_RATING_DEFAULT) == 0;
+    if (ours && (strlen(t->case_no) == 0 || strlen(t->case_no) > RATING_CASE_NO_MAX)) {
         ow_error_set(err, OW_INVALID_ARGUMENT, "timer %s names no valid case", t->timer_key);
         goto cleanup;
     }
-    if (strcmp(t->kind, TIMER_RATING_INVITE) == 0)
+    if (!ours) {
+        ow_log_kv(OW_LOG_WARN, "timer of an unknown kind ignored", "timer_key", t->timer_key,
+                  "kind", t->kind, NULL);
+        rc = 0;
+    } else if (strcmp(t->kind, TIMER_RATING_INVITE) == 0)
         rc = s_invite(db, t, ev->time_us, err);
     else if (strcmp(t->kind, TIMER_RATING_DEFAULT) == 0) {
         /* §6: no rating within the window — the service counts as 基本满意, marked as a
@@ -84,10 +91,6 @@ int evaluation_on_timer_fired(ow_db_t *db, const ow_event_t *ev, void *arg, ow_e
         rating_t r;
         int64_t at = t->due_at_us > 0 ? t->due_at_us : ev->time_us;
         rc = ratings_record_default(db, t->case_no, at, &r, err) < 0 ? -1 : 0;
-    } else {
-        ow_log_kv(OW_LOG_WARN, "timer of an unknown kind ignored", "timer_key", t->timer_key,
-                  "kind", t->kind, NULL);
-        rc = 0;
     }
 cleanup:
     if (t)

@@ -401,7 +401,8 @@ static void s_schedule_delivery_timers(routing_api_t *self)
             break;
         }
         tc->api = self;
-        snprintf(tc->case_no, sizeof tc->case_no, "%s", due[i].case_no);
+        /* Same size, NUL-terminated (routing_delivery_timer_t). */
+        memcpy(tc->case_no, due[i].case_no, sizeof tc->case_no);
         self->timers_in_flight++;
         ow_rpc_call(self->deadline, "deadline.schedule_timer", due[i].timer_key, "routingd", req,
                     len, 5000, s_timer_scheduled, tc);

@@ -54,7 +54,9 @@ echo "== seeding $cases decided cases (SQL)"
 psql "$url" -X -q -v ON_ERROR_STOP=1 -c "INSERT INTO evaluation.served_cases (case_no, item_code,
   department_code, centre_id, channel, accepted_at_us, decided_at_us)
   SELECT 'B' || g, 'I' || (g % 300), 'D' || (g % 40),
-         (ARRAY['330122000000', '330122101000', '330122101201'])[1 + g % 3], 'window', 1, 2
+         (ARRAY['330122000000', '330122101000', '330122101201'])[1 + g % 3], 'window', 1,
+         -- decided now: evaluation.rate refuses a rating after the 7-day window (DOMAIN.md §6)
+         (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
   FROM generate_series(1, $cases) g" -c "VACUUM ANALYZE evaluation.served_cases"
 
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)  ($(nproc) cores, shared)"

@@ -904,3 +904,20 @@ def _issue_token(self, subject, role, centre_id, subscriptions=None, ttl_seconds
 
 
 System.issue_token = _issue_token
+
+
+# ---------------------------------------------------------------------------------------
+# A daemon's request methods, called directly over ZeroMQ (for methods the gateway does not
+# expose): the payload is hand-encoded protobuf (pb_field_bytes / pb_field_varint).
+
+def _call(self, source, method, payload=b"", key="", caller="system-test", timeout=10.0):
+    """Calls method on source's request socket; returns decode_reply's dict, or None when no
+    answer came within timeout seconds."""
+    import zmq
+    ctx = zmq.Context.instance()
+    frames = self.zmq_request(ctx, source, [encode_request(method, payload=payload, idempotency_key=key,
+                                                           caller=caller)], timeout=timeout)
+    return decode_reply(frames[-1]) if frames else None
+
+
+System.call = _call
