@@ -451,7 +451,7 @@ static int s_start_stage(ow_db_t *db, const char *case_no, const char *centre_id
                 goto done;
             snprintf(who.assignee, sizeof who.assignee, "%s", holder.holder);
             snprintf(who.on_behalf_of, sizeof who.on_behalf_of, "%s", holder.on_behalf_of);
-            snprintf(who.post_code, sizeof who.post_code, "%s", posts[i]);
+            memcpy(who.post_code, posts[i], sizeof who.post_code); /* both 65, terminated */
         } else if (routing_assign_first(db, deps[i], now_us, &who, err) < 0) {
             goto done;
         }

@@ -91,7 +91,8 @@ static void s_body(const uint8_t *data, size_t size)
     if (applications_pack_submit(body, &packed, &len, &err) == 0)
         s_round_trip(&onewindow__v1__submit_application__descriptor, packed, len);
     ow_error_clear(&err);
-    if (tasks_pack_decide(body, "T-1", &packed, &len, &err) == 0)
+    char actor[TASKS_ID_MAX + 1];
+    if (tasks_pack_decide(body, "T-1", &packed, &len, actor, &err) == 0)
         s_round_trip(&onewindow__v1__decide_task__descriptor, packed, len);
     ow_error_clear(&err);
     if (ratings_pack_rate(body, &packed, &len, &err) == 0)
