@@ -14,6 +14,7 @@
 #include "ow_envelope.h"
 #include "ow_idem.h"
 #include "receive.h"
+#include "timer_commands.h"
 
 #define S_MAX_BYTES 16384
 #define S_MAX_CODES 64
@@ -121,6 +122,13 @@ int intake_correct(ow_db_t *db, const char *key, const uint8_t *request, size_t 
     size_t left = intake_correction_remaining(
         outstanding, n_out, (const char *const *)req->material_codes, req->n_material_codes);
     bool accept_now = open_notice && left == 0;
+    if (open_rongque && left == 0) {
+        /* 容缺 list complete: its supply deadline no longer watched. */
+        char tk[INTAKE_TIMER_KEY_MAX + 1];
+        intake_timer_key(tk, sizeof tk, INTAKE_TIMER_RONGQUE_SUPPLY, req->case_no);
+        if (intake_timer_cancel(db, tk, err) < 0)
+            goto done;
+    }
     if (accept_now) {
         /* art. 32: accepted on the day the materials became complete — or on receipt if the
          * notice came later than its duty allowed. The window gives the notice on the spot,
@@ -216,7 +224,8 @@ int intake_withdraw(ow_db_t *db, const char *key, const uint8_t *request, size_t
     int64_t now_us_ = now_us;
     if (intake_case_set_state(db, req->case_no, to, 0, 0,
                               req->reason[0] ? req->reason : "withdrawn by the applicant", now_us_,
-                              err) < 0)
+                              err) < 0 ||
+        intake_timer_cancel_case(db, req->case_no, err) < 0)
         goto done;
     intake_case_destroy(&kase);
     if (!(kase = intake_case_load(db, req->case_no, false, err)))

@@ -1,5 +1,7 @@
 #include "correction.h"
 
+#include "case_state.h"
+
 #include <string.h>
 
 static bool s_in(const char *code, const char *const *list, size_t n)
@@ -62,4 +64,15 @@ int64_t intake_art32_accepted_at(int64_t received_at_us, int64_t notice_at_us,
     if (notice_at_us == 0 || notice_at_us > notice_due_us)
         return received_at_us;
     return complete_at_us < received_at_us ? received_at_us : complete_at_us;
+}
+
+bool intake_notice_duty_deems_accepted(int state)
+{
+    return state == INTAKE_STATE_RECEIVED;
+}
+
+bool intake_rongque_supply_missed(bool rongque, int state, size_t unsupplied)
+{
+    /* Open = it may still close as 13 办结（不通过）: accepted and not yet decided. */
+    return rongque && unsupplied > 0 && intake_case_state_can_move(state, INTAKE_STATE_REFUSED);
 }

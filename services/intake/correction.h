@@ -43,4 +43,15 @@ int64_t intake_art32_accepted_at(int64_t received_at_us, int64_t notice_at_us,
 /* True when the notice duty has lapsed at now_us with no notice given in time. */
 bool intake_art32_lapsed(int64_t notice_at_us, int64_t notice_due_us, int64_t now_us);
 
+/* What the notice-duty timer does when it fires for a case in `state` (art. 32): true when
+ * the case is still 1 已接件 — no decision and no notice within the 5 days — so it is deemed
+ * accepted as of its receipt; false when the window decided in time (or it was withdrawn). */
+bool intake_notice_duty_deems_accepted(int state);
+
+/* What the 容缺 supply timer does when it fires (DOMAIN §3: "a missed deadline terminates the
+ * case"): true when the case was accepted under 容缺, may still close as 13 办结（不通过）
+ * (accepted, not decided, withdrawn or closed) and `unsupplied` materials of its supply list
+ * are still missing. The case is then closed as 13 with a termination notice. */
+bool intake_rongque_supply_missed(bool rongque, int state, size_t unsupplied);
+
 #endif

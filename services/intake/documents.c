@@ -24,6 +24,7 @@ static const struct {
     {"withdrawal", "撤回申请确认书"},
     {"termination", "终止办理通知书"},
     {"deemed_accepted", "受理凭证（逾期未告知视为受理）"},
+    {"receipt_of_materials", "收件凭证"},
 };
 
 const char *intake_document_title(const char *kind)

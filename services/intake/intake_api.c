@@ -14,6 +14,8 @@
 #include "ow_text.h"
 #include "receive.h"
 #include "submit.h"
+#include "timer_commands.h"
+#include "timer_fired.h"
 #include "onewindow/v1/deadline.pb-c.h"
 #include "onewindow/v1/intake.pb-c.h"
 
@@ -34,6 +36,7 @@ typedef struct {
     ow_db_t *db;
     ow_relay_t *relay;
     ow_rpc_client_t *deadline;
+    intake_timer_sender_t *timers; /* deadline.schedule_timer / cancel_timer, as committed */
     intake_settings_t settings;
     uint64_t *submit_ok;
     uint64_t *submit_invalid;
@@ -67,8 +70,13 @@ static void s_flush(void *arg)
     size_t ok = intake_batch_run(self->db, &self->settings, jobs, n);
     (*self->batches)++;
     *self->batched += n;
+    bool receives = false;
+    for (size_t j = 0; j < n; j++)
+        receives = receives || jobs[j]->kind == INTAKE_JOB_RECEIVE;
     if (ok > 0)
         ow_relay_kick(self->relay);
+    if (ok > 0 && receives) /* a receive may have asked for a timer; submits never do */
+        intake_timer_sender_kick(self->timers);
     while (list) {
         s_queued_t *q = list;
         list = q->next;
@@ -130,7 +138,9 @@ static void s_free(void *arg)
     /* Clean shutdown finishes the batch: what was taken in is answered. */
     s_flush(self);
     ow_timer_destroy(&self->flush);
+    /* The client first: its calls in flight are cancelled into the sender, which still lives. */
     ow_rpc_client_destroy(&self->deadline);
+    intake_timer_sender_destroy(&self->timers);
     free(self);
 }
 
@@ -167,6 +177,7 @@ static void s_run(s_pending_t *p, int64_t promised_due_us)
     if (intake_correct(self->db, key, payload, len, p->now_us, promised_due_us, &reply, &reply_len,
                        &err) == 0) {
         ow_relay_kick(self->relay);
+        intake_timer_sender_kick(self->timers);
         ow_rpc_reply_packed(p->call, reply, reply_len);
     } else {
         if (err.code != OW_INVALID_ARGUMENT && err.code != OW_FAILED_PRECONDITION &&
@@ -298,6 +309,7 @@ static void s_on_withdraw(ow_rpc_call_t *call, void *arg)
     if (intake_withdraw(self->db, ow_rpc_call_idempotency_key(call), payload, len,
                         ow_clock_now_us(), &reply, &reply_len, &err) == 0) {
         ow_relay_kick(self->relay);
+        intake_timer_sender_kick(self->timers);
         ow_rpc_reply_packed(call, reply, reply_len);
     } else {
         ow_rpc_reply_error(call, &err);
@@ -374,6 +386,12 @@ done:
         onewindow__v1__get_case__free_unpacked(req, NULL);
 }
 
+static void s_on_inbox_commit(void *arg)
+{
+    intake_api_t *self = arg;
+    intake_timer_sender_kick(self->timers);
+}
+
 static bool s_digits(const char *s, size_t n)
 {
     if (!s || strlen(s) != n)
@@ -401,7 +419,7 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
     if (intake_submit_prepare(ow_service_db(svc), err) < 0 ||
         intake_receive_prepare(ow_service_db(svc), err) < 0)
         return -1;
-    if (ow_service_follow(svc, "routing", err) < 0)
+    if (ow_service_follow(svc, "routing", err) < 0 || ow_service_follow(svc, "deadline", err) < 0)
         return -1;
 
     intake_api_t *self = calloc(1, sizeof *self);
@@ -431,8 +449,11 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
                                        "requests applied by the group commit");
     self->tail = &self->head;
     self->flush = ow_loop_timer(ow_service_loop(svc), -1, false, s_flush, self);
+    ow_error_t terr;
+    ow_error_clear(&terr);
+    self->timers = intake_timer_sender_new(ow_service_loop(svc), self->db, self->deadline, &terr);
     if (!self->submit_ok || !self->submit_invalid || !self->submit_failed || !self->batches ||
-        !self->batched || !self->flush) {
+        !self->batched || !self->flush || !self->timers) {
         s_free(self);
         ow_error_set(err, OW_INTERNAL, "out of memory registering metrics");
         return -1;
@@ -446,5 +467,8 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.withdraw", s_on_withdraw, self);
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.list_documents", s_on_list_documents, self);
     ow_inbox_on(ow_service_inbox(svc), "case.decided", intake_apply_case_decided, NULL);
+    ow_inbox_on(ow_service_inbox(svc), "timer.fired", intake_apply_timer_fired, NULL);
+    /* A fired timer may cancel others (a terminated case's): send them after its commit. */
+    ow_inbox_on_commit(ow_service_inbox(svc), s_on_inbox_commit, self);
     return 0;
 }

@@ -50,6 +50,26 @@ static size_t s_collect(const intake_receipt_t *r, intake_decision_t *out)
 int intake_outcome_decide(const intake_receipt_t *r, intake_decision_t *out, ow_error_t *err)
 {
     memset(out, 0, sizeof *out);
+    if (r->decide_later) {
+        /* art. 32: the window may take the materials and decide (or give the one-time notice)
+         * within 5 days; a finding made now is a decision and may not be deferred. */
+        if (r->rongque_requested)
+            ow_error_add_violation(err, "decide_later",
+                                   "容缺 is a decision at the window: it "
+                                   "cannot be deferred");
+        if (r->defect_count > 0)
+            ow_error_add_violation(err, "decide_later",
+                                   "defects found are a one-time notice: "
+                                   "give it now");
+        if (!r->within_powers)
+            ow_error_add_violation(err, "decide_later",
+                                   "outside this centre's powers: give the "
+                                   "not-accepted decision now");
+        if (ow_error_finish_violations(err) < 0)
+            return -1;
+        out->outcome = INTAKE_OUTCOME_RECEIVED;
+        return 0;
+    }
     if (!r->within_powers) {
         /* 不予受理: the written reason names the authority to go to. */
         out->outcome = INTAKE_OUTCOME_NOT_ACCEPTED;
@@ -132,6 +152,8 @@ int intake_outcome_state(intake_outcome_t outcome)
         return INTAKE_STATE_CORRECTION_STARTED;
     case INTAKE_OUTCOME_NOT_ACCEPTED:
         return INTAKE_STATE_REJECTED;
+    case INTAKE_OUTCOME_RECEIVED:
+        return INTAKE_STATE_RECEIVED;
     }
     return -1;
 }
@@ -149,6 +171,8 @@ const char *intake_outcome_name(intake_outcome_t outcome)
         return "rongque";
     case INTAKE_OUTCOME_NOT_ACCEPTED:
         return "not_accepted";
+    case INTAKE_OUTCOME_RECEIVED:
+        return "received";
     }
     return "unknown";
 }

@@ -7,6 +7,7 @@
  *   容缺 accepted   only 容缺-eligible materials missing, commitment → receipt + supply list
  *                   signed, supply deadline ≤ promised date, not 失信    + supply deadline
  *   not accepted    not within this centre's powers / not such a matter → reason + authority
+ *   received        收件 only: the decision follows within 5 working days (art. 32) → state 1
  *
  * Plain functions: no I/O. The caller supplies the dates deadlined computed (promised due). */
 #ifndef INTAKE_OUTCOME_H
@@ -27,6 +28,7 @@ typedef enum {
     INTAKE_OUTCOME_NOTICE,          /* 一次性告知 → state 6 补正开始 */
     INTAKE_OUTCOME_RONGQUE,         /* 容缺受理 → state 3, supply pending */
     INTAKE_OUTCOME_NOT_ACCEPTED,    /* 不予受理 → state 5 */
+    INTAKE_OUTCOME_RECEIVED,        /* 收件 only → state 1, art. 32 duty watched */
 } intake_outcome_t;
 
 /* A material handed in but not in legal form, with why (clerk's finding). */
@@ -49,6 +51,7 @@ typedef struct {
     int64_t promised_due_us; /* when the promised limit ends if accepted now (deadlined) */
     int64_t supply_due_us;   /* requested 容缺 supply deadline */
     int64_t now_us;
+    bool decide_later; /* 收件 only: no decision at the window (art. 32 gives 5 days) */
 } intake_receipt_t;
 
 /* One line of a notice or supply list. Strings borrow from the item or the defects. */
@@ -68,13 +71,15 @@ typedef struct {
 /* Decides the outcome. Returns 0 with *out filled, or -1 when the applicant asked for 容缺
  * and may not have it: err then lists EVERY reason ("rongque" violations: a critical material
  * missing, no commitment, 失信, deadline past the promised date or in the past, a 即办件) so
- * the window can give a one-time notice instead; nothing is decided. */
+ * the window can give a one-time notice instead; nothing is decided. With decide_later the
+ * outcome is "received" (nothing examined yet), and -1 with a "decide_later" violation for each
+ * finding that is itself a decision (容缺 asked for, defects found, outside the powers). */
 int intake_outcome_decide(const intake_receipt_t *r, intake_decision_t *out, ow_error_t *err);
 
-/* The state a new case takes for an outcome (3, 11, 6, 3, 5). */
+/* The state a new case takes for an outcome (3, 11, 6, 3, 5, 1). */
 int intake_outcome_state(intake_outcome_t outcome);
 
-/* "accepted", "decided_on_spot", "notice", "rongque", "not_accepted". */
+/* "accepted", "decided_on_spot", "notice", "rongque", "not_accepted", "received". */
 const char *intake_outcome_name(intake_outcome_t outcome);
 
 #endif

@@ -20,6 +20,7 @@
 #include "ow_idem.h"
 #include "ow_outbox.h"
 #include "outcome.h"
+#include "timer_commands.h"
 
 #define S_RECEIVE  "intake.receive"
 #define S_CORRECT  "intake.correct"
@@ -61,6 +62,8 @@ int intake_receive_prepare(ow_db_t *db, ow_error_t *err)
     for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
         if (ow_db_prepare(db, s[i].name, s[i].sql, err) < 0)
             return -1;
+    if (intake_timer_commands_prepare(db, err) < 0)
+        return -1;
     return intake_documents_prepare(db, err);
 }
 
@@ -350,6 +353,7 @@ static int s_receive_apply(ow_db_t *db, const intake_settings_t *settings,
         .promised_due_us = promised_due_us,
         .supply_due_us = r->supply_due_us,
         .now_us = now_us,
+        .decide_later = r->decide_later,
     };
     intake_decision_t dec;
     if (r->rongque_requested && promised_due_us == 0 &&
@@ -400,8 +404,12 @@ static int s_receive_apply(ow_db_t *db, const intake_settings_t *settings,
     bool rongque = dec.outcome == INTAKE_OUTCOME_RONGQUE;
     char supply[24], promised[24], notice[24];
     snprintf(supply, sizeof supply, "%" PRId64, rongque ? r->supply_due_us : 0);
+    /* Received only: the date it would carry if deemed accepted on receipt (art. 32). */
+    bool received_only = dec.outcome == INTAKE_OUTCOME_RECEIVED;
     snprintf(promised, sizeof promised, "%" PRId64,
-             accepted && dec.outcome != INTAKE_OUTCOME_DECIDED_ON_SPOT ? promised_due_us : 0);
+             (accepted && dec.outcome != INTAKE_OUTCOME_DECIDED_ON_SPOT) || received_only
+                 ? promised_due_us
+                 : 0);
     snprintf(notice, sizeof notice, "%" PRId64, dec.outcome == INTAKE_OUTCOME_NOTICE ? now_us : 0);
     const char *xp[13] = {case_no,
                           decider,
@@ -438,6 +446,7 @@ static int s_receive_apply(ow_db_t *db, const intake_settings_t *settings,
         [INTAKE_OUTCOME_NOTICE] = "notice",
         [INTAKE_OUTCOME_RONGQUE] = "rongque_receipt",
         [INTAKE_OUTCOME_NOT_ACCEPTED] = "not_accepted",
+        [INTAKE_OUTCOME_RECEIVED] = "receipt_of_materials",
     };
     Onewindow__V1__Document doc;
     intake_document_init(&doc, sum, kinds[dec.outcome], now_us);
@@ -463,6 +472,7 @@ static int s_receive_apply(ow_db_t *db, const intake_settings_t *settings,
         [INTAKE_OUTCOME_NOTICE] = "case.notice_issued",
         [INTAKE_OUTCOME_RONGQUE] = "case.rongque_accepted",
         [INTAKE_OUTCOME_NOT_ACCEPTED] = "case.not_accepted",
+        [INTAKE_OUTCOME_RECEIVED] = NULL,
     };
     if (intake_emit_case_changed(db, "case.received", sum, NULL, 0, now_us, err) < 0)
         goto done;
@@ -473,6 +483,12 @@ static int s_receive_apply(ow_db_t *db, const intake_settings_t *settings,
      * spot never reaches the back office. */
     if ((dec.outcome == INTAKE_OUTCOME_ACCEPTED || rongque) &&
         intake_emit_accepted(db, sum, now_us, err) < 0)
+        goto done;
+    /* Watched periods (DOMAIN §5), asked of deadlined once this transaction commits: the
+     * art. 32 duty of a case received without a decision, the 容缺 supply deadline. */
+    if (received_only && intake_timer_notice_duty(db, sum, err) < 0)
+        goto done;
+    if (rongque && intake_timer_rongque_supply(db, sum, err) < 0)
         goto done;
     if (intake_command_reply(db, S_RECEIVE, key, request, len, sum, &doc, reply, reply_len, err) <
         0)

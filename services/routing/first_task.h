@@ -1,7 +1,9 @@
 /* first_task — a case accepted by intake gets its first task: stage 审查决定 for the default
  * approver of the item's department, with a task.created event. Runs inside the inbox's
  * transaction (ow_inbox.h), which records intake's seq with the task, so each case gets its
- * task exactly once; UNIQUE (case_no, stage) guards the same even if the inbox were reset. */
+ * task exactly once; UNIQUE (case_no, stage, department_code) guards the same even if the inbox
+ * were reset. An item with a workflow gets its first stage's parallel tasks instead
+ * (workflow_store.h). */
 #ifndef ROUTING_FIRST_TASK_H
 #define ROUTING_FIRST_TASK_H
 

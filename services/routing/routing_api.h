@@ -4,7 +4,8 @@
  *   routing.decide      DecideTask → TaskReply (decide.h)
  *   routing.work_list   WorkList → TaskList    (work order: green, love, earliest due)
  *   routing.case_history CaseHistory → CaseHistoryReply (audit_history.h)
- *   consumes intake's case.accepted            (first_task.h)
+ *   routing.put_workflow / get_workflow, routing.deliver (workflow_store.h, delivery.h)
+ *   consumes intake's case.accepted (first_task.h), deadline's timer.fired (delivery.h)
  * The handlers only move bytes between the request socket and the domain modules. */
 #ifndef ROUTING_API_H
 #define ROUTING_API_H

@@ -71,7 +71,7 @@ static void s_pack_each(const json_t *input, unsigned flags)
         /* case_no is a path parameter only for the messages that have it. */
         const pb_json_fixed_t *f =
             protobuf_c_message_descriptor_get_field_by_name(s_requests[i], "case_no") ? fixed
-                                                                                     : NULL;
+                                                                                      : NULL;
         if (pb_json_pack(s_requests[i], input, f, flags, &packed, &len, &err) == 0)
             s_round_trip(s_requests[i], packed, len);
     }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <string.h>
+#include "case_state.h"
 #include "correction.h"
 
 static const char *const s_listed[] = {"M1", "M3", "M4"};
@@ -70,12 +71,29 @@ static void test_art32_dating(void **state)
     assert_true(intake_art32_lapsed(due + 1, due, due + 1));
 }
 
+/* What the watched periods do when they fire (art. 32; DOMAIN §3 容缺). */
+static void test_timer_outcomes(void **state)
+{
+    (void)state;
+    assert_true(intake_notice_duty_deems_accepted(INTAKE_STATE_RECEIVED));
+    for (int s = 2; s <= 15; s++)
+        assert_false(intake_notice_duty_deems_accepted(s)); /* decided or withdrawn in time */
+    assert_true(intake_rongque_supply_missed(true, INTAKE_STATE_ACCEPTED, 1));
+    assert_true(intake_rongque_supply_missed(true, INTAKE_STATE_IN_DEPARTMENT, 2));
+    assert_false(intake_rongque_supply_missed(true, INTAKE_STATE_ACCEPTED, 0));  /* supplied */
+    assert_false(intake_rongque_supply_missed(false, INTAKE_STATE_ACCEPTED, 1)); /* no 容缺 */
+    assert_false(intake_rongque_supply_missed(true, INTAKE_STATE_APPROVED_WITH_GAPS, 1));
+    assert_false(intake_rongque_supply_missed(true, INTAKE_STATE_WITHDRAWN, 1));
+    assert_false(intake_rongque_supply_missed(true, INTAKE_STATE_REFUSED, 1)); /* once */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_supplying_listed_materials),
         cmocka_unit_test(test_nothing_beyond_the_notice),
         cmocka_unit_test(test_art32_dating),
+        cmocka_unit_test(test_timer_outcomes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

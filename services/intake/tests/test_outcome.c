@@ -174,6 +174,32 @@ static void test_not_accepted_names_the_authority(void **state)
     assert_non_null(strstr(d.reason, "县市场监督管理局"));
 }
 
+/* 收件 only (art. 32: the decision within 5 days): nothing examined, state 1; a finding made
+ * now is a decision and may not be deferred — every such finding listed. */
+static void test_decide_later(void **state)
+{
+    (void)state;
+    const char *in[] = {"M1"};
+    intake_receipt_t r = s_receipt(in, 1);
+    r.decide_later = true;
+    intake_decision_t d;
+    ow_error_t err;
+    ow_error_clear(&err);
+    assert_int_equal(intake_outcome_decide(&r, &d, &err), 0);
+    assert_int_equal(d.outcome, INTAKE_OUTCOME_RECEIVED);
+    assert_int_equal(d.listed_count, 0);
+    assert_int_equal(intake_outcome_state(d.outcome), INTAKE_STATE_RECEIVED);
+    assert_string_equal(intake_outcome_name(d.outcome), "received");
+    intake_defect_t defect = {"M1", "illegible"};
+    r.defects = &defect;
+    r.defect_count = 1;
+    r.rongque_requested = true;
+    r.within_powers = false;
+    assert_int_equal(intake_outcome_decide(&r, &d, &err), -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_int_equal(err.violation_count, 3);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -192,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_rongque_when_only_eligible_materials_are_missing),
         cmocka_unit_test(test_rongque_refusals_all_listed),
         cmocka_unit_test(test_not_accepted_names_the_authority),
+        cmocka_unit_test(test_decide_later),
         cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,9 @@
 #include "ow_rpc.h"
 #include "ow_test_pg.h"
 #include "receive.h"
+#include "timer_commands.h"
+#include "timer_fired.h"
+#include "onewindow/v1/deadline.pb-c.h"
 #include "onewindow/v1/envelope.pb-c.h"
 #include "onewindow/v1/intake.pb-c.h"
 
@@ -93,6 +96,7 @@ typedef struct {
     int64_t supply_due;
     bool not_a_matter;
     const char *defect_code;
+    bool later; /* decide_later: 收件 only */
 } s_app_t;
 
 static uint8_t *s_pack(const s_app_t *a, size_t *len)
@@ -117,6 +121,7 @@ static uint8_t *s_pack(const s_app_t *a, size_t *len)
     r.supply_due_us = a->supply_due;
     r.not_a_matter = a->not_a_matter;
     r.refer_to = a->not_a_matter ? "杭州市市场监督管理局" : "";
+    r.decide_later = a->later;
     Onewindow__V1__MaterialDefect d = ONEWINDOW__V1__MATERIAL_DEFECT__INIT;
     Onewindow__V1__MaterialDefect *dp = &d;
     if (a->defect_code) {
@@ -377,6 +382,196 @@ static void test_rongque_and_its_refusals(void **state)
     assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), cases);
 }
 
+/* deadline's timer.fired for one of intake's timers, applied as the inbox would (one
+ * transaction). Returns the handler's result. */
+static int s_fire(s_fixture_t *fx, const char *owner, const char *kind, const char *case_no,
+                  ow_error_t *err)
+{
+    char key[256];
+    intake_timer_key(key, sizeof key, kind, case_no);
+    Onewindow__V1__Timer t = ONEWINDOW__V1__TIMER__INIT;
+    t.timer_key = key;
+    t.owner = (char *)owner;
+    t.kind = (char *)kind;
+    t.case_no = (char *)case_no;
+    t.state = "fired";
+    uint8_t buf[512];
+    ow_event_t ev = {.payload = buf, .time_us = S_NOW};
+    ev.payload_len = onewindow__v1__timer__pack(&t, buf);
+    snprintf(ev.type, sizeof ev.type, "timer.fired");
+    snprintf(ev.source, sizeof ev.source, "deadline");
+    ow_error_clear(err);
+    assert_int_equal(ow_db_begin(fx->db, err), 0);
+    int rc = intake_apply_timer_fired(fx->db, &ev, NULL, err);
+    if (rc == 0)
+        assert_int_equal(ow_db_commit(fx->db, err), 0);
+    else
+        ow_db_rollback(fx->db);
+    return rc;
+}
+
+static long s_case_count(s_fixture_t *fx, const char *fmt, const char *case_no)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql, fmt, case_no);
+    return s_count(fx, sql);
+}
+
+/* The watched periods (DOMAIN §3, §5): the art. 32 notice duty of a case received without a
+ * decision, and the 容缺 supply deadline — each asked of deadlined in the case's transaction,
+ * and applied once when deadlined fires it. */
+static void test_timers_notice_duty_and_rongque_supply(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    /* 收件 only: state 1, a receipt of materials, the notice-duty timer (5 working days from
+     * receipt), nothing else decided. */
+    s_app_t a = {
+        .item = S_FOOD, .id = fx->young_id, .materials = s_food_all, .n = 4, .later = true};
+    Onewindow__V1__ReceiveReply *r = s_receive(fx, "tm-later-1", &a, &err);
+    assert_non_null(r);
+    assert_string_equal(r->outcome, "received");
+    assert_int_equal(r->case_->state, INTAKE_STATE_RECEIVED);
+    assert_string_equal(r->document->title, "收件凭证");
+    assert_int_equal(r->case_->promised_due_us, S_DUE);
+    char later[64];
+    snprintf(later, sizeof later, "%s", r->case_->case_no);
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM timer_commands WHERE case_no = '%s' AND "
+                                  "kind = 'notice_duty' AND op = 'schedule' AND NOT acked AND "
+                                  "amount = 5 AND unit = 'working_days' AND start_at_us = "
+                                  "1795000000000000",
+                                  later),
+                     1);
+    /* A deferred decision together with a finding is refused, every reason at once. */
+    s_app_t bad = a;
+    bad.rongque = true;
+    bad.defect_code = "SPJY-01";
+    assert_null(s_receive(fx, "tm-later-bad", &bad, &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_int_equal(err.violation_count, 2);
+
+    /* Another service's timer is not ours; an unknown kind of ours is poison. */
+    assert_int_equal(s_fire(fx, "routing", INTAKE_TIMER_NOTICE_DUTY, later, &err), 0);
+    assert_int_equal(s_fire(fx, "intake", "bogus", later, &err), -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_int_equal(s_fire(fx, "intake", INTAKE_TIMER_NOTICE_DUTY, "3301229", &err), -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+
+    /* The duty lapses: accepted as of receipt (art. 32), with its document and events. */
+    assert_int_equal(s_fire(fx, "intake", INTAKE_TIMER_NOTICE_DUTY, later, &err), 0);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM cases WHERE case_no = '%s' AND state = 3 "
+                                  "AND accepted_at = received_at",
+                                  later),
+                     1);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM outbox WHERE case_no = '%s' AND type IN "
+                                  "('case.deemed_accepted', 'case.accepted')",
+                                  later),
+                     2);
+    Onewindow__V1__DocumentList *docs = s_documents(fx, later);
+    assert_int_equal(docs->n_documents, 2);
+    assert_string_equal(docs->documents[1]->kind, "deemed_accepted");
+    onewindow__v1__document_list__free_unpacked(docs, NULL);
+    /* Fired again (a replayed event would be skipped by the inbox; even so): nothing more. */
+    assert_int_equal(s_fire(fx, "intake", INTAKE_TIMER_NOTICE_DUTY, later, &err), 0);
+    assert_int_equal(
+        s_case_count(fx,
+                     "SELECT count(*) FROM outbox WHERE case_no = '%s' AND type = 'case.accepted'",
+                     later),
+        1);
+
+    /* 容缺 with its supply deadline watched; missed → terminated as 13 with the list. */
+    const char *most[] = {"SPJY-01", "SPJY-03"};
+    s_app_t q = {.item = S_FOOD,
+                 .id = fx->old_id,
+                 .materials = most,
+                 .n = 2,
+                 .rongque = true,
+                 .commitment = true,
+                 .supply_due = S_NOW + 5 * S_DAY};
+    r = s_receive(fx, "tm-rq-1", &q, &err);
+    assert_non_null(r);
+    char missed[64];
+    snprintf(missed, sizeof missed, "%s", r->case_->case_no);
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM timer_commands WHERE case_no = '%s' AND "
+                                  "kind = 'rongque_supply' AND due_at_us = 1795432000000000",
+                                  missed),
+                     1);
+    const char *one[] = {"SPJY-04"};
+    r = s_correct(fx, "tm-rq-part", missed, one, 1, S_NOW + S_DAY, &err);
+    assert_non_null(r);
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+    assert_int_equal(s_fire(fx, "intake", INTAKE_TIMER_RONGQUE_SUPPLY, missed, &err), 0);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM cases WHERE case_no = '%s' AND state = 13 "
+                                  "AND closed_reason LIKE '%%容缺%%' AND decided_at IS NOT NULL",
+                                  missed),
+                     1);
+    assert_int_equal(
+        s_case_count(
+            fx, "SELECT count(*) FROM outbox WHERE case_no = '%s' AND type = 'case.terminated'",
+            missed),
+        1);
+    docs = s_documents(fx, missed);
+    Onewindow__V1__Document *last = docs->documents[docs->n_documents - 1];
+    assert_string_equal(last->kind, "termination");
+    assert_int_equal(last->n_listed, 1); /* SPJY-05 only: SPJY-04 came in time */
+    assert_string_equal(last->listed[0]->code, "SPJY-05");
+    onewindow__v1__document_list__free_unpacked(docs, NULL);
+    /* Closed: a withdrawal is refused, a second firing does nothing. */
+    assert_null(s_withdraw(fx, "tm-rq-wd", missed, &err));
+    assert_int_equal(s_fire(fx, "intake", INTAKE_TIMER_RONGQUE_SUPPLY, missed, &err), 0);
+    assert_int_equal(
+        s_case_count(
+            fx, "SELECT count(*) FROM outbox WHERE case_no = '%s' AND type = 'case.terminated'",
+            missed),
+        1);
+
+    /* Supplied in full in time: the timer is cancelled, and a late firing does nothing. */
+    r = s_receive(fx, "tm-rq-2", &q, &err);
+    assert_non_null(r);
+    char kept[64];
+    snprintf(kept, sizeof kept, "%s", r->case_->case_no);
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+    const char *both[] = {"SPJY-04", "SPJY-05"};
+    r = s_correct(fx, "tm-rq-full", kept, both, 2, S_NOW + S_DAY, &err);
+    assert_non_null(r);
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM timer_commands WHERE case_no = '%s' AND "
+                                  "op = 'cancel' AND NOT acked",
+                                  kept),
+                     1);
+    assert_int_equal(s_fire(fx, "intake", INTAKE_TIMER_RONGQUE_SUPPLY, kept, &err), 0);
+    assert_int_equal(
+        s_case_count(fx, "SELECT count(*) FROM cases WHERE case_no = '%s' AND state = 3", kept), 1);
+
+    /* A received-only case withdrawn: 2 已撤件, its notice-duty timer cancelled. */
+    a.id = fx->old_id;
+    r = s_receive(fx, "tm-later-2", &a, &err);
+    assert_non_null(r);
+    char gone[64];
+    snprintf(gone, sizeof gone, "%s", r->case_->case_no);
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+    r = s_withdraw(fx, "tm-later-wd", gone, &err);
+    assert_non_null(r);
+    assert_int_equal(r->case_->state, INTAKE_STATE_RECEIPT_WITHDRAWN);
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM timer_commands WHERE case_no = '%s' AND "
+                                  "op = 'cancel'",
+                                  gone),
+                     1);
+    assert_int_equal(s_fire(fx, "intake", INTAKE_TIMER_NOTICE_DUTY, gone, &err), 0);
+    assert_int_equal(
+        s_case_count(fx, "SELECT count(*) FROM cases WHERE case_no = '%s' AND state = 2", gone), 1);
+}
+
 static void test_cross_region_spot_not_accepted_and_withdrawal(void **state)
 {
     s_fixture_t *fx = *state;
@@ -451,6 +646,7 @@ int main(void)
         cmocka_unit_test(test_notice_then_corrections_art32),
         cmocka_unit_test(test_rongque_and_its_refusals),
         cmocka_unit_test(test_cross_region_spot_not_accepted_and_withdrawal),
+        cmocka_unit_test(test_timers_notice_duty_and_rongque_supply),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
