@@ -232,6 +232,95 @@ static int s_provision_routing_audit(PGconn *conn, ow_error_t *err)
     return s_run(conn, "COMMIT", "COMMIT", err);
 }
 
+/* The rater's identity, out of evaluation's reach (issue 6, DOMAIN.md §6: "access to it is
+ * restricted and logged"): a NOLOGIN role ow_evaluation_identity owns schema
+ * evaluation_identity with applicants (the identity per case) and reads (one row per identity
+ * read: who, when, why, which case; append-only). ow_evaluation may INSERT applicants but not
+ * SELECT them; it reads only through read_applicants(), a SECURITY DEFINER function owned by
+ * ow_evaluation_identity that logs every row it returns in the same statement. evaluation's
+ * migration 0006 then moves its entries there. One transaction; every statement idempotent.
+ * Returns 0, 1 on a race (retry), or -1 with err. */
+static int s_provision_evaluation_identity(PGconn *conn, ow_error_t *err)
+{
+    static const char *const steps[][2] = {
+        {"creating role ow_evaluation_identity",
+         "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname ="
+         " 'ow_evaluation_identity') THEN CREATE ROLE ow_evaluation_identity NOLOGIN; END IF;"
+         " END $$"},
+        {"creating schema evaluation_identity",
+         "CREATE SCHEMA IF NOT EXISTS evaluation_identity AUTHORIZATION ow_evaluation_identity"},
+        {"giving schema evaluation_identity to ow_evaluation_identity",
+         "ALTER SCHEMA evaluation_identity OWNER TO ow_evaluation_identity"},
+        {"creating evaluation_identity.applicants",
+         "CREATE TABLE IF NOT EXISTS evaluation_identity.applicants ("
+         " case_no text PRIMARY KEY, name text NOT NULL DEFAULT '',"
+         " id_type text NOT NULL DEFAULT '', id_number text NOT NULL DEFAULT '',"
+         " phone text NOT NULL DEFAULT '', email text NOT NULL DEFAULT '',"
+         " recorded_at timestamptz NOT NULL DEFAULT now())"},
+        {"giving evaluation_identity.applicants to ow_evaluation_identity",
+         "ALTER TABLE evaluation_identity.applicants OWNER TO ow_evaluation_identity"},
+        {"creating evaluation_identity.reads",
+         "CREATE TABLE IF NOT EXISTS evaluation_identity.reads ("
+         " read_id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT clock_timestamp(),"
+         " reader text NOT NULL, purpose text NOT NULL, case_no text NOT NULL)"},
+        {"giving evaluation_identity.reads to ow_evaluation_identity",
+         "ALTER TABLE evaluation_identity.reads OWNER TO ow_evaluation_identity"},
+        {"creating the identity append-only trigger function",
+         "CREATE OR REPLACE FUNCTION evaluation_identity.append_only() RETURNS trigger"
+         " LANGUAGE plpgsql AS $f$ BEGIN RAISE EXCEPTION"
+         " '% is append-only: % refused', TG_TABLE_NAME, TG_OP; END $f$"},
+        {"giving the identity trigger function to ow_evaluation_identity",
+         "ALTER FUNCTION evaluation_identity.append_only() OWNER TO ow_evaluation_identity"},
+        {"creating the append-only trigger of reads",
+         "CREATE OR REPLACE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE"
+         " ON evaluation_identity.reads FOR EACH STATEMENT"
+         " EXECUTE FUNCTION evaluation_identity.append_only()"},
+        {"creating the append-only trigger of applicants",
+         "CREATE OR REPLACE TRIGGER append_only BEFORE UPDATE OR DELETE OR TRUNCATE"
+         " ON evaluation_identity.applicants FOR EACH STATEMENT"
+         " EXECUTE FUNCTION evaluation_identity.append_only()"},
+        /* The only way to read an identity: logged in the same statement, with its purpose. */
+        {"creating evaluation_identity.read_applicants",
+         "CREATE OR REPLACE FUNCTION evaluation_identity.read_applicants(p_case_nos text[],"
+         " p_purpose text) RETURNS TABLE (o_case_no text, o_name text, o_id_type text,"
+         " o_id_number text, o_phone text, o_email text)"
+         " LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $f$"
+         " BEGIN"
+         " IF coalesce(p_purpose, '') = '' THEN"
+         "  RAISE EXCEPTION 'reading a rater''s identity needs a purpose'; END IF;"
+         " INSERT INTO evaluation_identity.reads (reader, purpose, case_no)"
+         "  SELECT session_user, p_purpose, a.case_no FROM evaluation_identity.applicants a"
+         "  WHERE a.case_no = ANY (p_case_nos) ORDER BY a.case_no;"
+         " RETURN QUERY SELECT a.case_no, a.name, a.id_type, a.id_number, a.phone, a.email"
+         "  FROM evaluation_identity.applicants a WHERE a.case_no = ANY (p_case_nos)"
+         "  ORDER BY a.case_no;"
+         " END $f$"},
+        {"giving read_applicants to ow_evaluation_identity",
+         "ALTER FUNCTION evaluation_identity.read_applicants(text[], text)"
+         " OWNER TO ow_evaluation_identity"},
+        {"revoking read_applicants from PUBLIC",
+         "REVOKE ALL ON FUNCTION evaluation_identity.read_applicants(text[], text) FROM PUBLIC"},
+        {"granting read_applicants to ow_evaluation",
+         "GRANT EXECUTE ON FUNCTION evaluation_identity.read_applicants(text[], text)"
+         " TO ow_evaluation"},
+        {"granting evaluation_identity to ow_evaluation",
+         "GRANT USAGE ON SCHEMA evaluation_identity TO ow_evaluation"},
+        {"granting INSERT on the applicants to ow_evaluation",
+         "GRANT INSERT ON evaluation_identity.applicants TO ow_evaluation"},
+    };
+    int rc = s_run(conn, "BEGIN", "BEGIN", err);
+    if (rc != 0)
+        return rc;
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        rc = s_run(conn, steps[i][1], steps[i][0], err);
+        if (rc != 0) {
+            PQclear(PQexec(conn, "ROLLBACK"));
+            return rc;
+        }
+    }
+    return s_run(conn, "COMMIT", "COMMIT", err);
+}
+
 /* Sleeps a few random milliseconds so two racing provisioners fall out of step. */
 static void s_backoff(int attempt)
 {
@@ -251,6 +340,8 @@ static int s_with_retry(PGconn *conn, const char *source, const char *db_ident, 
                        "revoking CREATE on schema public", err);
         else if (strcmp(source, "routing_audit") == 0)
             rc = s_provision_routing_audit(conn, err);
+        else if (strcmp(source, "evaluation_identity") == 0)
+            rc = s_provision_evaluation_identity(conn, err);
         else
             rc = s_provision_source(conn, source, db_ident, err);
         if (rc <= 0)
@@ -294,6 +385,9 @@ int ow_provision(const char *admin_url, ow_error_t *err)
             goto done;
     /* After ow_routing exists: the audit trail it may only append to. */
     if (s_with_retry(conn, "routing_audit", db_ident, err) != 0)
+        goto done;
+    /* After ow_evaluation exists: the rater's identity it may add to but not read. */
+    if (s_with_retry(conn, "evaluation_identity", db_ident, err) != 0)
         goto done;
     /* Without this any role could create tables in public, outside every service's
      * schema (PostgreSQL before 15 allows it by default). */

@@ -8,6 +8,10 @@
  * routing's audit trail: schema routing_audit and its table audit_trail belong to a NOLOGIN
  * role ow_routing_audit, which grants ow_routing INSERT and SELECT only, so routing's own role
  * cannot update or delete what it recorded (an append-only trigger refuses it to anyone).
+ * Likewise the rater's identity (evaluation, issue 6): schema evaluation_identity belongs to the
+ * NOLOGIN role ow_evaluation_identity; ow_evaluation may INSERT into its applicants but not
+ * SELECT, and reads only through the SECURITY DEFINER function read_applicants(case_nos,
+ * purpose), which logs every row it returns in the append-only evaluation_identity.reads.
  *
  * Idempotent, and safe when several run at once against the same cluster: roles are
  * cluster-wide, so a concurrent creator's duplicate_object / unique_violation (and

@@ -46,9 +46,15 @@ PAYLOADS = [
     ("case.", "intake_pb2", "CaseChanged"),
     ("task.", "routing_pb2", "Task"),
     ("stage.", "routing_pb2", "StageEvent"),
+    ("delivery.overdue", "routing_pb2", "Delivery"),
+    ("workflow.defined", "routing_pb2", "Workflow"),
+    ("organisation.changed", "routing_pb2", "OrganisationChanged"),
+    ("absence.", "routing_pb2", "Absence"),
     ("deadline.", "deadline_pb2", "Clock"),
+    ("timer.fired", "deadline_pb2", "Timer"),
     ("rating.invitation_due", "evaluation_pb2", "RatingInvitation"),
     ("rating.recorded", "evaluation_pb2", "Rating"),
+    ("rectification.", "evaluation_pb2", "RectificationTicket"),
     ("clock.advanced", "envelope_pb2", "ClockAdvanced"),
 ]
 
@@ -116,7 +122,7 @@ class Decoder:
 
     def _generate(self, proto_dir):
         try:
-            from google.protobuf import json_format  # noqa: F401  (python3-protobuf)
+            from google.protobuf import json_format  # python3-protobuf
         except ImportError:
             log("python3-protobuf is missing: decoding payloads by hand")
             return
@@ -125,6 +131,7 @@ class Decoder:
                   for f in sorted(os.listdir(os.path.join(proto_dir, "onewindow", "v1")))
                   if f.endswith(".proto")]
         subprocess.run(["protoc", "-I", proto_dir, "--python_out", self._tmp] + protos, check=True)
+        self.json_format = json_format
         sys.path.insert(0, self._tmp)
         for _, mod, _ in PAYLOADS:
             if mod not in self.modules:
@@ -139,10 +146,9 @@ class Decoder:
         if self.modules:
             for prefix, mod, name in PAYLOADS:
                 if type_ == prefix or (prefix.endswith(".") and type_.startswith(prefix)):
-                    from google.protobuf import json_format
                     msg = getattr(self.modules[mod], name)()
                     msg.ParseFromString(payload)
-                    return json_format.MessageToDict(msg, preserving_proto_field_name=True)
+                    return self.json_format.MessageToDict(msg, preserving_proto_field_name=True)
         return decode_wire(payload)
 
 

@@ -14,6 +14,7 @@ OW_DEPS_PACKAGES=(
   curl jq clang-format
   libssl-dev
   wrk python3-protobuf
+  clang libclang-rt-14-dev protobuf-compiler
 )
 
 # True when the package is installed (not merely known or half-removed).

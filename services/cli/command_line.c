@@ -37,6 +37,8 @@ static const s_option_t s_options[] = {
     {"gateway", S_VALUE, S_FIELD(gateway_url), S_FOR_ALL},
     {"config", S_VALUE, S_FIELD(config_path), S_FOR_ALL},
     {"token", S_VALUE, S_FIELD(token), S_FOR_ALL},
+    {"remote", S_VALUE, S_FIELD(remote), S_FOR_SUBMIT | S_FOR_CASE},
+    {"key", S_VALUE, S_FIELD(key_file), S_FOR_SUBMIT | S_FOR_CASE},
     {"json", S_FLAG, S_FIELD(json), S_FOR_HTTP},
     {"subject", S_VALUE, S_FIELD(subject), S_FOR_ISSUE},
     {"role", S_VALUE, S_FIELD(role), S_FOR_ISSUE},
@@ -84,6 +86,8 @@ static const char s_help_overview[] =
     "The gateway is --gateway URL, else the configuration key gateway.url (file given by\n"
     "--config or OW_CONFIG; environment OW_GATEWAY_URL), else http://127.0.0.1:8080.\n"
     "The bearer token is --token, else OW_TOKEN, else the configuration key gateway.token.\n"
+    "A township centre submits and shows its cases over the gateway's CURVE endpoint with\n"
+    "--remote tcp://HOST:PORT --key FILE (the file of owctl centre keygen) instead.\n"
     "\n"
     "exit status: 0 done; 1 refused (the answer's detail and every invalid field are\n"
     "printed); 2 the gateway or database could not be reached; 64 wrong command line.\n";
@@ -107,14 +111,19 @@ static const char s_help_submit[] =
     "to resident_id (a person's ID card); give uscc with the unified social credit code of\n"
     "an organisation. Without --idempotency-key a new key is made and printed: submit\n"
     "again with the same key to retry safely (the first answer comes back and nothing is\n"
-    "created twice). --json prints the gateway's answer as JSON.\n";
+    "created twice). --json prints the gateway's answer as JSON.\n"
+    "With --remote tcp://HOST:PORT --key FILE the application goes over the gateway's CURVE\n"
+    "endpoint as the key's township centre (--channel defaults to township there, --centre\n"
+    "may only be the key's own); the key is the centre's own idempotency key.\n";
 
 static const char s_help_case[] =
     "usage: owctl case show CASE_NO [--json]\n"
     "\n"
     "Shows a case (GET /v1/cases/CASE_NO): its state, item, applicant (ID number masked),\n"
     "its approval tasks, its legal clock and its rating, and which services did not\n"
-    "answer. --json prints the gateway's answer as is.\n";
+    "answer. --json prints the gateway's answer as is. With --remote tcp://HOST:PORT\n"
+    "--key FILE the case is read over the CURVE endpoint: the key's centre's cases only,\n"
+    "and only the case itself.\n";
 
 static const char s_help_clock[] =
     "usage: owctl clock advance SECONDS\n"
@@ -571,6 +580,15 @@ int command_line_parse(int argc, char **argv, owctl_command_t *cmd, char *msg, s
         }
     }
 
+    if (!cmd->remote != !cmd->key_file) {
+        s_msg(msg, msg_size, "--remote and --key go together (a centre's endpoint and key file)");
+        return -1;
+    }
+    if (cmd->remote && strncmp(cmd->remote, "tcp://", 6) != 0 &&
+        strncmp(cmd->remote, "ipc://", 6) != 0) {
+        s_msg(msg, msg_size, "--remote '%.80s' is not tcp://HOST:PORT", cmd->remote);
+        return -1;
+    }
     if (cmd->verb == OWCTL_DB_INIT && !cmd->database_url) {
         s_msg(msg, msg_size, "db init needs --database-url URL");
         return -1;

@@ -7,6 +7,7 @@
  *                [--id-type resident_id|uscc] [--email E] [--channel window]
  *                [--centre ID] [--idempotency-key K] [--json]
  *   owctl case show CASE_NO [--json]
+ *   owctl --remote tcp://HOST:PORT --key FILE submit …|case show …   (a township centre)
  *   owctl clock advance SECONDS        (also 90m, 36h, 3d)
  *   owctl clock show [--json]
  *   owctl token issue --subject S --role R --centre ID [--subscriptions L] [--ttl DUR]
@@ -64,6 +65,10 @@ typedef struct {
     const char *config_path; /* --config; NULL = OW_CONFIG or none */
     const char *token;       /* --token; NULL = OW_TOKEN, else configuration gateway.token */
     bool json;               /* --json: print the gateway's JSON as is */
+    /* --remote ENDPOINT --key FILE: submit and case show as a township centre over the
+     * gateway's CURVE endpoint instead of HTTP; both or neither */
+    const char *remote;
+    const char *key_file;
 
     /* db init */
     const char *database_url;

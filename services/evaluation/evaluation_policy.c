@@ -45,6 +45,12 @@ int evaluation_policy_load(const ow_config_t *cfg, evaluation_policy_t *out, ow_
     if (p.rectify_working_days < 1 || p.rectify_working_days > 60)
         ow_error_add_violation(err, "evaluation.rectify_working_days", "%d is not 1..60",
                                p.rectify_working_days);
+    const char *admins = ow_config_get(cfg, "evaluation.administrators", "");
+    if (strlen(admins) >= sizeof p.administrators)
+        ow_error_add_violation(err, "evaluation.administrators", "is longer than %zu bytes",
+                               sizeof p.administrators - 1);
+    else
+        snprintf(p.administrators, sizeof p.administrators, "%s", admins);
     assessment_rules_t *a = &p.assessment;
     for (int g = 0; g < ASSESSMENT_GROUP_COUNT; g++) {
         snprintf(key, sizeof key, "assessment.group.%s", assessment_group_name(g));

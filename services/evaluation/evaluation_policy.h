@@ -12,6 +12,9 @@ typedef struct {
     rating_window_t window;
     int rectify_working_days; /* evaluation.rectify_working_days, default 5 (§6; 15 in places) */
     assessment_rules_t assessment;
+    /* evaluation.administrators: staff ids (comma-separated) who may give rectification roles
+     * (evaluation.put_staff_roles) before any is stored; default none. */
+    char administrators[1024];
 } evaluation_policy_t;
 
 /* The shipped defaults. */

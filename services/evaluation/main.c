@@ -1,13 +1,15 @@
 /* evaluationd — ratings (好差评). Wiring only: the rules are in rating_rules.c and
  * rating_window.c, the tables in served_cases.c and ratings.c, the event handlers in
  * case_events.c and rating_timeouts.c, the requests in rating_requests.c (batched by
- * rating_batch.c), the reports in reports.c, deadlined's timers in timer_commands.c. See
+ * rating_batch.c), the reports in reports.c, deadlined's timers in timer_commands.c, the
+ * bad-review tickets in rectification.c / rectification_store.c. See
  * README.md. */
 #include "case_events.h"
 #include "evaluation_policy.h"
 #include "rating_requests.h"
 #include "rating_timeouts.h"
 #include "ratings.h"
+#include "rectification_store.h"
 #include "reports.h"
 #include "served_cases.h"
 #include "timer_commands.h"
@@ -19,6 +21,7 @@ extern const size_t evaluation_core_migrations_count;
 /* What the handlers borrow; lives as long as main. */
 typedef struct {
     rating_requests_t requests;
+    rectification_requests_t tickets;
     ow_rpc_client_t *deadline; /* deadlined's request socket: timers */
     timer_sender_t *timers;
 } s_daemon_t;
@@ -47,6 +50,7 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     if (evaluation_policy_load(ow_service_config(svc), &policy, err) != 0)
         return -1;
     ratings_set_window(&policy.window);
+    rectification_set_policy(policy.rectify_working_days, policy.administrators);
     if (served_cases_prepare(db, err) != 0 || ratings_prepare(db, err) != 0 ||
         rating_timeouts_prepare(db, err) != 0)
         return -1;
@@ -74,6 +78,13 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     ow_rpc_server_handle(rpc, "evaluation.rate", rating_requests_on_rate, &d->requests);
     ow_rpc_server_handle(rpc, "evaluation.get_rating", rating_requests_on_get, &d->requests);
     ow_rpc_server_handle(rpc, "evaluation.report", reports_on_report, db);
+    d->tickets.db = db;
+    d->tickets.relay = ow_service_relay(svc);
+    d->tickets.timers = d->timers;
+    ow_rpc_server_handle(rpc, "evaluation.act_on_ticket", rectification_on_act, &d->tickets);
+    ow_rpc_server_handle(rpc, "evaluation.get_ticket", rectification_on_get, &d->tickets);
+    ow_rpc_server_handle(rpc, "evaluation.put_staff_roles", rectification_on_put_roles,
+                         &d->tickets);
     return 0;
 }
 

@@ -10,10 +10,13 @@
 #include "ow_log.h"
 #include "ow_outbox.h"
 #include "ratings.h"
+#include "rectification_store.h"
 #include "timer_commands.h"
 
 int rating_timeouts_prepare(ow_db_t *db, ow_error_t *err)
 {
+    if (rectification_store_prepare(db, err) != 0)
+        return -1;
     /* FOR UPDATE: a rating of the same case waits for this transaction, or this one sees it. */
     return ow_db_prepare(db, "evaluation_case_unrated",
                          "SELECT centre_id, item_code, decided_at_us FROM served_cases s"
@@ -71,6 +74,11 @@ int evaluation_on_timer_fired(ow_db_t *db, const ow_event_t *ev, void *arg, ow_e
     /* Every owner's timers travel on deadline's stream: ours only (docs/contract.md). */
     if (strcmp(t->owner, TIMER_OWNER) != 0) {
         rc = 0;
+        goto cleanup;
+    }
+    /* The rectification deadline (DOMAIN.md §6: 5 working days): an overdue ticket. */
+    if (strcmp(t->kind, TIMER_RECTIFY_DUE) == 0) {
+        rc = rectification_on_deadline(db, t, ev->time_us, err);
         goto cleanup;
     }
     bool ours =

@@ -8,6 +8,8 @@
 
 #include "indicator_sets.h"
 #include "ow_outbox.h"
+#include "provincial_push.h"
+#include "rectification_store.h"
 #include "rollups.h"
 #include "sql_arrays.h"
 #include "timer_commands.h"
@@ -28,7 +30,8 @@ static const struct {
      " decided_at_us FROM served_cases WHERE case_no = $1 FOR UPDATE"},
     {"evaluation_rating_insert_default",
      "INSERT INTO ratings (case_no, grade, is_bad, channel, rated_at_us, department_code,"
-     " item_code, centre_id, level, is_default) VALUES ($1, $2::smallint, $2::smallint <= 2, '', $3, $4, $5, $6,"
+     " item_code, centre_id, level, is_default) VALUES ($1, $2::smallint, $2::smallint <= 2, '', "
+     "$3, $4, $5, $6,"
      " $7, true) RETURNING " S_RATING_COLUMNS},
     {"evaluation_rating_insert",
      "INSERT INTO ratings (case_no, grade, is_bad, comment, channel, rated_at_us,"
@@ -65,7 +68,8 @@ int ratings_prepare(ow_db_t *db, ow_error_t *err)
         if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
             return -1;
     /* Every rating updates its roll-ups and cancels its timers. */
-    if (timer_commands_prepare(db, err) != 0)
+    if (timer_commands_prepare(db, err) != 0 || rectification_store_prepare(db, err) != 0 ||
+        provincial_push_prepare(db, err) != 0)
         return -1;
     return rollups_prepare(db, err);
 }
@@ -119,13 +123,20 @@ static int s_emit(ow_db_t *db, const rating_t *r, int64_t now_us, ow_error_t *er
     return rc;
 }
 
-/* A rating cancels the case's invitation and default timers (DOMAIN.md §6). */
-static int s_cancel_timers(ow_db_t *db, const char *case_no, ow_error_t *err)
+/* A rating cancels the case's invitation and default timers (DOMAIN.md §6); a bad review
+ * (not a default: the SQL leaves those out) opens its rectification ticket; the rating is
+ * queued for the provincial push — all in the rating's transaction. */
+static int s_after_rating(ow_db_t *db, const char *case_no, int64_t now_us, ow_error_t *err)
 {
     sql_array_t cases = {0};
     sql_array_add_text(&cases, case_no);
     const char *literal = sql_array_text(&cases);
     int rc = literal ? timer_commands_cancel_rating(db, literal, err) : -1;
+    if (rc == 0)
+        rc = rectification_open_for_cases(db, literal, now_us, err);
+    /* §6: each rating goes to the provincial system (the only event with the identity). */
+    if (rc == 0)
+        rc = provincial_push_queue(db, literal, now_us, err);
     if (!literal)
         ow_error_set(err, OW_INTERNAL, "out of memory cancelling the timers of %s", case_no);
     sql_array_clear(&cases);
@@ -231,7 +242,7 @@ int ratings_record_input(ow_db_t *db, const rating_input_t *in, int64_t now_us, 
     /* The roll-ups change in the rating's own transaction: a report never disagrees with
      * the ratings it summarises. */
     if (rollups_apply(db, ids, 1, 1, err) != 0 || s_emit(db, out, now_us, err) != 0 ||
-        s_cancel_timers(db, case_no, err) != 0)
+        s_after_rating(db, case_no, now_us, err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:
@@ -274,7 +285,7 @@ int ratings_record_default(ow_db_t *db, const char *case_no, int64_t at_us, rati
     const char *ids[] = {out->rating_id};
     /* Counted apart as a default by the roll-ups (is_default), in this same transaction. */
     if (rollups_apply(db, ids, 1, 1, err) != 0 || s_emit(db, out, at_us, err) != 0 ||
-        s_cancel_timers(db, case_no, err) != 0)
+        s_after_rating(db, case_no, at_us, err) != 0)
         goto cleanup;
     rc = 1;
 cleanup:

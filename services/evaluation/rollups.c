@@ -32,7 +32,8 @@
     " sum(x.v * x.scores[4]), sum(x.v * (x.scores[4] > 0)::int),"                                  \
     " sum(x.v * x.scores[5]), sum(x.v * (x.scores[5] > 0)::int),"                                  \
     " sum(x.v * x.scores[6]), sum(x.v * (x.scores[6] > 0)::int),"                                  \
-    " sum(x.v * x.scores[7]), sum(x.v * (x.scores[7] > 0)::int), 0, 0"                             \
+    " sum(x.v * x.scores[7]), sum(x.v * (x.scores[7] > 0)::int),"                                  \
+    " sum(x.v * (x.is_bad AND x.rectified)::int), sum(x.v * (x.is_bad AND x.revisited)::int)"      \
     " FROM (SELECT r.*, CASE WHEN $2::int < 0 THEN -1 WHEN r.excluded THEN 0 ELSE 1 END AS v,"     \
     "  (to_timestamp(r.rated_at_us / 1000000.0) AT TIME ZONE 'Asia/Shanghai')::date AS day"        \
     "  FROM ratings r WHERE %s) x"                                                                 \
@@ -120,6 +121,44 @@ int rollups_prepare(ow_db_t *db, ow_error_t *err)
                          " AND ($7::date IS NULL OR (period_start, key) > ($7::date, $8))"
                          " ORDER BY period_start, key LIMIT $6",
                          err);
+}
+
+int rollups_prepare_progress(ow_db_t *db, ow_error_t *err)
+{
+    /* Only the two counters of the rating's slices; a row missing would mean the rating was
+     * never rolled up, so the insert side only guards against that. */
+    return ow_db_prepare(
+        db, "evaluation_rollups_progress",
+        "INSERT INTO rollups AS o (dimension, key, period, period_start, rectified, revisited)"
+        " SELECT d.dimension, d.key, p.period, p.start, $2::bigint, $3::bigint"
+        " FROM (SELECT r.*, (to_timestamp(r.rated_at_us / 1000000.0) AT TIME ZONE"
+        "  'Asia/Shanghai')::date AS day FROM ratings r WHERE r.rating_id = $1::uuid"
+        "  AND NOT r.excluded AND r.is_bad) x"
+        " CROSS JOIN LATERAL (VALUES ('all', ''), ('department', x.department_code),"
+        "  ('item', x.item_code), ('window', x.window_id), ('staff', x.staff_id),"
+        "  ('channel', x.channel), ('centre', x.centre_id), ('level', x.level)) d(dimension, key)"
+        " CROSS JOIN LATERAL (VALUES ('day', x.day), ('month', date_trunc('month', x.day)::date),"
+        "  ('quarter', date_trunc('quarter', x.day)::date),"
+        "  ('year', date_trunc('year', x.day)::date)) p(period, start)"
+        " WHERE d.key <> '' OR d.dimension = 'all' ORDER BY 1, 2, 3, 4"
+        " ON CONFLICT (dimension, key, period, period_start) DO UPDATE SET"
+        " rectified = o.rectified + EXCLUDED.rectified,"
+        " revisited = o.revisited + EXCLUDED.revisited",
+        err);
+}
+
+int rollups_apply_progress(ow_db_t *db, const char *rating_id, int rectified, int revisited,
+                           ow_error_t *err)
+{
+    char a[8], b[8];
+    snprintf(a, sizeof a, "%d", rectified);
+    snprintf(b, sizeof b, "%d", revisited);
+    const char *params[] = {rating_id, a, b};
+    PGresult *res = ow_db_exec(db, "evaluation_rollups_progress", 3, params, err);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
 }
 
 int rollups_apply(ow_db_t *db, const char *const *rating_ids, size_t count, int sign,

@@ -25,6 +25,16 @@ int rollups_prepare(ow_db_t *db, ow_error_t *err);
 int rollups_apply(ow_db_t *db, const char *const *rating_ids, size_t count, int sign,
                   ow_error_t *err);
 
+/* Registers the statement of rollups_apply_progress. Returns 0 or -1 with err. */
+int rollups_prepare_progress(ow_db_t *db, ow_error_t *err);
+
+/* Inside the caller's transaction: the bad review rating_id was rectified / revisited (its
+ * ticket reached that step; rectification_store.c sets the rating's flag once): adds 1 to the
+ * rectified / revisited counters of its slices (DOMAIN.md §6 rectification and revisit rates).
+ * An excluded rating, or one that is not bad, changes nothing. Returns 0 or -1 with err. */
+int rollups_apply_progress(ow_db_t *db, const char *rating_id, int rectified, int revisited,
+                           ow_error_t *err);
+
 /* Throws every roll-up away and recomputes it from the raw ratings (repair, and seeding the
  * benchmark). Inside the caller's transaction. */
 int rollups_rebuild(ow_db_t *db, ow_error_t *err);

@@ -19,9 +19,11 @@ static const struct {
      " centre_id = EXCLUDED.centre_id, channel = EXCLUDED.channel,"
      " accepted_at_us = EXCLUDED.accepted_at_us, accepted_event_id = EXCLUDED.accepted_event_id,"
      " updated_at = now() WHERE served_cases.accepted_at_us IS NULL"},
+    /* No conflict target: evaluationd may add identities but not read them (migration 0006),
+     * and naming one would need SELECT on it. A repeat is still nothing to do. */
     {"evaluation_applicant_insert",
      "INSERT INTO case_applicants (case_no, name, id_type, id_number, phone, email)"
-     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (case_no) DO NOTHING"},
+     " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"},
     {"evaluation_case_decide",
      "INSERT INTO served_cases (case_no, outcome, decided_at_us, decided_event_id)"
      " VALUES ($1, $2, $3, $4)"

@@ -39,12 +39,15 @@ static const struct {
      "UPDATE timer_commands SET op = 'cancel', acked = false, attempts = 0, last_error = '',"
      " updated_at = now() WHERE timer_key = $1 AND op = 'schedule'"},
     {"evaluation_timer_pending",
-     "SELECT timer_key, op, kind, case_no, centre_id, due_at_us FROM timer_commands"
+     "SELECT timer_key, op, kind, case_no, centre_id, due_at_us, start_at_us, amount, unit"
+     " FROM timer_commands"
      " WHERE NOT acked ORDER BY updated_at, timer_key LIMIT "
      "256"},
-    /* Only the command that was sent: a cancel written meanwhile stays to be sent. */
+    /* Only the command that was sent: a cancel written meanwhile stays to be sent. $4: the due
+     * time deadlined computed for a relative period (0 = keep). */
     {"evaluation_timer_acked",
-     "UPDATE timer_commands SET acked = true, last_error = $3 WHERE timer_key = $1 AND op = $2"
+     "UPDATE timer_commands SET acked = true, last_error = $3, due_at_us = CASE WHEN"
+     " $4::bigint > 0 THEN $4::bigint ELSE due_at_us END WHERE timer_key = $1 AND op = $2"
      " AND NOT acked"},
     {"evaluation_timer_failed",
      "UPDATE timer_commands SET attempts = attempts + 1, last_error = $3, updated_at = now()"
@@ -123,12 +126,16 @@ typedef struct {
 
 static void s_pass(timer_sender_t *self);
 
-static void s_mark(timer_sender_t *self, const char *stmt, const s_call_t *c, const char *note)
+static void s_mark(timer_sender_t *self, const char *stmt, const s_call_t *c, const char *note,
+                   int64_t due_at_us)
 {
     ow_error_t err;
     ow_error_clear(&err);
-    const char *params[] = {c->key, c->op, note};
-    if (s_exec(self->db, stmt, 3, params, &err) != 0)
+    char due[24];
+    snprintf(due, sizeof due, "%" PRId64, due_at_us);
+    const char *params[] = {c->key, c->op, note, due};
+    if (s_exec(self->db, stmt, strcmp(stmt, "evaluation_timer_acked") == 0 ? 4 : 3, params, &err) !=
+        0)
         ow_log_kv(OW_LOG_WARN, "timer command not marked (sent again later)", "timer_key", c->key,
                   "error", err.message, NULL);
 }
@@ -141,16 +148,25 @@ static void s_on_reply(const ow_rpc_result_t *result, void *arg)
     if (result->status == OW_CANCELLED) /* shutting down: the row is sent on the next start */
         goto cleanup;
     if (result->status == OW_OK) {
-        s_mark(self, "evaluation_timer_acked", c, "");
+        /* A relative period (the rectification deadline in working days): keep the due time
+         * deadlined computed on its calendar. */
+        int64_t due = 0;
+        Onewindow__V1__TimerReply *r =
+            onewindow__v1__timer_reply__unpack(NULL, result->payload_len, result->payload);
+        if (r && r->timer)
+            due = r->timer->due_at_us;
+        if (r)
+            onewindow__v1__timer_reply__free_unpacked(r, NULL);
+        s_mark(self, "evaluation_timer_acked", c, "", due);
         self->acked++;
     } else if (result->status == OW_INVALID_ARGUMENT || result->status == OW_FAILED_PRECONDITION) {
         /* deadlined refused it for good (a resend gets the same answer): keep the reason on
          * the row and in the log for an operator rather than resend forever. */
         ow_log_kv(OW_LOG_ERROR, "deadlined refused a timer command", "timer_key", c->key, "op",
                   c->op, "error", result->message, NULL);
-        s_mark(self, "evaluation_timer_acked", c, result->message);
+        s_mark(self, "evaluation_timer_acked", c, result->message, 0);
     } else
-        s_mark(self, "evaluation_timer_failed", c, result->message);
+        s_mark(self, "evaluation_timer_failed", c, result->message, 0);
     if (self->in_flight == 0 && result->status == OW_OK)
         ow_timer_arm(self->soon, 0); /* more may be waiting beyond this pass */
 cleanup:
@@ -177,6 +193,13 @@ static void s_send(timer_sender_t *self, const PGresult *res, int row)
         m.case_no = PQgetvalue(res, row, 3);
         m.centre_id = PQgetvalue(res, row, 4);
         m.due_at_us = strtoll(PQgetvalue(res, row, 5), NULL, 10);
+        /* A relative period: deadlined counts it on the centre's calendar (docs/contract.md,
+         * "The timer service"). */
+        if (m.due_at_us == 0 && strtol(PQgetvalue(res, row, 7), NULL, 10) > 0) {
+            m.start_at_us = strtoll(PQgetvalue(res, row, 6), NULL, 10);
+            m.amount = (int32_t)strtol(PQgetvalue(res, row, 7), NULL, 10);
+            m.unit = PQgetvalue(res, row, 8);
+        }
         len = onewindow__v1__schedule_timer__get_packed_size(&m);
         buf = malloc(len ? len : 1);
         if (buf)

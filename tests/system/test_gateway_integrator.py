@@ -135,14 +135,23 @@ def test(s):
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=10)
         before = len(stored(store))
+        log_path = os.path.join(work, "integrator.log")
+        with open(log_path) as f:
+            streams_before = f.read().count("streaming after seq")
         proc = start_integrator(s, work, token_file, store)
+
+        def restarted():
+            with open(log_path) as f:
+                return f.read().count("streaming after seq") > streams_before
+        s.check("the integrator started again and streams after its stored cursor",
+                wait_until(restarted, timeout=30), open(log_path).read()[-1500:])
         submit_http(s, item, 506)
         want = wait_until(lambda: caught_up(s, token, store), timeout=30)
         have = stored(store)
         seqs = [e["seq"] for e in have]
         s.check("after its own restart it continues with only the new events",
                 want is not None and len(have) > before and len(set(seqs)) == len(seqs),
-                (before, len(have)))
+                (before, len(have), open(log_path).read()[-1500:]))
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -50,6 +50,32 @@ static void test_submit_full(void **state)
     assert_null(cmd.materials);
 }
 
+static void test_remote_centre(void **state)
+{
+    owctl_command_t cmd;
+    char msg[256];
+    assert_int_equal(PARSE(&cmd, msg, "--remote", "tcp://gw:7170", "--key", "t.key", "case", "show",
+                           "3301222026000001"),
+                     0);
+    assert_int_equal(cmd.verb, OWCTL_CASE_SHOW);
+    assert_string_equal(cmd.remote, "tcp://gw:7170");
+    assert_string_equal(cmd.key_file, "t.key");
+    command_line_free(&cmd);
+    /* one without the other, a URL that is not an endpoint, a command a centre cannot use */
+    assert_int_equal(PARSE(&cmd, msg, "--remote", "tcp://gw:7170", "case", "show", "X"), -1);
+    assert_non_null(strstr(msg, "--key"));
+    command_line_free(&cmd);
+    assert_int_equal(PARSE(&cmd, msg, "--key", "t.key", "case", "show", "X"), -1);
+    command_line_free(&cmd);
+    assert_int_equal(
+        PARSE(&cmd, msg, "--remote", "http://gw:8080", "--key", "t.key", "case", "show", "X"), -1);
+    assert_non_null(strstr(msg, "tcp://"));
+    command_line_free(&cmd);
+    assert_int_equal(PARSE(&cmd, msg, "--remote", "tcp://gw:1", "--key", "k", "clock", "show"), -1);
+    assert_non_null(strstr(msg, "--remote does not apply"));
+    command_line_free(&cmd);
+}
+
 static void test_submit_missing_options_are_all_named(void **state)
 {
     owctl_command_t cmd;
@@ -204,6 +230,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_submit_full),
+        cmocka_unit_test(test_remote_centre),
         cmocka_unit_test(test_submit_missing_options_are_all_named),
         cmocka_unit_test(test_other_commands),
         cmocka_unit_test(test_help),

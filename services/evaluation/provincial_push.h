@@ -1,0 +1,29 @@
+/* provincial_push — the rating.push_requested events (payload RatingPush) that carry each
+ * recorded rating to the provincial 好差评 system through notifyd (DOMAIN.md §6: "case number,
+ * item code and implementation code, area code, department, applicant identity and type, case
+ * status, channel, the staff member rated, grade and time"). The only event with the rater's
+ * identity: it is read through read_applicants (migration 0006), which logs every read with
+ * the purpose "provincial_push"; anonymous ratings carry none and read none. */
+#ifndef EVALUATION_PROVINCIAL_PUSH_H
+#define EVALUATION_PROVINCIAL_PUSH_H
+
+#include <stdint.h>
+#include "ow_db.h"
+#include "ow_status.h"
+
+#define PROVINCIAL_PUSH_PURPOSE "provincial_push"
+
+/* Registers the prepared statements. Returns 0 or -1 with err. */
+int provincial_push_prepare(ow_db_t *db, ow_error_t *err);
+
+/* Inside the caller's transaction: queues rating.push_requested for the valid ratings of the
+ * cases listed (a PostgreSQL text[] literal) — one statement to read them, one logged identity
+ * read for the real-name ones, one outbox insert. Returns 0 or -1 with err (the caller rolls
+ * back). */
+int provincial_push_queue(ow_db_t *db, const char *case_nos_literal, int64_t now_us,
+                          ow_error_t *err);
+
+/* "natural_person" for resident_id, "legal_person" for uscc, "" otherwise. */
+const char *provincial_push_applicant_type(const char *id_type);
+
+#endif
