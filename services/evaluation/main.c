@@ -2,8 +2,10 @@
  * rating_window.c, the tables in served_cases.c and ratings.c, the event handlers in
  * case_events.c and rating_timeouts.c, the requests in rating_requests.c (batched by
  * rating_batch.c), the reports in reports.c, deadlined's timers in timer_commands.c, the
- * bad-review tickets in rectification.c / rectification_store.c. See
+ * bad-review tickets in rectification.c / rectification_store.c, the staff assessment in
+ * assessment.c / assessment_records.c, the provincial push in provincial_push.c. See
  * README.md. */
+#include "assessment_records.h"
 #include "case_events.h"
 #include "evaluation_policy.h"
 #include "rating_requests.h"
@@ -51,6 +53,7 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
         return -1;
     ratings_set_window(&policy.window);
     rectification_set_policy(policy.rectify_working_days, policy.administrators);
+    assessment_records_set_rules(&policy.assessment);
     if (served_cases_prepare(db, err) != 0 || ratings_prepare(db, err) != 0 ||
         rating_timeouts_prepare(db, err) != 0)
         return -1;
@@ -84,6 +87,10 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     ow_rpc_server_handle(rpc, "evaluation.act_on_ticket", rectification_on_act, &d->tickets);
     ow_rpc_server_handle(rpc, "evaluation.get_ticket", rectification_on_get, &d->tickets);
     ow_rpc_server_handle(rpc, "evaluation.put_staff_roles", rectification_on_put_roles,
+                         &d->tickets);
+    ow_rpc_server_handle(rpc, "evaluation.record_assessment", assessment_records_on_record,
+                         &d->tickets);
+    ow_rpc_server_handle(rpc, "evaluation.assessment_month", assessment_records_on_month,
                          &d->tickets);
     return 0;
 }

@@ -9,8 +9,6 @@
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "ow_rpc.h"
 #include "ratings.h"
-#include "provincial_push.h"
-#include "rectification_store.h"
 #include "rollups.h"
 #include "timer_commands.h"
 #include "sql_arrays.h"
@@ -66,9 +64,7 @@ int rating_batch_prepare(ow_db_t *db, ow_error_t *err)
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
         if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
             return -1;
-    if (provincial_push_prepare(db, err) != 0)
-        return -1;
-    return rectification_store_prepare(db, err);
+    return ratings_prepare(db, err);
 }
 
 typedef struct {
@@ -499,11 +495,9 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
             ow_error_set(err, OW_INTERNAL, "out of memory listing %zu cases", fresh);
             goto cleanup;
         }
-        /* Every bad review among them opens its rectification ticket (§6), here too, and each
-         * rating is queued for the provincial push. */
-        if (timer_commands_cancel_rating(db, rated, err) != 0 ||
-            rectification_open_for_cases(db, rated, now_us, err) != 0 ||
-            provincial_push_queue(db, rated, now_us, err) != 0)
+        /* As the single path: tickets of bad reviews (§6), automatic assessment records (§7),
+         * the provincial push (ratings.h). */
+        if (ratings_after_recorded(db, rated, now_us, err) != 0)
             goto cleanup;
     }
     if (ow_db_commit(db, err) != 0)

@@ -8,6 +8,7 @@
 
 #include "indicator_sets.h"
 #include "ow_outbox.h"
+#include "assessment_records.h"
 #include "provincial_push.h"
 #include "rectification_store.h"
 #include "rollups.h"
@@ -69,7 +70,7 @@ int ratings_prepare(ow_db_t *db, ow_error_t *err)
             return -1;
     /* Every rating updates its roll-ups and cancels its timers. */
     if (timer_commands_prepare(db, err) != 0 || rectification_store_prepare(db, err) != 0 ||
-        provincial_push_prepare(db, err) != 0)
+        provincial_push_prepare(db, err) != 0 || assessment_records_prepare(db, err) != 0)
         return -1;
     return rollups_prepare(db, err);
 }
@@ -123,22 +124,25 @@ static int s_emit(ow_db_t *db, const rating_t *r, int64_t now_us, ow_error_t *er
     return rc;
 }
 
-/* A rating cancels the case's invitation and default timers (DOMAIN.md §6); a bad review
- * (not a default: the SQL leaves those out) opens its rectification ticket; the rating is
- * queued for the provincial push — all in the rating's transaction. */
+int ratings_after_recorded(ow_db_t *db, const char *case_nos_literal, int64_t now_us,
+                           ow_error_t *err)
+{
+    if (timer_commands_cancel_rating(db, case_nos_literal, err) != 0 ||
+        rectification_open_for_cases(db, case_nos_literal, now_us, err) != 0 ||
+        assessment_records_from_ratings(db, case_nos_literal, now_us, err) != 0)
+        return -1;
+    /* §6: each rating goes to the provincial system (the only event with the identity). */
+    return provincial_push_queue(db, case_nos_literal, now_us, err);
+}
+
 static int s_after_rating(ow_db_t *db, const char *case_no, int64_t now_us, ow_error_t *err)
 {
     sql_array_t cases = {0};
     sql_array_add_text(&cases, case_no);
     const char *literal = sql_array_text(&cases);
-    int rc = literal ? timer_commands_cancel_rating(db, literal, err) : -1;
-    if (rc == 0)
-        rc = rectification_open_for_cases(db, literal, now_us, err);
-    /* §6: each rating goes to the provincial system (the only event with the identity). */
-    if (rc == 0)
-        rc = provincial_push_queue(db, literal, now_us, err);
+    int rc = literal ? ratings_after_recorded(db, literal, now_us, err) : -1;
     if (!literal)
-        ow_error_set(err, OW_INTERNAL, "out of memory cancelling the timers of %s", case_no);
+        ow_error_set(err, OW_INTERNAL, "out of memory listing case %s", case_no);
     sql_array_clear(&cases);
     return rc;
 }
@@ -323,9 +327,11 @@ int ratings_exclude(ow_db_t *db, const char *rating_id, const char *reason, ow_e
                      "rating %s is unknown or already excluded from the statistics", rating_id);
         goto cleanup;
     }
-    /* DOMAIN.md §6: an upheld appeal keeps the rating but excludes it from statistics. */
+    /* DOMAIN.md §6: an upheld appeal keeps the rating but excludes it from statistics — and
+     * from the staff member's assessment (§7 deducts for 不满意 ratings that stand). */
     const char *ids[] = {rating_id};
-    if (rollups_apply(db, ids, 1, -1, err) != 0)
+    if (rollups_apply(db, ids, 1, -1, err) != 0 ||
+        assessment_records_withdraw_rating(db, rating_id, err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:

@@ -92,6 +92,14 @@ int ratings_record_default(ow_db_t *db, const char *case_no, int64_t at_us, rati
  * FAILED_PRECONDITION when the rating is unknown or already excluded; a database error. */
 int ratings_exclude(ow_db_t *db, const char *rating_id, const char *reason, ow_error_t *err);
 
+/* Inside the caller's transaction, after ratings of the cases listed (a PostgreSQL text[]
+ * literal) were recorded at now_us — by either path: cancels their invitation and default
+ * timers, opens the rectification ticket of each bad review (rectification_store.h), records
+ * the automatic −2 of each 不满意 rating of a staff member (assessment_records.h) and queues the
+ * provincial push (provincial_push.h). Returns 0 or -1 with err (the caller rolls back). */
+int ratings_after_recorded(ow_db_t *db, const char *case_nos_literal, int64_t now_us,
+                           ow_error_t *err);
+
 /* Reads the rating of case_no into *out. Returns 0, or -1 with err: NOT_FOUND when the case
  * is unrated (or unknown), a database error otherwise. */
 int ratings_get(ow_db_t *db, const char *case_no, rating_t *out, ow_error_t *err);

@@ -259,9 +259,8 @@ cleanup:
     return rc;
 }
 
-/* The caller's role: configured administrators first, then staff_roles. */
-static int s_role_of(ow_db_t *db, const char *caller, rect_role_t *role, char *dept, size_t size,
-                     ow_error_t *err)
+int rectification_role_of(ow_db_t *db, const char *caller, rect_role_t *role, char *dept,
+                          size_t size, ow_error_t *err)
 {
     *role = RECT_ROLE_NONE;
     dept[0] = '\0';
@@ -438,7 +437,7 @@ int rectification_act(ow_db_t *db, const char *idempotency_key, const char *call
     rect_role_t role;
     char dept[65];
     const char *who = caller ? caller : "";
-    if (s_role_of(db, who, &role, dept, sizeof dept, err) != 0 ||
+    if (rectification_role_of(db, who, &role, dept, sizeof dept, err) != 0 ||
         rect_authorise(&t, action, who, role, dept, err) != 0)
         goto cleanup;
     rect_effects_t fx;
@@ -526,7 +525,7 @@ int rectification_put_roles(ow_db_t *db, const char *idempotency_key, const char
     }
     rect_role_t role;
     char dept[65];
-    if (s_role_of(db, caller, &role, dept, sizeof dept, err) != 0)
+    if (rectification_role_of(db, caller, &role, dept, sizeof dept, err) != 0)
         goto cleanup;
     /* PERMISSION_DENIED before any field is looked at, and nothing written. */
     if (role != RECT_ROLE_ADMIN) {
@@ -671,7 +670,8 @@ void rectification_on_get(ow_rpc_call_t *call, void *arg)
         ow_error_finish_violations(&err);
         goto cleanup;
     }
-    if (s_role_of(self->db, ow_rpc_call_caller(call), &role, dept, sizeof dept, &err) != 0)
+    if (rectification_role_of(self->db, ow_rpc_call_caller(call), &role, dept, sizeof dept, &err) !=
+        0)
         goto cleanup;
     if (role == RECT_ROLE_NONE) {
         ow_error_set(&err, OW_PERMISSION_DENIED, "the caller has no rectification role");

@@ -13,6 +13,7 @@
 #include "ow_outbox.h"
 #include "ow_rpc.h"
 #include "ow_status.h"
+#include "rectification.h"
 #include "timer_commands.h"
 
 /* Registers the prepared statements. Returns 0 or -1 with err. */
@@ -55,6 +56,12 @@ int rectification_put_roles(ow_db_t *db, const char *idempotency_key, const char
  * (also for an unknown ticket, or nothing to do) or -1 with err. */
 int rectification_on_deadline(ow_db_t *db, const Onewindow__V1__Timer *timer, int64_t now_us,
                               ow_error_t *err);
+
+/* The role of staff id `caller`: an administrator when configured (evaluation.administrators),
+ * else what staff_roles says (dept filled for a handler), else RECT_ROLE_NONE (also for an
+ * empty caller). Returns 0, or -1 with err on a database error. */
+int rectification_role_of(ow_db_t *db, const char *caller, rect_role_t *role, char *dept,
+                          size_t size, ow_error_t *err);
 
 /* What the handlers borrow (the service outlives it). */
 typedef struct {

@@ -32,6 +32,7 @@ def submit_http(s, item, seq):
                             {"item_code": item["code"], "applicant": applicant(seq), "materials": complete,
                              "channel": "window", "centre_id": TOWN_A}, token="admin")
     s.check("application %d submitted over HTTP" % seq, st == 201, (st, body))
+    return body["case"]["case_no"] if st == 201 else ""
 
 
 def submit_direct(s, item, seq):
@@ -75,9 +76,14 @@ def start_integrator(s, work, token_file, store):
         stdout=logf, stderr=logf, stdin=subprocess.DEVNULL)
 
 
-def caught_up(s, token, store):
+def caught_up(s, token, store, accepted):
+    """GET /v1/events once it holds `accepted` case.accepted events (so "caught up" is not
+    read before the gateway has the last case's events), when the store holds exactly its
+    seqs; else None."""
     want = all_events(s, token)
-    return want if want and [e["seq"] for e in stored(store)] == [e["seq"] for e in want] else None
+    if sum(1 for e in want if e["type"] == "case.accepted") < accepted:
+        return None
+    return want if [e["seq"] for e in stored(store)] == [e["seq"] for e in want] else None
 
 
 def test(s):
@@ -93,7 +99,7 @@ def test(s):
         submit_http(s, item, 501)
         submit_http(s, item, 502)
         s.check("the integrator receives the first events live",
-                wait_until(lambda: caught_up(s, token, store), timeout=30) is not None,
+                wait_until(lambda: caught_up(s, token, store, 2), timeout=30) is not None,
                 (len(stored(store)), open(os.path.join(work, "integrator.log")).read()[-1500:]))
 
         # The gateway goes away with its streams; intake keeps taking applications.
@@ -105,7 +111,7 @@ def test(s):
         s.wait_ready("gatewayd")
         submit_http(s, item, 505)
 
-        want = wait_until(lambda: caught_up(s, token, store), timeout=60)
+        want = wait_until(lambda: caught_up(s, token, store, 5), timeout=60)
         have = stored(store)
         s.check("after the gateway's restart the integrator holds every event of GET /v1/events",
                 want is not None, ([e["seq"] for e in have][-20:],
@@ -146,7 +152,7 @@ def test(s):
         s.check("the integrator started again and streams after its stored cursor",
                 wait_until(restarted, timeout=30), open(log_path).read()[-1500:])
         submit_http(s, item, 506)
-        want = wait_until(lambda: caught_up(s, token, store), timeout=30)
+        want = wait_until(lambda: caught_up(s, token, store, 6), timeout=30)
         have = stored(store)
         seqs = [e["seq"] for e in have]
         s.check("after its own restart it continues with only the new events",
