@@ -64,6 +64,13 @@ struct events_feed {
     unsigned ticks;
 };
 
+/* Applies a withheld event by recording nothing (the inbox still advances past it). */
+static int s_withhold(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
+{
+    (void)db, (void)ev, (void)arg, (void)err;
+    return 0;
+}
+
 static int s_store(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
 {
     api_t *api = arg;
@@ -118,6 +125,10 @@ int serve_events_setup(api_t *self, ow_error_t *err)
     /* "" is the shortest prefix: every event without a more specific handler (the test
      * clock's own stays with ow_service). */
     ow_inbox_on(ow_service_inbox(self->svc), "", s_store, self);
+    /* The provincial push carries the rater's identity, which no report, event or export may
+     * show except the push itself (DOMAIN §6): it never enters the gateway's event log, so no
+     * replay, stream or township subscription can hand it to anyone. The longer prefix wins. */
+    ow_inbox_on(ow_service_inbox(self->svc), "rating.push_requested", s_withhold, self);
     return 0;
 }
 
