@@ -17,7 +17,11 @@
 #define S_FOR_KEYGEN (1u << OWCTL_CENTRE_KEYGEN)
 #define S_FOR_CENTRE (S_FOR_KEYGEN | (1u << OWCTL_CENTRE_REVOKE))
 #define S_FOR_DEAD   (1u << OWCTL_NOTIFY_DEAD)
-#define S_FOR_OPS    ((1u << OWCTL_CALENDAR_LOAD) | S_FOR_DEAD | (1u << OWCTL_NOTIFY_RESEND))
+#define S_FOR_REPORT (1u << OWCTL_REPORT)
+#define S_FOR_MONTH  (1u << OWCTL_ASSESSMENT_MONTH)
+#define S_FOR_OPS                                                                                  \
+    ((1u << OWCTL_CALENDAR_LOAD) | S_FOR_DEAD | (1u << OWCTL_NOTIFY_RESEND) | S_FOR_REPORT |       \
+     S_FOR_MONTH)
 #define S_FOR_HTTP                                                                                 \
     (S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW | S_FOR_TOKEN | S_FOR_CENTRE | S_FOR_OPS)
 #define S_FOR_ALL (S_FOR_DB | S_FOR_HTTP | (1u << OWCTL_HELP))
@@ -44,8 +48,12 @@ static const s_option_t s_options[] = {
     {"role", S_VALUE, S_FIELD(role), S_FOR_ISSUE},
     {"subscriptions", S_VALUE, S_FIELD(subscriptions), S_FOR_ISSUE},
     {"ttl", S_VALUE, S_FIELD(ttl), S_FOR_ISSUE},
-    {"after", S_VALUE, S_FIELD(after), S_FOR_LIST | S_FOR_DEAD},
-    {"limit", S_VALUE, S_FIELD(limit), S_FOR_LIST | S_FOR_DEAD},
+    {"after", S_VALUE, S_FIELD(after), S_FOR_LIST | S_FOR_DEAD | S_FOR_REPORT | S_FOR_MONTH},
+    {"limit", S_VALUE, S_FIELD(limit), S_FOR_LIST | S_FOR_DEAD | S_FOR_REPORT | S_FOR_MONTH},
+    {"period", S_VALUE, S_FIELD(period), S_FOR_REPORT},
+    {"from", S_VALUE, S_FIELD(from), S_FOR_REPORT},
+    {"to", S_VALUE, S_FIELD(to), S_FOR_REPORT},
+    {"csv", S_FLAG, S_FIELD(csv), S_FOR_REPORT},
     {"database-url", S_VALUE, S_FIELD(database_url), S_FOR_DB},
     {"item", S_VALUE, S_FIELD(item), S_FOR_SUBMIT},
     {"name", S_VALUE, S_FIELD(name), S_FOR_SUBMIT},
@@ -81,6 +89,8 @@ static const char s_help_overview[] =
     "  centre keygen|revoke         township centres' CURVE keys (administrators)\n"
     "  calendar load FILE           load a year's working-day calendar (administrators)\n"
     "  notify dead|resend ID        dead letters, and sending one again (administrators)\n"
+    "  report DIMENSION [KEY] …     rating figures as a table or CSV (supervisors)\n"
+    "  assessment month YYYY-MM     the month's staff assessment table (supervisors)\n"
     "  help [COMMAND]               this text, or a command's\n"
     "\n"
     "The gateway is --gateway URL, else the configuration key gateway.url (file given by\n"
@@ -160,6 +170,24 @@ static const char s_help_notify[] =
     "(GET /v1/admin/dead-letters); --after continues from the last one shown. resend queues\n"
     "one again with a fresh attempt budget (audited); only a dead one may be resent.\n";
 
+static const char s_help_report[] =
+    "usage: owctl report DIMENSION [KEY] --period day|month|quarter|year\n"
+    "                    --from YYYY-MM-DD --to YYYY-MM-DD [--limit N] [--after TOKEN]\n"
+    "                    [--csv | --json]\n"
+    "\n"
+    "The figures of citizens' ratings (GET /v1/reports/ratings → evaluation.report), one row\n"
+    "per value of DIMENSION (all, department, item, window, staff, channel, centre, level;\n"
+    "KEY = one value) and period starting from --from to --to. A table, or CSV with a header\n"
+    "line (--csv); --limit is the page size (1–1000), --after the token printed for the next\n"
+    "page. A township supervisor reads 'report centre ITS_CENTRE'.\n";
+
+static const char s_help_assessment[] =
+    "usage: owctl assessment month YYYY-MM [--limit N] [--after STAFF_ID] [--json]\n"
+    "\n"
+    "The month's staff assessment (GET /v1/assessments/{month} → evaluation.assessment_month):\n"
+    "rank, score, the five group scores, points deducted and bonus, grade (at most 30 % 好)\n"
+    "and the monthly bonus, in rank order.\n";
+
 const char *command_line_help(const char *topic)
 {
     if (!topic)
@@ -178,6 +206,10 @@ const char *command_line_help(const char *topic)
         return s_help_calendar;
     if (strcmp(topic, "notify") == 0)
         return s_help_notify;
+    if (strcmp(topic, "report") == 0)
+        return s_help_report;
+    if (strcmp(topic, "assessment") == 0)
+        return s_help_assessment;
     return s_help_overview;
 }
 
@@ -288,6 +320,10 @@ static const char *s_verb_name(owctl_verb_t verb)
         return "notify dead";
     case OWCTL_NOTIFY_RESEND:
         return "notify resend";
+    case OWCTL_REPORT:
+        return "report";
+    case OWCTL_ASSESSMENT_MONTH:
+        return "assessment month";
     default:
         return "help";
     }
@@ -455,6 +491,36 @@ static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg,
             return s_extra(cmd, words[args], msg, size);
         return 0;
     }
+    if (strcmp(w0, "report") == 0) {
+        cmd->verb = OWCTL_REPORT;
+        if (n < 2) {
+            s_msg(msg, size,
+                  "report needs a DIMENSION (all, department, item, window, staff, channel, "
+                  "centre, level)");
+            return -1;
+        }
+        cmd->dimension = words[1];
+        cmd->report_key = n > 2 ? words[2] : NULL;
+        if (n > 3)
+            return s_extra(cmd, words[3], msg, size);
+        return 0;
+    }
+    if (strcmp(w0, "assessment") == 0) {
+        if (n < 2 || strcmp(words[1], "month") != 0) {
+            s_msg(msg, size, "unknown assessment command%s%s: use 'assessment month YYYY-MM'",
+                  n > 1 ? " " : "", n > 1 ? words[1] : "");
+            return -1;
+        }
+        cmd->verb = OWCTL_ASSESSMENT_MONTH;
+        if (n < 3) {
+            s_msg(msg, size, "assessment month needs a month YYYY-MM (e.g. 2026-10)");
+            return -1;
+        }
+        cmd->month = words[2];
+        if (n > 3)
+            return s_extra(cmd, words[3], msg, size);
+        return 0;
+    }
     s_msg(msg, size, "unknown command '%s' (see owctl --help)", w0);
     return -1;
 }
@@ -607,6 +673,17 @@ int command_line_parse(int argc, char **argv, owctl_command_t *cmd, char *msg, s
             strcat(missing, ", --material");
         if (missing[0]) {
             s_msg(msg, msg_size, "submit needs %s (see owctl submit --help)", missing + 2);
+            return -1;
+        }
+    }
+    if (cmd->verb == OWCTL_REPORT) {
+        if (!cmd->period || !cmd->from || !cmd->to) {
+            s_msg(msg, msg_size,
+                  "report needs --period, --from and --to (see owctl report --help)");
+            return -1;
+        }
+        if (cmd->csv && cmd->json) {
+            s_msg(msg, msg_size, "--csv and --json do not go together");
             return -1;
         }
     }

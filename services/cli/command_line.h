@@ -19,6 +19,9 @@
  *   owctl calendar load FILE           (a year's calendar record, docs/deadline.md)
  *   owctl notify dead [--after DELIVERY_ID] [--limit N] [--json]
  *   owctl notify resend DELIVERY_ID
+ *   owctl report DIMENSION [KEY] --period P --from YYYY-MM-DD --to YYYY-MM-DD
+ *                [--limit N] [--after PAGE_TOKEN] [--csv | --json]   (evaluation.report)
+ *   owctl assessment month YYYY-MM [--limit N] [--after STAFF_ID] [--json]
  *   owctl help [COMMAND] | --help      (also after any command)
  *
  * Options may come before or after the command words, as `--opt value` or `--opt=value`;
@@ -54,6 +57,8 @@ typedef enum {
     OWCTL_CALENDAR_LOAD,
     OWCTL_NOTIFY_DEAD,
     OWCTL_NOTIFY_RESEND,
+    OWCTL_REPORT,
+    OWCTL_ASSESSMENT_MONTH,
 } owctl_verb_t;
 
 typedef struct {
@@ -110,6 +115,15 @@ typedef struct {
     /* calendar load / notify resend */
     const char *file;        /* the calendar record */
     const char *delivery_id; /* resend */
+
+    /* report (also --after = page token, --limit = page size) / assessment month */
+    const char *dimension;
+    const char *report_key; /* one value of the dimension; NULL = every value */
+    const char *period;
+    const char *from;
+    const char *to;
+    bool csv;          /* --csv: the rows as CSV with a header line */
+    const char *month; /* YYYY-MM */
 } owctl_command_t;
 
 /* Reads argv (argv[0] is the program) into *cmd; strings point into argv. Returns 0, or -1

@@ -80,6 +80,12 @@ static void s_report(const owctl_command_t *cmd, const json_t *answer)
     case OWCTL_NOTIFY_RESEND:
         report_operations(stdout, cmd->verb, answer);
         break;
+    case OWCTL_REPORT:
+        report_ratings(stdout, cmd->csv, answer);
+        break;
+    case OWCTL_ASSESSMENT_MONTH:
+        report_assessment_month(stdout, answer);
+        break;
     default:
         break;
     }

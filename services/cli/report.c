@@ -263,3 +263,107 @@ void report_operations(FILE *out, owctl_verb_t verb, const json_t *answer)
             json_array_size(list) == 1 ? "" : "s", next && *next ? "; more with --after " : "",
             next && *next ? next : "");
 }
+
+static double s_real(const json_t *obj, const char *key)
+{
+    return json_number_value(json_object_get(obj, key));
+}
+
+/* One CSV field: quoted when it holds a comma, a quote or a line break (RFC 4180). */
+static void s_csv_text(FILE *out, const char *text)
+{
+    if (!strpbrk(text, ",\"\r\n")) {
+        fputs(text, out);
+        return;
+    }
+    fputc('"', out);
+    for (const char *p = text; *p; p++) {
+        if (*p == '"')
+            fputc('"', out);
+        fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+void report_ratings(FILE *out, bool csv, const json_t *answer)
+{
+    const json_t *rows = json_object_get(answer, "rows");
+    const char *next = json_string_value(json_object_get(answer, "next_page_token"));
+    size_t i;
+    const json_t *r;
+
+    if (csv)
+        fputs("period_start,key,total,excluded,valid,active,defaults,good,bad,grade_1,grade_2,"
+              "grade_3,grade_4,grade_5,active_rate,good_rate,bad_rate,rectified,revisited,"
+              "rectification_rate,revisit_rate\n",
+              out);
+    else
+        fprintf(out, "%-10s  %-16s %7s %7s %7s %8s %7s %7s %7s %7s %9s %9s\n", "period", "key",
+                "total", "valid", "active", "defaults", "good", "bad", "good%", "bad%", "rectified",
+                "revisited");
+    json_array_foreach(rows, i, r)
+    {
+        const char *period = json_string_value(json_object_get(r, "period_start")) ?: "";
+        const char *key = json_string_value(json_object_get(r, "key")) ?: "";
+        if (!csv) {
+            fprintf(
+                out,
+                "%-10s  %-16s %7lld %7lld %7lld %8lld %7lld %7lld %6.1f%% %6.1f%% %9lld %9lld\n",
+                period, key, s_int(r, "total"), s_int(r, "valid"), s_int(r, "active"),
+                s_int(r, "defaults"), s_int(r, "good"), s_int(r, "bad"),
+                100.0 * s_real(r, "good_rate"), 100.0 * s_real(r, "bad_rate"),
+                s_int(r, "rectified"), s_int(r, "revisited"));
+            continue;
+        }
+        const json_t *grades = json_object_get(r, "grade_counts");
+        s_csv_text(out, period);
+        fputc(',', out);
+        s_csv_text(out, key);
+        fprintf(out, ",%lld,%lld,%lld,%lld,%lld,%lld,%lld", s_int(r, "total"), s_int(r, "excluded"),
+                s_int(r, "valid"), s_int(r, "active"), s_int(r, "defaults"), s_int(r, "good"),
+                s_int(r, "bad"));
+        for (size_t g = 0; g < 5; g++)
+            fprintf(out, ",%lld", (long long)json_integer_value(json_array_get(grades, g)));
+        fprintf(out, ",%.4f,%.4f,%.4f,%lld,%lld,%.4f,%.4f\n", s_real(r, "active_rate"),
+                s_real(r, "good_rate"), s_real(r, "bad_rate"), s_int(r, "rectified"),
+                s_int(r, "revisited"), s_real(r, "rectification_rate"), s_real(r, "revisit_rate"));
+    }
+    if (next && *next)
+        fprintf(csv ? stderr : out, "more: the same command with --after %s\n", next);
+    else if (!csv)
+        fprintf(out, "%zu row%s\n", json_array_size(rows), json_array_size(rows) == 1 ? "" : "s");
+}
+
+void report_assessment_month(FILE *out, const json_t *answer)
+{
+    const json_t *rows = json_object_get(answer, "rows");
+    const char *next = json_string_value(json_object_get(answer, "next_after"));
+    size_t i;
+    const json_t *r;
+
+    fprintf(out, "assessment %s (at most %lld 好)\n",
+            json_string_value(json_object_get(answer, "month")) ?: "", s_int(answer, "good_cap"));
+    fprintf(out, "%4s  %-16s %5s  %-24s %8s %5s  %-6s %9s %7s\n", "rank", "staff", "score",
+            "groups", "deducted", "bonus", "grade", "bonus(元)", "ratings");
+    json_array_foreach(rows, i, r)
+    {
+        char groups[64] = "";
+        size_t used = 0;
+        const json_t *scores = json_object_get(r, "group_scores");
+        for (size_t g = 0; g < json_array_size(scores) && used < sizeof groups; g++) {
+            int n = snprintf(groups + used, sizeof groups - used, "%s%lld", g ? "/" : "",
+                             (long long)json_integer_value(json_array_get(scores, g)));
+            if (n < 0)
+                break;
+            used += (size_t)n;
+        }
+        long long fen = s_int(r, "bonus_fen");
+        fprintf(out, "%4lld  %-16s %5lld  %-24s %8lld %5lld  %-6s %6lld.%02lld %7lld\n",
+                s_int(r, "rank"), json_string_value(json_object_get(r, "staff_id")) ?: "",
+                s_int(r, "score"), groups, s_int(r, "deducted"), s_int(r, "bonus"),
+                json_string_value(json_object_get(r, "grade")) ?: "", fen / 100, fen % 100,
+                s_int(r, "unsatisfied_ratings"));
+    }
+    if (next && *next)
+        fprintf(out, "more: the same command with --after %s\n", next);
+}

@@ -42,4 +42,13 @@ void report_tokens(FILE *out, bool issued, const json_t *answer);
  * resend: the delivery queued again. */
 void report_operations(FILE *out, owctl_verb_t verb, const json_t *answer);
 
+/* owctl report: the rows of evaluation.report as a table (period, key, total, valid, active,
+ * defaults, good, bad, rates, rectified, revisited), or with csv as CSV with a header line
+ * (every count, the five grade counts, the rates); the next page's token after the table (on
+ * stderr for CSV, so the file stays rows only). */
+void report_ratings(FILE *out, bool csv, const json_t *answer);
+
+/* owctl assessment month: one line per staff member in rank order and the month's cap on 好. */
+void report_assessment_month(FILE *out, const json_t *answer);
+
 #endif

@@ -77,6 +77,35 @@ fail:
     return NULL;
 }
 
+/* GET /v1/reports/ratings?dimension=…: every argument percent-encoded. Returns 0, or -1 when
+ * the path does not fit in size bytes. */
+static int s_report_query(const owctl_command_t *cmd, char *path, size_t size)
+{
+    const struct {
+        const char *name;
+        const char *value;
+    } params[] = {
+        {"dimension", cmd->dimension}, {"key", cmd->report_key}, {"period", cmd->period},
+        {"from", cmd->from},           {"to", cmd->to},          {"page_size", cmd->limit},
+        {"page_token", cmd->after}};
+    char value[200];
+    char sep = '?';
+    size_t used = (size_t)snprintf(path, size, "/v1/reports/ratings");
+
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+        if (!params[i].value)
+            continue;
+        if (requests_path_segment(params[i].value, value, sizeof value) != 0)
+            return -1;
+        int n = snprintf(path + used, size - used, "%c%s=%s", sep, params[i].name, value);
+        sep = '&';
+        if (n < 0 || (size_t)n >= size - used)
+            return -1;
+        used += (size_t)n;
+    }
+    return 0;
+}
+
 int requests_build(const owctl_command_t *cmd, owctl_request_t *req, char *msg, size_t msg_size)
 {
     char segment[200];
@@ -212,6 +241,28 @@ int requests_build(const owctl_command_t *cmd, owctl_request_t *req, char *msg, 
         req->method = "GET";
         snprintf(req->path, sizeof req->path, "/v1/admin/dead-letters?after_delivery_id=%s%s%s",
                  after, cmd->limit ? "&limit=" : "", limit);
+        return 0;
+    }
+    case OWCTL_REPORT:
+        req->method = "GET";
+        if (s_report_query(cmd, req->path, sizeof req->path) != 0) {
+            snprintf(msg, msg_size, "the report's arguments are too long for a request");
+            return -1;
+        }
+        return 0;
+    case OWCTL_ASSESSMENT_MONTH: {
+        char month[40] = "";
+        char after[100] = "";
+        char limit[40] = "";
+        if (requests_path_segment(cmd->month, month, sizeof month) != 0 ||
+            (cmd->after && requests_path_segment(cmd->after, after, sizeof after) != 0) ||
+            (cmd->limit && requests_path_segment(cmd->limit, limit, sizeof limit) != 0)) {
+            snprintf(msg, msg_size, "the month, --after or --limit is too long");
+            return -1;
+        }
+        req->method = "GET";
+        snprintf(req->path, sizeof req->path, "/v1/assessments/%s?limit=%s%s%s", month,
+                 cmd->limit ? limit : "500", cmd->after ? "&after=" : "", after);
         return 0;
     }
     default:

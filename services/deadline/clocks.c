@@ -76,8 +76,8 @@ static const struct {
      " WHERE case_no = $1 AND scope = 'case'"},
     /* SKIP LOCKED: two deadlined instances scanning together each take different clocks. */
     {"deadline_cards_due",
-     "SELECT " S_CLOCK_COLUMNS " FROM clocks WHERE state = 'running' AND next_fire_us <= $1"
-     " ORDER BY next_fire_us LIMIT $2 FOR UPDATE SKIP LOCKED"},
+     "SELECT " S_CLOCK_COLUMNS ", next_fire_us FROM clocks WHERE state = 'running'"
+     " AND next_fire_us <= $1 ORDER BY next_fire_us, clock_id LIMIT $2 FOR UPDATE SKIP LOCKED"},
     {"deadline_cards_raise",
      "UPDATE clocks c SET card = u.card, state = u.state, next_fire_us = u.next_fire,"
      " yellow_raised_at_us = COALESCE(c.yellow_raised_at_us, u.yellow_raised),"
@@ -793,20 +793,14 @@ int clocks_list_stages(ow_db_t *db, const char *case_no, deadline_clock_t *out, 
     return n;
 }
 
-/* One card to raise in a scan: which clock, which card, at which instant. */
-typedef struct {
-    int clock;
-    deadline_card_t card;
-    int64_t at_us;
-} s_raise_t;
-
-static int s_raise_cmp(const void *a, const void *b)
+/* The order cards are raised in: instant, then clock, then yellow before red. */
+static int s_card_cmp(const void *a, const void *b)
 {
-    const s_raise_t *x = a, *y = b;
+    const clocks_card_t *x = a, *y = b;
     if (x->at_us != y->at_us)
         return x->at_us < y->at_us ? -1 : 1;
-    if (x->clock != y->clock)
-        return x->clock < y->clock ? -1 : 1;
+    if (x->clock_id != y->clock_id)
+        return x->clock_id < y->clock_id ? -1 : 1;
     return (int)x->card - (int)y->card;
 }
 
@@ -852,40 +846,43 @@ static const char *s_buf_close(s_buf_t *b)
     return b->text;
 }
 
-int clocks_fire_cards(const deadline_context_t *ctx, int64_t now_us, int batch, int *claimed,
-                      ow_error_t *err)
+void clocks_batch_free(clocks_batch_t *batch)
 {
-    int rc = -1;
-    PGresult *res = NULL;
-    deadline_clock_t *clocks = NULL;
-    s_raise_t *raises = NULL;
-    bool *yellowed = NULL;
-    s_buf_t cols[6] = {{0}};
-    if (claimed)
-        *claimed = 0;
-    if (ow_db_begin(ctx->db, err) != 0)
-        return -1;
+    if (!batch)
+        return;
+    free(batch->clocks);
+    free(batch->cards);
+    free(batch->yellowed);
+    memset(batch, 0, sizeof *batch);
+}
+
+int clocks_claim_cards(const deadline_context_t *ctx, int64_t now_us, int batch,
+                       clocks_batch_t *out, ow_error_t *err)
+{
+    memset(out, 0, sizeof *out);
     char now[24], limit[16];
     s_fmt(now, sizeof now, now_us);
     snprintf(limit, sizeof limit, "%d", batch);
     const char *params[] = {now, limit};
-    res = ow_db_exec(ctx->db, "deadline_cards_due", 2, params, err);
+    PGresult *res = ow_db_exec(ctx->db, "deadline_cards_due", 2, params, err);
     if (!res)
-        goto cleanup;
+        return -1;
     int n = PQntuples(res);
-    clocks = calloc((size_t)n + 1, sizeof *clocks);
-    raises = calloc((size_t)n * 2 + 1, sizeof *raises);
-    yellowed = calloc((size_t)n + 1, sizeof *yellowed);
-    if (!clocks || !raises || !yellowed) {
+    out->clocks = calloc((size_t)n + 1, sizeof *out->clocks);
+    out->cards = calloc((size_t)n * 2 + 1, sizeof *out->cards);
+    out->yellowed = calloc((size_t)n + 1, sizeof *out->yellowed);
+    if (!out->clocks || !out->cards || !out->yellowed) {
         ow_error_set(err, OW_INTERNAL, "out of memory scanning %d clocks", n);
-        goto cleanup;
+        PQclear(res);
+        clocks_batch_free(out);
+        return -1;
     }
+    out->n = n;
     /* DOMAIN §5: yellow when the limit is close, red once passed; both when the scan comes
      * late (a restart, a moved test clock), each once and in the order they fell due. */
-    int raised = 0;
     for (int i = 0; i < n; i++) {
-        s_clock_from_row(res, i, &clocks[i]);
-        deadline_clock_t *c = &clocks[i];
+        s_clock_from_row(res, i, &out->clocks[i]);
+        deadline_clock_t *c = &out->clocks[i];
         deadline_times_t times = {.due_at_us = c->due_at_us,
                                   .yellow_at_us =
                                       c->yellow_at_us ? c->yellow_at_us : DEADLINE_NEVER};
@@ -894,26 +891,45 @@ int clocks_fire_cards(const deadline_context_t *ctx, int64_t now_us, int batch, 
         deadline_card_t target = deadline_card_at(&times, now_us);
         if (card == DEADLINE_CARD_NONE && target >= DEADLINE_CARD_YELLOW &&
             times.yellow_at_us < times.due_at_us)
-            raises[raised++] = (s_raise_t){i, DEADLINE_CARD_YELLOW, times.yellow_at_us};
+            out->cards[out->ncards++] =
+                (clocks_card_t){i, c->clock_id, DEADLINE_CARD_YELLOW, times.yellow_at_us};
         if (card < DEADLINE_CARD_RED && target == DEADLINE_CARD_RED)
-            raises[raised++] = (s_raise_t){i, DEADLINE_CARD_RED, times.due_at_us};
+            out->cards[out->ncards++] =
+                (clocks_card_t){i, c->clock_id, DEADLINE_CARD_RED, times.due_at_us};
+        if (i == n - 1) {
+            out->last_fire_us = s_int64(res, i, PQnfields(res) - 1);
+            out->last_clock_id = c->clock_id;
+        }
     }
-    qsort(raises, (size_t)raised, sizeof *raises, s_raise_cmp);
-    for (int r = 0; r < raised; r++) {
-        deadline_clock_t *c = &clocks[raises[r].clock];
-        bool red = raises[r].card == DEADLINE_CARD_RED;
-        snprintf(c->card, sizeof c->card, "%s", deadline_card_name(raises[r].card));
-        if (red) {
-            snprintf(c->state, sizeof c->state, "expired");
-            c->red_at_us = now_us;
-        } else
-            yellowed[raises[r].clock] = true;
-        c->event_at_us = raises[r].at_us;
-        if (s_emit(ctx, red ? "deadline.red" : "deadline.yellow", c, now_us, err) != 0)
-            goto cleanup;
-    }
-    for (int i = 0; i < n; i++) {
-        deadline_clock_t *c = &clocks[i];
+    PQclear(res);
+    qsort(out->cards, (size_t)out->ncards, sizeof *out->cards, s_card_cmp);
+    return 0;
+}
+
+int clocks_raise_card(const deadline_context_t *ctx, clocks_batch_t *batch,
+                      const clocks_card_t *card, int64_t now_us, ow_error_t *err)
+{
+    deadline_clock_t *c = &batch->clocks[card->clock];
+    bool red = card->card == DEADLINE_CARD_RED;
+    snprintf(c->card, sizeof c->card, "%s", deadline_card_name(card->card));
+    if (red) {
+        snprintf(c->state, sizeof c->state, "expired");
+        c->red_at_us = now_us;
+    } else
+        batch->yellowed[card->clock] = true;
+    c->event_at_us = card->at_us;
+    return s_emit(ctx, red ? "deadline.red" : "deadline.yellow", c, now_us, err);
+}
+
+int clocks_store_cards(const deadline_context_t *ctx, const clocks_batch_t *batch, int64_t now_us,
+                       ow_error_t *err)
+{
+    int rc = -1;
+    s_buf_t cols[6] = {{0}};
+    if (batch->n == 0)
+        return 0;
+    for (int i = 0; i < batch->n; i++) {
+        const deadline_clock_t *c = &batch->clocks[i];
         deadline_times_t times = {.due_at_us = c->due_at_us,
                                   .yellow_at_us =
                                       c->yellow_at_us ? c->yellow_at_us : DEADLINE_NEVER};
@@ -928,33 +944,47 @@ int clocks_fire_cards(const deadline_context_t *ctx, int64_t now_us, int batch, 
         s_buf_add(&cols[1], c->card);
         s_buf_add(&cols[2], c->state);
         s_buf_add(&cols[3], next == DEADLINE_NEVER ? "NULL" : next_text);
-        s_buf_add(&cols[4], yellowed[i] ? at : "NULL");
+        s_buf_add(&cols[4], batch->yellowed[i] ? at : "NULL");
         s_buf_add(&cols[5], card == DEADLINE_CARD_RED ? at : "NULL");
     }
-    if (n > 0) {
-        const char *arrays[6];
-        for (int k = 0; k < 6; k++)
-            if (!(arrays[k] = s_buf_close(&cols[k]))) {
-                ow_error_set(err, OW_INTERNAL, "out of memory scanning %d clocks", n);
-                goto cleanup;
-            }
-        PGresult *upd = ow_db_exec(ctx->db, "deadline_cards_raise", 6, arrays, err);
-        if (!upd)
+    const char *arrays[6];
+    for (int k = 0; k < 6; k++)
+        if (!(arrays[k] = s_buf_close(&cols[k]))) {
+            ow_error_set(err, OW_INTERNAL, "out of memory scanning %d clocks", batch->n);
             goto cleanup;
-        PQclear(upd);
-    }
-    if (ow_db_commit(ctx->db, err) != 0)
+        }
+    PGresult *upd = ow_db_exec(ctx->db, "deadline_cards_raise", 6, arrays, err);
+    if (!upd)
         goto cleanup;
-    if (claimed)
-        *claimed = n;
-    rc = raised;
+    PQclear(upd);
+    rc = 0;
 cleanup:
-    PQclear(res);
-    free(clocks);
-    free(raises);
-    free(yellowed);
     for (int k = 0; k < 6; k++)
         free(cols[k].text);
+    return rc;
+}
+
+int clocks_fire_cards(const deadline_context_t *ctx, int64_t now_us, int batch, int *claimed,
+                      ow_error_t *err)
+{
+    int rc = -1;
+    clocks_batch_t b = {0};
+    if (claimed)
+        *claimed = 0;
+    if (ow_db_begin(ctx->db, err) != 0)
+        return -1;
+    if (clocks_claim_cards(ctx, now_us, batch, &b, err) != 0)
+        goto cleanup;
+    for (int r = 0; r < b.ncards; r++)
+        if (clocks_raise_card(ctx, &b, &b.cards[r], now_us, err) != 0)
+            goto cleanup;
+    if (clocks_store_cards(ctx, &b, now_us, err) != 0 || ow_db_commit(ctx->db, err) != 0)
+        goto cleanup;
+    if (claimed)
+        *claimed = b.n;
+    rc = b.ncards;
+cleanup:
+    clocks_batch_free(&b);
     if (rc < 0 && ow_db_in_transaction(ctx->db))
         ow_db_rollback(ctx->db);
     return rc;

@@ -29,6 +29,7 @@
 #include "ow_envelope.h"
 #include "ow_status.h"
 #include "calendar.h"
+#include "limits.h"
 
 #define CLOCK_STATE_MAX 15
 #define CLOCK_UNIT_MAX  15
@@ -189,6 +190,45 @@ int clocks_list_stages(ow_db_t *db, const char *case_no, deadline_clock_t *out, 
  * the next scan retries). *claimed (may be NULL) gets the number of clocks claimed. */
 int clocks_fire_cards(const deadline_context_t *ctx, int64_t now_us, int batch, int *claimed,
                       ow_error_t *err);
+
+/* One card a scan raises: the clock (index in its batch, and id), the card, its instant. */
+typedef struct {
+    int clock;
+    int64_t clock_id;
+    deadline_card_t card;
+    int64_t at_us;
+} clocks_card_t;
+
+/* The clocks one scan transaction claimed and the cards due on them. */
+typedef struct {
+    deadline_clock_t *clocks; /* n claimed, in (next_fire_us, clock_id) order */
+    int n;
+    clocks_card_t *cards; /* ncards due by the scan's now, in (at_us, clock_id, card) order */
+    int ncards;
+    bool *yellowed;        /* per clock: yellow raised in this batch */
+    int64_t last_fire_us;  /* the last claimed clock's (next_fire_us, clock_id): every clock */
+    int64_t last_clock_id; /* not claimed comes after it (when n == the batch asked for) */
+} clocks_batch_t;
+
+/* Inside the caller's transaction: claims (FOR UPDATE SKIP LOCKED) at most `batch` running
+ * clocks whose next card instant is at or before now_us, in (next_fire_us, clock_id) order,
+ * and lists the cards due on them by now_us into *out (caller frees with clocks_batch_free).
+ * Returns 0 or -1 with err (*out empty). */
+int clocks_claim_cards(const deadline_context_t *ctx, int64_t now_us, int batch,
+                       clocks_batch_t *out, ow_error_t *err);
+
+/* Inside the caller's transaction: raises card (one of batch's) on its clock in memory and
+ * queues deadline.yellow / deadline.red at now_us. Returns 0 or -1 with err. */
+int clocks_raise_card(const deadline_context_t *ctx, clocks_batch_t *batch,
+                      const clocks_card_t *card, int64_t now_us, ow_error_t *err);
+
+/* Inside the caller's transaction: stores every claimed clock with the cards raised on it
+ * (cards not raised stay due: the next instant is recomputed). Returns 0 or -1 with err. */
+int clocks_store_cards(const deadline_context_t *ctx, const clocks_batch_t *batch, int64_t now_us,
+                       ow_error_t *err);
+
+/* Frees what clocks_claim_cards allocated and empties *batch; harmless on an empty batch. */
+void clocks_batch_free(clocks_batch_t *batch);
 
 /* Working days left for the clock as seen at now_us: frozen at the stop time once stopped
  * and at the suspension while suspended (see deadline_remaining_working_days). */

@@ -86,33 +86,102 @@ static void s_check_next_year(expiry_scan_t *self, int64_t now_us)
     }
 }
 
-/* Runs one kind in batches; returns events queued or -1. */
-static int s_drain(expiry_scan_t *self, int64_t now_us, bool timers)
+/* What one batch fired, and whether more may be due. */
+typedef struct {
+    int timers, cards;
+    bool more;
+} s_fired_t;
+
+/* True when the timer (due_us) or card (at_us, clock_id) may fire in this batch: it comes no
+ * later than anything a full side left unclaimed. At one instant timers fire before cards,
+ * cards by clock id. */
+static bool s_timer_in_batch(const clocks_batch_t *cards, bool cards_full, int64_t due_us)
 {
-    int total = 0;
+    return !cards_full || due_us <= cards->last_fire_us;
+}
+
+static bool s_card_in_batch(const clocks_batch_t *cards, bool cards_full, bool timers_full,
+                            int64_t last_timer_us, const clocks_card_t *card)
+{
+    if (timers_full && card->at_us >= last_timer_us)
+        return false;
+    return !cards_full || card->at_us < cards->last_fire_us ||
+           (card->at_us == cards->last_fire_us && card->clock_id <= cards->last_clock_id);
+}
+
+/* One transaction: claims due timers and clocks (FOR UPDATE SKIP LOCKED) and fires them in one
+ * order across both kinds — due time, timers before cards, then key — up to the first thing
+ * a full side may have left behind; the rest stays due for the next batch. Every fired timer
+ * and card changes state in the transaction that queues its event: each fires once. */
+static int s_fire_batch(expiry_scan_t *self, int64_t now_us, s_fired_t *fired, ow_error_t *err)
+{
+    ow_db_t *db = self->ctx->db;
+    int rc = -1, ntimers = 0;
+    Onewindow__V1__Timer **timers = NULL;
+    clocks_batch_t cards = {0};
+    *fired = (s_fired_t){0};
+    if (ow_db_begin(db, err) != 0)
+        return -1;
+    if (timers_claim_due(db, now_us, S_BATCH, &timers, &ntimers, err) != 0 ||
+        clocks_claim_cards(self->ctx, now_us, S_BATCH, &cards, err) != 0)
+        goto cleanup;
+    bool timers_full = ntimers == S_BATCH, cards_full = cards.n == S_BATCH;
+    int64_t last_timer_us = ntimers ? timers[ntimers - 1]->due_at_us : 0;
+    int t = 0, c = 0;
+    for (;;) {
+        bool timer_next =
+            t < ntimers && (c == cards.ncards || timers[t]->due_at_us <= cards.cards[c].at_us);
+        if (timer_next && s_timer_in_batch(&cards, cards_full, timers[t]->due_at_us)) {
+            if (timers_queue_fired(db, timers[t], now_us, err) != 0)
+                goto cleanup;
+            t++;
+        } else if (!timer_next && c < cards.ncards &&
+                   s_card_in_batch(&cards, cards_full, timers_full, last_timer_us,
+                                   &cards.cards[c])) {
+            if (clocks_raise_card(self->ctx, &cards, &cards.cards[c], now_us, err) != 0)
+                goto cleanup;
+            c++;
+        } else
+            break; /* all fired, or the rest comes after what a full side left unclaimed */
+    }
+    if (timers_mark_fired(db, timers, t, now_us, err) != 0 ||
+        clocks_store_cards(self->ctx, &cards, now_us, err) != 0 || ow_db_commit(db, err) != 0)
+        goto cleanup;
+    *fired = (s_fired_t){t, c, timers_full || cards_full};
+    rc = 0;
+cleanup:
+    timers_free_all(&timers, ntimers);
+    clocks_batch_free(&cards);
+    if (rc < 0 && ow_db_in_transaction(db))
+        ow_db_rollback(db);
+    return rc;
+}
+
+/* Fires in batches until nothing due is left or S_BATCHES_MAX ran; adds to *timers and
+ * *cards. Returns 0, or -1 when the database failed before anything fired. */
+static int s_drain(expiry_scan_t *self, int64_t now_us, int *timers, int *cards)
+{
     for (int i = 0; i < S_BATCHES_MAX; i++) {
         ow_error_t err;
         ow_error_clear(&err);
-        int claimed = 0;
-        int n = timers ? timers_fire_due(self->ctx->db, now_us, S_BATCH, &err)
-                       : clocks_fire_cards(self->ctx, now_us, S_BATCH, &claimed, &err);
-        if (n < 0) {
+        s_fired_t fired;
+        if (s_fire_batch(self, now_us, &fired, &err) != 0) {
             if (!self->failing)
                 ow_log_kv(OW_LOG_WARN, "expiry scan failed; retrying every tick", "code",
                           ow_status_name(err.code), "error", err.message, NULL);
             self->failing = true;
-            return total ? total : -1;
+            return *timers + *cards ? 0 : -1;
         }
         if (self->failing) {
             self->failing = false;
             ow_log_kv(OW_LOG_INFO, "expiry scan working again", NULL);
         }
-        total += n;
-        /* A clock batch may raise two cards per clock: what decides is how many were claimed. */
-        if ((timers ? n : claimed) < S_BATCH)
+        *timers += fired.timers;
+        *cards += fired.cards;
+        if (!fired.more)
             break;
     }
-    return total;
+    return 0;
 }
 
 int expiry_scan_run(expiry_scan_t *self, int64_t now_us)
@@ -127,15 +196,14 @@ int expiry_scan_run(expiry_scan_t *self, int64_t now_us)
         ow_log_kv(OW_LOG_WARN, "calendar reload failed; keeping the one in force", "error",
                   err.message, NULL);
     s_check_next_year(self, now_us);
-    int timers = s_drain(self, now_us, true);
-    int clocks = s_drain(self, now_us, false);
-    if (timers < 0 && clocks < 0)
+    int timers = 0, clocks = 0;
+    if (s_drain(self, now_us, &timers, &clocks) != 0)
         return -1;
-    int total = (timers > 0 ? timers : 0) + (clocks > 0 ? clocks : 0);
+    int total = timers + clocks;
     if (total > 0) {
         char t[16], c[16];
-        snprintf(t, sizeof t, "%d", timers > 0 ? timers : 0);
-        snprintf(c, sizeof c, "%d", clocks > 0 ? clocks : 0);
+        snprintf(t, sizeof t, "%d", timers);
+        snprintf(c, sizeof c, "%d", clocks);
         ow_log_kv(OW_LOG_INFO, "scan fired timers and cards", "timers", t, "cards", c, NULL);
         if (self->ctx->relay)
             ow_relay_kick(self->ctx->relay);

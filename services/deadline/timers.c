@@ -33,12 +33,14 @@ static const struct {
     {"deadline_timer_cancel", "UPDATE timers SET state = 'cancelled', updated_at = now()"
                               " WHERE timer_key = $1 AND state = 'pending' RETURNING " S_COLUMNS},
     /* SKIP LOCKED: several deadlined instances each claim different timers; the state change
-     * and timer.fired commit together, so a timer fires once. */
+     * and timer.fired commit together, so a timer fires once. Rows come back in the order they
+     * fire in, so the scan merges them with the cards without comparing keys itself. */
+    {"deadline_timer_claim",
+     "SELECT " S_COLUMNS " FROM timers WHERE state = 'pending' AND due_at_us <= $1"
+     " ORDER BY due_at_us, timer_key LIMIT $2 FOR UPDATE SKIP LOCKED"},
     {"deadline_timer_fire",
      "UPDATE timers SET state = 'fired', fired_at_us = $1, updated_at = now()"
-     " WHERE timer_key IN (SELECT timer_key FROM timers WHERE state = 'pending'"
-     " AND due_at_us <= $1 ORDER BY due_at_us, timer_key LIMIT $2 FOR UPDATE SKIP LOCKED)"
-     " RETURNING " S_COLUMNS},
+     " WHERE timer_key = ANY($2::text[]) AND state = 'pending'"},
 };
 
 int timers_prepare(ow_db_t *db, ow_error_t *err)
@@ -278,65 +280,128 @@ cleanup:
     return rc;
 }
 
-/* Due order, then key: the order timer.fired events are queued in. */
-static int s_by_due(const void *a, const void *b)
+void timers_free_all(Onewindow__V1__Timer ***timers_p, int n)
 {
-    const Onewindow__V1__Timer *x = *(Onewindow__V1__Timer *const *)a;
-    const Onewindow__V1__Timer *y = *(Onewindow__V1__Timer *const *)b;
-    if (x->due_at_us != y->due_at_us)
-        return x->due_at_us < y->due_at_us ? -1 : 1;
-    return strcmp(x->timer_key, y->timer_key);
+    if (!timers_p || !*timers_p)
+        return;
+    for (int i = 0; i < n; i++)
+        timers_free(&(*timers_p)[i]);
+    free(*timers_p);
+    *timers_p = NULL;
+}
+
+int timers_claim_due(ow_db_t *db, int64_t now_us, int batch, Onewindow__V1__Timer ***out, int *n,
+                     ow_error_t *err)
+{
+    *out = NULL;
+    *n = 0;
+    char now[24], limit[16];
+    snprintf(now, sizeof now, "%" PRId64, now_us);
+    snprintf(limit, sizeof limit, "%d", batch);
+    const char *params[] = {now, limit};
+    PGresult *res = ow_db_exec(db, "deadline_timer_claim", 2, params, err);
+    if (!res)
+        return -1;
+    int rows = PQntuples(res);
+    Onewindow__V1__Timer **timers = calloc(rows ? (size_t)rows : 1, sizeof *timers);
+    for (int i = 0; timers && i < rows; i++)
+        if (!(timers[i] = s_from_row(res, i)))
+            timers_free_all(&timers, i);
+    PQclear(res);
+    if (!timers) {
+        ow_error_set(err, OW_INTERNAL, "out of memory claiming %d timers", rows);
+        return -1;
+    }
+    *out = timers;
+    *n = rows;
+    return 0;
+}
+
+int timers_queue_fired(ow_db_t *db, const Onewindow__V1__Timer *timer, int64_t now_us,
+                       ow_error_t *err)
+{
+    size_t len = onewindow__v1__timer__get_packed_size(timer);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        ow_error_set(err, OW_INTERNAL, "out of memory packing timer.fired");
+        return -1;
+    }
+    onewindow__v1__timer__pack(timer, buf);
+    int rc =
+        ow_outbox_add(db, "timer.fired", timer->case_no, timer->centre_id, now_us, buf, len, err);
+    free(buf);
+    return rc;
+}
+
+/* Appends key to an array literal as a quoted element: keys are the callers' text, so commas,
+ * quotes and backslashes must not split or end it. */
+static char *s_array_add(char *text, size_t *len, size_t *cap, const char *key)
+{
+    size_t need = *len + 2 * strlen(key) + 4;
+    if (need > *cap) {
+        size_t grown_cap = need * 2;
+        char *grown = realloc(text, grown_cap);
+        if (!grown) {
+            free(text);
+            return NULL;
+        }
+        text = grown;
+        *cap = grown_cap;
+    }
+    char sep = *len == 0 ? '{' : ',';
+    text[(*len)++] = sep;
+    text[(*len)++] = '"';
+    for (const char *k = key; *k; k++) {
+        if (*k == '"' || *k == '\\')
+            text[(*len)++] = '\\';
+        text[(*len)++] = *k;
+    }
+    text[(*len)++] = '"';
+    text[*len] = '\0';
+    return text;
+}
+
+int timers_mark_fired(ow_db_t *db, Onewindow__V1__Timer *const *timers, int n, int64_t now_us,
+                      ow_error_t *err)
+{
+    if (n <= 0)
+        return 0;
+    size_t len = 0, cap = 0;
+    char *keys = NULL;
+    for (int i = 0; i < n; i++)
+        if (!(keys = s_array_add(keys, &len, &cap, timers[i]->timer_key))) {
+            ow_error_set(err, OW_INTERNAL, "out of memory marking %d timers fired", n);
+            return -1;
+        }
+    keys[len++] = '}';
+    keys[len] = '\0';
+    char now[24];
+    snprintf(now, sizeof now, "%" PRId64, now_us);
+    const char *params[] = {now, keys};
+    PGresult *res = ow_db_exec(db, "deadline_timer_fire", 2, params, err);
+    free(keys);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
 }
 
 int timers_fire_due(ow_db_t *db, int64_t now_us, int batch, ow_error_t *err)
 {
     int rc = -1, n = 0;
-    PGresult *res = NULL;
     Onewindow__V1__Timer **fired = NULL;
     if (ow_db_begin(db, err) != 0)
         return -1;
-    char now[24], limit[16];
-    snprintf(now, sizeof now, "%" PRId64, now_us);
-    snprintf(limit, sizeof limit, "%d", batch);
-    const char *params[] = {now, limit};
-    res = ow_db_exec(db, "deadline_timer_fire", 2, params, err);
-    if (!res)
+    if (timers_claim_due(db, now_us, batch, &fired, &n, err) != 0)
         goto cleanup;
-    n = PQntuples(res);
-    fired = calloc(n ? (size_t)n : 1, sizeof *fired);
-    if (!fired) {
-        ow_error_set(err, OW_INTERNAL, "out of memory firing %d timers", n);
-        goto cleanup;
-    }
     for (int i = 0; i < n; i++)
-        if (!(fired[i] = s_from_row(res, i))) {
-            ow_error_set(err, OW_INTERNAL, "out of memory firing timers");
+        if (timers_queue_fired(db, fired[i], now_us, err) != 0)
             goto cleanup;
-        }
-    qsort(fired, (size_t)n, sizeof *fired, s_by_due);
-    for (int i = 0; i < n; i++) {
-        size_t len = onewindow__v1__timer__get_packed_size(fired[i]);
-        uint8_t *buf = malloc(len ? len : 1);
-        if (!buf) {
-            ow_error_set(err, OW_INTERNAL, "out of memory packing timer.fired");
-            goto cleanup;
-        }
-        onewindow__v1__timer__pack(fired[i], buf);
-        int added = ow_outbox_add(db, "timer.fired", fired[i]->case_no, fired[i]->centre_id, now_us,
-                                  buf, len, err);
-        free(buf);
-        if (added != 0)
-            goto cleanup;
-    }
-    if (ow_db_commit(db, err) != 0)
+    if (timers_mark_fired(db, fired, n, now_us, err) != 0 || ow_db_commit(db, err) != 0)
         goto cleanup;
     rc = n;
 cleanup:
-    if (fired)
-        for (int i = 0; i < n; i++)
-            timers_free(&fired[i]);
-    free(fired);
-    PQclear(res);
+    timers_free_all(&fired, n);
     if (rc < 0 && ow_db_in_transaction(db))
         ow_db_rollback(db);
     return rc;

@@ -50,7 +50,29 @@ void timers_free(Onewindow__V1__Timer **timer_p);
 
 /* In its own transaction (db must not be in one): fires at most `batch` pending timers due at
  * or before now_us, in due order, queuing timer.fired for each. Returns the number fired, or
- * -1 with err (rolled back; the next scan retries). */
+ * -1 with err (rolled back; the next scan retries). The scan uses the three steps below
+ * instead, to merge timers with cards. */
 int timers_fire_due(ow_db_t *db, int64_t now_us, int batch, ow_error_t *err);
+
+/* Inside the caller's transaction: claims (FOR UPDATE SKIP LOCKED) at most `batch` pending
+ * timers due at or before now_us, in the order they fire: due time, then key. *out gets a new
+ * array of *n timers the caller frees with timers_free_all. Returns 0 or -1 with err (*out
+ * NULL). */
+int timers_claim_due(ow_db_t *db, int64_t now_us, int batch, Onewindow__V1__Timer ***out, int *n,
+                     ow_error_t *err);
+
+/* Inside the caller's transaction: queues timer.fired (payload timer, borrowed) at now_us.
+ * Returns 0 or -1 with err. */
+int timers_queue_fired(ow_db_t *db, const Onewindow__V1__Timer *timer, int64_t now_us,
+                       ow_error_t *err);
+
+/* Inside the caller's transaction: marks the n claimed timers (borrowed) fired at now_us. The
+ * caller queues timer.fired for each in the same transaction. Returns 0 or -1 with err. */
+int timers_mark_fired(ow_db_t *db, Onewindow__V1__Timer *const *timers, int n, int64_t now_us,
+                      ow_error_t *err);
+
+/* Frees the n timers of an array from timers_claim_due and the array; sets *timers_p to NULL.
+ * Harmless when already NULL. */
+void timers_free_all(Onewindow__V1__Timer ***timers_p, int n);
 
 #endif

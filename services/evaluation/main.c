@@ -25,12 +25,12 @@ typedef struct {
     rating_requests_t requests;
     rectification_requests_t tickets;
     ow_rpc_client_t *deadline; /* deadlined's request socket: timers */
-    timer_sender_t *timers;
+    ow_timer_sender_t *timers;
 } s_daemon_t;
 
 static void s_kick_timers(void *arg)
 {
-    timer_sender_kick(((s_daemon_t *)arg)->timers);
+    ow_timer_sender_kick(((s_daemon_t *)arg)->timers);
 }
 
 /* The client first: its pending calls are answered CANCELLED while the sender still exists. */
@@ -38,7 +38,7 @@ static void s_on_shutdown(void *arg)
 {
     s_daemon_t *d = arg;
     ow_rpc_client_destroy(&d->deadline);
-    timer_sender_destroy(&d->timers);
+    ow_timer_sender_destroy(&d->timers);
 }
 
 static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
@@ -66,7 +66,7 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     d->deadline = ow_rpc_client_new(loop, ow_service_endpoint(svc, "deadline"), err);
     if (!d->deadline)
         return -1;
-    d->timers = timer_sender_new(loop, db, d->deadline, err);
+    d->timers = ow_timer_sender_new(loop, db, d->deadline, TIMER_OWNER, err);
     ow_loop_on_shutdown(loop, s_on_shutdown, d);
     if (!d->timers)
         return -1;

@@ -138,7 +138,7 @@ static void s_rate_alone(rating_requests_t *self, ow_rpc_call_t *call)
     if (fresh && self->relay)
         ow_relay_kick(self->relay); /* publish rating.recorded now rather than at the next pass */
     if (fresh)
-        timer_sender_kick(self->timers); /* the rated case's timers are cancelled */
+        ow_timer_sender_kick(self->timers); /* the rated case's timers are cancelled */
 }
 
 void rating_requests_flush(rating_requests_t *self)
@@ -176,7 +176,7 @@ void rating_requests_flush(rating_requests_t *self)
     if (fresh && self->relay)
         ow_relay_kick(self->relay);
     if (fresh)
-        timer_sender_kick(self->timers);
+        ow_timer_sender_kick(self->timers);
 }
 
 /* Group commit: while each turn of the loop still brings calls (the drain was cut by its

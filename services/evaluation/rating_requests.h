@@ -18,10 +18,11 @@
  * owned here (rating_requests_start / rating_requests_flush). */
 typedef struct {
     ow_db_t *db;
-    ow_relay_t *relay;      /* kicked after a rating commits; may be NULL */
-    timer_sender_t *timers; /* kicked after a rating commits (its timers' cancels); may be NULL */
-    ow_loop_t *loop;        /* NULL: every evaluation.rate is answered at once, alone */
-    ow_timer_t *flush;      /* zero-delay timer: the batch runs once the socket is drained */
+    ow_relay_t *relay; /* kicked after a rating commits; may be NULL */
+    ow_timer_sender_t
+        *timers;       /* kicked after a rating commits (its timers' cancels); may be NULL */
+    ow_loop_t *loop;   /* NULL: every evaluation.rate is answered at once, alone */
+    ow_timer_t *flush; /* zero-delay timer: the batch runs once the socket is drained */
     ow_rpc_call_t *pending[RATING_BATCH_MAX];
     size_t pending_count;
     size_t pending_at_tick;           /* pending_count when the timer last fired */

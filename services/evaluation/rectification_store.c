@@ -342,7 +342,7 @@ static int s_effects(ow_db_t *db, const char *ticket_id, const rect_effects_t *f
     if (fx->cancel_deadline) {
         char key[120];
         snprintf(key, sizeof key, "evaluation:" TIMER_RECTIFY_DUE ":%s", ticket_id);
-        if (timer_commands_cancel(db, key, err) != 0)
+        if (ow_timer_cancel(db, key, err) != 0)
             return -1;
     }
     if (fx->exclude_rating) {
@@ -633,7 +633,7 @@ static void s_serve(ow_rpc_call_t *call, rectification_requests_t *self, s_comma
     if (fresh && self->relay)
         ow_relay_kick(self->relay);
     if (fresh)
-        timer_sender_kick(self->timers);
+        ow_timer_sender_kick(self->timers);
 }
 
 void rectification_on_act(ow_rpc_call_t *call, void *arg)

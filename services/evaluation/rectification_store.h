@@ -66,8 +66,8 @@ int rectification_role_of(ow_db_t *db, const char *caller, rect_role_t *role, ch
 /* What the handlers borrow (the service outlives it). */
 typedef struct {
     ow_db_t *db;
-    ow_relay_t *relay;      /* kicked after a commit; may be NULL */
-    timer_sender_t *timers; /* kicked after a commit; may be NULL */
+    ow_relay_t *relay;         /* kicked after a commit; may be NULL */
+    ow_timer_sender_t *timers; /* kicked after a commit; may be NULL */
 } rectification_requests_t;
 
 /* ow_rpc_handler_fn for evaluation.act_on_ticket, evaluation.get_ticket (GetTicket →

@@ -53,9 +53,12 @@ route_handler_fn serve_act_on_task; /* POST /v1/tasks/{task_id}/actions */
 route_handler_fn serve_work_list;   /* GET /v1/work-list */
 
 /* serve_deadline.c */
-route_handler_fn serve_load_calendar;  /* POST /v1/admin/calendars */
-route_handler_fn serve_compute_due;    /* GET /v1/admin/due */
-route_handler_fn serve_schedule_timer; /* POST /v1/admin/timers */
+route_handler_fn serve_load_calendar;       /* POST /v1/admin/calendars */
+route_handler_fn serve_compute_due;         /* GET /v1/admin/due */
+route_handler_fn serve_schedule_timer;      /* POST /v1/admin/timers */
+route_handler_fn serve_cancel_timer;        /* POST /v1/admin/timers/cancellation */
+route_handler_fn serve_set_thresholds;      /* POST /v1/admin/thresholds */
+route_handler_fn serve_deadline_statistics; /* GET /v1/reports/deadlines */
 
 /* serve_notify.c */
 route_handler_fn serve_case_deliveries;    /* GET /v1/cases/{case_no}/deliveries */
@@ -63,10 +66,27 @@ route_handler_fn serve_list_dead;          /* GET /v1/admin/dead-letters */
 route_handler_fn serve_resend;             /* POST /v1/admin/dead-letters/{delivery_id}/resend */
 route_handler_fn serve_list_subscriptions; /* GET /v1/subscriptions */
 route_handler_fn serve_subscribe;          /* POST /v1/subscriptions */
-route_handler_fn serve_unsubscribe;    /* POST /v1/subscriptions/{subscription_id}/unsubscribe */
-route_handler_fn serve_set_preference; /* POST /v1/preferences */
+route_handler_fn serve_unsubscribe;       /* POST /v1/subscriptions/{subscription_id}/unsubscribe */
+route_handler_fn serve_set_preference;    /* POST /v1/preferences */
+route_handler_fn serve_set_staff_contact; /* POST /v1/admin/staff-contacts */
+route_handler_fn serve_register_supervisor; /* POST /v1/supervisor-registrations */
 
 /* serve_reports.c */
 route_handler_fn serve_rating_report; /* GET /v1/reports/ratings */
+
+/* serve_rectification.c */
+route_handler_fn serve_act_on_ticket;   /* POST /v1/rectification-tickets/{ticket_id}/actions */
+route_handler_fn serve_get_ticket;      /* GET /v1/rectification-tickets/{ticket_id} */
+route_handler_fn serve_put_staff_roles; /* POST /v1/admin/staff-roles */
+
+/* serve_assessments.c */
+route_handler_fn serve_record_assessment; /* POST /v1/assessments */
+route_handler_fn serve_assessment_month;  /* GET /v1/assessments/{month} */
+
+/* serve_organisation.c */
+route_handler_fn serve_put_org;        /* POST /v1/admin/organisation */
+route_handler_fn serve_get_org;        /* GET /v1/organisation */
+route_handler_fn serve_record_absence; /* POST /v1/absences */
+route_handler_fn serve_end_absence;    /* POST /v1/absences/{absence_id}/end */
 
 #endif

@@ -6,6 +6,10 @@
  *   POST /v1/subscriptions                              notify.subscribe
  *   POST /v1/subscriptions/{subscription_id}/unsubscribe notify.unsubscribe
  *   POST /v1/preferences                                notify.set_preference (staff)
+ *   POST /v1/admin/staff-contacts                       notify.set_staff_contact (admin, audited)
+ *   POST /v1/supervisor-registrations                   notify.register_supervisor
+ * A supervisor registers (someone) for alerts of a centre its own centre covers only; an
+ * administrator for any centre.
  * An integrator's webhook subscriptions carry its token's subject as their name, may ask only
  * for event types its token subscribes to (the same rule as GET /v1/events), and it sees and
  * removes only its own; an administrator manages all. */
@@ -167,6 +171,58 @@ static const forward_spec_t s_set_preference = {API_NOTIFY,
                                                 NULL,
                                                 NULL,
                                                 NULL};
+
+static int s_check_supervisor(api_t *api, const access_principal_t *who, json_t *input,
+                              char *caller, ow_error_t *err)
+{
+    (void)api;
+    (void)caller;
+    const char *centre = json_string_value(json_object_get(input, "centre_id"));
+    if (who->role == ACCESS_ROLE_ADMIN || !centre || !access_centre_valid(centre) ||
+        access_centre_covers(who->centre, centre))
+        return 0; /* a missing or malformed centre is the service's violation */
+    ow_error_set(err, OW_PERMISSION_DENIED, "centre %s is not covered by the token's centre %s",
+                 centre, who->centre);
+    return -1;
+}
+
+static const forward_spec_t s_set_staff_contact = {
+    API_NOTIFY,
+    "notify.set_staff_contact",
+    &onewindow__v1__notify_set_staff_contacts__descriptor,
+    &onewindow__v1__notify_staff_contacts_reply__descriptor,
+    NULL,
+    FORWARD_STATE_CHANGE | FORWARD_AUDIT,
+    200,
+    NULL,
+    NULL,
+    NULL,
+    NULL};
+
+static const forward_spec_t s_register_supervisor = {
+    API_NOTIFY,
+    "notify.register_supervisor",
+    &onewindow__v1__notify_register_supervisor__descriptor,
+    &onewindow__v1__notify_supervisor_reply__descriptor,
+    NULL,
+    FORWARD_STATE_CHANGE,
+    200,
+    NULL,
+    NULL,
+    s_check_supervisor,
+    NULL};
+
+void serve_set_staff_contact(api_t *self, exchange_t *ex, const char *param,
+                             const access_principal_t *who)
+{
+    forward_serve(self, ex, param, who, &s_set_staff_contact);
+}
+
+void serve_register_supervisor(api_t *self, exchange_t *ex, const char *param,
+                               const access_principal_t *who)
+{
+    forward_serve(self, ex, param, who, &s_register_supervisor);
+}
 
 void serve_case_deliveries(api_t *self, exchange_t *ex, const char *case_no,
                            const access_principal_t *who)

@@ -126,7 +126,7 @@ int intake_correct(ow_db_t *db, const char *key, const uint8_t *request, size_t 
         /* 容缺 list complete: its supply deadline no longer watched. */
         char tk[INTAKE_TIMER_KEY_MAX + 1];
         intake_timer_key(tk, sizeof tk, INTAKE_TIMER_RONGQUE_SUPPLY, req->case_no);
-        if (intake_timer_cancel(db, tk, err) < 0)
+        if (ow_timer_cancel(db, tk, err) < 0)
             goto done;
     }
     if (accept_now) {
@@ -225,7 +225,7 @@ int intake_withdraw(ow_db_t *db, const char *key, const uint8_t *request, size_t
     if (intake_case_set_state(db, req->case_no, to, 0, 0,
                               req->reason[0] ? req->reason : "withdrawn by the applicant", now_us_,
                               err) < 0 ||
-        intake_timer_cancel_case(db, req->case_no, err) < 0)
+        ow_timer_cancel_case(db, req->case_no, err) < 0)
         goto done;
     intake_case_destroy(&kase);
     if (!(kase = intake_case_load(db, req->case_no, false, err)))

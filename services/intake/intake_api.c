@@ -36,7 +36,7 @@ typedef struct {
     ow_db_t *db;
     ow_relay_t *relay;
     ow_rpc_client_t *deadline;
-    intake_timer_sender_t *timers; /* deadline.schedule_timer / cancel_timer, as committed */
+    ow_timer_sender_t *timers; /* deadline.schedule_timer / cancel_timer, as committed */
     intake_settings_t settings;
     uint64_t *submit_ok;
     uint64_t *submit_invalid;
@@ -76,7 +76,7 @@ static void s_flush(void *arg)
     if (ok > 0)
         ow_relay_kick(self->relay);
     if (ok > 0 && receives) /* a receive may have asked for a timer; submits never do */
-        intake_timer_sender_kick(self->timers);
+        ow_timer_sender_kick(self->timers);
     while (list) {
         s_queued_t *q = list;
         list = q->next;
@@ -140,7 +140,7 @@ static void s_free(void *arg)
     ow_timer_destroy(&self->flush);
     /* The client first: its calls in flight are cancelled into the sender, which still lives. */
     ow_rpc_client_destroy(&self->deadline);
-    intake_timer_sender_destroy(&self->timers);
+    ow_timer_sender_destroy(&self->timers);
     free(self);
 }
 
@@ -177,7 +177,7 @@ static void s_run(s_pending_t *p, int64_t promised_due_us)
     if (intake_correct(self->db, key, payload, len, p->now_us, promised_due_us, &reply, &reply_len,
                        &err) == 0) {
         ow_relay_kick(self->relay);
-        intake_timer_sender_kick(self->timers);
+        ow_timer_sender_kick(self->timers);
         ow_rpc_reply_packed(p->call, reply, reply_len);
     } else {
         if (err.code != OW_INVALID_ARGUMENT && err.code != OW_FAILED_PRECONDITION &&
@@ -309,7 +309,7 @@ static void s_on_withdraw(ow_rpc_call_t *call, void *arg)
     if (intake_withdraw(self->db, ow_rpc_call_idempotency_key(call), payload, len,
                         ow_clock_now_us(), &reply, &reply_len, &err) == 0) {
         ow_relay_kick(self->relay);
-        intake_timer_sender_kick(self->timers);
+        ow_timer_sender_kick(self->timers);
         ow_rpc_reply_packed(call, reply, reply_len);
     } else {
         ow_rpc_reply_error(call, &err);
@@ -389,7 +389,7 @@ done:
 static void s_on_inbox_commit(void *arg)
 {
     intake_api_t *self = arg;
-    intake_timer_sender_kick(self->timers);
+    ow_timer_sender_kick(self->timers);
 }
 
 static bool s_digits(const char *s, size_t n)
@@ -451,7 +451,8 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
     self->flush = ow_loop_timer(ow_service_loop(svc), -1, false, s_flush, self);
     ow_error_t terr;
     ow_error_clear(&terr);
-    self->timers = intake_timer_sender_new(ow_service_loop(svc), self->db, self->deadline, &terr);
+    self->timers = ow_timer_sender_new(ow_service_loop(svc), self->db, self->deadline,
+                                       INTAKE_TIMER_OWNER, &terr);
     if (!self->submit_ok || !self->submit_invalid || !self->submit_failed || !self->batches ||
         !self->batched || !self->flush || !self->timers) {
         s_free(self);

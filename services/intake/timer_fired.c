@@ -125,7 +125,7 @@ static int s_rongque_supply(ow_db_t *db, const Onewindow__V1__Timer *t, int64_t 
     doc.reason = c->closed_reason;
     if (intake_document_add(db, &doc, err) < 0 ||
         intake_emit_case_changed(db, "case.terminated", c, &doc, prev, now_us, err) < 0 ||
-        intake_timer_cancel_case(db, case_no, err) < 0)
+        ow_timer_cancel_case(db, case_no, err) < 0)
         goto done;
     ow_log_kv(OW_LOG_INFO, "case terminated (容缺 supply deadline missed)", "case_no", case_no,
               NULL);

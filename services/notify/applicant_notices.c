@@ -71,10 +71,9 @@ static void s_date(int64_t time_us, char *buf, size_t size)
     snprintf(buf, size, "%d年%d月%d日", d / 10000, (d / 100) % 100, d % 100);
 }
 
-/* Tells the applicant named by name/phone/email; values[0..] as the template wants. */
-static int s_tell(ow_db_t *db, const event_rules_t *rules, const ow_event_t *ev, const char *kind,
-                  const char *name, const char *phone, const char *email,
-                  const template_value_t *values, size_t count, ow_error_t *err)
+int applicant_notices_tell(ow_db_t *db, const event_rules_t *rules, const ow_event_t *ev,
+                           const char *kind, const char *name, const char *phone, const char *email,
+                           const template_value_t *values, size_t count, ow_error_t *err)
 {
     char pref[16];
     if (event_rules_preference(db, phone, email, pref, sizeof pref, err) != 0)
@@ -140,8 +139,9 @@ int applicant_notices_on_changed(ow_db_t *db, const ow_event_t *ev, void *arg, o
         {"materials", materials},
         {"supply_due_date", supply_due ? due : "承诺期限届满"},
     };
-    rc = s_tell(db, rules, ev, rongque ? APPLICANT_RONGQUE : APPLICANT_NOTICE_ISSUED, name, phone,
-                email, values, sizeof values / sizeof values[0], err);
+    rc =
+        applicant_notices_tell(db, rules, ev, rongque ? APPLICANT_RONGQUE : APPLICANT_NOTICE_ISSUED,
+                               name, phone, email, values, sizeof values / sizeof values[0], err);
 cleanup:
     onewindow__v1__case_changed__free_unpacked(m, NULL);
     return rc;
@@ -209,9 +209,9 @@ int applicant_notices_on_routing(ow_db_t *db, const ow_event_t *ev, void *arg, o
         {"extra_days", suspended ? "" : extra},
         {"reason", reason_text},
     };
-    rc = s_tell(db, rules, ev, suspended ? APPLICANT_SUSPENDED : APPLICANT_EXTENDED,
-                c->applicant_name, c->phone, c->email, values, sizeof values / sizeof values[0],
-                err);
+    rc = applicant_notices_tell(db, rules, ev, suspended ? APPLICANT_SUSPENDED : APPLICANT_EXTENDED,
+                                c->applicant_name, c->phone, c->email, values,
+                                sizeof values / sizeof values[0], err);
 cleanup:
     free(c);
     if (s)

@@ -13,6 +13,7 @@
 #define NOTIFY_APPLICANT_NOTICES_H
 
 #include <stddef.h>
+#include "event_rules.h"
 #include "onewindow/v1/intake.pb-c.h"
 #include "ow_db.h"
 #include "ow_envelope.h"
@@ -43,5 +44,14 @@ int applicant_notices_on_changed(ow_db_t *db, const ow_event_t *ev, void *arg, o
 
 /* ow_inbox_apply_fn for case.suspended (CaseSuspended) and case.extended (CaseExtended). */
 int applicant_notices_on_routing(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
+
+/* Inside the inbox's transaction: tells the applicant known by name / phone / email notice
+ * `kind` (= its template kind) of ev: the file sink (recipient the phone, else the name) and
+ * the applicant's channel (event_rules_tell; their preference is looked up here). values must
+ * supply every placeholder of kind and notice_subject. Neither phone, name nor e-mail: logged,
+ * nothing queued, 0. Returns 0 or -1 with err. arg: event_rules_t. */
+int applicant_notices_tell(ow_db_t *db, const event_rules_t *rules, const ow_event_t *ev,
+                           const char *kind, const char *name, const char *phone, const char *email,
+                           const template_value_t *values, size_t count, ow_error_t *err);
 
 #endif

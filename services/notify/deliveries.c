@@ -16,11 +16,12 @@ static const struct {
     const char *name;
     const char *sql;
 } s_statements[] = {
+    /* Any key: the delivery key, or one push per rating (migration 0004). */
     {"notify_delivery_queue",
      "INSERT INTO deliveries (event_id, kind, recipient, channel, case_no, text, template_kind,"
      " template_version, queued_at_us, target, subject, subscription_id, event_type, urgent,"
      " next_attempt_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-     " $14, $15) ON CONFLICT (event_id, kind, recipient, channel) DO NOTHING"
+     " $14, $15) ON CONFLICT DO NOTHING"
      " RETURNING delivery_id"},
     /* The attempt is counted and leased in the statement that claims it (deliveries.h). */
     {"notify_delivery_claim_due",
@@ -34,6 +35,8 @@ static const struct {
      " WHERE s.subscription_id = d.subscription_id)"},
     {"notify_delivery_record",
      "UPDATE deliveries d SET state = u.state, last_error = NULLIF(u.error, ''),"
+     /* A provincial push carries the rater's identity: not kept once the province has it. */
+     " text = CASE WHEN u.state = 'sent' AND d.kind = 'rating_push' THEN '' ELSE d.text END,"
      " next_attempt_at_us = u.next_at, lease_until_us = 0,"
      " sent_at_us = CASE WHEN u.state = 'sent' THEN $5 ELSE d.sent_at_us END,"
      " dead_at_us = CASE WHEN u.state = 'dead' THEN $5 ELSE NULL END"

@@ -6,7 +6,9 @@
 #include <stdio.h>
 
 #include "applicant_notices.h"
+#include "evaluation_notices.h"
 #include "event_rules.h"
+#include "provincial_push.h"
 #include "staff_notices.h"
 #include "notify_api.h"
 #include "sender.h"
@@ -31,6 +33,7 @@ typedef struct {
     dispatcher_t *dispatcher;
     sender_t *sender;
     event_rules_t rules;
+    provincial_push_config_t push;
 } s_notify_t;
 
 static void s_shutdown(void *arg)
@@ -92,6 +95,22 @@ static int s_sender_config(ow_config_t *cfg, sender_config_t *out, ow_error_t *e
     return 0;
 }
 
+/* notify.provincial_push_* (docs/configuration.md, "notifyd"): the provincial 好差评 push. */
+static int s_push_config(ow_config_t *cfg, provincial_push_config_t *out, ow_error_t *err)
+{
+    /* Issue 6, "retried until accepted": 1000 attempts last weeks at notify.retry_max_ms. */
+    long attempts;
+    if (ow_config_get_int(cfg, "notify.provincial_push_max_attempts", 1000, &attempts, err) != 0)
+        return -1;
+    *out = (provincial_push_config_t){
+        .url = ow_config_get(cfg, "notify.provincial_push_url", ""),
+        .secret = ow_config_get(cfg, "notify.provincial_push_secret", ""),
+        /* out of range either way: refused by the check below */
+        .max_attempts = attempts < 1 || attempts > 100000 ? 0 : (int)attempts,
+    };
+    return provincial_push_config_check(out, err);
+}
+
 static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
 {
     s_notify_t *self = arg;
@@ -125,8 +144,11 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     if (dispatcher_start(self->dispatcher, loop, S_DISPATCH_INTERVAL_S, err) != 0)
         return -1;
     sender_config_t scfg;
-    if (s_sender_config(ow_service_config(svc), &scfg, err) != 0)
+    if (s_sender_config(ow_service_config(svc), &scfg, err) != 0 ||
+        s_push_config(ow_service_config(svc), &self->push, err) != 0)
         return -1;
+    scfg.push_secret = self->push.secret;
+    scfg.push_max_attempts = self->push.max_attempts;
     self->sender = sender_new(loop, db, &scfg, err);
     if (!self->sender)
         return -1;
@@ -159,6 +181,12 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     ow_inbox_on(inbox, "case.rongque_accepted", applicant_notices_on_changed, &self->rules);
     ow_inbox_on(inbox, "case.suspended", applicant_notices_on_routing, &self->rules);
     ow_inbox_on(inbox, "case.extended", applicant_notices_on_routing, &self->rules);
+    /* Evaluation (evaluation_notices.h); the provincial push, which alone carries the rater's
+     * identity, goes only to the province (provincial_push.h): no webhook, no file notice. */
+    ow_inbox_on(inbox, "rating.invitation_due", evaluation_notices_on_invitation, &self->rules);
+    ow_inbox_on(inbox, "rectification.rater_told", evaluation_notices_on_ticket, &self->rules);
+    ow_inbox_on(inbox, "rectification.overdue", evaluation_notices_on_ticket, &self->rules);
+    ow_inbox_on(inbox, PROVINCIAL_PUSH_EVENT, provincial_push_on_event, &self->push);
     /* What the inbox queued goes out at once, not at the next poll. */
     ow_inbox_on_commit(inbox, s_kick, self);
     return 0;

@@ -9,6 +9,7 @@
 #include "deliveries.h"
 #include "ow_clock.h"
 #include "ow_log.h"
+#include "provincial_push.h"
 #include "transfers.h"
 
 /* Lease beyond the attempt's own time-out before a claimed delivery counts as abandoned. */
@@ -23,6 +24,7 @@ typedef struct s_flight {
     char channel[16];
     int attempts; /* including this one */
     bool urgent;
+    bool push; /* a provincial push: its own attempt budget */
     struct s_flight *prev, *next;
 } s_flight_t;
 
@@ -64,7 +66,7 @@ sender_stats_t sender_stats(const sender_t *self)
 
 /* Adds the outcome of one attempt to the batch to record. */
 static void s_outcome(sender_t *self, const char *id, const char *channel, int attempts,
-                      bool urgent, bool ok, const char *error)
+                      bool urgent, bool push, bool ok, const char *error)
 {
     if (self->pending_count == self->pending_cap) {
         size_t cap = self->pending_cap ? self->pending_cap * 2 : 256;
@@ -83,11 +85,15 @@ static void s_outcome(sender_t *self, const char *id, const char *channel, int a
     memset(o, 0, sizeof *o);
     snprintf(o->delivery_id, sizeof o->delivery_id, "%s", id);
     int64_t now = ow_clock_now_us();
+    /* Issue 6: the provincial push is "retried until accepted" — a far larger budget. */
+    retry_policy_t policy = self->cfg.retry;
+    if (push)
+        policy.max_attempts = self->cfg.push_max_attempts;
     if (ok) {
         o->state = DELIVERY_SENT;
         o->next_attempt_at_us = now;
         self->stats.sent++;
-    } else if (retry_policy_gives_up(&self->cfg.retry, attempts)) {
+    } else if (retry_policy_gives_up(&policy, attempts)) {
         o->state = DELIVERY_DEAD;
         o->next_attempt_at_us = now;
         self->stats.dead++;
@@ -131,7 +137,7 @@ static void s_on_done(CURL *easy, CURLcode result, long code, const char *error,
         snprintf(why, sizeof why, "%s", error);
     else
         snprintf(why, sizeof why, "answered %ld", code);
-    s_outcome(self, f->delivery_id, f->channel, f->attempts, f->urgent, ok, why);
+    s_outcome(self, f->delivery_id, f->channel, f->attempts, f->urgent, f->push, ok, why);
     s_unlink(self, f);
     outbound_destroy(&f->out);
     free(f);
@@ -164,6 +170,10 @@ static void s_pump(sender_t *self)
             const char *channel = PQgetvalue(res, i, DUE_COL_CHANNEL);
             int attempts = atoi(PQgetvalue(res, i, DUE_COL_ATTEMPTS));
             bool urgent = PQgetvalue(res, i, DUE_COL_URGENT)[0] == 't';
+            const char *event_type = PQgetvalue(res, i, DUE_COL_EVENT_TYPE);
+            bool subscribed = !PQgetisnull(res, i, DUE_COL_SECRET);
+            bool push = strcmp(channel, DELIVERY_CHANNEL_WEBHOOK) == 0 &&
+                        provincial_push_is_push(event_type, subscribed);
             self->stats.attempts++;
             outbound_message_t m = {
                 .delivery_id = id,
@@ -171,20 +181,22 @@ static void s_pump(sender_t *self)
                 .target = PQgetvalue(res, i, DUE_COL_TARGET),
                 .subject = PQgetvalue(res, i, DUE_COL_SUBJECT),
                 .text = PQgetvalue(res, i, DUE_COL_TEXT),
-                .event_type = PQgetvalue(res, i, DUE_COL_EVENT_TYPE),
-                .secret =
-                    PQgetisnull(res, i, DUE_COL_SECRET) ? NULL : PQgetvalue(res, i, DUE_COL_SECRET),
+                .event_type = event_type,
+                .secret = push         ? self->cfg.push_secret
+                          : subscribed ? PQgetvalue(res, i, DUE_COL_SECRET)
+                                       : NULL,
             };
             ow_error_t why;
             ow_error_clear(&why);
             s_flight_t *f = calloc(1, sizeof *f);
             if (!f) {
-                s_outcome(self, id, channel, attempts, urgent, false, "out of memory");
+                s_outcome(self, id, channel, attempts, urgent, push, false, "out of memory");
                 continue;
             }
             f->owner = self;
             f->attempts = attempts;
             f->urgent = urgent;
+            f->push = push;
             snprintf(f->delivery_id, sizeof f->delivery_id, "%s", id);
             snprintf(f->channel, sizeof f->channel, "%s", channel);
             f->out = outbound_new(&self->cfg.outbound, &m, now / 1000000, &why);
@@ -192,7 +204,7 @@ static void s_pump(sender_t *self)
                 transfers_start(self->transfers, outbound_easy(f->out), s_on_done, f, &why) != 0) {
                 /* Cannot even be attempted (channel off, subscription gone): counts as a
                  * failed attempt, so it ends as a dead letter an operator sees. */
-                s_outcome(self, id, channel, attempts, urgent, false, why.message);
+                s_outcome(self, id, channel, attempts, urgent, push, false, why.message);
                 outbound_destroy(&f->out);
                 free(f);
                 continue;

@@ -28,7 +28,10 @@ typedef struct {
     retry_policy_t retry;
     quiet_hours_t quiet; /* SMS only */
     int max_in_flight;   /* ≥ 1 */
-    double poll_s;       /* how often due deliveries are looked for when idle */
+    /* The provincial push (provincial_push.h): its signing secret and attempt budget. */
+    const char *push_secret;
+    int push_max_attempts;
+    double poll_s; /* how often due deliveries are looked for when idle */
 } sender_config_t;
 
 typedef struct sender sender_t;

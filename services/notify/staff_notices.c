@@ -37,10 +37,9 @@ static int s_case_facts(ow_db_t *db, const char *case_no, char *item, size_t ite
     return found < 0 ? -1 : 0;
 }
 
-/* Tells staff_id: values[0] must be staff_name (filled here from the directory). */
-static int s_tell_staff(ow_db_t *db, const event_rules_t *rules, const ow_event_t *ev,
-                        const char *kind, const char *template_kind, const char *staff_id,
-                        template_value_t *values, size_t count, ow_error_t *err)
+int staff_notices_tell(ow_db_t *db, const event_rules_t *rules, const ow_event_t *ev,
+                       const char *kind, const char *template_kind, const char *staff_id,
+                       template_value_t *values, size_t count, ow_error_t *err)
 {
     staff_entry_t *e = malloc(sizeof *e);
     if (!e) {
@@ -129,8 +128,8 @@ int staff_notices_on_task(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error
         {"stage", *t->stage ? t->stage : "审批"},
         {"absent_name", *absent->name ? absent->name : t->on_behalf_of},
     };
-    rc = s_tell_staff(db, rules, ev, STAFF_NOTICE_TASK, tkind, t->assignee, values,
-                      sizeof values / sizeof values[0], err);
+    rc = staff_notices_tell(db, rules, ev, STAFF_NOTICE_TASK, tkind, t->assignee, values,
+                            sizeof values / sizeof values[0], err);
     free(absent);
 cleanup:
     onewindow__v1__task__free_unpacked(t, NULL);
@@ -198,9 +197,9 @@ int staff_notices_on_card(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error
     size_t nvalues = sizeof values / sizeof values[0];
     for (size_t i = 0; i < h; i++) {
         const char *holder = tasks[holders[i]].assignee;
-        if (s_tell_staff(db, rules, ev, kind,
-                         red ? TEMPLATE_DEADLINE_RED : TEMPLATE_DEADLINE_YELLOW, holder, values,
-                         nvalues, err) != 0)
+        if (staff_notices_tell(db, rules, ev, kind,
+                               red ? TEMPLATE_DEADLINE_RED : TEMPLATE_DEADLINE_YELLOW, holder,
+                               values, nvalues, err) != 0)
             goto cleanup;
         size_t used = strlen(names);
         snprintf(names + used, sizeof names - used, "%s%s", used ? "、" : "", holder);
@@ -214,8 +213,8 @@ int staff_notices_on_card(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error
             goto cleanup;
         values[6].value = *names ? names : "（暂无）";
         for (int i = 0; i < PQntuples(sup); i++)
-            if (s_tell_staff(db, rules, ev, kind, TEMPLATE_DEADLINE_RED_SUPERVISOR,
-                             PQgetvalue(sup, i, 0), values, nvalues, err) != 0)
+            if (staff_notices_tell(db, rules, ev, kind, TEMPLATE_DEADLINE_RED_SUPERVISOR,
+                                   PQgetvalue(sup, i, 0), values, nvalues, err) != 0)
                 goto cleanup;
     }
     rc = 0;
@@ -272,8 +271,9 @@ int staff_notices_on_rating(ow_db_t *db, const ow_event_t *ev, void *arg, ow_err
         {"comment", *r->comment ? r->comment : "（未填写）"},
     };
     for (int i = 0; i < PQntuples(sup); i++)
-        if (s_tell_staff(db, rules, ev, STAFF_NOTICE_BAD_REVIEW, TEMPLATE_BAD_REVIEW,
-                         PQgetvalue(sup, i, 0), values, sizeof values / sizeof values[0], err) != 0)
+        if (staff_notices_tell(db, rules, ev, STAFF_NOTICE_BAD_REVIEW, TEMPLATE_BAD_REVIEW,
+                               PQgetvalue(sup, i, 0), values, sizeof values / sizeof values[0],
+                               err) != 0)
             goto cleanup;
     rc = 0;
 cleanup:

@@ -11,6 +11,8 @@
 #ifndef NOTIFY_STAFF_NOTICES_H
 #define NOTIFY_STAFF_NOTICES_H
 
+#include <stddef.h>
+#include "event_rules.h"
 #include "ow_db.h"
 #include "ow_envelope.h"
 #include "ow_status.h"
@@ -23,5 +25,13 @@ int staff_notices_on_card(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error
 
 /* rating.recorded (payload Rating): a bad review (is_bad) tells the supervisors. */
 int staff_notices_on_rating(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
+
+/* Inside the inbox's transaction: tells staff_id notice `kind` of ev with template_kind, on
+ * the file sink (recipient = staff id) and over their channel from the staff directory
+ * (event_rules_tell). values[0] must be {"staff_name", …}: it is filled here with the
+ * directory's name, else the id. Returns 0 or -1 with err. */
+int staff_notices_tell(ow_db_t *db, const event_rules_t *rules, const ow_event_t *ev,
+                       const char *kind, const char *template_kind, const char *staff_id,
+                       template_value_t *values, size_t count, ow_error_t *err);
 
 #endif

@@ -64,6 +64,8 @@ const char *staff_supervisor_kind(const char *event_type, bool is_bad)
         return SUPERVISOR_RED_CARD;
     if (strcmp(event_type, "rating.recorded") == 0 && is_bad)
         return SUPERVISOR_BAD_REVIEW;
+    if (strcmp(event_type, "rectification.overdue") == 0)
+        return SUPERVISOR_OVERDUE_RECTIFY;
     return NULL;
 }
 

@@ -7,7 +7,9 @@
  *                                 when a task is at that stage, else of every open task);
  *   deadline.red                → the same holders, and the centre's supervisors registered
  *                                 for red cards; urgent (sent in the SMS quiet hours);
- *   rating.recorded with is_bad → the centre's supervisors registered for bad reviews.
+ *   rating.recorded with is_bad → the centre's supervisors registered for bad reviews;
+ *   rectification.overdue       → the centre's supervisors registered for overdue
+ *                                 rectifications (evaluation_notices.h).
  *
  * A person is told once per event: holder and supervisor alike share the delivery kind, so the
  * delivery key (event id, kind, recipient, channel) keeps only the first. */
@@ -23,6 +25,7 @@
 #define STAFF_NOTICE_YELLOW     "deadline_yellow"
 #define STAFF_NOTICE_RED        "deadline_red"
 #define STAFF_NOTICE_BAD_REVIEW "bad_review"
+#define STAFF_NOTICE_OVERDUE    "overdue_rectification"
 
 /* Supervisor registrations name these kinds (notify.register_supervisor). */
 #define SUPERVISOR_RED_CARD        "red_card"
@@ -73,7 +76,8 @@ size_t staff_card_holders(const staff_task_t *tasks, size_t count, const char *s
                           size_t max);
 
 /* The supervisor kind an event's notice belongs to: SUPERVISOR_RED_CARD for deadline.red,
- * SUPERVISOR_BAD_REVIEW for a bad rating.recorded (is_bad), NULL when supervisors are not told. */
+ * SUPERVISOR_BAD_REVIEW for a bad rating.recorded (is_bad), SUPERVISOR_OVERDUE_RECTIFY for
+ * rectification.overdue, NULL when supervisors are not told. */
 const char *staff_supervisor_kind(const char *event_type, bool is_bad);
 
 /* Whether kind is one a supervisor may register for. */

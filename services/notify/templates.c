@@ -41,6 +41,14 @@ static const char *const s_suspended[] = {"applicant_name",  "case_no", "item_na
                                           "expected_length", "reason",  NULL};
 static const char *const s_extended[] = {"applicant_name", "case_no", "item_name",
                                          "extra_days",     "reason",  NULL};
+/* Evaluation (DOMAIN.md §6/§8). None names the rater's identity: the events do not carry it,
+ * and a template naming {applicant_id_number} is refused at load. */
+static const char *const s_reminder[] = {"applicant_name", "case_no", "item_name",
+                                         "rate_until_date", NULL};
+static const char *const s_rect_result[] = {"applicant_name", "case_no",      "item_name",
+                                            "classification", "rectify_note", NULL};
+static const char *const s_overdue[] = {"staff_name", "case_no",  "item_name", "department",
+                                        "grade_text", "due_date", NULL};
 static const char *const s_notice_subject[] = {"case_no", "item_name", NULL};
 
 static const struct {
@@ -64,6 +72,9 @@ static const struct {
     {TEMPLATE_CASE_RONGQUE_ACCEPTED, s_rongque},
     {TEMPLATE_CASE_SUSPENDED, s_suspended},
     {TEMPLATE_CASE_EXTENDED, s_extended},
+    {TEMPLATE_RATING_REMINDER, s_reminder},
+    {TEMPLATE_RECTIFICATION_RESULT, s_rect_result},
+    {TEMPLATE_OVERDUE_RECTIFICATION, s_overdue},
     {TEMPLATE_NOTICE_SUBJECT, s_notice_subject},
 };
 #define S_KIND_COUNT (sizeof s_kinds / sizeof s_kinds[0])

@@ -37,6 +37,11 @@
 #define TEMPLATE_CASE_RONGQUE_ACCEPTED "case_rongque_accepted"
 #define TEMPLATE_CASE_SUSPENDED        "case_suspended"
 #define TEMPLATE_CASE_EXTENDED         "case_extended"
+/* Evaluation's notices (evaluation_notices.h): the 3-day rating reminder and the
+ * rectification result to the applicant, overdue rectifications to supervisors. */
+#define TEMPLATE_RATING_REMINDER       "rating_reminder"
+#define TEMPLATE_RECTIFICATION_RESULT  "rectification_result"
+#define TEMPLATE_OVERDUE_RECTIFICATION "overdue_rectification"
 /* The e-mail subject of every notice above. */
 #define TEMPLATE_NOTICE_SUBJECT "notice_subject"
 

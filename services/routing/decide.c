@@ -1,15 +1,18 @@
 #include "decide.h"
 
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "decision.h"
 #include "ow_clock.h"
 #include "ow_db.h"
 #include "ow_idem.h"
 #include "ow_log.h"
 #include "ow_outbox.h"
+#include "ow_pgarray.h"
 #include "ow_pack.h"
 #include "ow_rpc.h"
 #include "ow_text.h"
@@ -25,9 +28,39 @@
 
 int routing_decide_prepare(ow_db_t *db, ow_error_t *err)
 {
-    if (routing_task_store_prepare(db, err) < 0 || routing_workflow_store_prepare(db, err) < 0)
+    static const struct {
+        const char *name;
+        const char *sql;
+    } statements[] = {
+        /* The set-based batch path (s_run_set): one statement each for the whole batch. */
+        {"routing_decide_actors",
+         "SELECT staff_id, department_code, role, active, chief_delegate FROM staff"
+         " WHERE staff_id = ANY($1::text[])"},
+        {"routing_decide_workflow_cases",
+         "SELECT case_no FROM case_workflows WHERE case_no = ANY($1::text[])"},
+        {"routing_decide_audit_many",
+         "INSERT INTO audit_trail (at, actor, on_behalf_of, action, task_id, case_no, detail,"
+         "  before, after)"
+         " SELECT us_to_ts($1), a.actor, a.on_behalf_of, 'task.decided', a.task_id, a.case_no,"
+         "        a.detail, a.before, a.after"
+         "   FROM unnest($2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::text[],"
+         "               $8::text[]) WITH ORDINALITY"
+         "        AS a (actor, on_behalf_of, task_id, case_no, detail, before, after, n)"
+         "  ORDER BY a.n"},
+        {"routing_decide_delivery_many",
+         "INSERT INTO deliveries (case_no, centre_id, task_id, approved_at, timer_key)"
+         " SELECT d.case_no, d.centre_id, d.task_id, us_to_ts($1), d.timer_key"
+         "   FROM unnest($2::text[], $3::text[], $4::uuid[], $5::text[])"
+         "        AS d (case_no, centre_id, task_id, timer_key)"
+         " ON CONFLICT DO NOTHING"},
+    };
+    if (routing_task_store_prepare(db, err) < 0 || routing_workflow_store_prepare(db, err) < 0 ||
+        routing_delivery_prepare(db, err) < 0)
         return -1;
-    return routing_delivery_prepare(db, err);
+    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
+        if (ow_db_prepare(db, statements[i].name, statements[i].sql, err) < 0)
+            return -1;
+    return 0;
 }
 
 /* Inside the caller's open transaction: one decision. Returns 0 with *reply (the first answer
@@ -279,6 +312,360 @@ static int s_run_batch(ow_db_t *db, routing_decide_item_t *items, Onewindow__V1_
     return 0;
 }
 
+/* Appends one text element to each of the first n arrays; returns -1 when out of memory. */
+static int s_add(ow_pgarray_t **arrays, size_t n, const char *const *values)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ow_pgarray_add_text(arrays[i], values[i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* The index of the row of tasks whose id is task_id (UUIDs compare without case), or -1. */
+static int s_task_index(const routing_tasks_t *tasks, const char *task_id)
+{
+    for (size_t r = 0; tasks && r < routing_tasks_count(tasks); r++)
+        if (strcasecmp(routing_tasks_get(tasks, r)->task_id, task_id) == 0)
+            return (int)r;
+    return -1;
+}
+
+/* Fills *who for staff_id from the rows of routing_decide_actors; not staff = inactive, as
+ * routing_actor_load does. */
+static void s_actor_from(const PGresult *res, const char *staff_id, routing_actor_row_t *who)
+{
+    memset(who, 0, sizeof *who);
+    snprintf(who->staff_id, sizeof who->staff_id, "%s", staff_id);
+    who->actor.staff_id = who->staff_id;
+    who->actor.department_code = who->department_code;
+    who->actor.role = who->role;
+    for (int r = 0; *staff_id && r < PQntuples(res); r++)
+        if (strcmp(PQgetvalue(res, r, 0), staff_id) == 0) {
+            snprintf(who->department_code, sizeof who->department_code, "%s",
+                     PQgetvalue(res, r, 1));
+            snprintf(who->role, sizeof who->role, "%s", PQgetvalue(res, r, 2));
+            who->actor.active = PQgetvalue(res, r, 3)[0] == 't';
+            who->actor.chief_delegate = PQgetvalue(res, r, 4)[0] == 't';
+            return;
+        }
+}
+
+enum {
+    S_A_TASK,
+    S_A_DECISION,
+    S_A_COMMENT,
+    S_A_ACTOR,
+    S_A_BEHALF,
+    S_A_CASE,
+    S_A_BEFORE,
+    S_A_AFTER,
+    S_A_DCASE,
+    S_A_DCENTRE,
+    S_A_DTASK,
+    S_A_DKEY,
+    S_A_IDS,
+    S_A_ACTORS,
+    S_A_CASES,
+    S_A_COUNT
+};
+
+/* The set-based batch (ARCHITECTURE "Inside a daemon"; docs/routing.md, performance): in ONE
+ * transaction, the idempotency keys, tasks (locked), actors and workflow cases of the items
+ * at rc == 1 are read with one statement each (= ANY), each decision is judged in C by the
+ * same rules as s_decide_apply (authority.h, decision.h), and the task updates, audit
+ * entries, outbox events, deliveries and idempotency rows are written with one multi-row
+ * statement each. Returns 0 when every such item has its answer (as s_run_batch gives it), or
+ * 1 with nothing written and every such item back at rc == 1 when the batch needs the
+ * per-decision path: a key or task twice in the batch, two decisions of one case, a case
+ * under a workflow (workflow.h moves it stage by stage), or any statement failing. */
+static int s_run_set(ow_db_t *db, routing_decide_item_t *items, Onewindow__V1__DecideTask **reqs,
+                     const routing_decision_t *decisions, size_t n)
+{
+    int rc = 1;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t m = 0, n_go = 0, n_events = 0;
+    size_t *live = calloc(n ? n : 1, sizeof *live);
+    int *row = calloc(n ? n : 1, sizeof *row);           /* per live item: its loaded task, -1 */
+    int *done_row = calloc(n ? n : 1, sizeof *done_row); /* per live item: its closed task */
+    ow_idem_entry_t *idem = calloc(n ? n : 1, sizeof *idem);
+    ow_outbox_event_t *events = calloc(2 * (n ? n : 1), sizeof *events);
+    uint8_t **packed = calloc(2 * (n ? n : 1), sizeof *packed);
+    routing_actor_row_t *who = calloc(n ? n : 1, sizeof *who);
+    ow_pgarray_t *a[S_A_COUNT] = {0};
+    routing_tasks_t *tasks = NULL, *closed = NULL;
+    PGresult *res = NULL;
+    bool began = false;
+    if (!live || !row || !done_row || !idem || !events || !packed || !who)
+        goto out;
+    for (size_t k = 0; k < S_A_COUNT; k++)
+        if (!(a[k] = ow_pgarray_new()))
+            goto out;
+    for (size_t i = 0; i < n; i++)
+        if (items[i].rc == 1) {
+            for (size_t k = 0; k < m; k++)
+                if (strcmp(items[live[k]].idempotency_key, items[i].idempotency_key) == 0 ||
+                    strcasecmp(reqs[live[k]]->task_id, reqs[i]->task_id) == 0)
+                    goto out; /* twice in one batch: the per-decision path orders them */
+            live[m++] = i;
+        }
+    if (m == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (ow_db_begin(db, &err) < 0)
+        goto out;
+    began = true;
+    for (size_t k = 0; k < m; k++) {
+        idem[k].key = items[live[k]].idempotency_key;
+        idem[k].request = items[live[k]].request;
+        idem[k].request_len = items[live[k]].len;
+    }
+    if (ow_idem_find_many(db, S_METHOD, idem, m, &err) < 0)
+        goto out;
+    for (size_t k = 0; k < m; k++) {
+        routing_decide_item_t *it = &items[live[k]];
+        row[k] = -1;
+        if (idem[k].found == 1) {
+            /* A repeat returns the first answer. */
+            it->rc = 0;
+            it->reply = idem[k].reply;
+            it->reply_len = idem[k].reply_len;
+            idem[k].reply = NULL;
+        } else if (idem[k].found < 0) {
+            it->rc = -1;
+            it->err = idem[k].err;
+        } else {
+            const char *v[2] = {reqs[live[k]]->task_id, it->actor ? it->actor : ""};
+            if (ow_pgarray_add_text(a[S_A_IDS], v[0]) < 0 ||
+                ow_pgarray_add_text(a[S_A_ACTORS], v[1]) < 0)
+                goto out;
+        }
+    }
+    if (ow_pgarray_count(a[S_A_IDS]) > 0) {
+        if (!ow_pgarray_text(a[S_A_IDS]) || !ow_pgarray_text(a[S_A_ACTORS]))
+            goto out;
+        if (!(tasks = routing_task_load_many(db, ow_pgarray_text(a[S_A_IDS]), m, &err)))
+            goto out;
+        const char *pa[1] = {ow_pgarray_text(a[S_A_ACTORS])};
+        if (!(res = ow_db_exec(db, "routing_decide_actors", 1, pa, &err)))
+            goto out;
+    }
+    /* Judged as s_decide_apply judges: unknown task, then authority (before the state). */
+    for (size_t k = 0; k < m; k++) {
+        routing_decide_item_t *it = &items[live[k]];
+        if (it->rc != 1)
+            continue;
+        int r = s_task_index(tasks, reqs[live[k]]->task_id);
+        if (r < 0) {
+            it->rc = -1;
+            ow_error_set(&it->err, OW_NOT_FOUND, "no task with id %s", reqs[live[k]]->task_id);
+            continue;
+        }
+        const Onewindow__V1__Task *t = routing_tasks_get(tasks, (size_t)r);
+        s_actor_from(res, it->actor ? it->actor : "", &who[k]);
+        routing_task_view_t view = {.holder = t->assignee,
+                                    .substitute = "",
+                                    .department_code = t->department_code,
+                                    .post_a = "",
+                                    .post_b = "",
+                                    .state = t->state,
+                                    .final_stage = routing_tasks_final(tasks, (size_t)r)};
+        if (routing_authorise(&who[k].actor, ROUTING_ACT_DECIDE, &view, &it->err) < 0) {
+            it->rc = -1;
+            continue;
+        }
+        for (size_t j = 0; j < k; j++)
+            if (row[j] >= 0 &&
+                strcmp(routing_tasks_get(tasks, (size_t)row[j])->case_no, t->case_no) == 0)
+                goto out; /* two decisions of one case: the per-decision path */
+        row[k] = r;
+        n_go++;
+        const char *v[4] = {t->task_id, routing_decision_name(decisions[live[k]]),
+                            reqs[live[k]]->comment ? reqs[live[k]]->comment : "",
+                            it->actor ? it->actor : ""};
+        if (s_add(&a[S_A_TASK], 4, v) < 0 || ow_pgarray_add_text(a[S_A_CASES], t->case_no) < 0)
+            goto out;
+    }
+    PQclear(res);
+    res = NULL;
+    if (n_go > 0) {
+        for (size_t k = 0; k < S_A_COUNT; k++)
+            if (!ow_pgarray_text(a[k]))
+                goto out;
+        const char *pc[1] = {ow_pgarray_text(a[S_A_CASES])};
+        if (!(res = ow_db_exec(db, "routing_decide_workflow_cases", 1, pc, &err)))
+            goto out;
+        if (PQntuples(res) > 0)
+            goto out; /* a case under a workflow: workflow.h moves it, one decision at a time */
+        int64_t now_us = ow_clock_now_us();
+        closed = routing_task_close_many(
+            db, ow_pgarray_text(a[S_A_TASK]), ow_pgarray_text(a[S_A_DECISION]),
+            ow_pgarray_text(a[S_A_COMMENT]), ow_pgarray_text(a[S_A_ACTOR]), now_us, n_go, &err);
+        if (!closed || routing_tasks_count(closed) != n_go)
+            goto out;
+        size_t n_idem = 0;
+        for (size_t k = 0; k < m; k++) {
+            if (row[k] < 0)
+                continue;
+            routing_decide_item_t *it = &items[live[k]];
+            const Onewindow__V1__Task *t = routing_tasks_get(tasks, (size_t)row[k]);
+            int d = s_task_index(closed, t->task_id);
+            if (d < 0)
+                goto out;
+            done_row[k] = d;
+            const Onewindow__V1__Task *done_task = routing_tasks_get(closed, (size_t)d);
+            const char *centre_id = routing_tasks_centre(closed, (size_t)d);
+            char before[ROUTING_TASK_DESCRIBE_SIZE], after[ROUTING_TASK_DESCRIBE_SIZE];
+            routing_task_describe(t, before, sizeof before);
+            routing_task_describe(done_task, after, sizeof after);
+            const char *v[4] = {done_task->on_behalf_of, done_task->case_no, before, after};
+            if (s_add(&a[S_A_BEHALF], 4, v) < 0)
+                goto out;
+            size_t task_len = 0, case_len = 0, reply_payload_len = 0;
+            uint8_t *task_bytes = NULL, *case_bytes = NULL, *reply_bytes = NULL;
+            if (ow_pack(&done_task->base, &task_bytes, &task_len, &err) < 0)
+                goto out;
+            packed[n_events] = task_bytes;
+            events[n_events++] = (ow_outbox_event_t){.type = "task.decided",
+                                                     .case_no = done_task->case_no,
+                                                     .centre_id = centre_id,
+                                                     .time_us = now_us,
+                                                     .payload = task_bytes,
+                                                     .len = task_len};
+            /* Without a workflow the single stage's decision is the case's (as in
+             * s_decide_apply). */
+            routing_decision_t decision = decisions[live[k]];
+            routing_outcome_t outcome = routing_decision_outcome(decision);
+            Onewindow__V1__CaseDecided cd = ONEWINDOW__V1__CASE_DECIDED__INIT;
+            cd.case_no = done_task->case_no;
+            cd.outcome = (char *)outcome.outcome;
+            cd.state = outcome.case_state;
+            cd.decided_at_us = now_us;
+            cd.decided_by = (char *)(it->actor ? it->actor : "");
+            cd.task_id = done_task->task_id;
+            cd.comment = done_task->comment;
+            if (ow_pack(&cd.base, &case_bytes, &case_len, &err) < 0)
+                goto out;
+            packed[n_events] = case_bytes;
+            events[n_events++] = (ow_outbox_event_t){.type = "case.decided",
+                                                     .case_no = done_task->case_no,
+                                                     .centre_id = centre_id,
+                                                     .time_us = now_us,
+                                                     .payload = case_bytes,
+                                                     .len = case_len};
+            /* Art. 44: an approved result is issued and delivered within 10 days. */
+            if (decision == ROUTING_DECISION_APPROVE) {
+                char key[96];
+                snprintf(key, sizeof key, "routing.%s.%s", ROUTING_DELIVERY_TIMER_KIND,
+                         done_task->case_no);
+                const char *dv[4] = {done_task->case_no, centre_id, done_task->task_id, key};
+                if (s_add(&a[S_A_DCASE], 4, dv) < 0)
+                    goto out;
+            }
+            Onewindow__V1__TaskReply tr = ONEWINDOW__V1__TASK_REPLY__INIT;
+            tr.task = (Onewindow__V1__Task *)done_task;
+            if (ow_pack(&tr.base, &reply_bytes, &reply_payload_len, &err) < 0)
+                goto out;
+            int p =
+                ow_rpc_pack_reply(NULL, reply_bytes, reply_payload_len, &it->reply, &it->reply_len);
+            free(reply_bytes);
+            if (p < 0)
+                goto out;
+            it->rc = 0;
+            idem[n_idem].key = it->idempotency_key;
+            idem[n_idem].request = it->request;
+            idem[n_idem].request_len = it->len;
+            n_idem++;
+        }
+        char at[32];
+        snprintf(at, sizeof at, "%" PRId64, now_us);
+        for (size_t k = 0; k < S_A_COUNT; k++)
+            if (!ow_pgarray_text(a[k]))
+                goto out;
+        const char *pa[8] = {at,
+                             ow_pgarray_text(a[S_A_ACTOR]),
+                             ow_pgarray_text(a[S_A_BEHALF]),
+                             ow_pgarray_text(a[S_A_TASK]),
+                             ow_pgarray_text(a[S_A_CASE]),
+                             ow_pgarray_text(a[S_A_COMMENT]),
+                             ow_pgarray_text(a[S_A_BEFORE]),
+                             ow_pgarray_text(a[S_A_AFTER])};
+        PQclear(res);
+        if (!(res = ow_db_exec(db, "routing_decide_audit_many", 8, pa, &err)))
+            goto out;
+        if (ow_outbox_add_many(db, events, n_events, &err) < 0)
+            goto out;
+        if (ow_pgarray_count(a[S_A_DCASE]) > 0) {
+            const char *pd[5] = {at, ow_pgarray_text(a[S_A_DCASE]), ow_pgarray_text(a[S_A_DCENTRE]),
+                                 ow_pgarray_text(a[S_A_DTASK]), ow_pgarray_text(a[S_A_DKEY])};
+            PQclear(res);
+            if (!(res = ow_db_exec(db, "routing_decide_delivery_many", 5, pd, &err)))
+                goto out;
+        }
+        /* The replies stay the items'; the entries borrow them for the one statement. */
+        for (size_t k = 0, j = 0; k < m; k++)
+            if (row[k] >= 0) {
+                idem[j].reply = items[live[k]].reply;
+                idem[j++].reply_len = items[live[k]].reply_len;
+            }
+        int saved = ow_idem_save_many(db, S_METHOD, idem, n_idem, &err);
+        for (size_t k = 0; k < n_idem; k++)
+            idem[k].reply = NULL; /* borrowed from the items */
+        if (saved < 0)
+            goto out;
+    }
+    began = false;
+    rc = 0;
+    if (ow_db_commit(db, &err) < 0) {
+        for (size_t k = 0; k < m; k++) {
+            routing_decide_item_t *it = &items[live[k]];
+            if (it->rc >= 0) {
+                free(it->reply);
+                it->reply = NULL;
+                it->reply_len = 0;
+                it->rc = -1;
+                it->err = err;
+            }
+        }
+        goto out;
+    }
+    for (size_t k = 0; k < m; k++)
+        if (row[k] >= 0)
+            ow_log_kv(OW_LOG_INFO, "task decided", "task_id", reqs[live[k]]->task_id, "decision",
+                      reqs[live[k]]->decision, "by",
+                      items[live[k]].actor ? items[live[k]].actor : "", NULL);
+out:
+    if (began)
+        ow_db_rollback(db);
+    if (rc == 1)
+        for (size_t k = 0; live && k < m; k++) {
+            routing_decide_item_t *it = &items[live[k]];
+            free(it->reply);
+            it->reply = NULL;
+            it->reply_len = 0;
+            it->rc = 1;
+            ow_error_clear(&it->err);
+        }
+    for (size_t k = 0; idem && k < m; k++)
+        free(idem[k].reply);
+    for (size_t k = 0; packed && k < n_events; k++)
+        free(packed[k]);
+    for (size_t k = 0; k < S_A_COUNT; k++)
+        ow_pgarray_destroy(&a[k]);
+    PQclear(res);
+    routing_tasks_destroy(&closed);
+    routing_tasks_destroy(&tasks);
+    free(who);
+    free(packed);
+    free(events);
+    free(idem);
+    free(done_row);
+    free(row);
+    free(live);
+    return rc;
+}
+
 void routing_decide_batch(ow_db_t *db, routing_decide_item_t *items, size_t n)
 {
     Onewindow__V1__DecideTask **reqs = calloc(n ? n : 1, sizeof *reqs);
@@ -296,8 +683,10 @@ void routing_decide_batch(ow_db_t *db, routing_decide_item_t *items, size_t n)
         items[i].rc = reqs[i] ? 1 : -1;
     }
     if (reqs && decisions) {
-        /* Savepoint-free first; with a savepoint per decision only after a failed write. */
-        if (n > S_BATCH_FLAGS_MAX || s_run_batch(db, items, reqs, decisions, n, false) == 1)
+        /* Set-based first (one statement per step for the whole batch); then per decision,
+         * savepoint-free; with a savepoint per decision only after a failed write. */
+        if (n > S_BATCH_FLAGS_MAX || (s_run_set(db, items, reqs, decisions, n) == 1 &&
+                                      s_run_batch(db, items, reqs, decisions, n, false) == 1))
             s_run_batch(db, items, reqs, decisions, n, true);
         /* Two instances may run the same key at once: the loser's idempotency insert
          * conflicts; a second attempt on its own finds the winner's answer. */

@@ -38,6 +38,23 @@ int routing_task_store_prepare(ow_db_t *db, ow_error_t *err)
         {"routing_task_get", "SELECT " S_TASK_COLUMNS " FROM tasks WHERE task_id = $1"},
         {"routing_task_get_locked",
          "SELECT " S_TASK_COLUMNS " FROM tasks WHERE task_id = $1 FOR UPDATE"},
+        /* The batch path of routing.decide (decide.c): every task of the batch in one
+         * statement, locked in id order so that two batches cannot deadlock on them. */
+        {"routing_task_get_locked_many",
+         "SELECT " S_TASK_COLUMNS " FROM tasks WHERE task_id = ANY($1::uuid[])"
+         " ORDER BY task_id FOR UPDATE"},
+        {"routing_task_close_many",
+         "UPDATE tasks t SET state = 'done', decision = d.decision, comment = d.comment,"
+         "       decided_by = d.decided_by, decided_at = us_to_ts($5)"
+         "  FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])"
+         "       AS d (task_id, decision, comment, decided_by)"
+         /* = ANY as well: the planner cannot size unnest, and would scan every task. */
+         " WHERE t.task_id = ANY($1::uuid[]) AND t.task_id = d.task_id AND t.state = 'open'"
+         " RETURNING t.task_id, t.case_no, t.item_code, t.department_code,"
+         "  coalesce(t.assignee, ''), t.state, coalesce(t.decision, ''), t.comment,"
+         "  ts_to_us(t.created_at), coalesce(ts_to_us(t.decided_at), 0),"
+         "  coalesce(t.decided_by, ''), t.stage, t.centre_id, t.on_behalf_of,"
+         "  coalesce(t.post_code, ''), t.final_decision"},
         {"routing_task_close",
          "UPDATE tasks SET state = 'done', decision = $2, comment = $3, decided_by = $4,"
          "       decided_at = us_to_ts($5)"
@@ -199,6 +216,25 @@ routing_tasks_t *routing_task_close(ow_db_t *db, const char *task_id, const char
         return NULL;
     }
     return s_wrap(res, 1, err);
+}
+
+routing_tasks_t *routing_task_load_many(ow_db_t *db, const char *task_ids, size_t max,
+                                        ow_error_t *err)
+{
+    const char *params[1] = {task_ids};
+    PGresult *res = ow_db_exec(db, "routing_task_get_locked_many", 1, params, err);
+    return res ? s_wrap(res, max, err) : NULL;
+}
+
+routing_tasks_t *routing_task_close_many(ow_db_t *db, const char *task_ids, const char *decisions,
+                                         const char *comments, const char *decided_by,
+                                         int64_t decided_at_us, size_t max, ow_error_t *err)
+{
+    char at[32];
+    snprintf(at, sizeof at, "%" PRId64, decided_at_us);
+    const char *params[5] = {task_ids, decisions, comments, decided_by, at};
+    PGresult *res = ow_db_exec(db, "routing_task_close_many", 5, params, err);
+    return res ? s_wrap(res, max, err) : NULL;
 }
 
 int routing_audit_append(ow_db_t *db, int64_t at_us, const char *actor, const char *on_behalf_of,

@@ -53,6 +53,20 @@ routing_tasks_t *routing_task_close(ow_db_t *db, const char *task_id, const char
                                     const char *comment, const char *decided_by,
                                     int64_t decided_at_us, ow_error_t *err);
 
+/* The batch path (decide.c): the tasks whose ids are in the array literal task_ids
+ * (ow_pgarray.h), locked until the transaction ends, in id order; unknown ids are simply
+ * missing; at most max rows are kept. Returns the list (caller frees) or NULL with err. */
+routing_tasks_t *routing_task_load_many(ow_db_t *db, const char *task_ids, size_t max,
+                                        ow_error_t *err);
+
+/* Inside an open transaction: routing_task_close for every task of the parallel array literals
+ * task_ids, decisions, comments, decided_by, all at decided_at_us, in ONE statement. Only open
+ * tasks are closed; the rows come back in no particular order. Returns the closed tasks (caller
+ * frees), or NULL with err. */
+routing_tasks_t *routing_task_close_many(ow_db_t *db, const char *task_ids, const char *decisions,
+                                         const char *comments, const char *decided_by,
+                                         int64_t decided_at_us, size_t max, ow_error_t *err);
+
 /* Inside an open transaction: writes t's state, assignee ("" = in the post's queue),
  * on_behalf_of, post_code ("" = none) and department_code to its row (t is the task as it
  * should be). Returns the task as stored (caller frees), or NULL with err. */

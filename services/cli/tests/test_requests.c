@@ -141,6 +141,46 @@ static void test_operations_commands(void **state)
     command_line_free(&cmd);
 }
 
+static void test_report_commands(void **state)
+{
+    (void)state;
+    owctl_command_t cmd;
+    owctl_request_t req;
+    char msg[256];
+    char *argv1[] = {"owctl",  "report",     "centre", "330122101000", "--period", "month",
+                     "--from", "2026-01-01", "--to",   "2026-12-31",   "--csv",    "--limit",
+                     "50",     NULL};
+    assert_int_equal(command_line_parse(13, argv1, &cmd, msg, sizeof msg), 0);
+    assert_int_equal(cmd.verb, OWCTL_REPORT);
+    assert_true(cmd.csv);
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.method, "GET");
+    assert_string_equal(req.path, "/v1/reports/ratings?dimension=centre&key=330122101000&period="
+                                  "month&from=2026-01-01&to=2026-12-31&page_size=50");
+    requests_clear(&req);
+    command_line_free(&cmd);
+
+    char *argv2[] = {"owctl", "report", "all", "--period", "month", NULL};
+    assert_int_equal(command_line_parse(5, argv2, &cmd, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "--from"));
+    command_line_free(&cmd);
+
+    char *argv3[] = {"owctl", "assessment", "month", "2026-10", NULL};
+    assert_int_equal(command_line_parse(4, argv3, &cmd, msg, sizeof msg), 0);
+    assert_int_equal(cmd.verb, OWCTL_ASSESSMENT_MONTH);
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.path, "/v1/assessments/2026-10?limit=500");
+    requests_clear(&req);
+    command_line_free(&cmd);
+
+    char *argv4[] = {"owctl", "assessment", "month", NULL};
+    assert_int_equal(command_line_parse(3, argv4, &cmd, msg, sizeof msg), -1);
+    command_line_free(&cmd);
+    char *argv5[] = {"owctl", "assessment", "month", "2026-10", "--csv", NULL};
+    assert_int_equal(command_line_parse(5, argv5, &cmd, msg, sizeof msg), -1);
+    command_line_free(&cmd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +189,7 @@ int main(void)
         cmocka_unit_test(test_case_show_path_is_encoded),
         cmocka_unit_test(test_clock_requests),
         cmocka_unit_test(test_operations_commands),
+        cmocka_unit_test(test_report_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,6 +18,7 @@
 #include "case_events.h"
 #include "clocks.h"
 #include "deadline_context.h"
+#include "expiry_scan.h"
 #include "limits.h"
 #include "onewindow/v1/deadline.pb-c.h"
 #include "onewindow/v1/routing.pb-c.h"
@@ -27,6 +28,7 @@
 #include "ow_test_pg.h"
 #include "supervision.h"
 #include "thresholds.h"
+#include "timers.h"
 #include "working_days.h"
 
 extern const ow_migration_t deadline_core_migrations[];
@@ -63,9 +65,9 @@ static int s_setup(void **state)
     }
     s_ctx.db = ow_test_pg_db(s_scratch);
     s_ctx.thresholds = (deadline_thresholds_t)DEADLINE_THRESHOLDS_DEFAULT;
-    if (clocks_prepare(s_ctx.db, &err) != 0 || supervision_prepare(s_ctx.db, &err) != 0 ||
-        calendar_store_prepare(s_ctx.db, &err) != 0 || calendar_store_seed(s_ctx.db, &err) != 0 ||
-        calendar_store_reload(&s_ctx, &err) != 1) {
+    if (clocks_prepare(s_ctx.db, &err) != 0 || timers_prepare(s_ctx.db, &err) != 0 ||
+        supervision_prepare(s_ctx.db, &err) != 0 || calendar_store_prepare(s_ctx.db, &err) != 0 ||
+        calendar_store_seed(s_ctx.db, &err) != 0 || calendar_store_reload(&s_ctx, &err) != 1) {
         fprintf(stderr, "prepare / calendars: %s\n", err.message);
         ow_test_pg_destroy(&s_scratch);
         return -1;
@@ -278,6 +280,87 @@ static void test_yellow_red_once_in_order(void **state)
     c = s_get("C-Y2", "");
     assert_string_equal(c.state, "stopped");
     assert_int_equal(c.used_working_days, 5); /* 24, 25, 26, 27, 30 Nov */
+}
+
+/* Issue 5: a test clock jump fires timers and cards in one due order across both kinds, once.
+ * 520 timers overflow a scan batch (500), so the scan must hold back cards due after the last
+ * timer it claimed until the next batch. */
+static void test_timers_and_cards_one_order(void **state)
+{
+    (void)state;
+    int64_t mon = s_local(2026, 11, 23, 9, 0);
+    s_start("C-M2", "I-1", mon, 2, 20); /* yellow 25 Nov 00:00, red 26 Nov 00:00 */
+    s_start("C-M3", "I-1", mon, 3, 20); /* yellow 26 Nov 00:00, red 27 Nov 00:00 */
+    ow_error_t err;
+    ow_error_clear(&err);
+    /* Every 7 minutes from 24 Nov 12:00: the 500th falls on 26 Nov 22:13, before C-M3 red;
+     * one timer ties with C-M2's red and C-M3's yellow at 26 Nov 00:00. */
+    assert_int_equal(ow_db_begin(s_ctx.db, &err), 0);
+    for (int i = 0; i < 520; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "order-%03d", i);
+        Onewindow__V1__ScheduleTimer req = ONEWINDOW__V1__SCHEDULE_TIMER__INIT;
+        req.timer_key = key;
+        req.owner = "intake";
+        req.kind = "test";
+        req.case_no = "C-MT";
+        req.due_at_us = i == 519 ? s_local(2026, 11, 26, 0, 0)
+                                 : s_local(2026, 11, 24, 12, 0) + (int64_t)i * 7 * 60000000;
+        Onewindow__V1__Timer *t = NULL;
+        assert_int_equal(timers_schedule(s_ctx.db, &req, req.due_at_us, false, &t, &err), 0);
+        timers_free(&t);
+    }
+    assert_int_equal(ow_db_commit(s_ctx.db, &err), 0);
+
+    ow_loop_t *loop = ow_loop_new();
+    assert_non_null(loop);
+    expiry_scan_t *scan = expiry_scan_new(loop, &s_ctx, NULL, 3600, &err);
+    assert_non_null(scan);
+    int64_t jump = s_local(2026, 11, 28, 12, 0);
+    assert_int_equal(expiry_scan_run(scan, jump), 524);
+    assert_int_equal(expiry_scan_run(scan, jump), 0);
+    expiry_scan_destroy(&scan);
+    ow_loop_destroy(&loop);
+
+    PGresult *res = PQexec(ow_db_conn(s_ctx.db),
+                           "SELECT payload, type FROM outbox WHERE case_no IN ('C-M2', 'C-M3',"
+                           " 'C-MT') AND type IN ('timer.fired', 'deadline.yellow',"
+                           " 'deadline.red') ORDER BY id");
+    assert_int_equal(PQntuples(res), 524);
+    int64_t last = 0;
+    bool last_card = false;
+    int cards = 0;
+    for (int i = 0; i < PQntuples(res); i++) {
+        size_t len = 0;
+        unsigned char *bytes = PQunescapeBytea((unsigned char *)PQgetvalue(res, i, 0), &len);
+        bool card = strcmp(PQgetvalue(res, i, 1), "timer.fired") != 0;
+        int64_t at = 0;
+        if (card) {
+            Onewindow__V1__Clock *m = onewindow__v1__clock__unpack(NULL, len, bytes);
+            assert_non_null(m);
+            at = m->event_at_us;
+            onewindow__v1__clock__free_unpacked(m, NULL);
+            cards++;
+        } else {
+            Onewindow__V1__Timer *m = onewindow__v1__timer__unpack(NULL, len, bytes);
+            assert_non_null(m);
+            at = m->due_at_us;
+            onewindow__v1__timer__free_unpacked(m, NULL);
+        }
+        PQfreemem(bytes);
+        /* Due order across both kinds; at one instant timers before cards. */
+        assert_true(at >= last);
+        if (at == last && last_card)
+            assert_true(card);
+        last = at;
+        last_card = card;
+    }
+    assert_int_equal(cards, 4);
+    PQclear(res);
+    assert_int_equal(
+        s_count("SELECT count(*) FROM timers WHERE state = 'fired' AND case_no = '%s'", "C-MT"),
+        520);
+    assert_string_equal(s_get("C-M3", "").card, "red");
 }
 
 /* Art. 45: a suspension does not count; resuming recomputes from the stored interval. */
@@ -571,6 +654,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_card_rules),
         cmocka_unit_test(test_yellow_red_once_in_order),
+        cmocka_unit_test(test_timers_and_cards_one_order),
         cmocka_unit_test(test_suspension_moves_due),
         cmocka_unit_test(test_extension_and_cleared),
         cmocka_unit_test(test_stage_clocks),

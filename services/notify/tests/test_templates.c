@@ -175,6 +175,10 @@ static templates_t *s_shipped(void)
         {"case_suspended", "{applicant_name}{case_no}{procedure}{expected_length}{reason}"},
         {"case_extended", "{applicant_name}{case_no}{item_name}{extra_days}{reason}"},
         {"notice_subject@email", "{item_name}（{case_no}）"},
+        /* Issues 6/7: evaluation's notices (evaluation_notices.h). */
+        {"rating_reminder", "{applicant_name}{case_no}{item_name}{rate_until_date}"},
+        {"rectification_result", "{applicant_name}{case_no}{classification}{rectify_note}"},
+        {"overdue_rectification", "{staff_name}{case_no}{department}{grade_text}{due_date}"},
     };
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
         assert_int_equal(templates_add(set, more[i][0], 1, more[i][1], &err), 0);

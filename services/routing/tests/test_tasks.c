@@ -343,6 +343,94 @@ static void test_refusal(void **state)
     assert_int_equal(ow_db_run(fx->db, "DELETE FROM audit_trail", &err), -1);
 }
 
+/* A batch is decided set-based (one statement per step for all of it): each decision gets
+ * its own answer, refusals change nothing, and everything a single decision writes is written
+ * for each; the same batch again returns the first answers; a batch naming one task twice
+ * takes the per-decision path and decides it once. */
+static void test_decide_batch(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    char a[37], b[37], c[37];
+    assert_int_equal(s_accept(fx, "3301222026112210030", S_MARKET, &err), 0);
+    assert_int_equal(s_accept(fx, "3301222026112210031", S_MARKET, &err), 0);
+    assert_int_equal(s_accept(fx, "3301222026112210032", S_MARKET, &err), 0);
+    s_task_of(fx, "3301222026112210030", a);
+    s_task_of(fx, "3301222026112210031", b);
+    s_task_of(fx, "3301222026112210032", c);
+    long outbox = s_count(fx, "SELECT count(*) FROM outbox");
+    long audit = s_count(fx, "SELECT count(*) FROM audit_trail WHERE action = 'task.decided'");
+    long deliveries = s_count(fx, "SELECT count(*) FROM deliveries");
+
+    size_t len[4];
+    uint8_t *req[4] = {
+        s_decide_request(a, "approve", "准予", &len[0]),
+        s_decide_request(b, "refuse", "不予许可；可申请复议", &len[1]),
+        s_decide_request(c, "approve", "", &len[2]),
+        s_decide_request("00000000-0000-4000-8000-000000000001", "approve", "", &len[3])};
+    routing_decide_item_t items[4] = {
+        {.idempotency_key = "b-1", .actor = "TL0101", .request = req[0], .len = len[0]},
+        {.idempotency_key = "b-2", .actor = "TL0101", .request = req[1], .len = len[1]},
+        {.idempotency_key = "b-3", .actor = "TL0102", .request = req[2], .len = len[2]},
+        {.idempotency_key = "b-4", .actor = "TL0101", .request = req[3], .len = len[3]}};
+    routing_decide_batch(fx->db, items, 4);
+    assert_int_equal(items[0].rc, 0);
+    assert_int_equal(items[1].rc, 0);
+    assert_int_equal(items[2].rc, -1);
+    assert_int_equal(items[2].err.code, OW_PERMISSION_DENIED);
+    assert_int_equal(items[3].rc, -1);
+    assert_int_equal(items[3].err.code, OW_NOT_FOUND);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox"), outbox + 4);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM audit_trail WHERE action = 'task.decided'"
+                                 " AND before <> '' AND after <> ''"),
+                     audit + 2);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM deliveries"), deliveries + 1);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM deliveries WHERE case_no ="
+                                 " '3301222026112210030' AND timer_key <> ''"),
+                     1);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM tasks WHERE state = 'done' AND case_no IN"
+                                 " ('3301222026112210030', '3301222026112210031')"),
+                     2);
+    /* Each case's task.decided precedes its case.decided. */
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox t JOIN outbox d USING (case_no)"
+                                 " WHERE t.type = 'task.decided' AND d.type = 'case.decided'"
+                                 " AND t.id < d.id AND case_no IN ('3301222026112210030',"
+                                 " '3301222026112210031')"),
+                     2);
+
+    /* The same batch again: the first answers, nothing new. */
+    routing_decide_item_t again[4];
+    memcpy(again, items, sizeof again);
+    routing_decide_batch(fx->db, again, 4);
+    assert_int_equal(again[0].rc, 0);
+    assert_int_equal(again[0].reply_len, items[0].reply_len);
+    assert_memory_equal(again[0].reply, items[0].reply, items[0].reply_len);
+    assert_int_equal(again[1].rc, 0);
+    assert_memory_equal(again[1].reply, items[1].reply, items[1].reply_len);
+    assert_int_equal(again[2].err.code, OW_PERMISSION_DENIED);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox"), outbox + 4);
+
+    /* One task twice in a batch: decided once; the other is refused as already decided. */
+    routing_decide_item_t twice[2] = {
+        {.idempotency_key = "b-5", .actor = "TL0101", .request = req[2], .len = len[2]},
+        {.idempotency_key = "b-6", .actor = "TL0101", .request = req[2], .len = len[2]}};
+    routing_decide_batch(fx->db, twice, 2);
+    assert_int_equal(twice[0].rc, 0);
+    assert_int_equal(twice[1].rc, -1);
+    assert_int_equal(twice[1].err.code, OW_FAILED_PRECONDITION);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox"), outbox + 6);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM audit_trail WHERE action = 'task.decided'"),
+                     audit + 3);
+
+    for (size_t i = 0; i < 4; i++) {
+        free(items[i].reply);
+        free(again[i].reply);
+        free(req[i]);
+    }
+    free(twice[0].reply);
+    free(twice[1].reply);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -351,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_lists_are_ordered_and_paged),
         cmocka_unit_test(test_decide),
         cmocka_unit_test(test_refusal),
+        cmocka_unit_test(test_decide_batch),
     };
     return cmocka_run_group_tests_name("tasks", tests, s_setup, s_teardown);
 }
