@@ -1,7 +1,8 @@
 /* expiry_scan — the scan that makes time-based things happen (DOMAIN.md §5), once a second in
  * system time (ow_clock_now_us, so the test clock moves it):
- *   - pending timers due by now fire (timers_fire_due: timer.fired, in due order);
- *   - running clocks past their due time expire (clocks_expire_due: deadline.red);
+ *   - pending timers due by now fire (timer.fired) and clocks whose yellow or red instant has
+ *     come raise their card (deadline.yellow / deadline.red), in ONE due-time order across
+ *     both kinds (timers before cards at the same instant, then clock id, yellow before red);
  *   - the calendar in force is reloaded when an operator loaded a new record;
  *   - from 1 December, a missing calendar for next year sets the metric
  *     deadline_calendar_next_year_missing to 1 and logs a warning once a day.
