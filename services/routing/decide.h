@@ -46,9 +46,13 @@ typedef struct {
 } routing_decide_item_t;
 
 /* Runs items[0..n) as routing_decide would, in ONE durable commit (ARCHITECTURE "Inside a
- * daemon": drain, apply, commit, reply). A refused one changes nothing and the others go on:
- * refusals are found before a decision writes, so no savepoint is taken; when a decision fails
- * after writing, the whole transaction is rolled back and rerun with a savepoint each. Every item
+ * daemon": drain, apply, commit, reply). A refused one changes nothing and the others go on.
+ * Set-based first: the batch's keys, tasks, actors and workflow cases are read with one
+ * statement each, the rules applied in C, and its writes made with one multi-row statement
+ * each (docs/routing.md). A batch naming a key, task or case twice, touching a workflow case, or
+ * meeting a failed statement is rolled back and run per decision instead: refusals are found
+ * before a decision writes, so no savepoint is taken; when a decision fails after writing, the
+ * whole transaction is rolled back and rerun with a savepoint each. Every item
  * gets its own rc / reply / err; when the commit itself fails, every item that had succeeded fails
  * with the commit's error (nothing was written; the clients' retries carry the same keys). A
  * decision that met another instance's concurrent use of its key is run once more on its own. */
