@@ -10,6 +10,7 @@
 #include "ow_log.h"
 #include "ow_outbox.h"
 #include "task_store.h"
+#include "work_order.h"
 #include "workflow_store.h"
 #include "onewindow/v1/intake.pb-c.h"
 
@@ -83,6 +84,9 @@ int routing_apply_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow
         .post_code = who.post_code,
         .stage = ROUTING_STAGE_REVIEW_DECISION,
         .created_at_us = now_us,
+        /* DOMAIN §4: work lists go green channel, love channel, then earliest due. */
+        .lane = routing_lane_of(c->green_lane, c->love_lane),
+        .due_us = c->promised_due_us,
     };
     int created = routing_task_insert(db, &t, &task, err);
     if (created < 0)

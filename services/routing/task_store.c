@@ -31,8 +31,9 @@ int routing_task_store_prepare(ow_db_t *db, ow_error_t *err)
     } statements[] = {
         {"routing_task_insert",
          "INSERT INTO tasks (case_no, centre_id, item_code, department_code, assignee, stage,"
-         "  created_at, post_code, on_behalf_of, final_decision)"
-         " VALUES ($1, $2, $3, $4, $5, $6, us_to_ts($7), nullif($8, ''), $9, $10)"
+         "  created_at, post_code, on_behalf_of, final_decision, lane_rank, due_at)"
+         " VALUES ($1, $2, $3, $4, $5, $6, us_to_ts($7), nullif($8, ''), $9, $10, $11,"
+         "         us_to_ts(nullif($12::bigint, 0)))"
          " ON CONFLICT (case_no, stage, department_code) DO NOTHING"
          " RETURNING " S_TASK_COLUMNS},
         {"routing_task_get", "SELECT " S_TASK_COLUMNS " FROM tasks WHERE task_id = $1"},
@@ -161,9 +162,11 @@ int routing_task_insert(ow_db_t *db, const routing_new_task_t *t, routing_tasks_
                         ow_error_t *err)
 {
     *out = NULL;
-    char created[32];
+    char created[32], lane[8], due[32];
     snprintf(created, sizeof created, "%" PRId64, t->created_at_us);
-    const char *params[10] = {t->case_no,
+    snprintf(lane, sizeof lane, "%d", (int)t->lane);
+    snprintf(due, sizeof due, "%" PRId64, t->due_us > 0 ? t->due_us : 0);
+    const char *params[12] = {t->case_no,
                               t->centre_id ? t->centre_id : "",
                               t->item_code,
                               t->department_code,
@@ -172,8 +175,10 @@ int routing_task_insert(ow_db_t *db, const routing_new_task_t *t, routing_tasks_
                               created,
                               t->post_code ? t->post_code : "",
                               t->on_behalf_of ? t->on_behalf_of : "",
-                              t->final_decision ? "true" : "false"};
-    PGresult *res = ow_db_exec(db, "routing_task_insert", 10, params, err);
+                              t->final_decision ? "true" : "false",
+                              lane,
+                              due};
+    PGresult *res = ow_db_exec(db, "routing_task_insert", 12, params, err);
     if (!res)
         return -1;
     if (PQntuples(res) == 0) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "authority.h"
 #include "ow_status.h"
+#include "work_order.h"
 #include "onewindow/v1/routing.pb-c.h"
 
 typedef struct ow_db ow_db_t;
@@ -30,6 +31,8 @@ typedef struct {
     const char *post_code;    /* NULL/"" when not assigned through a post */
     const char *on_behalf_of; /* the absent A holder the assignee stands in for; NULL/"" */
     bool final_decision;      /* the stage takes the department's final decision (authority.h) */
+    routing_lane_t lane;      /* the case's lane (work_order.h): the work lists' first key */
+    int64_t due_us;           /* the case's promised completion; 0 = unknown (listed last) */
 } routing_new_task_t;
 
 /* Registers the statements of this module on db. Returns 0, or -1 with err. */

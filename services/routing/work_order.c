@@ -27,6 +27,11 @@ bool routing_lane_parse(const char *name, routing_lane_t *out)
     return true;
 }
 
+routing_lane_t routing_lane_of(bool green_lane, bool love_lane)
+{
+    return green_lane ? ROUTING_LANE_GREEN : love_lane ? ROUTING_LANE_LOVE : ROUTING_LANE_NORMAL;
+}
+
 static int s_cmp64(int64_t a, int64_t b)
 {
     return (a > b) - (a < b);

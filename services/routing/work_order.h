@@ -21,6 +21,10 @@ typedef struct {
     const char *task_id;
 } routing_work_key_t;
 
+/* The lane of a case from intake's flags (CaseSummary green_lane, love_lane): a case in both
+ * goes by the green channel, the faster of the two (DOMAIN §4). */
+routing_lane_t routing_lane_of(bool green_lane, bool love_lane);
+
 /* "normal", "love", "green". */
 const char *routing_lane_name(routing_lane_t lane);
 

@@ -17,6 +17,7 @@
 #include "ow_text.h"
 #include "post_store.h"
 #include "task_store.h"
+#include "work_order.h"
 #include "workflow.h"
 
 #define S_METHOD "routing.put_workflow"
@@ -64,8 +65,10 @@ int routing_workflow_store_prepare(ow_db_t *db, ow_error_t *err)
          " ORDER BY stage_no, department_code"},
         /* A case keeps the copy of the workflow it started with. */
         {"routing_wf_case_start",
-         "INSERT INTO case_workflows (case_no, centre_id, item_code, item_version, current_stage)"
-         " VALUES ($1, $2, $3, $4, 1) ON CONFLICT DO NOTHING RETURNING case_no"},
+         "INSERT INTO case_workflows (case_no, centre_id, item_code, item_version, current_stage,"
+         "  lane_rank, due_at)"
+         " VALUES ($1, $2, $3, $4, 1, $5, us_to_ts(nullif($6::bigint, 0)))"
+         " ON CONFLICT DO NOTHING RETURNING case_no"},
         {"routing_wf_case_copy",
          "INSERT INTO case_stages (case_no, stage_no, name, mode, limit_days, final_decision,"
          "  departments, posts)"
@@ -77,8 +80,11 @@ int routing_workflow_store_prepare(ow_db_t *db, ow_error_t *err)
          " WHERE s.item_code = $2 AND s.item_version = $3"
          " GROUP BY s.stage_no, s.name, s.mode, s.limit_days, s.final_decision"},
         {"routing_wf_case_stage",
-         "SELECT name, mode, limit_days, final_decision, array_to_string(departments, ','),"
-         "  array_to_string(posts, ',') FROM case_stages WHERE case_no = $1 AND stage_no = $2"},
+         "SELECT s.name, s.mode, s.limit_days, s.final_decision,"
+         "  array_to_string(s.departments, ','), array_to_string(s.posts, ','), w.lane_rank,"
+         "  coalesce(ts_to_us(w.due_at), 0)"
+         " FROM case_stages s JOIN case_workflows w USING (case_no)"
+         " WHERE s.case_no = $1 AND s.stage_no = $2"},
         {"routing_wf_case_stage_started",
          "WITH s AS (UPDATE case_stages SET started_at = us_to_ts($3)"
          "            WHERE case_no = $1 AND stage_no = $2)"
@@ -442,6 +448,9 @@ static int s_start_stage(ow_db_t *db, const char *case_no, const char *centre_id
     char deps[ROUTING_STAGE_DEPARTMENTS_MAX][65], posts[ROUTING_STAGE_DEPARTMENTS_MAX][65];
     size_t n = s_split(PQgetvalue(res, 0, 4), deps, ROUTING_STAGE_DEPARTMENTS_MAX);
     size_t np = s_split(PQgetvalue(res, 0, 5), posts, ROUTING_STAGE_DEPARTMENTS_MAX);
+    /* The case's lane and promised completion, kept from case.accepted (work_order.h). */
+    routing_lane_t lane = (routing_lane_t)atoi(PQgetvalue(res, 0, 6));
+    int64_t due_us = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
     for (size_t i = 0; i < n; i++) {
         routing_assignment_t who;
         memset(&who, 0, sizeof who);
@@ -464,7 +473,9 @@ static int s_start_stage(ow_db_t *db, const char *case_no, const char *centre_id
                                 .created_at_us = now_us,
                                 .post_code = who.post_code,
                                 .on_behalf_of = who.on_behalf_of,
-                                .final_decision = final};
+                                .final_decision = final,
+                                .lane = lane,
+                                .due_us = due_us};
         int created = routing_task_insert(db, &t, &task, err);
         if (created < 0)
             goto done;
@@ -496,8 +507,11 @@ int routing_workflow_start_case(ow_db_t *db, const Onewindow__V1__CaseSummary *c
         return found;
     char v[16];
     snprintf(v, sizeof v, "%d", version);
-    const char *p[4] = {c->case_no, c->centre_id, c->item_code, v};
-    PGresult *res = ow_db_exec(db, "routing_wf_case_start", 4, p, err);
+    char lane[8], due[32];
+    snprintf(lane, sizeof lane, "%d", (int)routing_lane_of(c->green_lane, c->love_lane));
+    snprintf(due, sizeof due, "%" PRId64, c->promised_due_us > 0 ? c->promised_due_us : 0);
+    const char *p[6] = {c->case_no, c->centre_id, c->item_code, v, lane, due};
+    PGresult *res = ow_db_exec(db, "routing_wf_case_start", 6, p, err);
     if (!res)
         return -1;
     bool fresh = PQntuples(res) == 1;

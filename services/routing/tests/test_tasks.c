@@ -65,9 +65,13 @@ static int s_teardown(void **state)
 
 /* Applies a case.accepted event for case_no in department as the inbox would: inside one
  * transaction, committed on success. */
-static int s_accept(s_fixture_t *fx, const char *case_no, const char *department, ow_error_t *err)
+static int s_accept_in_lane(s_fixture_t *fx, const char *case_no, const char *department,
+                            bool green, bool love, int64_t promised_due_us, ow_error_t *err)
 {
     Onewindow__V1__CaseSummary c = ONEWINDOW__V1__CASE_SUMMARY__INIT;
+    c.green_lane = green;
+    c.love_lane = love;
+    c.promised_due_us = promised_due_us;
     c.case_no = (char *)case_no;
     c.state = 3;
     c.item_code = (char *)S_FOOD;
@@ -87,6 +91,11 @@ static int s_accept(s_fixture_t *fx, const char *case_no, const char *department
     int rc = ow_test_event_apply(fx->db, routing_apply_case_accepted, NULL, &ev, err);
     free(ev.payload);
     return rc;
+}
+
+static int s_accept(s_fixture_t *fx, const char *case_no, const char *department, ow_error_t *err)
+{
+    return s_accept_in_lane(fx, case_no, department, false, false, 0, err);
 }
 
 static long s_count(s_fixture_t *fx, const char *sql)
@@ -431,6 +440,43 @@ static void test_decide_batch(void **state)
     free(twice[1].reply);
 }
 
+/* DOMAIN §4: the work list goes green channel, love channel, then earliest due (unknown
+ * last) — with lane and due taken from the accepted case, whatever the order of acceptance
+ * and even when the green case is due last. */
+static void test_work_list_follows_the_cases_lanes(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    int64_t now = ow_clock_now_us(), day = 86400LL * 1000000;
+    static const char *expected[] = {"3301222026112210041", "3301222026112210042",
+                                     "3301222026112210043", "3301222026112210044"};
+    assert_int_equal(s_accept_in_lane(fx, expected[3], S_MARKET, false, false, 0, &err), 0);
+    assert_int_equal(s_accept_in_lane(fx, expected[2], S_MARKET, false, false, now + 5 * day, &err),
+                     0);
+    assert_int_equal(s_accept_in_lane(fx, expected[1], S_MARKET, false, true, now + 20 * day, &err),
+                     0);
+    assert_int_equal(s_accept_in_lane(fx, expected[0], S_MARKET, true, true, now + 30 * day, &err),
+                     0);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM tasks WHERE case_no = '3301222026112210041'"
+                                 " AND lane_rank = 2 AND due_at IS NOT NULL"),
+                     1);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM tasks WHERE case_no = '3301222026112210044'"
+                                 " AND lane_rank = 0 AND due_at IS NULL"),
+                     1);
+    ow_error_clear(&err);
+    routing_tasks_t *mine = routing_work_list(fx->db, "mine", "TL0101", 500, now, &err);
+    assert_non_null(mine);
+    /* Every other open task of TL0101 is in no lane: the two lanes lead the whole list. */
+    assert_string_equal(routing_tasks_get(mine, 0)->case_no, expected[0]);
+    assert_string_equal(routing_tasks_get(mine, 1)->case_no, expected[1]);
+    size_t seen = 0;
+    for (size_t i = 0; i < routing_tasks_count(mine) && seen < 4; i++)
+        if (strcmp(routing_tasks_get(mine, i)->case_no, expected[seen]) == 0)
+            seen++;
+    assert_int_equal(seen, 4);
+    routing_tasks_destroy(&mine);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +486,7 @@ int main(void)
         cmocka_unit_test(test_decide),
         cmocka_unit_test(test_refusal),
         cmocka_unit_test(test_decide_batch),
+        cmocka_unit_test(test_work_list_follows_the_cases_lanes),
     };
     return cmocka_run_group_tests_name("tasks", tests, s_setup, s_teardown);
 }

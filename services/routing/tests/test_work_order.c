@@ -61,6 +61,15 @@ static void test_total_order_on_a_grid(void **state)
     }
 }
 
+static void test_lane_of_a_case(void **state)
+{
+    (void)state;
+    assert_int_equal(routing_lane_of(true, false), ROUTING_LANE_GREEN);
+    assert_int_equal(routing_lane_of(true, true), ROUTING_LANE_GREEN);
+    assert_int_equal(routing_lane_of(false, true), ROUTING_LANE_LOVE);
+    assert_int_equal(routing_lane_of(false, false), ROUTING_LANE_NORMAL);
+}
+
 static void test_lane_names(void **state)
 {
     (void)state;
@@ -81,6 +90,7 @@ int main(void)
         cmocka_unit_test(test_lanes_then_due),
         cmocka_unit_test(test_total_order_on_a_grid),
         cmocka_unit_test(test_lane_names),
+        cmocka_unit_test(test_lane_of_a_case),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
