@@ -74,8 +74,10 @@ static void s_command(ow_rpc_call_t *call, s_command_fn *fn)
     if (ow_idem_save(db, key, method, req, len, reply, reply_len, &err) != 0 ||
         ow_db_commit(db, &err) != 0)
         goto fail;
+    /* Decided before replying: the reply frees the call, and with it `method`. */
+    bool resend = strcmp(method, "notify.resend") == 0;
     ow_rpc_reply_packed(call, reply, reply_len);
-    if (strcmp(method, "notify.resend") == 0)
+    if (resend)
         sender_kick(s_api.sender);
     goto cleanup;
 fail:
