@@ -46,7 +46,8 @@ static const s_option_t s_options[] = {
     {"json", S_FLAG, S_FIELD(json), S_FOR_HTTP},
     {"subject", S_VALUE, S_FIELD(subject), S_FOR_ISSUE},
     {"role", S_VALUE, S_FIELD(role), S_FOR_ISSUE},
-    {"subscriptions", S_VALUE, S_FIELD(subscriptions), S_FOR_ISSUE},
+    {"subscriptions", S_VALUE, S_FIELD(subscriptions), S_FOR_ISSUE | S_FOR_KEYGEN},
+    {"integrator", S_VALUE, S_FIELD(integrator), S_FOR_KEYGEN},
     {"ttl", S_VALUE, S_FIELD(ttl), S_FOR_ISSUE},
     {"after", S_VALUE, S_FIELD(after), S_FOR_LIST | S_FOR_DEAD | S_FOR_REPORT | S_FOR_MONTH},
     {"limit", S_VALUE, S_FIELD(limit), S_FOR_LIST | S_FOR_DEAD | S_FOR_REPORT | S_FOR_MONTH},
@@ -86,7 +87,7 @@ static const char s_help_overview[] =
     "  clock advance SECONDS        move the test clock forward (30, 90m, 36h, 3d)\n"
     "  clock show                   every daemon's view of the system time\n"
     "  token issue|revoke|list      bearer tokens (administrators)\n"
-    "  centre keygen|revoke         township centres' CURVE keys (administrators)\n"
+    "  centre keygen|revoke         CURVE keys of township centres and integrators (admins)\n"
     "  calendar load FILE           load a year's working-day calendar (administrators)\n"
     "  notify dead|resend ID        dead letters, and sending one again (administrators)\n"
     "  report DIMENSION [KEY] …     rating figures as a table or CSV (supervisors)\n"

@@ -14,6 +14,8 @@
  *   owctl token revoke TOKEN_ID
  *   owctl token list [--after TOKEN_ID] [--limit N] [--json]
  *   owctl centre keygen --centre ID --out FILE [--label L]   (registers the public key)
+ *   owctl centre keygen --integrator NAME --subscriptions L --out FILE   (an integrator's key:
+ *                                      remote.events / remote.subscribe of those types only)
  *   owctl centre keygen --server --out FILE                   (the gateway's own pair)
  *   owctl centre revoke KEY_ID
  *   owctl calendar load FILE           (a year's calendar record, docs/deadline.md)
@@ -107,10 +109,11 @@ typedef struct {
     const char *limit;    /* list */
 
     /* centre keygen / revoke */
-    const char *out;    /* --out FILE: the key file to create (mode 0600) */
-    const char *label;  /* --label */
-    bool server;        /* --server: the gateway's key pair, nothing registered */
-    const char *key_id; /* revoke */
+    const char *out;        /* --out FILE: the key file to create (mode 0600) */
+    const char *label;      /* --label */
+    const char *integrator; /* --integrator NAME: an integrator's key (with --subscriptions) */
+    bool server;            /* --server: the gateway's key pair, nothing registered */
+    const char *key_id;     /* revoke */
 
     /* calendar load / notify resend */
     const char *file;        /* the calendar record */

@@ -176,7 +176,7 @@ static int s_http_command(const owctl_command_t *cmd)
         json_t *key = json_object_get(answer, "key");
         const char *server = json_string_value(json_object_get(answer, "server_public_key"));
         snprintf(keyfile.server_key, sizeof keyfile.server_key, "%s", server ? server : "");
-        snprintf(keyfile.centre, sizeof keyfile.centre, "%s", cmd->centre);
+        snprintf(keyfile.centre, sizeof keyfile.centre, "%s", cmd->centre ? cmd->centre : "");
         snprintf(keyfile.key_id, sizeof keyfile.key_id, "%s",
                  json_string_value(json_object_get(key, "key_id")) ?: "");
         if (curve_key_write(cmd->out, &keyfile, &err) != 0) {
@@ -188,8 +188,9 @@ static int s_http_command(const owctl_command_t *cmd)
             rc = OWCTL_EXIT_REFUSED;
             goto done;
         }
-        printf("key %s for centre %s written to %s (mode 0600)%s\n", keyfile.key_id, keyfile.centre,
-               cmd->out,
+        printf("key %s for %s %s written to %s (mode 0600)%s\n", keyfile.key_id,
+               cmd->integrator ? "integrator" : "centre",
+               cmd->integrator ? cmd->integrator : keyfile.centre, cmd->out,
                server ? ""
                       : "; the gateway's remote endpoint is off, so the file has no "
                         "server-key yet");

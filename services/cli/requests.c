@@ -173,15 +173,22 @@ int requests_build(const owctl_command_t *cmd, owctl_request_t *req, char *msg, 
         req->method = "POST";
         req->needs_idempotency_key = true;
         snprintf(req->path, sizeof req->path, "/v1/admin/centre-keys");
-        if (!cmd->out || !*cmd->out || !cmd->centre) {
+        if (!cmd->out || !*cmd->out || !cmd->centre == !cmd->integrator ||
+            !cmd->integrator != !cmd->subscriptions) {
             snprintf(msg, msg_size,
-                     "centre keygen needs --centre ID and --out FILE (or --server "
-                     "--out FILE for the gateway's own pair)");
+                     "centre keygen needs --centre ID and --out FILE, or --integrator NAME "
+                     "--subscriptions L --out FILE (or --server --out FILE for the gateway's "
+                     "own pair)");
             return -1;
         }
         req->body = json_object();
         if (!req->body ||
-            s_set_text(req->body, "centre_id", cmd->centre, "--centre", msg, msg_size) ||
+            (cmd->centre &&
+             s_set_text(req->body, "centre_id", cmd->centre, "--centre", msg, msg_size)) ||
+            (cmd->integrator &&
+             (s_set_text(req->body, "integrator", cmd->integrator, "--integrator", msg, msg_size) ||
+              s_set_text(req->body, "subscriptions", cmd->subscriptions, "--subscriptions", msg,
+                         msg_size))) ||
             (cmd->label && s_set_text(req->body, "label", cmd->label, "--label", msg, msg_size))) {
             if (!msg[0])
                 snprintf(msg, msg_size, "out of memory");

@@ -20,8 +20,8 @@ struct remote {
     uint64_t admitted, refused;
 };
 
-int remote_admit(zmq_msg_t *frame, remote_lookup_fn *lookup, void *arg, char *centre, char *key,
-                 ow_error_t *err)
+int remote_admit(zmq_msg_t *frame, remote_lookup_fn *lookup, void *arg, char *centre,
+                 char *subscriptions, char *key, ow_error_t *err)
 {
     const char *user = zmq_msg_gets(frame, "User-Id");
     if (!user || !curve_key_valid(user)) {
@@ -30,7 +30,7 @@ int remote_admit(zmq_msg_t *frame, remote_lookup_fn *lookup, void *arg, char *ce
         return 0;
     }
     memcpy(key, user, CURVE_KEY_Z85_LEN + 1);
-    int found = lookup(key, centre, arg);
+    int found = lookup(key, centre, subscriptions, arg);
     if (found < 0) {
         ow_error_set(err, OW_UNAVAILABLE, "cannot check the centre's key now; retry shortly");
         return -1;
@@ -90,10 +90,14 @@ int remote_reply(remote_t *self, const remote_call_t *call, const ow_error_t *er
 
 int remote_recheck(remote_t *self, const remote_call_t *call)
 {
-    char centre[REMOTE_CENTRE_LEN + 1];
-    int found = self->lookup(call->public_key, centre, self->arg);
-    /* A key moved to another centre is a different key as far as its subscription goes. */
-    return found == 1 && strcmp(centre, call->centre) != 0 ? 0 : found;
+    char centre[REMOTE_CENTRE_LEN + 1], subscriptions[REMOTE_SUBS_MAX + 1];
+    int found = self->lookup(call->public_key, centre, subscriptions, self->arg);
+    /* A key moved to another centre, or given other event types, is a different key as far
+     * as its subscription goes. */
+    return found == 1 && (strcmp(centre, call->centre) != 0 ||
+                          strcmp(subscriptions, call->subscriptions) != 0)
+               ? 0
+               : found;
 }
 
 static void s_on_message(void *zsock, void *arg)
@@ -134,8 +138,8 @@ static void s_on_message(void *zsock, void *arg)
 
     /* The key is checked before a byte of the request is decoded: nothing from an
      * unadmitted sender reaches the decoder or a service. */
-    if (remote_admit(&frames[1], self->lookup, self->arg, call.centre, call.public_key, &err) !=
-        1) {
+    if (remote_admit(&frames[1], self->lookup, self->arg, call.centre, call.subscriptions,
+                     call.public_key, &err) != 1) {
         self->refused++;
         ow_log_kv(OW_LOG_WARN, "remote message refused", "reason", err.message, "public_key",
                   call.public_key[0] ? call.public_key : "-", NULL);
@@ -166,8 +170,8 @@ done:
 static int s_zap_check(const char *key, void *arg)
 {
     remote_t *self = arg;
-    char centre[REMOTE_CENTRE_LEN + 1];
-    return self->lookup(key, centre, self->arg);
+    char centre[REMOTE_CENTRE_LEN + 1], subscriptions[REMOTE_SUBS_MAX + 1];
+    return self->lookup(key, centre, subscriptions, self->arg);
 }
 
 remote_t *remote_new(ow_loop_t *loop, const char *endpoint, const char *server_secret_key,

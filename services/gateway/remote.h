@@ -26,10 +26,13 @@
 
 #define REMOTE_CENTRE_LEN 12
 #define REMOTE_PEER_MAX   255 /* ROUTER routing ids are at most 255 bytes */
+#define REMOTE_SUBS_MAX   512 /* an integrator key's event type prefixes (ACCESS_SUBS_MAX) */
 
-/* Looks a Z85 public key up: 1 and centre (REMOTE_CENTRE_LEN + 1 bytes) filled when it is
- * registered and not revoked; 0 when unknown or revoked; -1 when it cannot tell now. */
-typedef int(remote_lookup_fn)(const char *public_key, char *centre, void *arg);
+/* Looks a Z85 public key up: 1 and centre (REMOTE_CENTRE_LEN + 1 bytes) and subscriptions
+ * (REMOTE_SUBS_MAX + 1 bytes) filled when it is registered and not revoked — a centre's key
+ * has a centre and no subscriptions, an integrator's key no centre ("") and its event type
+ * prefixes; 0 when unknown or revoked; -1 when it cannot tell now. */
+typedef int(remote_lookup_fn)(const char *public_key, char *centre, char *subscriptions, void *arg);
 
 typedef struct remote remote_t;
 
@@ -39,7 +42,8 @@ typedef struct {
     uint8_t peer[REMOTE_PEER_MAX];
     size_t peer_len;
     char request_id[REMOTE_REQUEST_ID_MAX + 1];
-    char centre[REMOTE_CENTRE_LEN + 1];
+    char centre[REMOTE_CENTRE_LEN + 1];      /* "" for an integrator's key */
+    char subscriptions[REMOTE_SUBS_MAX + 1]; /* an integrator's key only */
     char public_key[CURVE_KEY_Z85_LEN + 1];
 } remote_call_t;
 
@@ -82,12 +86,13 @@ int remote_reply_status(remote_t *self, const remote_call_t *call, ow_status_t s
 int remote_recheck(remote_t *self, const remote_call_t *call);
 
 /* Who sent frame: the ZAP user id (the client's Z85 public key) looked up through lookup.
- * Returns 1 with centre and key filled when admitted; 0 with err UNAUTHENTICATED when the
+ * Returns 1 with centre, subscriptions (REMOTE_SUBS_MAX + 1 bytes) and key filled when
+ * admitted; 0 with err UNAUTHENTICATED when the
  * message has no user id (no ZAP handler admitted its connection) or the key is unknown or
  * revoked; -1 with err UNAVAILABLE when the lookup cannot tell. centre needs
  * REMOTE_CENTRE_LEN + 1 bytes, key CURVE_KEY_Z85_LEN + 1. */
-int remote_admit(zmq_msg_t *frame, remote_lookup_fn *lookup, void *arg, char *centre, char *key,
-                 ow_error_t *err);
+int remote_admit(zmq_msg_t *frame, remote_lookup_fn *lookup, void *arg, char *centre,
+                 char *subscriptions, char *key, ow_error_t *err);
 
 /* Counters: requests admitted and refused at the per-message check. */
 uint64_t remote_admitted(const remote_t *self);

@@ -19,19 +19,21 @@ void serve_register_centre_key(api_t *self, exchange_t *ex, const char *param,
                                const access_principal_t *who)
 {
     ow_error_t err;
-    const char *key = NULL, *centre = NULL, *public_key = NULL, *label = NULL;
+    const char *key = NULL;
+    centre_keys_request_t req = {0};
     json_t *out = NULL;
     json_t *body = api_read_post(ex, &key, &err);
 
-    if (!body || centre_keys_decode(body, &centre, &public_key, &label, &err) != 0)
+    if (!body || centre_keys_decode(body, &req, &err) != 0)
         goto fail;
-    int rc = centre_keys_register(ow_service_db(self->svc), centre, public_key, label, key, who,
-                                  &out, &err);
+    int rc = centre_keys_register(ow_service_db(self->svc), &req, key, who, &out, &err);
     if (rc < 0)
         goto fail;
     const char *server_key = serve_remote_public_key(self);
     const char *endpoint = serve_remote_endpoint(self);
-    ow_log_kv(OW_LOG_INFO, "centre key registered", "centre", centre, "by", who->token_id, NULL);
+    ow_log_kv(OW_LOG_INFO, "centre key registered", "centre",
+              req.centre && *req.centre ? req.centre : "-", "integrator",
+              req.integrator && *req.integrator ? req.integrator : "-", "by", who->token_id, NULL);
     exchange_reply_json(ex, rc == 1 ? 200 : 201,
                         json_pack("{s:o, s:o, s:o}", "key", out, "server_public_key",
                                   server_key ? json_string(server_key) : json_null(), "endpoint",

@@ -25,6 +25,12 @@
 #define S_PUSH_INTERVAL_S 0.2
 #define S_SCAN_MAX        2000
 
+_Static_assert(REMOTE_SUBS_MAX == ACCESS_SUBS_MAX, "an integrator key's subscriptions fit a call");
+
+/* Never sent to an integrator, whatever it subscribed to: it carries a person's contact
+ * details for the rating push (and is not in the gateway's log anyway). */
+#define S_EVENT_NEVER_OUTSIDE "rating.push_requested"
+
 typedef struct {
     remote_call_t call; /* the peer, its key and centre; request_id "push" */
     uint64_t after;
@@ -54,12 +60,13 @@ static s_remote_t *s_state(api_t *api)
     return (s_remote_t *)api->remote;
 }
 
-static int s_lookup(const char *public_key, char *centre, void *arg)
+static int s_lookup(const char *public_key, char *centre, char *subscriptions, void *arg)
 {
     s_remote_t *r = arg;
     ow_error_t err;
     ow_error_clear(&err);
-    int found = centre_keys_lookup(ow_service_db(r->api->svc), public_key, centre, &err);
+    int found =
+        centre_keys_lookup(ow_service_db(r->api->svc), public_key, centre, subscriptions, &err);
     if (found < 0)
         ow_log_kv(OW_LOG_WARN, "cannot check a centre key", "error", err.message, NULL);
     return found;
@@ -147,9 +154,24 @@ free:
 
 /* ---- events ---- */
 
-/* Packs up to limit events after `after` that centre may read into a RemoteEvents. Returns
- * 0 with *out (caller frees) and *next, or -1 with err. */
-static int s_pack_events(s_remote_t *r, const char *centre, uint64_t after, uint32_t limit,
+/* True when the key of call may read an event of this type and centre: a centre's key the
+ * events of the centres it covers, an integrator's key (no centre) the types it subscribed
+ * to, as an integrator's token over HTTP (access_may_read_event). */
+static bool s_may_read(s_remote_t *r, const remote_call_t *call, const char *type,
+                       const char *ev_centre)
+{
+    if (call->centre[0])
+        return access_centre_covers(call->centre, *ev_centre ? ev_centre : r->api->default_centre);
+    if (strcmp(type, S_EVENT_NEVER_OUTSIDE) == 0)
+        return false;
+    access_principal_t integrator = {.role = ACCESS_ROLE_INTEGRATOR};
+    snprintf(integrator.subscriptions, sizeof integrator.subscriptions, "%s", call->subscriptions);
+    return access_may_read_event(&integrator, type, ev_centre, r->api->default_centre);
+}
+
+/* Packs up to limit events after `after` that the key of call may read into a
+ * RemoteEvents. Returns 0 with *out (caller frees) and *next, or -1 with err. */
+static int s_pack_events(s_remote_t *r, const remote_call_t *call, uint64_t after, uint32_t limit,
                          uint8_t **out, size_t *out_len, uint64_t *next, size_t *count,
                          ow_error_t *err)
 {
@@ -177,7 +199,7 @@ static int s_pack_events(s_remote_t *r, const char *centre, uint64_t after, uint
     for (int i = 0; i < rows && n < limit; i++) {
         cursor = strtoull(PQgetvalue(res, i, 0), NULL, 10);
         const char *ev_centre = PQgetvalue(res, i, 6);
-        if (!access_centre_covers(centre, *ev_centre ? ev_centre : r->api->default_centre))
+        if (!s_may_read(r, call, PQgetvalue(res, i, 4), ev_centre))
             continue;
         Onewindow__V1__Envelope env = ONEWINDOW__V1__ENVELOPE__INIT;
         size_t plen = 0;
@@ -235,8 +257,9 @@ done:
 
 static void s_drop_subscriber(s_remote_t *r, size_t i, const char *why)
 {
-    ow_log_kv(OW_LOG_INFO, "remote subscription ended", "centre", r->subs[i].call.centre, "reason",
-              why, NULL);
+    ow_log_kv(OW_LOG_INFO, "remote subscription ended", "centre",
+              r->subs[i].call.centre[0] ? r->subs[i].call.centre : "-", "public_key",
+              r->subs[i].call.public_key, "reason", why, NULL);
     r->subs[i] = r->subs[--r->sub_count];
 }
 
@@ -255,13 +278,13 @@ static void s_push(void *arg)
         /* The key again, before anything is sent: revocation ends a subscription at once. */
         int live = remote_recheck(r->remote, &s->call);
         if (live == 0) {
-            ow_error_set(&err, OW_UNAUTHENTICATED, "the centre's key was revoked");
+            ow_error_set(&err, OW_UNAUTHENTICATED, "the key was revoked");
             remote_reply(r->remote, &s->call, &err, NULL, 0);
             s_drop_subscriber(r, i, "key revoked");
             continue;
         }
-        if (live < 0 || s_pack_events(r, s->call.centre, s->after, REMOTE_EVENTS_LIMIT, &buf, &len,
-                                      &next, &count, &err) != 0) {
+        if (live < 0 || s_pack_events(r, &s->call, s->after, REMOTE_EVENTS_LIMIT, &buf, &len, &next,
+                                      &count, &err) != 0) {
             i++; /* the database is away: try again next turn */
             continue;
         }
@@ -315,8 +338,7 @@ static void s_events(s_remote_t *r, const remote_call_t *call, const remote_requ
             return;
         }
     }
-    if (s_pack_events(r, call->centre, req->after, req->limit, &buf, &len, &next, &count, &err) !=
-        0) {
+    if (s_pack_events(r, call, req->after, req->limit, &buf, &len, &next, &count, &err) != 0) {
         remote_reply(r->remote, call, &err, NULL, 0);
         return;
     }
@@ -343,6 +365,13 @@ static void s_on_request(remote_t *remote, const remote_call_t *call, const remo
     if (req->method == REMOTE_EVENTS || req->method == REMOTE_SUBSCRIBE) {
         s_events(r, call, req);
         return;
+    }
+    if (!call->centre[0]) {
+        /* issue 8: "an integrator only reads events it subscribed to" */
+        ow_error_set(&err, OW_PERMISSION_DENIED,
+                     "an integrator's key may only read its events (remote.events, "
+                     "remote.subscribe)");
+        goto refuse;
     }
     Onewindow__V1__SubmitApplication *app = NULL;
     char *orig_centre = NULL, *orig_channel = NULL;

@@ -31,12 +31,13 @@ typedef struct {
     Onewindow__V1__Reply *reply;
 } s_world_t;
 
-static int s_lookup(const char *key, char *centre, void *arg)
+static int s_lookup(const char *key, char *centre, char *subscriptions, void *arg)
 {
     s_world_t *w = arg;
     for (int i = 0; i < 4; i++)
         if (strcmp(w->keys[i].key, key) == 0 && !w->keys[i].revoked) {
             strcpy(centre, CENTRE);
+            subscriptions[0] = '\0';
             return 1;
         }
     return 0;
@@ -174,7 +175,7 @@ static void test_without_zap_handler_nobody_is_admitted(void **state)
     ow_error_t err;
     s_world_t w;
     curve_key_file_t server, client_key;
-    char endpoint[128], centre[16], key[41];
+    char endpoint[128], centre[16], subscriptions[REMOTE_SUBS_MAX + 1], key[41];
     void *ctx = zmq_ctx_new();
     int one = 1, zero = 0;
 
@@ -204,7 +205,7 @@ static void test_without_zap_handler_nobody_is_admitted(void **state)
         assert_true(zmq_msg_recv(&frame, srv, 0) >= 0);
         arrived++;
         ow_error_clear(&err);
-        if (remote_admit(&frame, s_lookup, &w, centre, key, &err) == 1)
+        if (remote_admit(&frame, s_lookup, &w, centre, subscriptions, key, &err) == 1)
             admitted++;
         else
             assert_int_equal(err.code, OW_UNAUTHENTICATED);
