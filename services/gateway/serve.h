@@ -89,4 +89,9 @@ route_handler_fn serve_get_org;        /* GET /v1/organisation */
 route_handler_fn serve_record_absence; /* POST /v1/absences */
 route_handler_fn serve_end_absence;    /* POST /v1/absences/{absence_id}/end */
 
+/* serve_workflows.c */
+route_handler_fn serve_put_workflow; /* POST /v1/admin/workflows */
+route_handler_fn serve_get_workflow; /* GET /v1/workflows/{item_code} */
+route_handler_fn serve_deliver;      /* POST /v1/cases/{case_no}/delivery */
+
 #endif
