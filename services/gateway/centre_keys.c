@@ -4,6 +4,7 @@
 #include <string.h>
 #include <openssl/rand.h>
 
+#include "row_list.h"
 #include "curve_key.h"
 #include "json_fields.h"
 #include "token_store.h"
@@ -218,20 +219,5 @@ done:
 
 json_t *centre_keys_list(ow_db_t *db, const char *after, int limit, ow_error_t *err)
 {
-    char limit_text[16];
-    snprintf(limit_text, sizeof limit_text, "%d", limit);
-    const char *params[] = {after ? after : "", limit_text};
-    PGresult *res = ow_db_exec(db, "gw_ck_list", 2, params, err);
-    if (!res)
-        return NULL;
-    json_t *list = json_array();
-    for (int i = 0; list && i < PQntuples(res); i++)
-        if (json_array_append_new(list, s_key_json(res, i)) != 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    if (!list)
-        ow_error_set(err, OW_INTERNAL, "out of memory");
-    PQclear(res);
-    return list;
+    return row_list(db, "gw_ck_list", after, limit, s_key_json, err);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "row_list.h"
 #include "json_fields.h"
 
 #define S_TTL_DEFAULT_S (90LL * 24 * 3600)
@@ -246,22 +247,7 @@ done:
 
 json_t *token_store_list(ow_db_t *db, const char *after, int limit, ow_error_t *err)
 {
-    char lim[16];
-    snprintf(lim, sizeof lim, "%d", limit);
-    const char *params[] = {after ? after : "", lim};
-    PGresult *res = ow_db_exec(db, "gw_token_list", 2, params, err);
-    if (!res)
-        return NULL;
-    json_t *list = json_array();
-    for (int i = 0; list && i < PQntuples(res); i++)
-        if (json_array_append_new(list, s_token_json(res, i)) != 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    if (!list)
-        ow_error_set(err, OW_INTERNAL, "out of memory");
-    PQclear(res);
-    return list;
+    return row_list(db, "gw_token_list", after, limit, s_token_json, err);
 }
 
 int token_store_bootstrap(ow_db_t *db, const char *hash, const char *centre, int64_t ttl_s,

@@ -116,6 +116,11 @@ def test(s, keydir):
             and all(key_a["secret-key"] not in str(r) for r in stored), stored)
     s.check("the registration is audited",
             s.sql_value("SELECT count(*) FROM gateway.audit WHERE action = 'centre_key.register'") == 1)
+    st, listed, _ = s.request("GET", "/v1/admin/centre-keys?limit=10", token="admin")
+    s.check("the administrator's list shows the key, public half only",
+            st == 200 and [(k.get("key_id"), k.get("public_key")) for k in listed.get("keys", [])]
+            == [(key_a["key-id"], key_a["public-key"])] and key_a["secret-key"] not in str(listed),
+            (st, listed))
 
     centre = Centre(ctx, endpoint, key_a)
     cases_before = s.sql_value("SELECT count(*) FROM intake.cases")
