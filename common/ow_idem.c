@@ -143,6 +143,10 @@ cleanup:
 
 /* ---- set-based variants ---- */
 
+/* Which of the keys are known: keys only, since a repeat is rare and the bodies (hex, hashed
+ * by the server) are worth sending only when one is. */
+static const char S_SQL_KNOWN_MANY[] =
+    "SELECT 1 FROM unnest($1::text[]) AS k(key) JOIN idempotency i ON i.key = k.key LIMIT 1";
 /* Bodies travel as hex text (ow_pgarray.h) and are hashed by the server as in S_SQL_FIND. */
 static const char S_SQL_FIND_MANY[] =
     "SELECT k.ord, i.method = $3, i.request_hash = sha256(decode(k.body, 'hex')), i.reply, "
@@ -174,17 +178,35 @@ int ow_idem_find_many(ow_db_t *db, const char *method, ow_idem_entry_t *entries,
     for (size_t i = 0; i < n; i++) {
         if (s_check(db, entries[i].key, method, err) != 0)
             goto cleanup;
-        if (ow_pgarray_add_text(keys, entries[i].key) < 0 ||
-            ow_pgarray_add_hex(bodies, entries[i].request, entries[i].request_len) < 0) {
+        if (ow_pgarray_add_text(keys, entries[i].key) < 0) {
             ow_error_set(err, OW_INTERNAL, "out of memory");
             goto cleanup;
         }
     }
-    if (n == 0)
-        return 0;
+    if (n == 0) {
+        rc = 0;
+        goto cleanup;
+    }
+    if (ow_db_prepare(db, "ow_idem_known_many", S_SQL_KNOWN_MANY, err) != 0)
+        goto cleanup;
+    const char *values[3] = {ow_pgarray_text(keys), NULL, method};
+    res = ow_db_exec(db, "ow_idem_known_many", 1, values, err);
+    if (!res)
+        goto cleanup;
+    if (PQntuples(res) == 0) {
+        rc = 0; /* every key is new: found stays 0 */
+        goto cleanup;
+    }
+    PQclear(res);
+    res = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (ow_pgarray_add_hex(bodies, entries[i].request, entries[i].request_len) < 0) {
+            ow_error_set(err, OW_INTERNAL, "out of memory");
+            goto cleanup;
+        }
+    values[1] = ow_pgarray_text(bodies);
     if (ow_db_prepare(db, "ow_idem_find_many", S_SQL_FIND_MANY, err) != 0)
         goto cleanup;
-    const char *values[3] = {ow_pgarray_text(keys), ow_pgarray_text(bodies), method};
     res = ow_db_exec(db, "ow_idem_find_many", 3, values, err);
     if (!res)
         goto cleanup;

@@ -42,6 +42,10 @@ struct ow_relay {
     ow_timer_t *retention_timer;
     int retention_days;
     uint64_t last_seq;
+    /* Rows numbered inside a caller's transaction, published once it commits
+     * (ow_relay_number_in_transaction), and the seq before them. */
+    PGresult *held;
+    uint64_t held_after;
     uint64_t published;
     uint64_t dropped;
     bool failing;          /* the last pass failed: log the recovery */
@@ -356,6 +360,55 @@ static int s_seq_of(const PGresult *res, int row, int col, uint64_t *out, ow_err
     return 0;
 }
 
+/* Inside an open transaction on self->db: takes the relay's lock and numbers the unsequenced
+ * rows this transaction can see (committed ones, and its own) from the locked last seq.
+ * Returns the numbered rows (caller clears them; they may be none) with *last set to the
+ * seq before them, or NULL with err. */
+static PGresult *s_number(ow_relay_t *self, uint64_t *last, ow_error_t *err)
+{
+    PGresult *res = ow_db_exec(self->db, "ow_relay_lock", 0, NULL, err);
+    PGresult *rows = NULL;
+    if (!res)
+        return NULL;
+    if (PQntuples(res) != 1 || s_seq_of(res, 0, 0, last, err) != 0) {
+        if (PQntuples(res) != 1)
+            ow_error_set(err, OW_INTERNAL, "outbox_state has %d rows, expected 1", PQntuples(res));
+        goto fail;
+    }
+    char last_text[24];
+    snprintf(last_text, sizeof last_text, "%" PRIu64, *last);
+    const char *p1[1] = {last_text};
+    rows = ow_db_exec(self->db, "ow_relay_number", 1, p1, err);
+    if (!rows)
+        goto fail;
+    int count = PQntuples(rows);
+    if (count > 0) {
+        /* The seqs came back from the database: check they are what we meant to write
+         * before making them permanent. */
+        uint64_t first = 0, top = 0;
+        if (s_seq_of(rows, 0, 0, &first, err) != 0 || s_seq_of(rows, count - 1, 0, &top, err) != 0)
+            goto fail;
+        if (first != *last + 1 || top != *last + (uint64_t)count) {
+            ow_error_set(err, OW_INTERNAL,
+                         "relay numbered seqs %" PRIu64 "..%" PRIu64 " after %" PRIu64
+                         " (expected %d consecutive)",
+                         first, top, *last, count);
+            goto fail;
+        }
+        snprintf(last_text, sizeof last_text, "%" PRIu64, top);
+        PQclear(res);
+        res = ow_db_exec(self->db, "ow_relay_advance", 1, p1, err);
+        if (!res)
+            goto fail;
+    }
+    PQclear(res);
+    return rows;
+fail:
+    PQclear(res);
+    PQclear(rows);
+    return NULL;
+}
+
 int ow_relay_pass(ow_relay_t *self, ow_error_t *err)
 {
     int n = -1;
@@ -381,47 +434,13 @@ int ow_relay_pass(ow_relay_t *self, ow_error_t *err)
         n = 0;
         goto cleanup;
     }
-    PQclear(res);
-    res = NULL;
-
     if (ow_db_begin(self->db, err) != 0)
         goto cleanup;
-    res = ow_db_exec(self->db, "ow_relay_lock", 0, NULL, err);
-    if (!res)
+    if (!(rows = s_number(self, &last, err)))
         goto cleanup;
-    if (PQntuples(res) != 1 || s_seq_of(res, 0, 0, &last, err) != 0) {
-        if (PQntuples(res) != 1)
-            ow_error_set(err, OW_INTERNAL, "outbox_state has %d rows, expected 1", PQntuples(res));
-        goto cleanup;
-    }
-    char last_text[24];
-    snprintf(last_text, sizeof last_text, "%" PRIu64, last);
-    const char *p1[1] = {last_text};
-    rows = ow_db_exec(self->db, "ow_relay_number", 1, p1, err);
-    if (!rows)
-        goto cleanup;
-    int count = PQntuples(rows);
-    if (count > 0) {
-        /* The seqs came back from the database: check they are what we meant to write
-         * before making them permanent. */
-        uint64_t first = 0, top = 0;
-        if (s_seq_of(rows, 0, 0, &first, err) != 0 || s_seq_of(rows, count - 1, 0, &top, err) != 0)
-            goto cleanup;
-        if (first != last + 1 || top != last + (uint64_t)count) {
-            ow_error_set(err, OW_INTERNAL,
-                         "relay numbered seqs %" PRIu64 "..%" PRIu64 " after %" PRIu64
-                         " (expected %d consecutive)",
-                         first, top, last, count);
-            goto cleanup;
-        }
-        snprintf(last_text, sizeof last_text, "%" PRIu64, top);
-        PQclear(res);
-        res = ow_db_exec(self->db, "ow_relay_advance", 1, p1, err);
-        if (!res)
-            goto cleanup;
-    }
     if (ow_db_commit(self->db, err) != 0)
         goto cleanup;
+    int count = PQntuples(rows);
     self->last_seq = last + (uint64_t)count;
     /* Only after COMMIT: nothing is published that was not committed. */
     s_publish_rows(self, rows);
@@ -432,6 +451,34 @@ cleanup:
     PQclear(res);
     PQclear(rows);
     return n;
+}
+
+int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err)
+{
+    if (!ow_db_in_transaction(self->db)) {
+        ow_error_set(err, OW_FAILED_PRECONDITION,
+                     "relay: numbering in a transaction needs an open transaction");
+        return -1;
+    }
+    PQclear(self->held);
+    self->held = s_number(self, &self->held_after, err);
+    return self->held ? PQntuples(self->held) : -1;
+}
+
+void ow_relay_after_commit(ow_relay_t *self, bool committed)
+{
+    if (!self->held)
+        return;
+    int count = PQntuples(self->held);
+    if (committed) {
+        self->last_seq = self->held_after + (uint64_t)count;
+        s_publish_rows(self, self->held);
+        /* A full numbering may have left rows behind: a pass takes them. */
+        if (count == S_PASS_MAX)
+            ow_relay_kick(self);
+    }
+    PQclear(self->held);
+    self->held = NULL;
 }
 
 static void s_on_pass_timer(void *arg)
@@ -695,6 +742,7 @@ void ow_relay_destroy(ow_relay_t **self_p)
     ow_timer_destroy(&self->pass_timer);
     ow_timer_destroy(&self->heartbeat_timer);
     ow_timer_destroy(&self->retention_timer);
+    PQclear(self->held);
     if (self->pub)
         zmq_close(self->pub);
     free(self->source);

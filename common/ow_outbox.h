@@ -15,6 +15,7 @@
 #ifndef OW_OUTBOX_H
 #define OW_OUTBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "ow_loop.h"
@@ -59,6 +60,19 @@ void ow_relay_kick(ow_relay_t *self);
 /* Runs one pass now: sequences what is committed and publishes it. Returns the number of
  * events sequenced, or -1 with err (the next pass retries). */
 int ow_relay_pass(ow_relay_t *self, ow_error_t *err);
+
+/* For a writer that batches (group commit): inside its open transaction on the relay's
+ * connection, just before COMMIT, numbers every unsequenced event the transaction sees — its
+ * own and committed ones still waiting — under the relay's lock, which it then holds until
+ * the COMMIT. Rows and seqs become durable together, in commit order and gapless as a pass
+ * would make them, and the second transaction (and WAL flush) of a separate pass is saved.
+ * Returns how many were numbered, or -1 with err (the caller rolls back). Every call must be
+ * followed by ow_relay_after_commit. */
+int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err);
+
+/* After the caller's COMMIT (committed) or ROLLBACK (!committed): publishes what
+ * ow_relay_number_in_transaction numbered, or forgets it. */
+void ow_relay_after_commit(ow_relay_t *self, bool committed);
 
 /* Highest seq assigned so far (for /metrics). */
 uint64_t ow_relay_last_seq(const ow_relay_t *self);

@@ -281,6 +281,68 @@ static void test_seq_follows_commit_order(void **state)
     ow_db_destroy(&c);
 }
 
+/* A batching writer numbers inside its own transaction (ow_relay_number_in_transaction): its
+ * events and the committed ones still waiting get their seqs under the relay's lock and become
+ * durable with its COMMIT; a rollback leaves no seq behind; another writer's commit meanwhile
+ * is numbered after it, gapless. */
+static void test_number_in_transaction(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_db_t *other = s_connect(fx);
+    ow_error_t err;
+    ow_error_clear(&err);
+
+    /* A committed event waits for a pass; the batch takes it along, before its own. */
+    s_begin(other);
+    s_add(other, "t.waiting", NULL, 0);
+    s_commit(other);
+    s_begin(fx->db);
+    s_add(fx->db, "t.mine1", NULL, 0);
+    s_add(fx->db, "t.mine2", NULL, 0);
+    assert_int_equal(ow_relay_number_in_transaction(fx->relay, &err), 3);
+    /* Not yet committed: the seq counter another session sees has not moved. */
+    assert_int_equal(s_admin_long(fx, "SELECT last_seq FROM %s.outbox_state"), 0);
+    s_commit(fx->db);
+    ow_relay_after_commit(fx->relay, true);
+    assert_int_equal(ow_relay_last_seq(fx->relay), 3);
+    char types[256];
+    s_types_by_seq(fx, types, sizeof types);
+    assert_string_equal(types, "t.waiting,t.mine1,t.mine2");
+    s_assert_gapless(fx, 3);
+    assert_int_equal(s_pass(fx->relay), 0);
+
+    /* Rolled back: neither the rows nor their seqs remain, and the next number is 4. */
+    s_begin(fx->db);
+    s_add(fx->db, "t.never", NULL, 0);
+    assert_int_equal(ow_relay_number_in_transaction(fx->relay, &err), 1);
+    ow_db_rollback(fx->db);
+    ow_relay_after_commit(fx->relay, false);
+    assert_int_equal(ow_relay_last_seq(fx->relay), 3);
+    s_assert_gapless(fx, 3);
+
+    /* A writer that committed while the batch held the lock is numbered by the next pass,
+     * after the batch's events. */
+    s_begin(fx->db);
+    s_add(fx->db, "t.batch", NULL, 0);
+    s_begin(other);
+    s_add(other, "t.later", NULL, 0);
+    assert_int_equal(ow_relay_number_in_transaction(fx->relay, &err), 1);
+    s_commit(other);
+    s_commit(fx->db);
+    ow_relay_after_commit(fx->relay, true);
+    assert_int_equal(s_pass(fx->relay), 1);
+    s_types_by_seq(fx, types, sizeof types);
+    assert_string_equal(types, "t.waiting,t.mine1,t.mine2,t.batch,t.later");
+    s_assert_gapless(fx, 5);
+
+    /* Outside a transaction it is refused and changes nothing. */
+    assert_int_equal(ow_relay_number_in_transaction(fx->relay, &err), -1);
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION);
+    ow_relay_after_commit(fx->relay, true);
+    assert_int_equal(ow_relay_last_seq(fx->relay), 5);
+    ow_db_destroy(&other);
+}
+
 /* Two relays of one source (two instances of a daemon) racing on their own threads while a
  * producer commits: the outbox_state row lock keeps seq single-writer. */
 typedef struct {
@@ -600,6 +662,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_add_refusals, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_add_many, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_seq_follows_commit_order, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_number_in_transaction, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_racing_relays_stay_gapless, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_publishes_events_and_heartbeats, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_replay_and_retention, s_setup, s_teardown),

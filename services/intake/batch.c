@@ -299,6 +299,12 @@ done:
 size_t intake_batch_run(ow_db_t *db, const intake_settings_t *settings, intake_job_t *const *jobs,
                         size_t n)
 {
+    return intake_batch_run_numbered(db, NULL, settings, jobs, n);
+}
+
+size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
+                                 intake_job_t *const *jobs, size_t n)
+{
     ow_error_t err;
     ow_error_clear(&err);
     size_t ok = 0;
@@ -342,10 +348,14 @@ size_t intake_batch_run(ow_db_t *db, const intake_settings_t *settings, intake_j
             goto fail;
         ran[i] = true;
     }
-    if (ow_db_commit(db, &err) < 0)
-        goto fail;
     for (size_t i = 0; i < n; i++)
         ok += jobs[i]->rc == 0;
+    if (relay && ok > 0 && ow_relay_number_in_transaction(relay, &err) < 0)
+        goto fail;
+    if (ow_db_commit(db, &err) < 0)
+        goto fail;
+    if (relay)
+        ow_relay_after_commit(relay, true);
     intake_item_cache_destroy(&items);
     return ok;
 fail:
@@ -353,6 +363,8 @@ fail:
      * (and a job never run) becomes the transaction's error; a job refused on its own keeps
      * its answer, which was true of it either way. */
     ow_db_rollback(db);
+    if (relay)
+        ow_relay_after_commit(relay, false);
     intake_item_cache_destroy(&items);
     for (size_t i = 0; i < n; i++) {
         intake_job_t *job = jobs[i];

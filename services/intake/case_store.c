@@ -37,7 +37,8 @@ static const char select_case[] =
     " WHERE c.case_no = $1";
 
 /* The set-based insert (intake_case_insert_many): every column an array, one element per case;
- * materials as two parallel arrays (case number, code). The select list is select_case's. */
+ * materials as two parallel arrays (case number, code), each pair once: the cases are new, so
+ * DISTINCT is all it takes. The select list is select_case's. */
 static const char insert_many_prefix[] =
     "WITH v AS (SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[],"
     "  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
@@ -53,8 +54,7 @@ static const char insert_many_prefix[] =
     "  us_to_ts(received), us_to_ts(nullif(accepted, 0)), us_to_ts(received) FROM v"
     "  RETURNING *),"
     " m AS (INSERT INTO case_materials (case_no, material_code)"
-    "  SELECT DISTINCT cn, code FROM unnest($14::text[], $15::text[]) AS m(cn, code)"
-    "  ON CONFLICT DO NOTHING) ";
+    "  SELECT DISTINCT cn, code FROM unnest($14::text[], $15::text[]) AS m(cn, code)) ";
 
 int intake_case_store_prepare(ow_db_t *db, ow_error_t *err)
 {

@@ -51,8 +51,8 @@ typedef struct {
     ow_timer_t *flush;
 } intake_api_t;
 
-/* Applies the gathered batch in one transaction, then answers every request and kicks the
- * relay once (ARCHITECTURE "Inside a daemon"). */
+/* Applies the gathered batch in one transaction, publishes its events, then answers every
+ * request (ARCHITECTURE "Inside a daemon"). */
 static void s_flush(void *arg)
 {
     intake_api_t *self = arg;
@@ -67,14 +67,14 @@ static void s_flush(void *arg)
     size_t i = 0;
     for (s_queued_t *q = list; q; q = q->next)
         jobs[i++] = &q->job;
-    size_t ok = intake_batch_run(self->db, &self->settings, jobs, n);
+    /* The batch numbers its own events before COMMIT and publishes them after it: no
+     * relay pass (a second transaction) between two batches. */
+    size_t ok = intake_batch_run_numbered(self->db, self->relay, &self->settings, jobs, n);
     (*self->batches)++;
     *self->batched += n;
     bool receives = false;
     for (size_t j = 0; j < n; j++)
         receives = receives || jobs[j]->kind == INTAKE_JOB_RECEIVE;
-    if (ok > 0)
-        ow_relay_kick(self->relay);
     if (ok > 0 && receives) /* a receive may have asked for a timer; submits never do */
         ow_timer_sender_kick(self->timers);
     while (list) {
