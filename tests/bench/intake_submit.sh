@@ -5,48 +5,15 @@
 # Postgres in the same run. Starts its own throwaway cluster and intaked; run by hand, not
 # by ctest. Bounded: SECONDS (default 10) per phase, 127.0.0.1/ipc only.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build=${1:-$root/build}
 secs=${2:-10}
 window=${3:-256}
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-work=$(mktemp -d /tmp/ow-bench-intake.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  "$root/scripts/pg" stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-cc -O2 -o "$work/intake_submit" "$root/tests/bench/intake_submit.c" -I"$root/common" \
-  -I"$build/proto" "$build/common/libow_common.a" "$build/proto/libow_proto.a" \
-  $(pkg-config --libs libzmq libevent libprotobuf-c libpq) -lm
-
-admin=$("$root/scripts/pg" start "$work/pg" | tail -n 1)
-psql "$admin" -X -q -c 'CREATE DATABASE owbench' >/dev/null
-url=${admin/\/postgres\?/\/owbench?}
-"$build/bin/owctl" db init --database-url "$url" >/dev/null
-
-cat > "$work/ow.conf" <<CONF
-database.url = $url
-log.level = info
-bus.publish = ipc://$work/bus-pub.sock
-bus.subscribe = ipc://$work/bus-sub.sock
-endpoint.intake = ipc://$work/intake.sock
-endpoint.deadline = ipc://$work/deadline.sock
-endpoint.routing = ipc://$work/routing.sock
-endpoint.gateway = ipc://$work/gateway.sock
-[intaked]
-http.bind = 127.0.0.1:0
-CONF
-"$build/bin/intaked" --config "$work/ow.conf" 2>"$work/intaked.log" &
-pids+=($!)
-for _ in $(seq 100); do
-  psql "$url" -X -qtA -c "SELECT 1 FROM pg_tables WHERE schemaname='intake' AND tablename='cases'" 2>/dev/null | grep -q 1 && break
-  sleep 0.2
-done
+bench_init intake
+bench_client intake_submit intake_submit "$build"
+bench_database "$build"
+bench_config intaked info
+bench_daemon "$build" intaked intake.cases
 { printf 'SET ROLE ow_intake;\nSET search_path = intake;\n'; cat "$root/deploy/demo/intake.sql"; } |
   psql "$url" -X -q -v ON_ERROR_STOP=1 --single-transaction -f - >/dev/null
 
@@ -56,7 +23,7 @@ psql "$url" -X -q -c 'CREATE TABLE bench_ref (id bigserial PRIMARY KEY, v text N
 echo "INSERT INTO bench_ref (v) VALUES ('x');" > "$work/insert.sql"
 "$pgbin/pgbench" -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$url" 2>/dev/null |
   grep -E "^(tps|latency average)"
-ops=$(grep -o '"ops_port":"\?[0-9]*' "$work/intaked.log" | grep -o '[0-9]*$' | head -n 1)
+ops=$(bench_ops_port intaked)
 batches() {
   curl -s "http://127.0.0.1:$ops/metrics" |
     awk '/^onewindow_intake_batches_total/{b=$NF} /^onewindow_intake_batched_requests_total/{r=$NF} END {printf "%d %d\n", b, r}'

@@ -7,48 +7,15 @@
 # own throwaway cluster and routingd; run by hand, not by ctest. Bounded: SECONDS (default 10)
 # per phase, ipc only. (routing_worklist.sh measures the bare SQL instead.)
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build=${1:-$root/build}
 secs=${2:-10}
 window=${3:-64}
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-work=$(mktemp -d /tmp/ow-bench-routing.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  "$root/scripts/pg" stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-cc -O2 -o "$work/routing_decide" "$root/tests/bench/routing_decide.c" -I"$root/common" \
-  -I"$build/proto" "$build/common/libow_common.a" "$build/proto/libow_proto.a" \
-  $(pkg-config --libs libzmq libevent libprotobuf-c libpq) -lm
-
-admin=$("$root/scripts/pg" start "$work/pg" | tail -n 1)
-psql "$admin" -X -q -c 'CREATE DATABASE owbench' >/dev/null
-url=${admin/\/postgres\?/\/owbench?}
-"$build/bin/owctl" db init --database-url "$url" >/dev/null
-
-cat > "$work/ow.conf" <<CONF
-database.url = $url
-log.level = warn
-bus.publish = ipc://$work/bus-pub.sock
-bus.subscribe = ipc://$work/bus-sub.sock
-endpoint.intake = ipc://$work/intake.sock
-endpoint.deadline = ipc://$work/deadline.sock
-endpoint.routing = ipc://$work/routing.sock
-endpoint.gateway = ipc://$work/gateway.sock
-[routingd]
-http.bind = 127.0.0.1:0
-CONF
-"$build/bin/routingd" --config "$work/ow.conf" 2>"$work/routingd.log" &
-pids+=($!)
-for _ in $(seq 100); do
-  psql "$url" -X -qtA -c "SELECT 1 FROM pg_views WHERE schemaname='routing' AND viewname='audit_trail'" 2>/dev/null | grep -q 1 && break
-  sleep 0.2
-done
+bench_init routing
+bench_client routing_decide routing_decide "$build"
+bench_database "$build"
+bench_config routingd warn
+bench_daemon "$build" routingd routing.audit_trail
 echo "seeding 10,000 staff and 100,000 open tasks ..."
 psql "$url" -X -q -v ON_ERROR_STOP=1 <<'SQL'
 SET ROLE ow_routing;

@@ -1,0 +1,78 @@
+# tests/bench/lib.sh — what the daemon benchmarks share, sourced by them (not run alone):
+# a throwaway work directory and Postgres cluster cleaned up on exit, the C load client
+# compiled against the build, a database initialised with `owctl db init`, and a config file
+# pointing every endpoint at an ipc socket in the work directory.
+#
+#   bench_init NAME                       sets root, pgbin, work; cleans up on exit
+#   bench_client SOURCE OUT BUILD         compiles tests/bench/SOURCE.c to $work/OUT
+#   bench_database BUILD                  starts the cluster; sets admin and url
+#   bench_config DAEMON LOG_LEVEL         writes $work/ow.conf for DAEMON
+#   bench_daemon BUILD DAEMON SCHEMA.REL  starts DAEMON, waits until its migrations made REL
+#   bench_ops_port DAEMON                 prints DAEMON's /metrics port from its log
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pids=()
+
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  "$root/scripts/pg" stop "$work/pg" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+
+bench_init() {
+  work=$(mktemp -d "/tmp/ow-bench-$1.XXXXXX")
+  # The cluster runs as an unprivileged user when we are root (scripts/pg): it must reach
+  # its directory.
+  chmod 755 "$work"
+  trap bench_cleanup EXIT
+}
+
+bench_client() {
+  cc -O2 -o "$work/$2" "$root/tests/bench/$1.c" -I"$root/common" -I"$3/proto" \
+    "$3/common/libow_common.a" "$3/proto/libow_proto.a" \
+    $(pkg-config --libs libzmq libevent libprotobuf-c libpq) -lm
+}
+
+bench_database() {
+  admin=$("$root/scripts/pg" start "$work/pg" | tail -n 1)
+  psql "$admin" -X -q -c 'CREATE DATABASE owbench' >/dev/null
+  url=${admin/\/postgres\?/\/owbench?}
+  "$1/bin/owctl" db init --database-url "$url" >/dev/null
+}
+
+bench_config() {
+  cat >"$work/ow.conf" <<CONF
+database.url = $url
+log.level = $2
+bus.publish = ipc://$work/bus-pub.sock
+bus.subscribe = ipc://$work/bus-sub.sock
+endpoint.intake = ipc://$work/intake.sock
+endpoint.deadline = ipc://$work/deadline.sock
+endpoint.routing = ipc://$work/routing.sock
+endpoint.evaluation = ipc://$work/evaluation.sock
+endpoint.notify = ipc://$work/notify.sock
+endpoint.gateway = ipc://$work/gateway.sock
+[$1]
+http.bind = 127.0.0.1:0
+CONF
+}
+
+bench_daemon() {
+  "$1/bin/$2" --config "$work/ow.conf" 2>"$work/$2.log" &
+  pids+=($!)
+  local schema=${3%%.*} rel=${3#*.}
+  for _ in $(seq 100); do
+    psql "$url" -X -qtA -c "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                             WHERE n.nspname = '$schema' AND c.relname = '$rel'" 2>/dev/null |
+      grep -q 1 && return 0
+    sleep 0.2
+  done
+  echo "bench: $2 did not create $3 within 20 s; its log:" >&2
+  tail -n 20 "$work/$2.log" >&2
+  exit 1
+}
+
+bench_ops_port() {
+  grep -o '"ops_port":"\?[0-9]*' "$work/$1.log" | grep -o '[0-9]*$' | head -n 1
+}
