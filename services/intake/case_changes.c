@@ -168,6 +168,11 @@ int intake_correct(ow_db_t *db, const char *key, const uint8_t *request, size_t 
     if (intake_document_add(db, &doc, err) < 0 ||
         intake_emit_case_changed(db, "case.correction_received", c, &doc, prev, now_us, err) < 0)
         goto done;
+    /* DOMAIN §3 容缺: the decision is issued only after all materials are in. routing holds
+     * an approval until it hears this (docs/events.md), in the same transaction as the supply. */
+    if (open_rongque && left == 0 &&
+        intake_emit_case_changed(db, "case.materials_supplied", c, &doc, prev, now_us, err) < 0)
+        goto done;
     if (accept_now && intake_emit_accepted(db, c, now_us, err) < 0)
         goto done;
     if (intake_command_finish(db, "intake.correct", key, request, len, c, &doc, reply, reply_len,

@@ -468,6 +468,7 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.withdraw", s_on_withdraw, self);
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.list_documents", s_on_list_documents, self);
     ow_inbox_on(ow_service_inbox(svc), "case.decided", intake_apply_case_decided, NULL);
+    ow_inbox_on(ow_service_inbox(svc), "case.awaiting_materials", intake_apply_case_awaiting, NULL);
     ow_inbox_on(ow_service_inbox(svc), "timer.fired", intake_apply_timer_fired, NULL);
     /* A fired timer may cancel others (a terminated case's): send them after its commit. */
     ow_inbox_on_commit(ow_service_inbox(svc), s_on_inbox_commit, self);
