@@ -1,6 +1,7 @@
 #include "command_line.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,11 +23,13 @@
 #define S_FOR_OPS                                                                                  \
     ((1u << OWCTL_CALENDAR_LOAD) | S_FOR_DEAD | (1u << OWCTL_NOTIFY_RESEND) | S_FOR_REPORT |       \
      S_FOR_MONTH)
+#define S_FOR_ACCEPT (1u << OWCTL_CASE_ACCEPT)
 #define S_FOR_HTTP                                                                                 \
-    (S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW | S_FOR_TOKEN | S_FOR_CENTRE | S_FOR_OPS)
+    (S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW | S_FOR_TOKEN | S_FOR_CENTRE | S_FOR_OPS | \
+     S_FOR_ACCEPT)
 #define S_FOR_ALL (S_FOR_DB | S_FOR_HTTP | (1u << OWCTL_HELP))
 
-typedef enum { S_FLAG, S_VALUE, S_MATERIAL, S_HELP } s_kind_t;
+typedef enum { S_FLAG, S_VALUE, S_MATERIAL, S_HELP, S_DEFECT } s_kind_t;
 
 typedef struct {
     const char *name; /* without the leading "--" */
@@ -67,9 +70,16 @@ static const s_option_t s_options[] = {
     {"out", S_VALUE, S_FIELD(out), S_FOR_KEYGEN},
     {"label", S_VALUE, S_FIELD(label), S_FOR_KEYGEN},
     {"server", S_FLAG, S_FIELD(server), S_FOR_KEYGEN},
-    {"idempotency-key", S_VALUE, S_FIELD(idempotency_key), S_FOR_SUBMIT},
+    {"idempotency-key", S_VALUE, S_FIELD(idempotency_key), S_FOR_SUBMIT | S_FOR_ACCEPT},
     {"material", S_MATERIAL, 0, S_FOR_SUBMIT},
     {"help", S_HELP, 0, S_FOR_ALL},
+    /* case accept (intake.decide_receipt) */
+    {"defect", S_DEFECT, 0, S_FOR_ACCEPT},
+    {"rongque", S_FLAG, S_FIELD(rongque), S_FOR_ACCEPT},
+    {"commitment", S_FLAG, S_FIELD(commitment), S_FOR_ACCEPT},
+    {"supply-due", S_VALUE, S_FIELD(supply_due), S_FOR_ACCEPT},
+    {"not-a-matter", S_FLAG, S_FIELD(not_a_matter), S_FOR_ACCEPT},
+    {"refer-to", S_VALUE, S_FIELD(refer_to), S_FOR_ACCEPT},
 };
 
 #define S_OPTION_COUNT (sizeof s_options / sizeof s_options[0])
@@ -84,6 +94,7 @@ static const char s_help_overview[] =
     "  db init --database-url URL   create the roles and schemas of every service\n"
     "  submit --item CODE …         submit an application at a window\n"
     "  case show CASE_NO            a case, its tasks, clock and rating\n"
+    "  case accept CASE_NO          decide a case received without a decision (收件)\n"
     "  clock advance SECONDS        move the test clock forward (30, 90m, 36h, 3d)\n"
     "  clock show                   every daemon's view of the system time\n"
     "  token issue|revoke|list      bearer tokens (administrators)\n"
@@ -129,6 +140,15 @@ static const char s_help_submit[] =
 
 static const char s_help_case[] =
     "usage: owctl case show CASE_NO [--json]\n"
+    "       owctl case accept CASE_NO [--defect CODE=REASON]… [--rongque --commitment\n"
+    "             --supply-due TIME] [--not-a-matter --refer-to AUTHORITY]\n"
+    "             [--idempotency-key K] [--json]\n"
+    "\n"
+    "case accept decides a case received without a decision (state 1 已接件) within art. 32's\n"
+    "5 working days (POST /v1/cases/CASE_NO/acceptance): accepted, one-time notice, 容缺\n"
+    "acceptance or not accepted, by the window's rules over the materials handed in; prints\n"
+    "the outcome and its document.\n"
+    "\n"
     "\n"
     "Shows a case (GET /v1/cases/CASE_NO): its state, item, applicant (ID number masked),\n"
     "its approval tasks, its legal clock and its rating, and which services did not\n"
@@ -325,6 +345,8 @@ static const char *s_verb_name(owctl_verb_t verb)
         return "report";
     case OWCTL_ASSESSMENT_MONTH:
         return "assessment month";
+    case OWCTL_CASE_ACCEPT:
+        return "case accept";
     default:
         return "help";
     }
@@ -368,14 +390,16 @@ static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg,
         return 0;
     }
     if (strcmp(w0, "case") == 0) {
-        if (n < 2 || strcmp(words[1], "show") != 0) {
-            s_msg(msg, size, "unknown case command%s%s: use 'case show CASE_NO'", n > 1 ? " " : "",
-                  n > 1 ? words[1] : "");
+        bool accept = n >= 2 && strcmp(words[1], "accept") == 0;
+        if (n < 2 || (strcmp(words[1], "show") != 0 && !accept)) {
+            s_msg(msg, size,
+                  "unknown case command%s%s: use 'case show CASE_NO' or 'case accept CASE_NO'",
+                  n > 1 ? " " : "", n > 1 ? words[1] : "");
             return -1;
         }
-        cmd->verb = OWCTL_CASE_SHOW;
+        cmd->verb = accept ? OWCTL_CASE_ACCEPT : OWCTL_CASE_SHOW;
         if (n < 3) {
-            s_msg(msg, size, "case show needs a CASE_NO");
+            s_msg(msg, size, "case %s needs a CASE_NO", words[1]);
             return -1;
         }
         cmd->case_no = words[2];
@@ -530,7 +554,7 @@ int command_line_parse(int argc, char **argv, owctl_command_t *cmd, char *msg, s
 {
     const char *words[S_WORDS_MAX];
     size_t n_words = 0;
-    unsigned given = 0; /* bit i: s_options[i] was given */
+    uint64_t given = 0; /* bit i: s_options[i] was given */
     bool help = false;
     bool only_words = false;
 
@@ -567,7 +591,7 @@ int command_line_parse(int argc, char **argv, owctl_command_t *cmd, char *msg, s
             s_msg(msg, msg_size, "unknown option '--%.*s' (see owctl --help)", (int)name_len, name);
             return -1;
         }
-        unsigned bit = 1u << (opt - s_options);
+        uint64_t bit = 1ull << (opt - s_options);
         switch (opt->kind) {
         case S_HELP:
             if (eq) {
@@ -598,6 +622,25 @@ int command_line_parse(int argc, char **argv, owctl_command_t *cmd, char *msg, s
                 return -1;
             }
             *(const char **)((char *)cmd + opt->offset) = value;
+            break;
+        }
+        case S_DEFECT: {
+            /* CODE=REASON, once per defective material. */
+            const char *value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+            const char *sep = value ? strchr(value, '=') : NULL;
+            if (!value || !sep || sep == value || !sep[1]) {
+                s_msg(msg, msg_size,
+                      "--defect needs CODE=REASON (the material and why it is not "
+                      "in legal form)");
+                return -1;
+            }
+            const char **grown = realloc(cmd->defects, (cmd->defect_count + 1) * sizeof *grown);
+            if (!grown) {
+                s_msg(msg, msg_size, "out of memory");
+                return -1;
+            }
+            cmd->defects = grown;
+            cmd->defects[cmd->defect_count++] = value;
             break;
         }
         case S_MATERIAL:
@@ -640,7 +683,7 @@ int command_line_parse(int argc, char **argv, owctl_command_t *cmd, char *msg, s
         return -1;
 
     for (size_t i = 0; i < S_OPTION_COUNT; i++) {
-        if ((given & (1u << i)) && !(s_options[i].applies & (1u << cmd->verb))) {
+        if ((given & (1ull << i)) && !(s_options[i].applies & (1u << cmd->verb))) {
             s_msg(msg, msg_size, "--%s does not apply to '%s'", s_options[i].name,
                   s_verb_name(cmd->verb));
             return -1;
@@ -706,4 +749,7 @@ void command_line_free(owctl_command_t *cmd)
     free(cmd->materials);
     cmd->materials = NULL;
     cmd->material_count = 0;
+    free(cmd->defects);
+    cmd->defects = NULL;
+    cmd->defect_count = 0;
 }

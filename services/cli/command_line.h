@@ -61,6 +61,7 @@ typedef enum {
     OWCTL_NOTIFY_RESEND,
     OWCTL_REPORT,
     OWCTL_ASSESSMENT_MONTH,
+    OWCTL_CASE_ACCEPT,
 } owctl_verb_t;
 
 typedef struct {
@@ -127,6 +128,15 @@ typedef struct {
     const char *to;
     bool csv;          /* --csv: the rows as CSV with a header line */
     const char *month; /* YYYY-MM */
+
+    /* case accept CASE_NO (intake.decide_receipt) */
+    const char **defects; /* "CODE=REASON" pointers into argv; the array is owned */
+    size_t defect_count;
+    bool rongque;           /* --rongque: 容缺受理 asked for */
+    bool commitment;        /* --commitment: the applicant signed the 承诺书 */
+    const char *supply_due; /* --supply-due TIME (RFC 3339) */
+    bool not_a_matter;      /* --not-a-matter */
+    const char *refer_to;   /* --refer-to AUTHORITY */
 } owctl_command_t;
 
 /* Reads argv (argv[0] is the program) into *cmd; strings point into argv. Returns 0, or -1

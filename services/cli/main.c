@@ -86,6 +86,9 @@ static void s_report(const owctl_command_t *cmd, const json_t *answer)
     case OWCTL_ASSESSMENT_MONTH:
         report_assessment_month(stdout, answer);
         break;
+    case OWCTL_CASE_ACCEPT:
+        report_receipt_decided(stdout, answer);
+        break;
     default:
         break;
     }
@@ -155,7 +158,8 @@ static int s_http_command(const owctl_command_t *cmd)
         ow_uuid_v4(key);
         idem = key;
         /* Printed so the operator can retry this very change without doing it twice. */
-        if (cmd->verb == OWCTL_SUBMIT || cmd->verb == OWCTL_TOKEN_ISSUE)
+        if (cmd->verb == OWCTL_SUBMIT || cmd->verb == OWCTL_TOKEN_ISSUE ||
+            cmd->verb == OWCTL_CASE_ACCEPT)
             fprintf(cmd->json ? stderr : stdout,
                     "Idempotency-Key %s (retry with "
                     "--idempotency-key %s)\n",

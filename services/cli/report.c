@@ -158,6 +158,21 @@ void report_submitted(FILE *out, const json_t *answer)
     s_report_case_summary(out, json_object_get(answer, "case"));
 }
 
+void report_receipt_decided(FILE *out, const json_t *answer)
+{
+    s_report_case_summary(out, json_object_get(answer, "case"));
+    const json_t *doc = json_object_get(answer, "document");
+    fprintf(out, "Outcome     %s\n", s_str(answer, "outcome"));
+    fprintf(out, "Document    %s %s, issued %s\n", s_str(doc, "kind"), s_str(doc, "title"),
+            s_str(doc, "issued_at"));
+    size_t i;
+    const json_t *m;
+    json_array_foreach(json_object_get(doc, "listed"), i, m) fprintf(
+        out, "  listed    %s %s: %s\n", s_str(m, "code"), s_str(m, "name"), s_str(m, "why"));
+    if (*s_str(doc, "reason"))
+        fprintf(out, "Reason      %s\n", s_str(doc, "reason"));
+}
+
 void report_clock_moved(FILE *out, const json_t *answer)
 {
     const json_t *offset = json_object_get(answer, "offset_seconds");

@@ -23,6 +23,10 @@ void report_case(FILE *out, const json_t *view);
 /* The answer to POST /v1/applications ({"case": CASE}). */
 void report_submitted(FILE *out, const json_t *answer);
 
+/* Prints the answer of case accept (a ReceiveReply: the case, the outcome, its document with
+ * what it lists and why). */
+void report_receipt_decided(FILE *out, const json_t *answer);
+
 /* The answer to POST /v1/admin/clock ({"now","offset_seconds"}). */
 void report_clock_moved(FILE *out, const json_t *answer);
 

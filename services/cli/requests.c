@@ -77,6 +77,48 @@ fail:
     return NULL;
 }
 
+/* case accept: the DecideReceipt body of POST /v1/cases/{case_no}/acceptance. */
+static json_t *s_accept_body(const owctl_command_t *cmd, char *msg, size_t size)
+{
+    json_t *body = json_object();
+    json_t *defects = json_array();
+    if (!body || !defects)
+        goto oom;
+    for (size_t i = 0; i < cmd->defect_count; i++) {
+        const char *eq = strchr(cmd->defects[i], '=');
+        json_t *d = json_object();
+        json_t *code = eq ? json_stringn(cmd->defects[i], (size_t)(eq - cmd->defects[i])) : NULL;
+        if (!d || !code || json_object_set_new(d, "code", code) != 0 ||
+            s_set_text(d, "reason", eq + 1, "--defect", msg, size) != 0) {
+            json_decref(d);
+            if (!msg[0])
+                snprintf(msg, size, "--defect %zu is not CODE=REASON in UTF-8", i + 1);
+            goto fail;
+        }
+        json_array_append_new(defects, d);
+    }
+    if (cmd->defect_count)
+        json_object_set(body, "defects", defects);
+    if (cmd->rongque)
+        json_object_set_new(body, "rongque_requested", json_true());
+    if (cmd->commitment)
+        json_object_set_new(body, "commitment_signed", json_true());
+    if (cmd->not_a_matter)
+        json_object_set_new(body, "not_a_matter", json_true());
+    if ((cmd->supply_due &&
+         s_set_text(body, "supply_due", cmd->supply_due, "--supply-due", msg, size) != 0) ||
+        (cmd->refer_to && s_set_text(body, "refer_to", cmd->refer_to, "--refer-to", msg, size)))
+        goto fail;
+    json_decref(defects);
+    return body;
+oom:
+    snprintf(msg, size, "out of memory");
+fail:
+    json_decref(defects);
+    json_decref(body);
+    return NULL;
+}
+
 /* GET /v1/reports/ratings?dimension=…: every argument percent-encoded. Returns 0, or -1 when
  * the path does not fit in size bytes. */
 static int s_report_query(const owctl_command_t *cmd, char *path, size_t size)
@@ -127,6 +169,16 @@ int requests_build(const owctl_command_t *cmd, owctl_request_t *req, char *msg, 
         }
         snprintf(req->path, sizeof req->path, "/v1/cases/%s", segment);
         return 0;
+    case OWCTL_CASE_ACCEPT:
+        req->method = "POST";
+        if (requests_path_segment(cmd->case_no, segment, sizeof segment) != 0) {
+            snprintf(msg, msg_size, "case number '%.40s…' is too long", cmd->case_no);
+            return -1;
+        }
+        snprintf(req->path, sizeof req->path, "/v1/cases/%s/acceptance", segment);
+        req->body = s_accept_body(cmd, msg, msg_size);
+        req->needs_idempotency_key = true;
+        return req->body ? 0 : -1;
     case OWCTL_CLOCK_ADVANCE:
         req->method = "POST";
         snprintf(req->path, sizeof req->path, "/v1/admin/clock");

@@ -108,8 +108,10 @@ json_t *applications_case_json(const Onewindow__V1__CaseSummary *c)
                       s_text(a->id_type), "id_number", s_text(a->id_number), "phone",
                       s_text(a->phone), "email", s_text(a->email))
           : json_null();
+    /* rongque / awaiting_materials (issue 4): a case accepted under 容缺, and one whose stages
+     * all approved while its materials are still out (DOMAIN §3: decided 12 once they are in). */
     return json_pack("{s:o, s:i, s:o, s:o, s:o, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o,"
-                     " s:i, s:o, s:i}",
+                     " s:i, s:o, s:i, s:b, s:b}",
                      "case_no", s_text(c->case_no), "state", (int)c->state, "state_name",
                      s_text(c->state_name), "item_code", s_text(c->item_code), "item_name",
                      s_text(c->item_name), "item_version", (int)c->item_version, "department_code",
@@ -118,7 +120,8 @@ json_t *applications_case_json(const Onewindow__V1__CaseSummary *c)
                      s_text(c->centre_id), "received_at", api_time_json(c->received_at_us),
                      "accepted_at", api_time_json(c->accepted_at_us), "decided_at",
                      api_time_json(c->decided_at_us), "promised_limit", (int)c->promised_limit,
-                     "limit_unit", s_text(c->limit_unit), "legal_limit", (int)c->legal_limit);
+                     "limit_unit", s_text(c->limit_unit), "legal_limit", (int)c->legal_limit,
+                     "rongque", (int)c->rongque, "awaiting_materials", (int)c->awaiting_materials);
 }
 
 json_t *applications_case_reply_json(const uint8_t *payload, size_t len, ow_error_t *err)

@@ -82,6 +82,8 @@ const route_def_t endpoints[] = {
      serve_set_staff_contact},
     {"POST", "supervisor-registrations", "POST /v1/supervisor-registrations", NULL, SUPERVISORS,
      serve_register_supervisor},
+    {"POST", "cases/*/acceptance", "POST /v1/cases/{case_no}/acceptance", "case_no", ACCESS_STAFF,
+     serve_decide_receipt},
 };
 
 const size_t endpoints_count = sizeof endpoints / sizeof endpoints[0];

@@ -43,6 +43,7 @@ route_handler_fn serve_event_stream; /* GET /v1/events/stream (Server-Sent Event
 route_handler_fn serve_receive_application; /* POST /v1/receipts */
 route_handler_fn serve_correct_case;        /* POST /v1/cases/{case_no}/corrections */
 route_handler_fn serve_withdraw_case;       /* POST /v1/cases/{case_no}/withdrawal */
+route_handler_fn serve_decide_receipt;      /* POST /v1/cases/{case_no}/acceptance */
 route_handler_fn serve_list_documents;      /* GET /v1/cases/{case_no}/documents */
 
 /* serve_history.c */

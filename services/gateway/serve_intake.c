@@ -3,6 +3,7 @@
  *   POST /v1/cases/{case_no}/corrections     intake.correct        补正 / 容缺 supply
  *   POST /v1/cases/{case_no}/withdrawal      intake.withdraw       撤回
  *   GET  /v1/cases/{case_no}/documents       intake.list_documents the written records, paged
+ *   POST /v1/cases/{case_no}/acceptance      intake.decide_receipt the decision on a 收件-only case
  * Staff act on the cases of a centre they may touch (access.h): for a receipt the receiving
  * centre in the body, otherwise the case's own centre, checked with intake first. */
 #include "serve.h"
@@ -62,6 +63,18 @@ static const forward_spec_t s_withdraw = {API_INTAKE,
                                           NULL,
                                           NULL};
 
+static const forward_spec_t s_decide_receipt = {API_INTAKE,
+                                                "intake.decide_receipt",
+                                                &onewindow__v1__decide_receipt__descriptor,
+                                                &onewindow__v1__receive_reply__descriptor,
+                                                "case_no",
+                                                FORWARD_STATE_CHANGE | FORWARD_CASE,
+                                                200,
+                                                NULL,
+                                                NULL,
+                                                NULL,
+                                                NULL};
+
 static const forward_spec_t s_documents = {API_INTAKE,
                                            "intake.list_documents",
                                            &onewindow__v1__list_documents__descriptor,
@@ -96,4 +109,10 @@ void serve_list_documents(api_t *self, exchange_t *ex, const char *case_no,
                           const access_principal_t *who)
 {
     forward_serve(self, ex, case_no, who, &s_documents);
+}
+
+void serve_decide_receipt(api_t *self, exchange_t *ex, const char *case_no,
+                          const access_principal_t *who)
+{
+    forward_serve(self, ex, case_no, who, &s_decide_receipt);
 }

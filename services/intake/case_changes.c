@@ -19,17 +19,6 @@
 #define S_MAX_BYTES 16384
 #define S_MAX_CODES 64
 
-static bool s_case_no_ok(const char *s)
-{
-    size_t len = strlen(s);
-    if (len == 0 || len > OW_CASE_NO_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if (!isgraph((unsigned char)s[i]))
-            return false;
-    return true;
-}
-
 /* Begins, answers a repeat from the idempotency record (returns 1), else loads the case
  * locked (returns 0 with *kase). -1 with err (rolled back). */
 static int s_open(ow_db_t *db, const char *method, const char *key, const uint8_t *request,
@@ -67,7 +56,7 @@ int intake_correct(ow_db_t *db, const char *key, const uint8_t *request, size_t 
         ow_error_set(err, OW_INVALID_ARGUMENT, "request payload is not a valid CorrectCase");
         return -1;
     }
-    if (!s_case_no_ok(req->case_no))
+    if (!intake_case_no_valid(req->case_no))
         ow_error_add_violation(err, "case_no", "must be a case number");
     if (req->n_material_codes > S_MAX_CODES)
         ow_error_add_violation(err, "materials", "at most %d materials", S_MAX_CODES);
@@ -168,6 +157,11 @@ int intake_correct(ow_db_t *db, const char *key, const uint8_t *request, size_t 
     if (intake_document_add(db, &doc, err) < 0 ||
         intake_emit_case_changed(db, "case.correction_received", c, &doc, prev, now_us, err) < 0)
         goto done;
+    /* DOMAIN §3 容缺: the decision is issued only after all materials are in. routing holds
+     * an approval until it hears this (docs/events.md), in the same transaction as the supply. */
+    if (open_rongque && left == 0 &&
+        intake_emit_case_changed(db, "case.materials_supplied", c, &doc, prev, now_us, err) < 0)
+        goto done;
     if (accept_now && intake_emit_accepted(db, c, now_us, err) < 0)
         goto done;
     if (intake_command_finish(db, "intake.correct", key, request, len, c, &doc, reply, reply_len,
@@ -200,7 +194,7 @@ int intake_withdraw(ow_db_t *db, const char *key, const uint8_t *request, size_t
         ow_error_set(err, OW_INVALID_ARGUMENT, "request payload is not a valid WithdrawCase");
         return -1;
     }
-    if (!s_case_no_ok(req->case_no))
+    if (!intake_case_no_valid(req->case_no))
         ow_error_add_violation(err, "case_no", "must be a case number");
     if (strlen(req->reason) > 500)
         ow_error_add_violation(err, "reason", "at most 500 bytes");

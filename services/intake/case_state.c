@@ -60,14 +60,16 @@ bool intake_case_state_decidable(int state)
     }
 }
 
-int intake_case_state_for_outcome(const char *outcome)
+int intake_case_state_decided(const char *outcome, int state)
 {
     if (!outcome)
         return -1;
-    if (strcmp(outcome, "approved") == 0)
-        return INTAKE_STATE_APPROVED;
-    if (strcmp(outcome, "refused") == 0)
-        return INTAKE_STATE_REFUSED;
+    /* DOMAIN §3: 12 办结（容缺通过） is an approval issued after the 容缺 materials arrived. */
+    if (strcmp(outcome, "approved") == 0 &&
+        (state == INTAKE_STATE_APPROVED || state == INTAKE_STATE_APPROVED_WITH_GAPS))
+        return state;
+    if (strcmp(outcome, "refused") == 0 && state == INTAKE_STATE_REFUSED)
+        return state;
     return -1;
 }
 

@@ -37,9 +37,10 @@ bool intake_case_state_is_final(int state);
  * not closed (a correction or a special procedure in progress does not stop a decision). */
 bool intake_case_state_decidable(int state);
 
-/* The state a case.decided outcome moves the case to: "approved" → 11, "refused" → 13;
- * -1 for any other outcome. */
-int intake_case_state_for_outcome(const char *outcome);
+/* The state a case.decided event moves the case to, routing's decision as it stands:
+ * "approved" with 11 办结（通过） or 12 办结（容缺通过）, "refused" with 13 → that state; -1 for
+ * any other pair (an outcome and a state that disagree). */
+int intake_case_state_decided(const char *outcome, int state);
 
 /* True when a case may move from state `from` to state `to` (both 1–15). The moves, and the
  * rule each encodes (DOMAIN.md §3, §4):

@@ -32,7 +32,8 @@ static const char select_case[] =
     "       i.legal_limit, coalesce(c.deciding_centre_id, c.centre_id), c.outcome,"
     "       c.love_lane, c.love_reasons, c.green_lane, c.green_by, c.rongque,"
     "       coalesce(ts_to_us(c.supply_due_at), 0), coalesce(ts_to_us(c.promised_due_at), 0),"
-    "       c.closed_reason"
+    "       c.closed_reason,"
+    "       c.awaiting_materials_at IS NOT NULL AND c.state IN (3, 6, 7, 8, 9, 10)"
     "  FROM cases c JOIN items i ON i.impl_code = c.impl_code AND i.version = c.item_version"
     " WHERE c.case_no = $1";
 
@@ -106,6 +107,12 @@ int intake_case_store_prepare(ow_db_t *db, ow_error_t *err)
     char locked[sizeof select_case + 32];
     snprintf(locked, sizeof locked, "%s FOR UPDATE OF c", select_case);
     if (ow_db_prepare(db, "intake_case_get_locked", locked, err) < 0)
+        return -1;
+    if (ow_db_prepare(db, "intake_case_awaiting",
+                      "UPDATE cases SET awaiting_materials_at = us_to_ts($2),"
+                      "       updated_at = us_to_ts($3)"
+                      " WHERE case_no = $1 AND awaiting_materials_at IS NULL",
+                      err) < 0)
         return -1;
     return ow_db_prepare(db, "intake_case_decide",
                          "UPDATE cases SET state = $2, decided_at = us_to_ts($3),"
@@ -294,6 +301,7 @@ static void s_from_row(intake_case_t *self)
     s->supply_due_us = s_i64(r, i, 27);
     s->promised_due_us = s_i64(r, i, 28);
     s->closed_reason = PQgetvalue(r, i, 29);
+    s->awaiting_materials = PQgetvalue(r, i, 30)[0] == 't';
 }
 
 void intake_case_destroy(intake_case_t **self_p)
@@ -418,4 +426,18 @@ int intake_case_set_decided(ow_db_t *db, const char *case_no, int state, int64_t
     }
     PQclear(res);
     return rc;
+}
+
+int intake_case_set_awaiting(ow_db_t *db, const char *case_no, int64_t since_us, int64_t now_us,
+                             ow_error_t *err)
+{
+    char since[32], now[32];
+    snprintf(since, sizeof since, "%" PRId64, since_us);
+    snprintf(now, sizeof now, "%" PRId64, now_us);
+    const char *p[3] = {case_no, since, now};
+    PGresult *res = ow_db_exec(db, "intake_case_awaiting", 3, p, err);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
 }

@@ -69,4 +69,11 @@ const Onewindow__V1__CaseSummary *intake_case_summary(const intake_case_t *self)
 int intake_case_set_decided(ow_db_t *db, const char *case_no, int state, int64_t decided_at_us,
                             int64_t now_us, ow_error_t *err);
 
+/* Inside an open transaction: every stage approved the 容缺 case at since_us and the decision
+ * waits for its materials (routing's case.awaiting_materials); the CaseSummary shows
+ * awaiting_materials until the case is decided or closed. A repeat keeps the first time.
+ * Returns 0, or -1 with err. */
+int intake_case_set_awaiting(ow_db_t *db, const char *case_no, int64_t since_us, int64_t now_us,
+                             ow_error_t *err);
+
 #endif

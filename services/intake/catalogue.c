@@ -1,5 +1,6 @@
 #include "catalogue.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ow_db.h"
@@ -22,6 +23,13 @@ int intake_catalogue_prepare(ow_db_t *db, ow_error_t *err)
                       "  FROM items WHERE impl_code = $1 AND retired_at IS NULL",
                       err) < 0)
         return -1;
+    if (ow_db_prepare(db, "intake_item_version",
+                      "SELECT impl_code, item_code, version, name, item_type, department_code,"
+                      "       department_name, handling_kind, legal_limit, promised_limit,"
+                      "       limit_unit"
+                      "  FROM items WHERE impl_code = $1 AND version = $2::integer",
+                      err) < 0)
+        return -1;
     return ow_db_prepare(db, "intake_item_materials",
                          "SELECT material_code, name, form, copies, required, rongque_allowed,"
                          "       shared_by_data"
@@ -35,15 +43,19 @@ static bool s_bool(const PGresult *res, int row, int col)
     return PQgetvalue(res, row, col)[0] == 't';
 }
 
-intake_item_t *intake_catalogue_find(ow_db_t *db, const char *impl_code, ow_error_t *err)
+/* Reads the item row of statement (current version: version < 0; else that version). */
+static intake_item_t *s_find(ow_db_t *db, const char *impl_code, int version, ow_error_t *err)
 {
     s_loaded_item_t *self = calloc(1, sizeof *self);
     if (!self) {
         ow_error_set(err, OW_INTERNAL, "out of memory reading item %s", impl_code);
         return NULL;
     }
-    const char *params[2] = {impl_code, NULL};
-    self->item_res = ow_db_exec(db, "intake_item_current", 1, params, err);
+    char v[16];
+    snprintf(v, sizeof v, "%d", version);
+    const char *params[2] = {impl_code, v};
+    self->item_res = version < 0 ? ow_db_exec(db, "intake_item_current", 1, params, err)
+                                 : ow_db_exec(db, "intake_item_version", 2, params, err);
     if (!self->item_res)
         goto fail;
     if (PQntuples(self->item_res) != 1) {
@@ -95,6 +107,17 @@ fail:;
     intake_item_t *partial = &self->item;
     intake_item_destroy(&partial);
     return NULL;
+}
+
+intake_item_t *intake_catalogue_find(ow_db_t *db, const char *impl_code, ow_error_t *err)
+{
+    return s_find(db, impl_code, -1, err);
+}
+
+intake_item_t *intake_catalogue_find_version(ow_db_t *db, const char *impl_code, int version,
+                                             ow_error_t *err)
+{
+    return s_find(db, impl_code, version < 0 ? 0 : version, err);
 }
 
 void intake_item_destroy(intake_item_t **self_p)

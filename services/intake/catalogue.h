@@ -57,6 +57,11 @@ int intake_catalogue_prepare(ow_db_t *db, ow_error_t *err);
  * database error. */
 intake_item_t *intake_catalogue_find(ow_db_t *db, const char *impl_code, ow_error_t *err);
 
+/* As intake_catalogue_find, for exactly `version` of the item (retired or not): the version a
+ * case was received under. NOT_FOUND when there is no such version. */
+intake_item_t *intake_catalogue_find_version(ow_db_t *db, const char *impl_code, int version,
+                                             ow_error_t *err);
+
 /* Frees an item returned by intake_catalogue_find and sets *self_p to NULL; harmless on
  * NULL. Never call it on an item built by the caller. */
 void intake_item_destroy(intake_item_t **self_p);

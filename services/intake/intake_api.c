@@ -150,7 +150,7 @@ static void s_free(void *arg)
  * does not answer the command goes on with 0 ("not computed") rather than fail at the
  * window; 容缺, whose ceiling is that date, is then refused (receive.c). */
 
-typedef enum { S_RECEIVE, S_CORRECT } s_command_t;
+typedef enum { S_RECEIVE, S_CORRECT, S_DECIDE } s_command_t;
 
 typedef struct {
     intake_api_t *api;
@@ -174,8 +174,12 @@ static void s_run(s_pending_t *p, int64_t promised_due_us)
     uint8_t *reply = NULL;
     size_t reply_len = 0;
     const char *key = ow_rpc_call_idempotency_key(p->call);
-    if (intake_correct(self->db, key, payload, len, p->now_us, promised_due_us, &reply, &reply_len,
-                       &err) == 0) {
+    int rc = p->command == S_DECIDE
+                 ? intake_decide_receipt(self->db, key, payload, len, p->now_us, promised_due_us,
+                                         &reply, &reply_len, &err)
+                 : intake_correct(self->db, key, payload, len, p->now_us, promised_due_us, &reply,
+                                  &reply_len, &err);
+    if (rc == 0) {
         ow_relay_kick(self->relay);
         ow_timer_sender_kick(self->timers);
         ow_rpc_reply_packed(p->call, reply, reply_len);
@@ -295,6 +299,34 @@ static void s_on_correct(ow_rpc_call_t *call, void *arg)
     intake_case_destroy(&kase);
     if (req)
         onewindow__v1__correct_case__free_unpacked(req, NULL);
+}
+
+/* intake.decide_receipt: the promised date counts from the decision (accepted now). */
+static void s_on_decide_receipt(ow_rpc_call_t *call, void *arg)
+{
+    intake_api_t *self = arg;
+    s_pending_t *p = s_pending(self, call, S_DECIDE);
+    if (!p)
+        return;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    Onewindow__V1__DecideReceipt *req =
+        len <= INTAKE_SUBMIT_MAX_BYTES ? onewindow__v1__decide_receipt__unpack(NULL, len, payload)
+                                       : NULL;
+    intake_case_t *kase = NULL;
+    if (req && intake_case_no_valid(req->case_no))
+        kase = intake_case_load(self->db, req->case_no, false, &err);
+    if (!kase) {
+        s_run(p, 0); /* intake_decide_receipt reports what is wrong */
+    } else {
+        const Onewindow__V1__CaseSummary *c = intake_case_summary(kase);
+        s_with_due(p, c->promised_limit, c->limit_unit, c->deciding_centre_id);
+    }
+    intake_case_destroy(&kase);
+    if (req)
+        onewindow__v1__decide_receipt__free_unpacked(req, NULL);
 }
 
 static void s_on_withdraw(ow_rpc_call_t *call, void *arg)
@@ -467,7 +499,9 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.correct", s_on_correct, self);
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.withdraw", s_on_withdraw, self);
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.list_documents", s_on_list_documents, self);
+    ow_rpc_server_handle(ow_service_rpc(svc), "intake.decide_receipt", s_on_decide_receipt, self);
     ow_inbox_on(ow_service_inbox(svc), "case.decided", intake_apply_case_decided, NULL);
+    ow_inbox_on(ow_service_inbox(svc), "case.awaiting_materials", intake_apply_case_awaiting, NULL);
     ow_inbox_on(ow_service_inbox(svc), "timer.fired", intake_apply_timer_fired, NULL);
     /* A fired timer may cancel others (a terminated case's): send them after its commit. */
     ow_inbox_on_commit(ow_service_inbox(svc), s_on_inbox_commit, self);

@@ -49,10 +49,28 @@ int intake_receive_apply(ow_db_t *db, const intake_settings_t *settings, intake_
                          int64_t now_us, int64_t promised_due_us, uint8_t **reply,
                          size_t *reply_len, ow_error_t *err);
 
+/* intake.decide_receipt (issue 3): the window's decision on a case received without one
+ * (state 1 已接件), within art. 32's 5 working days: the request's findings (defects, 容缺 asked
+ * for with commitment and supply deadline, outside the powers) over the materials handed in at
+ * receipt, judged by the same rules as intake.receive, recorded by the same code — outcome,
+ * notice or supply list, document, events (the outcome's, as at the window), the 容缺 supply
+ * timer — and the notice-duty timer cancelled. Accepted outcomes are accepted now (decided
+ * within the duty); promised_due_us from now_us as for intake.receive. INVALID_ARGUMENT lists
+ * every problem (case_no, defects, refer_to, every rongque reason); NOT_FOUND for an unknown
+ * case; FAILED_PRECONDITION when the case is not in state 1 (decided, deemed accepted,
+ * withdrawn) or the key was reused with another body. A repeat returns the first answer.
+ * Returns 0 with *reply (ReceiveReply; caller frees), or -1 with err and nothing written. */
+int intake_decide_receipt(ow_db_t *db, const char *idempotency_key, const uint8_t *request,
+                          size_t len, int64_t now_us, int64_t promised_due_us, uint8_t **reply,
+                          size_t *reply_len, ow_error_t *err);
+
 /* ---- shared by the commands on a case (receive.c, case_changes.c) ---- */
 
 /* True for a 1-200 printable character idempotency key. */
 bool intake_key_valid(const char *key);
+
+/* True for 1-OW_CASE_NO_MAX printable characters (a case number to look up). */
+bool intake_case_no_valid(const char *case_no);
 
 /* Runs a prepared statement that returns no rows. Returns 0, or -1 with err. */
 int intake_exec(ow_db_t *db, const char *name, int n, const char *const *p, ow_error_t *err);

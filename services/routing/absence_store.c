@@ -13,6 +13,7 @@
 #include "ow_idem.h"
 #include "ow_log.h"
 #include "ow_outbox.h"
+#include "ow_pgarray.h"
 #include "ow_pack.h"
 #include "ow_rpc.h"
 #include "ow_text.h"
@@ -30,6 +31,8 @@
 /* Posts one absence may concern, and absences of one post's people, read at most. */
 #define S_POSTS_MAX  64
 #define S_OTHERS_MAX 256
+/* Chief representatives (and delegates) of a department plus supervisors considered. */
+#define S_FALLBACKS_MAX 64
 
 int routing_absence_store_prepare(ow_db_t *db, ow_error_t *err)
 {
@@ -45,18 +48,16 @@ int routing_absence_store_prepare(ow_db_t *db, ow_error_t *err)
          " UNION SELECT post_code FROM tasks WHERE assignee = $1 AND state IN " S_OPEN_STATES
          " AND post_code IS NOT NULL ORDER BY 1 LIMIT 64"},
         {"routing_abs_staff", "SELECT department_code FROM staff WHERE staff_id = $1"},
-        /* The posts an absence concerns, with the department's first chief representative (or
-         * delegate) and the first supervisor: the fallbacks of substitution.h. */
+        /* The posts an absence concerns, with EVERY active chief representative (or delegate)
+         * of the department and every active supervisor: the fallbacks of substitution.h. */
         {"routing_abs_posts_of",
-         "SELECT p.post_code, p.a_holder, coalesce(p.b_holder, ''), coalesce(c.staff_id, ''),"
-         "       coalesce(s.staff_id, '')"
+         "SELECT p.post_code, p.a_holder, coalesce(p.b_holder, ''),"
+         "       coalesce((SELECT string_agg(x.staff_id, ',' ORDER BY x.staff_id) FROM staff x"
+         "                  WHERE x.department_code = p.department_code AND x.active"
+         "                    AND (x.role = 'chief_representative' OR x.chief_delegate)), ''),"
+         "       coalesce((SELECT string_agg(x.staff_id, ',' ORDER BY x.staff_id) FROM staff x"
+         "                  WHERE x.role = 'supervisor' AND x.active), '')"
          "  FROM posts p"
-         "  LEFT JOIN LATERAL (SELECT x.staff_id FROM staff x"
-         "       WHERE x.department_code = p.department_code AND x.active"
-         "         AND (x.role = 'chief_representative' OR x.chief_delegate)"
-         "       ORDER BY x.role <> 'chief_representative', x.staff_id LIMIT 1) c ON true"
-         "  LEFT JOIN LATERAL (SELECT x.staff_id FROM staff x WHERE x.role = 'supervisor'"
-         "       AND x.active ORDER BY x.staff_id LIMIT 1) s ON true"
          " WHERE p.a_holder = $1 OR p.b_holder = $1 ORDER BY p.post_code LIMIT 64"},
         {"routing_abs_overlapping",
          "SELECT staff_id, ts_to_us(start_at), ts_to_us(end_at) FROM absences"
@@ -231,6 +232,7 @@ static int s_posts_allow(ow_db_t *db, const routing_absence_t *absence, bool ove
 {
     int rc = -1;
     PGresult *posts = NULL, *others = NULL;
+    ow_pgarray_t *ids = NULL;
     const char *p[1] = {absence->staff_id};
     posts = ow_db_exec(db, "routing_abs_posts_of", 1, p, err);
     if (!posts)
@@ -239,10 +241,39 @@ static int s_posts_allow(ow_db_t *db, const routing_absence_t *absence, bool ove
     snprintf(from, sizeof from, "%" PRId64, absence->start_us);
     snprintf(to, sizeof to, "%" PRId64, absence->end_us);
     for (int i = 0; i < PQntuples(posts); i++) {
-        char ids[4 * 70 + 8];
-        snprintf(ids, sizeof ids, "{\"%s\",\"%s\",\"%s\",\"%s\"}", PQgetvalue(posts, i, 1),
-                 PQgetvalue(posts, i, 2), PQgetvalue(posts, i, 3), PQgetvalue(posts, i, 4));
-        const char *q[3] = {ids, from, to};
+        /* A, B, then the fallbacks: every chief representative, then every supervisor. */
+        const char *fallbacks[S_FALLBACKS_MAX];
+        size_t n_fallbacks = 0;
+        char lists[2][S_FALLBACKS_MAX * 66];
+        for (int col = 3; col <= 4; col++) {
+            char *list = lists[col - 3];
+            snprintf(list, sizeof lists[0], "%s", PQgetvalue(posts, i, col));
+            for (char *id = list; *id && n_fallbacks < S_FALLBACKS_MAX;) {
+                char *comma = strchr(id, ',');
+                if (comma)
+                    *comma = '\0';
+                fallbacks[n_fallbacks++] = id;
+                if (!comma)
+                    break;
+                id = comma + 1;
+            }
+        }
+        ow_pgarray_destroy(&ids);
+        if (!(ids = ow_pgarray_new()) || ow_pgarray_add_text(ids, PQgetvalue(posts, i, 1)) < 0 ||
+            ow_pgarray_add_text(ids, PQgetvalue(posts, i, 2)) < 0) {
+            ow_error_set(err, OW_INTERNAL, "out of memory checking an absence");
+            goto done;
+        }
+        for (size_t f = 0; f < n_fallbacks; f++)
+            if (ow_pgarray_add_text(ids, fallbacks[f]) < 0) {
+                ow_error_set(err, OW_INTERNAL, "out of memory checking an absence");
+                goto done;
+            }
+        const char *q[3] = {ow_pgarray_text(ids), from, to};
+        if (!q[0]) {
+            ow_error_set(err, OW_INTERNAL, "out of memory checking an absence");
+            goto done;
+        }
         PQclear(others);
         others = ow_db_exec(db, "routing_abs_overlapping", 3, q, err);
         if (!others)
@@ -255,12 +286,13 @@ static int s_posts_allow(ow_db_t *db, const routing_absence_t *absence, bool ove
             list[n].end_us = strtoll(PQgetvalue(others, j, 2), NULL, 10);
         }
         if (routing_absence_allowed(absence, PQgetvalue(posts, i, 0), PQgetvalue(posts, i, 1),
-                                    PQgetvalue(posts, i, 2), PQgetvalue(posts, i, 3),
-                                    PQgetvalue(posts, i, 4), list, n, override, err) < 0)
+                                    PQgetvalue(posts, i, 2), fallbacks, n_fallbacks, list, n,
+                                    override, err) < 0)
             goto done;
     }
     rc = 0;
 done:
+    ow_pgarray_destroy(&ids);
     PQclear(others);
     PQclear(posts);
     return rc;

@@ -13,8 +13,35 @@ const char *routing_case_outcome_name(routing_case_outcome_t outcome)
         return "awaiting_materials";
     case ROUTING_CASE_REFUSED:
         return "refused";
+    case ROUTING_CASE_TERMINATED:
+        return "terminated";
     }
     return "pending";
+}
+
+const char *routing_case_outcome_decided(routing_case_outcome_t outcome)
+{
+    switch (outcome) {
+    case ROUTING_CASE_APPROVED:
+    case ROUTING_CASE_APPROVED_AFTER_SUPPLY:
+        /* The consumers' vocabulary stays approved / refused; state 12 says 容缺通过. */
+        return "approved";
+    case ROUTING_CASE_REFUSED:
+        return "refused";
+    default:
+        return NULL;
+    }
+}
+
+routing_case_outcome_t routing_case_outcome_on_supply(routing_case_outcome_t outcome)
+{
+    return outcome == ROUTING_CASE_AWAITING_MATERIALS ? ROUTING_CASE_APPROVED_AFTER_SUPPLY
+                                                      : outcome;
+}
+
+routing_case_outcome_t routing_case_outcome_on_termination(routing_case_outcome_t outcome)
+{
+    return routing_case_outcome_final(outcome) ? outcome : ROUTING_CASE_TERMINATED;
 }
 
 int routing_case_outcome_state(routing_case_outcome_t outcome)

@@ -18,6 +18,8 @@
 #include "ow_text.h"
 #include "authority.h"
 #include "delivery.h"
+#include "outcome_events.h"
+#include "supply_store.h"
 #include "workflow_store.h"
 #include "task_store.h"
 #include "onewindow/v1/routing.pb-c.h"
@@ -36,8 +38,10 @@ int routing_decide_prepare(ow_db_t *db, ow_error_t *err)
         {"routing_decide_actors",
          "SELECT staff_id, department_code, role, active, chief_delegate FROM staff"
          " WHERE staff_id = ANY($1::text[])"},
+        /* Cases under a workflow or accepted under 容缺 take the per-decision path. */
         {"routing_decide_workflow_cases",
-         "SELECT case_no FROM case_workflows WHERE case_no = ANY($1::text[])"},
+         "SELECT case_no FROM case_workflows WHERE case_no = ANY($1::text[])"
+         " UNION ALL SELECT case_no FROM case_supply WHERE case_no = ANY($1::text[])"},
         {"routing_decide_audit_many",
          "INSERT INTO audit_trail (at, actor, on_behalf_of, action, task_id, case_no, detail,"
          "  before, after)"
@@ -55,7 +59,7 @@ int routing_decide_prepare(ow_db_t *db, ow_error_t *err)
          " ON CONFLICT DO NOTHING"},
     };
     if (routing_task_store_prepare(db, err) < 0 || routing_workflow_store_prepare(db, err) < 0 ||
-        routing_delivery_prepare(db, err) < 0)
+        routing_delivery_prepare(db, err) < 0 || routing_supply_prepare(db, err) < 0)
         return -1;
     for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
         if (ow_db_prepare(db, statements[i].name, statements[i].sql, err) < 0)
@@ -75,7 +79,7 @@ static int s_decide_apply(ow_db_t *db, const char *key, const char *actor,
     int rc = -1;
     routing_tasks_t *task = NULL;
     routing_tasks_t *closed = NULL;
-    uint8_t *task_bytes = NULL, *case_bytes = NULL, *reply_bytes = NULL, *packed = NULL;
+    uint8_t *task_bytes = NULL, *reply_bytes = NULL, *packed = NULL;
     size_t packed_len = 0;
 
     /* A repeat returns the first answer, not "already decided". */
@@ -87,6 +91,10 @@ static int s_decide_apply(ow_db_t *db, const char *key, const char *actor,
         goto done;
     }
 
+    /* A 容缺 case's supply row before the task (supply_store.h: the order of locks). */
+    routing_supply_t supply;
+    if (routing_supply_lock_for_task(db, req->task_id, &supply, err) < 0)
+        goto done;
     /* The row lock serialises two deciders of the same task. */
     task = routing_task_load(db, req->task_id, true, err);
     if (!task)
@@ -124,7 +132,7 @@ static int s_decide_apply(ow_db_t *db, const char *key, const char *actor,
                              after, err) < 0)
         goto done;
 
-    size_t task_len = 0, case_len = 0, reply_payload_len = 0;
+    size_t task_len = 0, reply_payload_len = 0;
     if (ow_pack(&done_task->base, &task_bytes, &task_len, err) < 0)
         goto done;
     /* The centre travels in the envelope so that centre-scoped consumers can filter. */
@@ -134,38 +142,25 @@ static int s_decide_apply(ow_db_t *db, const char *key, const char *actor,
         goto done;
 
     /* A case under a workflow moves on by its stages' results (workflow.h); without one, the
-     * skeleton's single stage's decision is the case's. */
+     * skeleton's single stage's decision is the case's. Either way a 容缺 case's approval waits
+     * for its materials (DOMAIN §3, case_outcome.h). */
     routing_workflow_result_t wf;
-    int handled =
-        routing_workflow_after_decision(db, done_task, centre_id, actor, now_us, &wf, err);
+    int handled = routing_workflow_after_decision(db, done_task, centre_id, actor, now_us,
+                                                  supply.rongque, supply.supplied, &wf, err);
     if (handled < 0)
         goto done;
-    routing_outcome_t outcome = routing_decision_outcome(decision);
-    bool case_decided = true;
-    bool approved = decision == ROUTING_DECISION_APPROVE;
-    if (handled == 1) {
-        case_decided = wf.decided;
-        outcome.outcome = routing_case_outcome_name(wf.outcome);
-        outcome.case_state = routing_case_outcome_state(wf.outcome);
-        approved =
-            wf.outcome == ROUTING_CASE_APPROVED || wf.outcome == ROUTING_CASE_APPROVED_AFTER_SUPPLY;
+    routing_case_outcome_t outcome = wf.outcome;
+    if (handled == 0) {
+        routing_result_t stage =
+            decision == ROUTING_DECISION_APPROVE ? ROUTING_RESULT_APPROVED : ROUTING_RESULT_REFUSED;
+        outcome = routing_case_outcome(&stage, 1, supply.rongque, supply.supplied);
     }
-    Onewindow__V1__CaseDecided cd = ONEWINDOW__V1__CASE_DECIDED__INIT;
-    cd.case_no = done_task->case_no;
-    cd.outcome = (char *)outcome.outcome;
-    cd.state = outcome.case_state;
-    cd.decided_at_us = now_us;
-    cd.decided_by = (char *)actor;
-    cd.task_id = done_task->task_id;
-    cd.comment = done_task->comment;
-    if (case_decided && (ow_pack(&cd.base, &case_bytes, &case_len, err) < 0 ||
-                         ow_outbox_add(db, "case.decided", done_task->case_no, centre_id, now_us,
-                                       case_bytes, case_len, err) < 0))
+    /* case.decided (and the delivery of an approval, art. 44) or case.awaiting_materials. */
+    if (routing_emit_outcome(db, outcome, done_task->case_no, centre_id, now_us, actor,
+                             done_task->task_id, done_task->comment, err) < 0)
         goto done;
-    /* Art. 44: an approved result is issued and delivered within 10 days (delivery.h). */
-    if (case_decided && approved &&
-        routing_delivery_open(db, done_task->case_no, centre_id, done_task->task_id, now_us, err) <
-            0)
+    if (supply.rongque &&
+        routing_supply_after_decision(db, done_task, actor, outcome, now_us, err) < 0)
         goto done;
 
     Onewindow__V1__TaskReply tr = ONEWINDOW__V1__TASK_REPLY__INIT;
@@ -185,7 +180,6 @@ static int s_decide_apply(ow_db_t *db, const char *key, const char *actor,
 done:
     free(packed);
     free(reply_bytes);
-    free(case_bytes);
     free(task_bytes);
     routing_tasks_destroy(&closed);
     routing_tasks_destroy(&task);

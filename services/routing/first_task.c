@@ -10,6 +10,7 @@
 #include "ow_log.h"
 #include "ow_outbox.h"
 #include "task_store.h"
+#include "supply_store.h"
 #include "work_order.h"
 #include "workflow_store.h"
 #include "onewindow/v1/intake.pb-c.h"
@@ -17,7 +18,7 @@
 int routing_first_task_prepare(ow_db_t *db, ow_error_t *err)
 {
     if (routing_assignment_prepare(db, err) < 0 || routing_task_store_prepare(db, err) < 0 ||
-        routing_workflow_store_prepare(db, err) < 0)
+        routing_workflow_store_prepare(db, err) < 0 || routing_supply_prepare(db, err) < 0)
         return -1;
     return 0;
 }
@@ -64,6 +65,9 @@ int routing_apply_case_accepted(ow_db_t *db, const ow_event_t *ev, void *arg, ow
     }
 
     int64_t now_us = ow_clock_now_us();
+    /* DOMAIN §3 容缺: the case's approval will wait for its materials (supply_store.h). */
+    if (c->rongque && routing_supply_open(db, c->case_no, c->centre_id, now_us, err) < 0)
+        goto done;
     /* An item (version) with a workflow: its first stage's parallel tasks (workflow_store.h);
      * without one, the skeleton's single task below. */
     int staged = routing_workflow_start_case(db, c, now_us, err);

@@ -14,6 +14,7 @@
 #include "ow_clock.h"
 #include "ow_service.h"
 #include "ow_text.h"
+#include "supply_store.h"
 #include "task_store.h"
 #include "workflow_store.h"
 #include "onewindow/v1/routing.pb-c.h"
@@ -492,7 +493,7 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
     if (routing_first_task_prepare(db, err) < 0 || routing_decide_prepare(db, err) < 0 ||
         routing_act_prepare(db, err) < 0 || routing_audit_history_prepare(db, err) < 0 ||
         routing_org_store_prepare(db, err) < 0 || routing_workflow_store_prepare(db, err) < 0 ||
-        routing_delivery_prepare(db, err) < 0)
+        routing_delivery_prepare(db, err) < 0 || routing_supply_prepare(db, err) < 0)
         return -1;
     /* DOMAIN §4: when A returns, unfinished work is handed back — or, configured, stays with
      * the substitute until done. */
@@ -570,5 +571,10 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
      * already kicks the relay after every inbox commit, which publishes task.created. */
     ow_inbox_on(ow_service_inbox(svc), "case.accepted", routing_apply_case_accepted, NULL);
     ow_inbox_on(ow_service_inbox(svc), "timer.fired", routing_apply_timer_fired, NULL);
+    /* 容缺 (supply_store.h): the supply completing decides a waiting approval (12); the supply
+     * deadline lapsing closes the case's work. */
+    ow_inbox_on(ow_service_inbox(svc), "case.materials_supplied", routing_apply_materials_supplied,
+                NULL);
+    ow_inbox_on(ow_service_inbox(svc), "case.terminated", routing_apply_case_terminated, NULL);
     return 0;
 }

@@ -121,22 +121,46 @@ int routing_absence_check_fields(const routing_absence_t *absence, ow_error_t *e
     return added;
 }
 
-/* Is id free of every absence in others[] overlapping [from, to)? */
-static bool s_free(const char *id, int64_t from, int64_t to, const routing_absence_t *others,
-                   size_t n)
+/* Is id there at moment t (someone, and no absence in others[] covers t)? */
+static bool s_there_at(const char *id, int64_t t, const routing_absence_t *others, size_t n)
 {
     if (!s_someone(id))
         return false;
     for (size_t i = 0; i < n; i++)
-        if (s_same(others[i].staff_id, id) && others[i].start_us < to && others[i].end_us > from)
+        if (s_same(others[i].staff_id, id) && others[i].start_us <= t && others[i].end_us > t)
             return false;
     return true;
 }
 
+/* Is one of fallbacks[] there at every moment of [from, to)? Nobody is there only from
+ * `from` or from the start of some fallback's absence: those moments are enough to check. */
+static bool s_covered(const char *const *fallbacks, size_t n_fallbacks, int64_t from, int64_t to,
+                      const routing_absence_t *others, size_t n)
+{
+    for (size_t k = 0; k <= n; k++) {
+        int64_t t = from;
+        if (k < n) {
+            bool theirs = false;
+            for (size_t f = 0; f < n_fallbacks && !theirs; f++)
+                theirs = s_someone(fallbacks[f]) && s_same(others[k].staff_id, fallbacks[f]);
+            if (!theirs || others[k].start_us <= from || others[k].start_us >= to)
+                continue;
+            t = others[k].start_us;
+        }
+        bool someone = false;
+        for (size_t f = 0; f < n_fallbacks && !someone; f++)
+            someone = s_there_at(fallbacks[f], t, others, n);
+        if (!someone)
+            return false;
+    }
+    return true;
+}
+
 int routing_absence_allowed(const routing_absence_t *absence, const char *post_code,
-                            const char *a_holder, const char *b_holder, const char *chief,
-                            const char *supervisor, const routing_absence_t *others, size_t n,
-                            bool supervisor_override, ow_error_t *err)
+                            const char *a_holder, const char *b_holder,
+                            const char *const *fallbacks, size_t n_fallbacks,
+                            const routing_absence_t *others, size_t n, bool supervisor_override,
+                            ow_error_t *err)
 {
     const char *other;
     if (s_same(absence->staff_id, a_holder))
@@ -177,10 +201,11 @@ int routing_absence_allowed(const routing_absence_t *absence, const char *post_c
                      post_code);
         return -1;
     }
-    if (!s_free(chief, from, to, others, n) && !s_free(supervisor, from, to, others, n)) {
+    /* Every chief representative and every supervisor counts, not only the first of each. */
+    if (!s_covered(fallbacks, n_fallbacks, from, to, others, n)) {
         ow_error_set(err, OW_FAILED_PRECONDITION,
-                     "post %s would be left with nobody: its holders, the chief representative "
-                     "and the supervisor are all away at the same time",
+                     "post %s would be left with nobody: its holders, every chief representative "
+                     "and every supervisor are all away at the same time",
                      post_code);
         return -1;
     }

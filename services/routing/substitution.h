@@ -80,13 +80,15 @@ int routing_absence_check_fields(const routing_absence_t *absence, ow_error_t *e
  * others[0..n) are the absences already recorded (of anyone; the function picks the
  * relevant ones). If for some moment of the new absence both A and B would be away (or
  * the post has no other holder), the post would rely on its fallback: refused with
- * FAILED_PRECONDITION unless supervisor_override; with the override still refused when
- * neither the chief nor a supervisor (chief/supervisor; "" = none) is free of absence for
- * that whole stretch. A staff id that is neither A nor B of the post is no concern of the
- * post: 0. Returns 0 when allowed, or -1 with err naming the post. */
+ * FAILED_PRECONDITION unless supervisor_override; with the override still refused when at
+ * some moment of that stretch none of the fallbacks — fallbacks[0..n_fallbacks): EVERY chief
+ * representative (or delegate) of the department and EVERY supervisor; "" entries are nobody —
+ * is present. A staff id that is neither A nor B of the post is no concern of the post: 0.
+ * Returns 0 when allowed, or -1 with err naming the post. */
 int routing_absence_allowed(const routing_absence_t *absence, const char *post_code,
-                            const char *a_holder, const char *b_holder, const char *chief,
-                            const char *supervisor, const routing_absence_t *others, size_t n,
-                            bool supervisor_override, ow_error_t *err);
+                            const char *a_holder, const char *b_holder,
+                            const char *const *fallbacks, size_t n_fallbacks,
+                            const routing_absence_t *others, size_t n, bool supervisor_override,
+                            ow_error_t *err);
 
 #endif

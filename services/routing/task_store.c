@@ -99,6 +99,11 @@ int routing_task_store_prepare(ow_db_t *db, ow_error_t *err)
                                       " WHERE case_no = $1 AND stage = $2"
                                       "   AND state IN ('open', 'suspended', 'extension_requested')"
                                       " RETURNING " S_TASK_COLUMNS},
+        /* The case is closed by intake (容缺 supply deadline missed): its work stops. */
+        {"routing_task_cancel_case", "UPDATE tasks SET state = 'cancelled'"
+                                     " WHERE case_no = $1"
+                                     "   AND state IN ('open', 'suspended', 'extension_requested')"
+                                     " RETURNING " S_TASK_COLUMNS},
         /* The departments' results of a stage (workflow.h). */
         {"routing_task_stage_results", "SELECT department_code, coalesce(decision, '') FROM tasks"
                                        " WHERE case_no = $1 AND stage = $2 AND state = 'done'"},
@@ -341,6 +346,15 @@ routing_tasks_t *routing_task_cancel_stage(ow_db_t *db, const char *case_no, con
 {
     const char *params[2] = {case_no, stage};
     PGresult *res = ow_db_exec(db, "routing_task_cancel_stage", 2, params, err);
+    if (!res)
+        return NULL;
+    return s_wrap(res, (size_t)PQntuples(res), err);
+}
+
+routing_tasks_t *routing_task_cancel_case(ow_db_t *db, const char *case_no, ow_error_t *err)
+{
+    const char *params[1] = {case_no};
+    PGresult *res = ow_db_exec(db, "routing_task_cancel_case", 1, params, err);
     if (!res)
         return NULL;
     return s_wrap(res, (size_t)PQntuples(res), err);

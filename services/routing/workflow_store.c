@@ -102,6 +102,11 @@ int routing_workflow_store_prepare(ow_db_t *db, ow_error_t *err)
         {"routing_wf_case_stage_done",
          "UPDATE case_stages SET result = $3, completed_at = us_to_ts($4)"
          " WHERE case_no = $1 AND stage_no = $2"},
+        /* Intake's news (容缺 supply, termination) settles a case not yet decided. */
+        {"routing_wf_case_settle",
+         "UPDATE case_workflows SET outcome = $2,"
+         "  decided_at = CASE WHEN $3::boolean THEN us_to_ts($4) END"
+         " WHERE case_no = $1 AND outcome IN ('pending', 'awaiting_materials')"},
         {"routing_wf_case_outcome",
          "UPDATE case_workflows SET outcome = $2,"
          "  decided_at = CASE WHEN $3::boolean THEN us_to_ts($4) END WHERE case_no = $1"},
@@ -539,8 +544,19 @@ static routing_result_t s_result_of(const char *text)
     return ROUTING_RESULT_PENDING;
 }
 
+int routing_workflow_set_outcome(ow_db_t *db, const char *case_no, routing_case_outcome_t outcome,
+                                 int64_t at_us, ow_error_t *err)
+{
+    char at[32];
+    snprintf(at, sizeof at, "%" PRId64, at_us);
+    const char *p[4] = {case_no, routing_case_outcome_name(outcome),
+                        routing_case_outcome_final(outcome) ? "true" : "false", at};
+    return s_exec(db, "routing_wf_case_settle", 4, p, err);
+}
+
 int routing_workflow_after_decision(ow_db_t *db, const Onewindow__V1__Task *task,
                                     const char *centre_id, const char *actor, int64_t now_us,
+                                    bool rongque, bool materials_complete,
                                     routing_workflow_result_t *out, ow_error_t *err)
 {
     int rc = -1;
@@ -592,10 +608,9 @@ int routing_workflow_after_decision(ow_db_t *db, const Onewindow__V1__Task *task
     size_t n_before = (size_t)PQntuples(earlier);
     for (size_t i = 0; i < n_before && i < ROUTING_WORKFLOW_STAGES_MAX; i++)
         before[i] = s_result_of(PQgetvalue(earlier, (int)i, 0));
-    /* The case's materials are complete here: intake maps a 容缺 case's approval to 12
-     * (docs/events.md), and routing is not told of the supply yet. */
+    /* DOMAIN §3 容缺: an approval of every stage waits for the materials (supply_store.h). */
     routing_step_t step = routing_workflow_step(mode, results, n, before, (size_t)stage_no - 1,
-                                                n_stages, false, true);
+                                                n_stages, rongque, materials_complete);
     out->outcome = step.outcome;
     if (step.kind == ROUTING_STEP_WAIT) {
         rc = 1;

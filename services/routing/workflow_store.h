@@ -58,14 +58,22 @@ typedef struct {
     routing_case_outcome_t outcome;
 } routing_workflow_result_t;
 
+/* Inside an open transaction: records outcome (and, when final, at_us as the decision's time)
+ * for case_no's workflow unless it is decided already; nothing for a case without one.
+ * Returns 0 or -1 with err. */
+int routing_workflow_set_outcome(ow_db_t *db, const char *case_no, routing_case_outcome_t outcome,
+                                 int64_t at_us, ow_error_t *err);
+
 /* Inside the decision's transaction, after task was closed: locks the case's workflow row,
  * takes the stage's result from its departments' decisions; when known, records it,
  * withdraws the stage's other tasks (cancelled, audit task.cancelled, task.updated), emits
- * stage.completed, and starts the next stage or records the case's outcome. Returns 1 with
- * *out, 0 when the case follows no workflow (the decision is the case's, as before), or -1
+ * stage.completed, and starts the next stage or records the case's outcome (awaiting_materials
+ * when every stage approved a 容缺 case — rongque — whose materials are not complete). Returns 1
+ * with *out, 0 when the case follows no workflow (the decision is the case's, as before), or -1
  * with err. */
 int routing_workflow_after_decision(ow_db_t *db, const Onewindow__V1__Task *task,
                                     const char *centre_id, const char *actor, int64_t now_us,
+                                    bool rongque, bool materials_complete,
                                     routing_workflow_result_t *out, ow_error_t *err);
 
 #endif

@@ -196,6 +196,53 @@ static void test_refusals_name_the_problem(void **state)
     }
 }
 
+/* case accept: the findings of the window's later decision (intake.decide_receipt). */
+static void test_case_accept(void **state)
+{
+    (void)state;
+    owctl_command_t cmd;
+    char msg[256];
+    assert_int_equal(PARSE(&cmd, msg, "case", "accept", "3301222026112210001", "--defect",
+                           "M1=\xe4\xb8\x8d\xe6\xb8\x85", "--defect=M2=torn", "--rongque",
+                           "--commitment", "--supply-due", "2026-11-30T00:00:00+08:00",
+                           "--idempotency-key", "k-9", "--json"),
+                     0);
+    assert_int_equal(cmd.verb, OWCTL_CASE_ACCEPT);
+    assert_string_equal(cmd.case_no, "3301222026112210001");
+    assert_int_equal(cmd.defect_count, 2);
+    assert_string_equal(cmd.defects[1], "M2=torn");
+    assert_true(cmd.rongque && cmd.commitment && cmd.json);
+    assert_false(cmd.not_a_matter);
+    assert_string_equal(cmd.supply_due, "2026-11-30T00:00:00+08:00");
+    assert_string_equal(cmd.idempotency_key, "k-9");
+    command_line_free(&cmd);
+    assert_null(cmd.defects);
+    assert_int_equal(PARSE(&cmd, msg, "case", "accept", "1", "--not-a-matter", "--refer-to", "X"),
+                     0);
+    assert_true(cmd.not_a_matter);
+    assert_string_equal(cmd.refer_to, "X");
+    command_line_free(&cmd);
+    /* Refused: no case, a defect without its reason, an option of another command, and
+     * case show does not take accept's options. */
+    static const char *const bad[][6] = {{"case", "accept"},
+                                         {"case", "accept", "1", "--defect", "M1"},
+                                         {"case", "accept", "1", "--defect", "=why"},
+                                         {"case", "accept", "1", "--item", "X"},
+                                         {"case", "show", "1", "--rongque"}};
+    static const char *const expect[] = {"CASE_NO", "CODE=REASON", "CODE=REASON", "does not apply",
+                                         "does not apply"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *argv[8] = {"owctl"};
+        int argc = 1;
+        for (size_t w = 0; w < 6 && bad[i][w]; w++)
+            argv[argc++] = (char *)bad[i][w];
+        assert_int_equal(command_line_parse(argc, argv, &cmd, msg, sizeof msg), -1);
+        command_line_free(&cmd);
+        if (!strstr(msg, expect[i]))
+            fail_msg("case %zu: message '%s' lacks '%s'", i, msg, expect[i]);
+    }
+}
+
 static void test_durations(void **state)
 {
     int64_t s = -1;
@@ -235,6 +282,7 @@ int main(void)
         cmocka_unit_test(test_other_commands),
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_refusals_name_the_problem),
+        cmocka_unit_test(test_case_accept),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_double_dash_ends_options),
     };

@@ -76,6 +76,40 @@ static void test_case_show_path_is_encoded(void **state)
     requests_clear(&req);
 }
 
+static void test_case_accept_body(void **state)
+{
+    (void)state;
+    const char *defects[] = {"M1=unclear copy", "M2=a=b"};
+    owctl_command_t cmd = {.verb = OWCTL_CASE_ACCEPT,
+                           .case_no = "3301222026112210001",
+                           .defects = defects,
+                           .defect_count = 2,
+                           .rongque = true,
+                           .commitment = true,
+                           .supply_due = "2026-11-30T00:00:00+08:00"};
+    owctl_request_t req;
+    char msg[128];
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.method, "POST");
+    assert_string_equal(req.path, "/v1/cases/3301222026112210001/acceptance");
+    assert_true(req.needs_idempotency_key);
+    const json_t *d = json_object_get(req.body, "defects");
+    assert_int_equal(json_array_size(d), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 0), "code")), "M1");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(d, 1), "reason")), "a=b");
+    assert_true(json_is_true(json_object_get(req.body, "rongque_requested")));
+    assert_true(json_is_true(json_object_get(req.body, "commitment_signed")));
+    assert_string_equal(json_string_value(json_object_get(req.body, "supply_due")),
+                        "2026-11-30T00:00:00+08:00");
+    assert_null(json_object_get(req.body, "not_a_matter"));
+    requests_clear(&req);
+    /* Nothing given: an empty body, the window judges the materials handed in. */
+    owctl_command_t plain = {.verb = OWCTL_CASE_ACCEPT, .case_no = "1"};
+    assert_int_equal(requests_build(&plain, &req, msg, sizeof msg), 0);
+    assert_int_equal(json_object_size(req.body), 0);
+    requests_clear(&req);
+}
+
 static void test_clock_requests(void **state)
 {
     owctl_command_t cmd = {.verb = OWCTL_CLOCK_ADVANCE, .seconds = 86400};
@@ -187,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_submit_body),
         cmocka_unit_test(test_submit_refuses_bytes_that_are_not_text),
         cmocka_unit_test(test_case_show_path_is_encoded),
+        cmocka_unit_test(test_case_accept_body),
         cmocka_unit_test(test_clock_requests),
         cmocka_unit_test(test_operations_commands),
         cmocka_unit_test(test_report_commands),

@@ -173,12 +173,13 @@ static void test_case_json(void **state)
     assert_string_equal(json_string_value(json_object_get(json_object_get(j, "applicant"), "name")),
                         "\xe5\xbc\xa0\xe4\xb8\x89");
     assert_int_equal(json_integer_value(json_object_get(j, "promised_limit")), 5);
+    assert_true(json_is_false(json_object_get(j, "awaiting_materials")));
     /* Every CASE field of the contract is there. */
     static const char *const fields[] = {
-        "case_no",      "state",           "state_name",      "item_code",  "item_name",
-        "item_version", "department_code", "department_name", "applicant",  "channel",
-        "centre_id",    "received_at",     "accepted_at",     "decided_at", "promised_limit",
-        "limit_unit",   "legal_limit"};
+        "case_no",      "state",           "state_name",      "item_code",         "item_name",
+        "item_version", "department_code", "department_name", "applicant",         "channel",
+        "centre_id",    "received_at",     "accepted_at",     "decided_at",        "promised_limit",
+        "limit_unit",   "legal_limit",     "rongque",         "awaiting_materials"};
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if (!json_object_get(j, fields[i]))
             fail_msg("CASE lacks %s", fields[i]);

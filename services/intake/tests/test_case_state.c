@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <string.h>
 #include "case_state.h"
 
 static void test_names(void **state)
@@ -21,11 +22,18 @@ static void test_names(void **state)
 static void test_outcomes(void **state)
 {
     (void)state;
-    assert_int_equal(intake_case_state_for_outcome("approved"), 11);
-    assert_int_equal(intake_case_state_for_outcome("refused"), 13);
-    assert_int_equal(intake_case_state_for_outcome("approve"), -1);
-    assert_int_equal(intake_case_state_for_outcome(""), -1);
-    assert_int_equal(intake_case_state_for_outcome(NULL), -1);
+    /* Every outcome name against every state code: only the three pairs hold. */
+    const char *outcomes[] = {"approved", "refused", "approve", "approved_after_supply", ""};
+    for (size_t o = 0; o < sizeof outcomes / sizeof outcomes[0]; o++)
+        for (int st = -1; st <= 16; st++) {
+            int want = -1;
+            if (strcmp(outcomes[o], "approved") == 0 && (st == 11 || st == 12))
+                want = st;
+            if (strcmp(outcomes[o], "refused") == 0 && st == 13)
+                want = st;
+            assert_int_equal(intake_case_state_decided(outcomes[o], st), want);
+        }
+    assert_int_equal(intake_case_state_decided(NULL, 11), -1);
 }
 
 static void test_what_a_decision_may_close(void **state)

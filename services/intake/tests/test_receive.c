@@ -572,6 +572,189 @@ static void test_timers_notice_duty_and_rongque_supply(void **state)
         s_case_count(fx, "SELECT count(*) FROM cases WHERE case_no = '%s' AND state = 2", gone), 1);
 }
 
+/* intake.decide_receipt on a case received without a decision. */
+typedef struct {
+    const char *case_no;
+    bool rongque, commitment;
+    int64_t supply_due;
+    bool not_a_matter;
+    const char *refer_to;
+    const char *defect_code;
+} s_decision_t;
+
+static Onewindow__V1__ReceiveReply *s_decide(s_fixture_t *fx, const char *key,
+                                             const s_decision_t *d, int64_t now, ow_error_t *err)
+{
+    Onewindow__V1__DecideReceipt q = ONEWINDOW__V1__DECIDE_RECEIPT__INIT;
+    q.case_no = (char *)d->case_no;
+    q.rongque_requested = d->rongque;
+    q.commitment_signed = d->commitment;
+    q.supply_due_us = d->supply_due;
+    q.not_a_matter = d->not_a_matter;
+    q.refer_to = (char *)(d->refer_to ? d->refer_to : "");
+    Onewindow__V1__MaterialDefect md = ONEWINDOW__V1__MATERIAL_DEFECT__INIT;
+    Onewindow__V1__MaterialDefect *mdp = &md;
+    if (d->defect_code) {
+        md.code = (char *)d->defect_code;
+        md.reason = "复印件不清晰";
+        q.defects = &mdp;
+        q.n_defects = 1;
+    }
+    uint8_t buf[1024];
+    size_t len = onewindow__v1__decide_receipt__pack(&q, buf);
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    ow_error_clear(err);
+    if (intake_decide_receipt(fx->db, key, buf, len, now, now + 14 * S_DAY, &reply, &reply_len,
+                              err) < 0)
+        return NULL;
+    Onewindow__V1__ReceiveReply *out = s_unpack_reply(reply, reply_len);
+    free(reply);
+    return out;
+}
+
+/* Receives a case without a decision (state 1) and returns its number in out. */
+static void s_received_only(s_fixture_t *fx, const char *key, const char *const *materials,
+                            size_t n, char out[64])
+{
+    ow_error_t err;
+    /* Not the young applicant: an earlier test puts that one on the 失信 list. */
+    s_app_t a = {.item = S_FOOD, .id = fx->old_id, .materials = materials, .n = n, .later = true};
+    Onewindow__V1__ReceiveReply *r = s_receive(fx, key, &a, &err);
+    assert_non_null(r);
+    assert_int_equal(r->case_->state, INTAKE_STATE_RECEIVED);
+    snprintf(out, 64, "%s", r->case_->case_no);
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+}
+
+static void test_decide_receipt(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    const int64_t later = S_NOW + 2 * S_DAY; /* within art. 32's 5 working days */
+
+    /* Complete: accepted at the decision, a receipt with the promised date from then, the
+     * notice duty's timer cancelled, case.accepted for routing — and nothing twice. */
+    char ok[64];
+    s_received_only(fx, "dr-1", s_food_all, 4, ok);
+    s_decision_t d = {.case_no = ok};
+    Onewindow__V1__ReceiveReply *r = s_decide(fx, "dr-1-decide", &d, later, &err);
+    assert_non_null(r);
+    assert_string_equal(r->outcome, "accepted");
+    assert_int_equal(r->case_->state, INTAKE_STATE_ACCEPTED);
+    assert_int_equal(r->case_->accepted_at_us, later);
+    assert_int_equal(r->case_->received_at_us, S_NOW);
+    assert_int_equal(r->case_->promised_due_us, later + 14 * S_DAY);
+    assert_string_equal(r->document->kind, "receipt");
+    assert_string_equal(r->document->title, "受理凭证");
+    assert_int_equal(r->document->issued_at_us, later);
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM outbox WHERE case_no = '%s' AND type = "
+                                  "'case.accepted'",
+                                  ok),
+                     1);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM timer_commands WHERE case_no = '%s' AND "
+                                  "kind = 'notice_duty' AND op = 'cancel'",
+                                  ok),
+                     1);
+    /* The same key again: the first answer; another key: decided already. */
+    r = s_decide(fx, "dr-1-decide", &d, later + S_DAY, &err);
+    assert_non_null(r);
+    assert_int_equal(r->case_->accepted_at_us, later);
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+    assert_null(s_decide(fx, "dr-1-again", &d, later, &err));
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM outbox WHERE case_no = '%s' AND type = "
+                                  "'case.accepted'",
+                                  ok),
+                     1);
+    /* The duty's timer firing late (cancel not yet acknowledged) changes nothing. */
+    assert_int_equal(s_fire(fx, "intake", INTAKE_TIMER_NOTICE_DUTY, ok, &err), 0);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM cases WHERE case_no = '%s' AND state = 3 "
+                                  "AND accepted_at = us_to_ts(1795172800000000)",
+                                  ok),
+                     1);
+
+    /* Materials missing: the one-time notice lists each (state 6); with 容缺 asked and
+     * allowed: 容缺 acceptance with its supply timer. Bad findings: every problem at once,
+     * nothing written. */
+    const char *most[] = {"SPJY-01", "SPJY-03"};
+    char gaps[64];
+    s_received_only(fx, "dr-2", most, 2, gaps);
+    s_decision_t bad = {.case_no = gaps, .not_a_matter = true, .defect_code = "SPJY-05"};
+    assert_null(s_decide(fx, "dr-2-bad", &bad, later, &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_int_equal(err.violation_count, 2); /* defects (not handed in), refer_to */
+    assert_int_equal(
+        s_case_count(fx, "SELECT count(*) FROM cases WHERE case_no = '%s' AND state = 1", gaps), 1);
+    s_decision_t late_supply = {
+        .case_no = gaps, .rongque = true, .commitment = true, .supply_due = later + 30 * S_DAY};
+    assert_null(s_decide(fx, "dr-2-late", &late_supply, later, &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT); /* past the promised date */
+    s_decision_t rq = late_supply;
+    rq.supply_due = later + 5 * S_DAY;
+    r = s_decide(fx, "dr-2-rq", &rq, later, &err);
+    assert_non_null(r);
+    assert_string_equal(r->outcome, "rongque");
+    assert_int_equal(r->case_->state, INTAKE_STATE_ACCEPTED);
+    assert_true(r->case_->rongque);
+    assert_int_equal(r->case_->supply_due_us, later + 5 * S_DAY);
+    assert_string_equal(r->document->kind, "rongque_receipt");
+    assert_int_equal(r->document->n_listed, 2); /* SPJY-04, SPJY-05 */
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM outbox WHERE case_no = '%s' AND type IN "
+                                  "('case.rongque_accepted', 'case.accepted')",
+                                  gaps),
+                     2);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM timer_commands WHERE case_no = '%s' AND "
+                                  "kind = 'rongque_supply' AND op = 'schedule'",
+                                  gaps),
+                     1);
+
+    char notice[64];
+    s_received_only(fx, "dr-3", most, 2, notice);
+    s_decision_t defect = {.case_no = notice, .defect_code = "SPJY-01"};
+    r = s_decide(fx, "dr-3-notice", &defect, later, &err);
+    assert_non_null(r);
+    assert_string_equal(r->outcome, "notice");
+    assert_int_equal(r->case_->state, INTAKE_STATE_CORRECTION_STARTED);
+    assert_string_equal(r->document->title, "一次性告知书");
+    assert_int_equal(r->document->n_listed, 3); /* SPJY-01 defective, SPJY-04/05 missing */
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+    assert_int_equal(s_case_count(fx,
+                                  "SELECT count(*) FROM outbox WHERE case_no = '%s' AND type = "
+                                  "'case.notice_issued'",
+                                  notice),
+                     1);
+
+    /* Outside the powers: 不予受理 naming where to go (state 5). */
+    char refused[64];
+    s_received_only(fx, "dr-4", s_food_all, 4, refused);
+    s_decision_t out = {
+        .case_no = refused, .not_a_matter = true, .refer_to = "杭州市市场监督管理局"};
+    r = s_decide(fx, "dr-4-out", &out, later, &err);
+    assert_non_null(r);
+    assert_string_equal(r->outcome, "not_accepted");
+    assert_int_equal(r->case_->state, INTAKE_STATE_REJECTED);
+    onewindow__v1__receive_reply__free_unpacked(r, NULL);
+
+    /* Unknown case; a malformed number; no key. */
+    s_decision_t unknown = {.case_no = "3301229999999999999"};
+    assert_null(s_decide(fx, "dr-5", &unknown, later, &err));
+    assert_int_equal(err.code, OW_NOT_FOUND);
+    s_decision_t empty = {.case_no = ""};
+    assert_null(s_decide(fx, "dr-6", &empty, later, &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_null(s_decide(fx, "", &d, later, &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+}
+
 static void test_cross_region_spot_not_accepted_and_withdrawal(void **state)
 {
     s_fixture_t *fx = *state;
@@ -647,6 +830,7 @@ int main(void)
         cmocka_unit_test(test_rongque_and_its_refusals),
         cmocka_unit_test(test_cross_region_spot_not_accepted_and_withdrawal),
         cmocka_unit_test(test_timers_notice_duty_and_rongque_supply),
+        cmocka_unit_test(test_decide_receipt),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

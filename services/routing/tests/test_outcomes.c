@@ -114,6 +114,49 @@ static void test_case_outcome_exhaustive(void **state)
     assert_int_equal(routing_case_outcome(NULL, 0, false, true), ROUTING_CASE_PENDING);
 }
 
+/* The order of intake's news does not matter: for every combination of up to three stages,
+ * with and without 容缺, "supply first, then the decisions" and "decisions first, then the
+ * supply" end in the same outcome; a termination before the supply freezes every undecided
+ * case as terminated, and no supply after it makes it 12. */
+static void test_case_outcome_supply_orders(void **state)
+{
+    (void)state;
+    for (size_t n = 1; n <= 3; n++) {
+        int combos = 1;
+        for (size_t i = 0; i < n; i++)
+            combos *= 3;
+        for (int code = 0; code < combos; code++) {
+            routing_result_t r[3];
+            s_combination(code, r, n);
+            for (int rq = 0; rq < 2; rq++) {
+                routing_case_outcome_t supply_first = routing_case_outcome(r, n, rq, true);
+                routing_case_outcome_t before = routing_case_outcome(r, n, rq, false);
+                routing_case_outcome_t approval_first = routing_case_outcome_on_supply(before);
+                assert_int_equal(approval_first, supply_first);
+                /* Only an awaiting case is decided by the supply itself. */
+                assert_int_equal(before == ROUTING_CASE_AWAITING_MATERIALS,
+                                 approval_first != before);
+                routing_case_outcome_t lapsed = routing_case_outcome_on_termination(before);
+                if (routing_case_outcome_final(before)) {
+                    assert_int_equal(lapsed, before);
+                } else {
+                    assert_int_equal(lapsed, ROUTING_CASE_TERMINATED);
+                    assert_int_equal(routing_case_outcome_on_supply(lapsed),
+                                     ROUTING_CASE_TERMINATED);
+                    assert_int_equal(routing_case_outcome_state(lapsed), 0);
+                    assert_null(routing_case_outcome_decided(lapsed));
+                }
+                /* A case decided (or terminated) stays so whatever intake says next. */
+                routing_case_outcome_t done = routing_case_outcome(r, n, rq, true);
+                if (routing_case_outcome_final(done)) {
+                    assert_int_equal(routing_case_outcome_on_supply(done), done);
+                    assert_int_equal(routing_case_outcome_on_termination(done), done);
+                }
+            }
+        }
+    }
+}
+
 static void test_case_outcome_codes(void **state)
 {
     (void)state;
@@ -129,6 +172,16 @@ static void test_case_outcome_codes(void **state)
     assert_string_equal(routing_case_outcome_name(ROUTING_CASE_APPROVED_AFTER_SUPPLY),
                         "approved_after_supply");
     assert_string_equal(routing_case_outcome_name(ROUTING_CASE_REFUSED), "refused");
+    assert_string_equal(routing_case_outcome_name(ROUTING_CASE_TERMINATED), "terminated");
+    assert_false(routing_case_outcome_final(ROUTING_CASE_TERMINATED));
+    assert_int_equal(routing_case_outcome_state(ROUTING_CASE_TERMINATED), 0);
+    /* case.decided speaks approved / refused; state 12 marks 容缺通过. */
+    assert_string_equal(routing_case_outcome_decided(ROUTING_CASE_APPROVED), "approved");
+    assert_string_equal(routing_case_outcome_decided(ROUTING_CASE_APPROVED_AFTER_SUPPLY),
+                        "approved");
+    assert_string_equal(routing_case_outcome_decided(ROUTING_CASE_REFUSED), "refused");
+    assert_null(routing_case_outcome_decided(ROUTING_CASE_PENDING));
+    assert_null(routing_case_outcome_decided(ROUTING_CASE_AWAITING_MATERIALS));
 }
 
 int main(void)
@@ -138,6 +191,7 @@ int main(void)
         cmocka_unit_test(test_all_and_any_exhaustive),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_case_outcome_exhaustive),
+        cmocka_unit_test(test_case_outcome_supply_orders),
         cmocka_unit_test(test_case_outcome_codes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -128,7 +128,69 @@ static int s_allowed(routing_absence_t abs, const routing_absence_t *others, siz
                      ow_error_t *err)
 {
     ow_error_clear(err);
-    return routing_absence_allowed(&abs, "P-01", "A1", b, chief, sup, others, n, override, err);
+    const char *fallbacks[2] = {chief, sup};
+    return routing_absence_allowed(&abs, "P-01", "A1", b, fallbacks, 2, others, n, override, err);
+}
+
+/* Every chief representative and every supervisor counts, not the first of each only: the
+ * post is covered while any one of them is there, moment by moment. */
+static void test_absence_counts_every_fallback(void **state)
+{
+    (void)state;
+    ow_error_t err;
+    routing_absence_t a_leave = {"A1", 10 * H, 20 * H};
+    const char *many[] = {"CHIEF1", "CHIEF2", "SUP1", "SUP2"};
+    /* B away for all of it; the first chief and the first supervisor away too, the second
+     * supervisor is there: allowed (before the fix, refused). */
+    routing_absence_t firsts_away[] = {
+        {"B1", 0, 100 * H}, {"CHIEF1", 0, 100 * H}, {"SUP1", 0, 100 * H}};
+    ow_error_clear(&err);
+    assert_int_equal(
+        routing_absence_allowed(&a_leave, "P-01", "A1", "B1", many, 4, firsts_away, 3, true, &err),
+        0);
+    /* Likewise the second chief alone. */
+    routing_absence_t chief2_only[] = {
+        {"B1", 0, 100 * H}, {"CHIEF1", 0, 100 * H}, {"SUP1", 0, 100 * H}, {"SUP2", 0, 100 * H}};
+    ow_error_clear(&err);
+    assert_int_equal(
+        routing_absence_allowed(&a_leave, "P-01", "A1", "B1", many, 4, chief2_only, 4, true, &err),
+        0);
+    /* All four away at once, even for an hour: refused, naming the post. */
+    routing_absence_t all_away[] = {{"B1", 0, 100 * H},
+                                    {"CHIEF1", 0, 100 * H},
+                                    {"SUP1", 0, 100 * H},
+                                    {"SUP2", 0, 100 * H},
+                                    {"CHIEF2", 15 * H, 16 * H}};
+    ow_error_clear(&err);
+    assert_int_equal(
+        routing_absence_allowed(&a_leave, "P-01", "A1", "B1", many, 4, all_away, 5, true, &err),
+        -1);
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION);
+    assert_non_null(strstr(err.message, "P-01"));
+    /* Relayed: CHIEF1 away for the first half, CHIEF2 for the second, the supervisors all
+     * along — someone is there at every moment: allowed. */
+    routing_absence_t relay[] = {{"B1", 0, 100 * H},
+                                 {"CHIEF1", 0, 15 * H},
+                                 {"CHIEF2", 15 * H, 100 * H},
+                                 {"SUP1", 0, 100 * H},
+                                 {"SUP2", 0, 100 * H}};
+    ow_error_clear(&err);
+    assert_int_equal(
+        routing_absence_allowed(&a_leave, "P-01", "A1", "B1", many, 4, relay, 5, true, &err), 0);
+    /* A gap between two relays (CHIEF2 comes back an hour after CHIEF1 leaves): refused. */
+    routing_absence_t gap[] = {{"B1", 0, 100 * H},
+                               {"CHIEF1", 14 * H, 100 * H},
+                               {"CHIEF2", 0, 15 * H},
+                               {"SUP1", 0, 100 * H},
+                               {"SUP2", 0, 100 * H}};
+    ow_error_clear(&err);
+    assert_int_equal(
+        routing_absence_allowed(&a_leave, "P-01", "A1", "B1", many, 4, gap, 5, true, &err), -1);
+    /* No fallbacks at all: refused even with the override. */
+    ow_error_clear(&err);
+    assert_int_equal(
+        routing_absence_allowed(&a_leave, "P-01", "A1", "B1", NULL, 0, firsts_away, 3, true, &err),
+        -1);
 }
 
 static void test_absence_never_leaves_a_post_empty(void **state)
@@ -193,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_missing_places_are_skipped),
         cmocka_unit_test(test_a_leaves_and_returns_mid_task),
         cmocka_unit_test(test_absence_never_leaves_a_post_empty),
+        cmocka_unit_test(test_absence_counts_every_fallback),
         cmocka_unit_test(test_absence_fields),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
