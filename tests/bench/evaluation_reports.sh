@@ -48,7 +48,7 @@ FROM generate_series(1, $N + 2000000) g;
 INSERT INTO ratings (rating_id, case_no, grade, is_bad, channel, rated_at_us, department_code, item_code, centre_id, window_id, staff_id, level, scores)
 SELECT gen_random_uuid(), 'C' || g, gr, gr <= 2,
        (ARRAY['window_device','qr','web','app','mini_program','sms','hotline','paper'])[1 + g % 8],
-       1735660800000000 + (g::bigint * 3153600000000 / $N),  -- spread over 2025-2026
+       1735660800000000 + g::bigint * (3153600000000 / $N),  -- spread over 2025-2026
        'D' || (g % 40), 'I' || (g % 300),
        CASE g % 3 WHEN 0 THEN '330122000000' WHEN 1 THEN '330122' || lpad((100 + g % 16)::text, 3, '0') || '000'
             ELSE '330122' || lpad((100 + g % 16)::text, 3, '0') || lpad((1 + g % 300)::text, 3, '0') END,
