@@ -55,8 +55,8 @@ static int s_scope(api_t *api, const access_principal_t *who, json_t *input, cha
 S_SPEC(s_put_slots, "intake.put_slots", put_slots, slot_list, NULL,
        FORWARD_STATE_CHANGE | FORWARD_AUDIT, 200, NULL);
 S_SPEC(s_list_slots, "intake.list_slots", list_slots, slot_list, NULL, 0, 200, NULL);
-S_SPEC(s_book, "intake.book", book_appointment, appointment_reply, NULL, FORWARD_STATE_CHANGE,
-       201, s_scope);
+S_SPEC(s_book, "intake.book", book_appointment, appointment_reply, NULL, FORWARD_STATE_CHANGE, 201,
+       s_scope);
 S_SPEC(s_cancel, "intake.cancel_appointment", appointment_action, appointment_reply,
        "appointment_id", FORWARD_STATE_CHANGE, 200, s_scope);
 S_SPEC(s_arrive, "intake.arrive", appointment_action, appointment_reply, "appointment_id",
@@ -86,11 +86,11 @@ static int s_check_statistics(api_t *api, const access_principal_t *who, json_t 
     return -1;
 }
 
-S_SPEC(s_statistics, "intake.hall_statistics", hall_statistics, hall_statistics_reply, NULL, 0,
-       200, s_check_statistics);
+S_SPEC(s_statistics, "intake.hall_statistics", hall_statistics, hall_statistics_reply, NULL, 0, 200,
+       s_check_statistics);
 
 #define S_SERVE(fn, spec)                                                                          \
-    void fn(api_t *self, exchange_t *ex, const char *param, const access_principal_t *who)        \
+    void fn(api_t *self, exchange_t *ex, const char *param, const access_principal_t *who)         \
     {                                                                                              \
         forward_serve(self, ex, param, who, &spec);                                                \
     }

@@ -124,8 +124,8 @@ int intake_book(ow_db_t *db, const intake_hall_policy_t *policy, const char *key
     const Onewindow__V1__Applicant *ap = req->applicant;
     intake_applicant_t applicant = {0};
     if (ap)
-        applicant = (intake_applicant_t){ap->name, ap->id_type, ap->id_number, ap->phone,
-                                         ap->email};
+        applicant =
+            (intake_applicant_t){ap->name, ap->id_type, ap->id_number, ap->phone, ap->email};
     intake_check_applicant(ap ? &applicant : NULL, err);
     if (ow_error_finish_violations(err) < 0)
         goto out;
@@ -175,8 +175,7 @@ int intake_book(ow_db_t *db, const intake_hall_policy_t *policy, const char *key
         goto done;
     /* Every reason at once: started, full, already booked that day, blocked. */
     if (intake_appointment_check_booking(&policy->appointments, a.slot_start_us, capacity, booked,
-                                         same_day, no_shows, (size_t)n_no_shows, now_us,
-                                         err) > 0) {
+                                         same_day, no_shows, (size_t)n_no_shows, now_us, err) > 0) {
         ow_error_finish_violations(err);
         goto done;
     }
@@ -191,9 +190,8 @@ int intake_book(ow_db_t *db, const intake_hall_policy_t *policy, const char *key
     snprintf(start, sizeof start, "%" PRId64, a.slot_start_us);
     snprintf(end, sizeof end, "%" PRId64, a.slot_end_us);
     snprintf(at, sizeof at, "%" PRId64, now_us);
-    const char *ip[12] = {a.slot_id,    a.centre_id, a.item_group,      a.window,
-                          start,        end,         day,               a.applicant_name,
-                          a.id_type,    a.id_number, a.phone,           at};
+    const char *ip[12] = {a.slot_id, a.centre_id,      a.item_group, a.window,    start,   end,
+                          day,       a.applicant_name, a.id_type,    a.id_number, a.phone, at};
     PGresult *ins = ow_db_exec(db, "intake_hall_appointment_insert", 12, ip, err);
     if (!ins)
         goto done;
@@ -266,8 +264,8 @@ int intake_cancel_appointment(ow_db_t *db, const intake_hall_policy_t *policy, c
     (void)caller;
     Onewindow__V1__AppointmentAction *req = NULL;
     hall_appointment_t a;
-    int rc = s_open(db, "intake.cancel_appointment", key, request, len, &req, &a, reply,
-                    reply_len, err);
+    int rc =
+        s_open(db, "intake.cancel_appointment", key, request, len, &req, &a, reply, reply_len, err);
     if (rc != 0) {
         rc = rc > 0 ? 0 : -1;
         goto out;
@@ -322,8 +320,8 @@ int intake_arrive(ow_db_t *db, const intake_hall_policy_t *policy, const char *k
     rc = -1;
     hall_ticket_t t;
     memset(&t, 0, sizeof t);
-    if (hall_love_lane(a.id_type, a.id_number, req->declared_lanes, req->n_declared_lanes,
-                       now_us, &t, err) > 0) {
+    if (hall_love_lane(a.id_type, a.id_number, req->declared_lanes, req->n_declared_lanes, now_us,
+                       &t, err) > 0) {
         ow_error_finish_violations(err);
         goto done;
     }

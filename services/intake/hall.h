@@ -38,8 +38,8 @@ typedef struct ow_db ow_db_t;
 #define INTAKE_HALL_SLOTS_MAX   500
 
 typedef int(intake_hall_fn)(ow_db_t *db, const intake_hall_policy_t *policy, const char *key,
-                            const char *caller, const uint8_t *request, size_t len,
-                            int64_t now_us, uint8_t **reply, size_t *reply_len, ow_error_t *err);
+                            const char *caller, const uint8_t *request, size_t len, int64_t now_us,
+                            uint8_t **reply, size_t *reply_len, ow_error_t *err);
 
 /* Registers the statements of every hall method. Returns 0, or -1 with err. */
 int intake_hall_prepare(ow_db_t *db, ow_error_t *err);

@@ -83,8 +83,7 @@ int intake_hall_prepare(ow_db_t *db, ow_error_t *err)
     return 0;
 }
 
-intake_hall_api_t *intake_hall_attach(ow_service_t *svc, ow_timer_sender_t *timers,
-                                      ow_error_t *err)
+intake_hall_api_t *intake_hall_attach(ow_service_t *svc, ow_timer_sender_t *timers, ow_error_t *err)
 {
     intake_hall_policy_t policy;
     if (intake_hall_policy_load(ow_service_config(svc), &policy, err) < 0)

@@ -11,6 +11,7 @@
 #include "ow_idem.h"
 #include "ow_outbox.h"
 #include "ow_pack.h"
+#include "ow_rpc.h"
 #include "ow_text.h"
 #include "receive.h"
 
@@ -145,9 +146,9 @@ int hall_ticket_insert(ow_db_t *db, hall_ticket_t *t, ow_error_t *err)
     snprintf(start, sizeof start, "%" PRId64, t->slot_start_us);
     snprintf(end, sizeof end, "%" PRId64, t->slot_end_us);
     snprintf(taken, sizeof taken, "%" PRId64, t->taken_at_us);
-    const char *p[12] = {t->centre_id,      t->window, day,   serial,     t->love ? "t" : "f",
-                         t->love_reasons,   t->appointment_id, start, end, t->id_type,
-                         t->id_number,      taken};
+    const char *p[12] = {
+        t->centre_id,      t->window, day, serial,     t->love ? "t" : "f", t->love_reasons,
+        t->appointment_id, start,     end, t->id_type, t->id_number,        taken};
     if (!(res = ow_db_exec(db, "intake_hall_ticket_insert", 12, p, err)))
         return -1;
     s_copy(t->ticket_id, sizeof t->ticket_id, res, 0, 0);
@@ -287,8 +288,8 @@ int hall_emit(ow_db_t *db, const char *type, const char *centre_id, int64_t now_
     return rc;
 }
 
-int hall_begin(ow_db_t *db, const char *method, const char *key, const uint8_t *request,
-               size_t len, uint8_t **reply, size_t *reply_len, ow_error_t *err)
+int hall_begin(ow_db_t *db, const char *method, const char *key, const uint8_t *request, size_t len,
+               uint8_t **reply, size_t *reply_len, ow_error_t *err)
 {
     if (!intake_key_valid(key)) {
         ow_error_set(err, OW_INVALID_ARGUMENT, "%s needs an idempotency key", method);
@@ -302,11 +303,25 @@ int hall_begin(ow_db_t *db, const char *method, const char *key, const uint8_t *
     return found;
 }
 
+int hall_pack_reply(const ProtobufCMessage *msg, uint8_t **reply, size_t *reply_len,
+                    ow_error_t *err)
+{
+    uint8_t *payload = NULL;
+    size_t len = 0;
+    if (ow_pack(msg, &payload, &len, err) < 0)
+        return -1;
+    int rc = ow_rpc_pack_reply(NULL, payload, len, reply, reply_len);
+    free(payload);
+    if (rc < 0)
+        ow_error_set(err, OW_INTERNAL, "out of memory packing the reply");
+    return rc < 0 ? -1 : 0;
+}
+
 int hall_finish(ow_db_t *db, const char *method, const char *key, const uint8_t *request,
                 size_t len, const ProtobufCMessage *reply_msg, uint8_t **reply, size_t *reply_len,
                 ow_error_t *err)
 {
-    if (ow_pack(reply_msg, reply, reply_len, err) < 0)
+    if (hall_pack_reply(reply_msg, reply, reply_len, err) < 0)
         return -1;
     if (ow_idem_save(db, key, method, request, len, *reply, *reply_len, err) < 0 ||
         ow_db_commit(db, err) < 0) {

@@ -96,8 +96,8 @@ void hall_ticket_from_row(const PGresult *res, int row, hall_ticket_t *t);
 /* Writes the ticket's mutable columns back (state, times, misses, durations, served_by). */
 int hall_ticket_store(ow_db_t *db, const hall_ticket_t *t, ow_error_t *err);
 
-/* Inserts a new waiting ticket (no event: hall_ticket_take) for t->centre_id / t->window with the next serial of the local
- * day of t->taken_at_us; fills ticket_id and serial. */
+/* Inserts a new waiting ticket (no event: hall_ticket_take) for t->centre_id / t->window with the
+ * next serial of the local day of t->taken_at_us; fills ticket_id and serial. */
 int hall_ticket_insert(ow_db_t *db, hall_ticket_t *t, ow_error_t *err);
 
 /* Loads one appointment FOR UPDATE. Returns 1 found, 0 not found, -1 with err. */
@@ -114,12 +114,17 @@ int hall_slot_adjust(ow_db_t *db, const char *slot_id, int delta, ow_error_t *er
 int hall_emit(ow_db_t *db, const char *type, const char *centre_id, int64_t now_us,
               const ProtobufCMessage *msg, ow_error_t *err);
 
+/* Packs msg as the payload of an OK onewindow.v1.Reply (what ow_rpc_reply_packed sends and
+ * the idempotency record keeps) into *reply (caller frees). Returns 0 or -1 with err. */
+int hall_pack_reply(const ProtobufCMessage *msg, uint8_t **reply, size_t *reply_len,
+                    ow_error_t *err);
+
 /* The command frame. hall_begin: needs a valid key (INVALID_ARGUMENT), begins, and returns 1
  * with the first answer when the key is known (transaction closed), 0 with the transaction
  * open, -1 with err (closed). hall_finish: packs reply_msg, saves it under key, commits;
  * returns 0 with *reply (caller frees), or -1 with err (the caller rolls back). */
-int hall_begin(ow_db_t *db, const char *method, const char *key, const uint8_t *request,
-               size_t len, uint8_t **reply, size_t *reply_len, ow_error_t *err);
+int hall_begin(ow_db_t *db, const char *method, const char *key, const uint8_t *request, size_t len,
+               uint8_t **reply, size_t *reply_len, ow_error_t *err);
 int hall_finish(ow_db_t *db, const char *method, const char *key, const uint8_t *request,
                 size_t len, const ProtobufCMessage *reply_msg, uint8_t **reply, size_t *reply_len,
                 ow_error_t *err);
@@ -129,10 +134,10 @@ int hall_finish(ow_db_t *db, const char *method, const char *key, const uint8_t 
 bool hall_in_scope(const char *scope, const char *centre, const char *what, ow_error_t *err);
 
 /* Checks; each adds a violation under field when the text is not what it should be. */
-void hall_check_centre(const char *s, const char *field, ow_error_t *err);  /* 12 digits */
+void hall_check_centre(const char *s, const char *field, ow_error_t *err); /* 12 digits */
 void hall_check_code(const char *s, size_t max, const char *field, ow_error_t *err);
-void hall_check_id(const char *s, const char *field, ow_error_t *err);      /* 1-18 digits */
-void hall_check_scope(const char *s, ow_error_t *err);                      /* 0-12 digits */
+void hall_check_id(const char *s, const char *field, ow_error_t *err); /* 1-18 digits */
+void hall_check_scope(const char *s, ow_error_t *err);                 /* 0-12 digits */
 
 /* "A01-007". */
 void hall_ticket_number(const char *window, int serial, char *out, size_t size);

@@ -15,10 +15,10 @@
 #include "ow_db.h"
 #include "queue_ticket.h"
 
-#define S_REQUEST_MAX 4096
+#define S_REQUEST_MAX  4096
 #define S_DECLARED_MAX 8
 /* Waiting tickets read per call: far above any hall's queue at one window. */
-#define S_WAITING_MAX 2000
+#define S_WAITING_MAX    2000
 #define S_STATS_ROWS_MAX 5000
 
 static const struct {
@@ -67,8 +67,7 @@ int hall_love_lane(const char *id_type, const char *id_number, char *const *decl
     /* The API's name for the declared reasons here. */
     for (size_t i = before; i < err->violation_count; i++)
         if (strcmp(err->violations[i].field, "lanes.declared") == 0)
-            snprintf(err->violations[i].field, sizeof err->violations[i].field,
-                     "declared_lanes");
+            snprintf(err->violations[i].field, sizeof err->violations[i].field, "declared_lanes");
     if (added > 0)
         return added;
     t->love = lanes.love;
@@ -227,8 +226,8 @@ int intake_call_next(ow_db_t *db, const intake_hall_policy_t *policy, const char
     }
     long next = intake_ticket_next(queue, (size_t)n, now_us);
     if (next < 0) {
-        ow_error_set(err, OW_NOT_FOUND, "nobody is waiting at window %s of centre %s",
-                     req->window, req->centre_id);
+        ow_error_set(err, OW_NOT_FOUND, "nobody is waiting at window %s of centre %s", req->window,
+                     req->centre_id);
         goto done;
     }
     hall_ticket_t t;
@@ -237,7 +236,8 @@ int intake_call_next(ow_db_t *db, const intake_hall_policy_t *policy, const char
     snprintf(t.state, sizeof t.state, "called");
     t.called_at_us = now_us;
     t.waiting_seconds = s_seconds(t.taken_at_us, now_us);
-    if (hall_ticket_store(db, &t, err) < 0 || s_emit(db, "queue.ticket_called", &t, now_us, err) < 0 ||
+    if (hall_ticket_store(db, &t, err) < 0 ||
+        s_emit(db, "queue.ticket_called", &t, now_us, err) < 0 ||
         s_finish(db, "intake.call_next", key, request, len, &t, reply, reply_len, err) < 0)
         goto done;
     rc = 0;
@@ -262,7 +262,8 @@ static int s_move(ow_db_t *db, const intake_hall_policy_t *policy, const char *m
     Onewindow__V1__QueueTicketAction *req = NULL;
     *reply = NULL;
     *reply_len = 0;
-    if (len > S_REQUEST_MAX || !(req = onewindow__v1__queue_ticket_action__unpack(NULL, len, request))) {
+    if (len > S_REQUEST_MAX ||
+        !(req = onewindow__v1__queue_ticket_action__unpack(NULL, len, request))) {
         ow_error_set(err, OW_INVALID_ARGUMENT, "request payload is not a valid QueueTicketAction");
         return -1;
     }
@@ -307,8 +308,8 @@ static int s_move(ow_db_t *db, const intake_hall_policy_t *policy, const char *m
             snprintf(t.state, sizeof t.state, "void");
             t.voided_at_us = now_us;
         }
-        if (s_emit(db, requeue ? "queue.ticket_requeued" : "queue.ticket_voided", &t, now_us,
-                   err) < 0)
+        if (s_emit(db, requeue ? "queue.ticket_requeued" : "queue.ticket_voided", &t, now_us, err) <
+            0)
             goto done;
     } else if (move == S_SERVING) {
         snprintf(t.state, sizeof t.state, "serving");
@@ -350,8 +351,8 @@ int intake_ticket_serving(ow_db_t *db, const intake_hall_policy_t *policy, const
                           const char *caller, const uint8_t *request, size_t len, int64_t now_us,
                           uint8_t **reply, size_t *reply_len, ow_error_t *err)
 {
-    return s_move(db, policy, "intake.ticket_serving", S_SERVING, key, caller, request, len,
-                  now_us, reply, reply_len, err);
+    return s_move(db, policy, "intake.ticket_serving", S_SERVING, key, caller, request, len, now_us,
+                  reply, reply_len, err);
 }
 
 int intake_ticket_done(ow_db_t *db, const intake_hall_policy_t *policy, const char *key,
@@ -413,12 +414,8 @@ int intake_hall_statistics(ow_db_t *db, const intake_hall_policy_t *policy, cons
     Onewindow__V1__HallStatisticsReply r = ONEWINDOW__V1__HALL_STATISTICS_REPLY__INIT;
     r.windows = rowp;
     r.n_windows = (size_t)n;
-    *reply_len = onewindow__v1__hall_statistics_reply__get_packed_size(&r);
-    if (!(*reply = malloc(*reply_len ? *reply_len : 1))) {
-        ow_error_set(err, OW_INTERNAL, "out of memory");
+    if (hall_pack_reply(&r.base, reply, reply_len, err) < 0)
         goto done;
-    }
-    onewindow__v1__hall_statistics_reply__pack(&r, *reply);
     rc = 0;
 done:
     free(rows);

@@ -27,9 +27,9 @@ typedef enum {
 typedef struct {
     int64_t taken_at_us;
     int64_t requeued_at_us; /* the last requeue; 0 = never requeued */
-    bool love;             /* 爱心通道 */
-    bool booked;           /* holds an appointment */
-    int64_t slot_start_us; /* booked: the slot's window [start, end) */
+    bool love;              /* 爱心通道 */
+    bool booked;            /* holds an appointment */
+    int64_t slot_start_us;  /* booked: the slot's window [start, end) */
     int64_t slot_end_us;
     intake_ticket_state_t state;
     int requeues;

@@ -201,12 +201,8 @@ int intake_list_slots(ow_db_t *db, const intake_hall_policy_t *policy, const cha
     Onewindow__V1__SlotList list = ONEWINDOW__V1__SLOT_LIST__INIT;
     list.slots = outp;
     list.n_slots = (size_t)rows;
-    *reply_len = onewindow__v1__slot_list__get_packed_size(&list);
-    if (!(*reply = malloc(*reply_len ? *reply_len : 1))) {
-        ow_error_set(err, OW_INTERNAL, "out of memory listing slots");
+    if (hall_pack_reply(&list.base, reply, reply_len, err) < 0)
         goto done;
-    }
-    onewindow__v1__slot_list__pack(&list, *reply);
     rc = 0;
 done:
     free(out);

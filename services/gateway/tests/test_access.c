@@ -123,8 +123,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roles_round_trip),     cmocka_unit_test(test_centre_hierarchy),
         cmocka_unit_test(test_who_may_touch_a_case), cmocka_unit_test(test_who_may_read_an_event),
-        cmocka_unit_test(test_subscription_lists),
-        cmocka_unit_test(test_centre_scope),
+        cmocka_unit_test(test_subscription_lists),   cmocka_unit_test(test_centre_scope),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
