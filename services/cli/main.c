@@ -86,6 +86,17 @@ static void s_report(const owctl_command_t *cmd, const json_t *answer)
     case OWCTL_ASSESSMENT_MONTH:
         report_assessment_month(stdout, answer);
         break;
+    case OWCTL_SLOTS:
+    case OWCTL_APPOINTMENT_BOOK:
+    case OWCTL_APPOINTMENT_CANCEL:
+    case OWCTL_APPOINTMENT_ARRIVE:
+    case OWCTL_QUEUE_TAKE:
+    case OWCTL_QUEUE_CALL:
+    case OWCTL_QUEUE_MISSED:
+    case OWCTL_QUEUE_SERVING:
+    case OWCTL_QUEUE_DONE:
+        report_hall(stdout, cmd->verb, answer);
+        break;
     default:
         break;
     }
