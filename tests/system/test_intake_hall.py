@@ -267,21 +267,21 @@ def test(s):
             and rows[0]["voided"] == 1 and rows[0]["max_waiting_seconds"] == waited, (status, body))
 
     # ---- owctl ---------------------------------------------------------------------------
-    code, out, err = s.owctl("slots", "--centre", CENTRE)
+    code, out, err = s.owctl("--gateway", s.api_url, "slots", "--centre", CENTRE)
     s.check("owctl slots lists the free slots", code == 0 and "free slot" in out, (code, out, err))
-    code, out, err = s.owctl("queue", "take", "--centre", CENTRE, "--window", "B02")
+    code, out, err = s.owctl("--gateway", s.api_url, "queue", "take", "--centre", CENTRE, "--window", "B02")
     s.check("owctl queue take → a ticket", code == 0 and "ticket B02-001" in out, (code, out, err))
-    code, out, err = s.owctl("queue", "call", "B02", "--centre", CENTRE, "--json")
+    code, out, err = s.owctl("--gateway", s.api_url, "queue", "call", "B02", "--centre", CENTRE, "--json")
     ticket = None
     try:
         ticket = __import__("json").loads(out)["ticket"]["ticket_id"]
     except (ValueError, KeyError, TypeError):
         pass
     s.check("owctl queue call → that ticket called", code == 0 and ticket, (code, out, err))
-    code, out, err = s.owctl("queue", "serving", str(ticket))
-    code2, out2, err2 = s.owctl("queue", "done", str(ticket))
+    code, out, err = s.owctl("--gateway", s.api_url, "queue", "serving", str(ticket))
+    code2, out2, err2 = s.owctl("--gateway", s.api_url, "queue", "done", str(ticket))
     s.check("owctl queue serving, done", code == 0 and code2 == 0 and " done " in out2, (out, err, out2, err2))
-    code, out, err = s.owctl("appointment", "cancel", p1_id)
+    code, out, err = s.owctl("--gateway", s.api_url, "appointment", "cancel", p1_id)
     s.check("owctl appointment cancel of an arrived booking → refused (exit 1)", code == 1, (code, out, err))
 
 
