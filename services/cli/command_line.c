@@ -87,8 +87,10 @@ static const s_option_t s_options[] = {
 };
 
 #define S_OPTION_COUNT (sizeof s_options / sizeof s_options[0])
+#define S_WORDS_MAX    8
+
+/* command_line_parse keeps the options given as bits of a 64-bit mask. */
 _Static_assert(S_OPTION_COUNT <= 64, "the given-options mask holds 64");
-#define S_WORDS_MAX 8
 
 static const char s_help_overview[] =
     "owctl — the OneWindow operator's command line\n"
