@@ -22,8 +22,15 @@
 #define S_FOR_MONTH  (1u << OWCTL_ASSESSMENT_MONTH)
 #define S_FOR_OPS                                                                                  \
     ((1u << OWCTL_CALENDAR_LOAD) | S_FOR_DEAD | (1u << OWCTL_NOTIFY_RESEND) | S_FOR_REPORT |       \
-     S_FOR_MONTH)
+     S_FOR_MONTH | S_FOR_HALL)
 #define S_FOR_ACCEPT (1u << OWCTL_CASE_ACCEPT)
+#define S_FOR_SLOTS  (1u << OWCTL_SLOTS)
+#define S_FOR_BOOK   (1u << OWCTL_APPOINTMENT_BOOK)
+#define S_FOR_TAKE   (1u << OWCTL_QUEUE_TAKE)
+#define S_FOR_HALL                                                                                 \
+    (S_FOR_SLOTS | S_FOR_BOOK | (1u << OWCTL_APPOINTMENT_CANCEL) |                                 \
+     (1u << OWCTL_APPOINTMENT_ARRIVE) | S_FOR_TAKE | (1u << OWCTL_QUEUE_CALL) |                    \
+     (1u << OWCTL_QUEUE_MISSED) | (1u << OWCTL_QUEUE_SERVING) | (1u << OWCTL_QUEUE_DONE))
 #define S_FOR_HTTP                                                                                 \
     (S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW | S_FOR_TOKEN | S_FOR_CENTRE | S_FOR_OPS | \
      S_FOR_ACCEPT)
@@ -53,24 +60,28 @@ static const s_option_t s_options[] = {
     {"integrator", S_VALUE, S_FIELD(integrator), S_FOR_KEYGEN},
     {"ttl", S_VALUE, S_FIELD(ttl), S_FOR_ISSUE},
     {"after", S_VALUE, S_FIELD(after), S_FOR_LIST | S_FOR_DEAD | S_FOR_REPORT | S_FOR_MONTH},
-    {"limit", S_VALUE, S_FIELD(limit), S_FOR_LIST | S_FOR_DEAD | S_FOR_REPORT | S_FOR_MONTH},
+    {"limit", S_VALUE, S_FIELD(limit),
+     S_FOR_LIST | S_FOR_DEAD | S_FOR_REPORT | S_FOR_MONTH | S_FOR_SLOTS},
     {"period", S_VALUE, S_FIELD(period), S_FOR_REPORT},
     {"from", S_VALUE, S_FIELD(from), S_FOR_REPORT},
     {"to", S_VALUE, S_FIELD(to), S_FOR_REPORT},
     {"csv", S_FLAG, S_FIELD(csv), S_FOR_REPORT},
     {"database-url", S_VALUE, S_FIELD(database_url), S_FOR_DB},
     {"item", S_VALUE, S_FIELD(item), S_FOR_SUBMIT},
-    {"name", S_VALUE, S_FIELD(name), S_FOR_SUBMIT},
-    {"id-type", S_VALUE, S_FIELD(id_type), S_FOR_SUBMIT},
-    {"id-number", S_VALUE, S_FIELD(id_number), S_FOR_SUBMIT},
-    {"phone", S_VALUE, S_FIELD(phone), S_FOR_SUBMIT},
+    {"name", S_VALUE, S_FIELD(name), S_FOR_SUBMIT | S_FOR_BOOK},
+    {"id-type", S_VALUE, S_FIELD(id_type), S_FOR_SUBMIT | S_FOR_BOOK | S_FOR_TAKE},
+    {"id-number", S_VALUE, S_FIELD(id_number), S_FOR_SUBMIT | S_FOR_BOOK | S_FOR_TAKE},
+    {"phone", S_VALUE, S_FIELD(phone), S_FOR_SUBMIT | S_FOR_BOOK},
     {"email", S_VALUE, S_FIELD(email), S_FOR_SUBMIT},
     {"channel", S_VALUE, S_FIELD(channel), S_FOR_SUBMIT},
-    {"centre", S_VALUE, S_FIELD(centre), S_FOR_SUBMIT | S_FOR_ISSUE | S_FOR_KEYGEN},
+    {"centre", S_VALUE, S_FIELD(centre),
+     S_FOR_SUBMIT | S_FOR_ISSUE | S_FOR_KEYGEN | S_FOR_SLOTS | S_FOR_TAKE |
+         (1u << OWCTL_QUEUE_CALL)},
     {"out", S_VALUE, S_FIELD(out), S_FOR_KEYGEN},
     {"label", S_VALUE, S_FIELD(label), S_FOR_KEYGEN},
     {"server", S_FLAG, S_FIELD(server), S_FOR_KEYGEN},
-    {"idempotency-key", S_VALUE, S_FIELD(idempotency_key), S_FOR_SUBMIT | S_FOR_ACCEPT},
+    {"idempotency-key", S_VALUE, S_FIELD(idempotency_key),
+     S_FOR_SUBMIT | S_FOR_ACCEPT | S_FOR_HALL},
     {"material", S_MATERIAL, 0, S_FOR_SUBMIT},
     {"help", S_HELP, 0, S_FOR_ALL},
     /* case accept (intake.decide_receipt) */
@@ -80,10 +91,17 @@ static const s_option_t s_options[] = {
     {"supply-due", S_VALUE, S_FIELD(supply_due), S_FOR_ACCEPT},
     {"not-a-matter", S_FLAG, S_FIELD(not_a_matter), S_FOR_ACCEPT},
     {"refer-to", S_VALUE, S_FIELD(refer_to), S_FOR_ACCEPT},
+    {"slot", S_VALUE, S_FIELD(slot), S_FOR_BOOK},
+    {"item-group", S_VALUE, S_FIELD(item_group), S_FOR_SLOTS},
+    {"window", S_VALUE, S_FIELD(window), S_FOR_SLOTS | S_FOR_TAKE},
+    {"reason", S_VALUE, S_FIELD(reason), 1u << OWCTL_APPOINTMENT_CANCEL},
 };
 
 #define S_OPTION_COUNT (sizeof s_options / sizeof s_options[0])
 #define S_WORDS_MAX    8
+
+/* command_line_parse keeps the options given as bits of a 64-bit mask. */
+_Static_assert(S_OPTION_COUNT <= 64, "the given-options mask holds 64");
 
 static const char s_help_overview[] =
     "owctl — the OneWindow operator's command line\n"
@@ -103,6 +121,9 @@ static const char s_help_overview[] =
     "  notify dead|resend ID        dead letters, and sending one again (administrators)\n"
     "  report DIMENSION [KEY] …     rating figures as a table or CSV (supervisors)\n"
     "  assessment month YYYY-MM     the month's staff assessment table (supervisors)\n"
+    "  slots --centre ID            free appointment slots of a centre\n"
+    "  appointment book|cancel|arrive  appointments (预约)\n"
+    "  queue take|call|missed|serving|done  the hall queue (排号叫号)\n"
     "  help [COMMAND]               this text, or a command's\n"
     "\n"
     "The gateway is --gateway URL, else the configuration key gateway.url (file given by\n"
@@ -113,6 +134,32 @@ static const char s_help_overview[] =
     "\n"
     "exit status: 0 done; 1 refused (the answer's detail and every invalid field are\n"
     "printed); 2 the gateway or database could not be reached; 64 wrong command line.\n";
+
+static const char s_help_slots[] =
+    "usage: owctl slots --centre ID [--item-group G] [--window W] [--limit N] [--json]\n"
+    "\n"
+    "The centre's appointment slots that start after now and still have room, in start order\n"
+    "(GET /v1/slots). Slots are put by administrators (POST /v1/admin/slots).\n";
+
+static const char s_help_appointment[] =
+    "usage: owctl appointment book --slot SLOT_ID --name NAME --id-number N --phone P\n"
+    "                              [--id-type resident_id|uscc] [--idempotency-key K]\n"
+    "       owctl appointment cancel APPOINTMENT_ID [--reason R]\n"
+    "       owctl appointment arrive APPOINTMENT_ID\n"
+    "\n"
+    "book: one booking per person per day, within the slot's capacity, refused while the\n"
+    "person is blocked for no-shows. cancel: at least 2 hours before the slot (configurable).\n"
+    "arrive: check-in from 1 hour before the slot until the no-show time; prints the queue\n"
+    "ticket, called before walk-ins within the slot.\n";
+
+static const char s_help_queue[] =
+    "usage: owctl queue take --centre ID --window W [--id-number N [--id-type T]]\n"
+    "       owctl queue call WINDOW --centre ID\n"
+    "       owctl queue missed|serving|done TICKET_ID\n"
+    "\n"
+    "take: a walk-in's number (an ID of someone 60 or older, or under 16, gives the 爱心通道).\n"
+    "call: the window's next ticket: 爱心通道, then booked visitors within their slot, then\n"
+    "queue order. missed: back to the end of the queue, or void after the configured requeues.\n";
 
 static const char s_help_db[] =
     "usage: owctl db init --database-url URL\n"
@@ -213,6 +260,12 @@ const char *command_line_help(const char *topic)
 {
     if (!topic)
         return s_help_overview;
+    if (strcmp(topic, "slots") == 0)
+        return s_help_slots;
+    if (strcmp(topic, "appointment") == 0)
+        return s_help_appointment;
+    if (strcmp(topic, "queue") == 0)
+        return s_help_queue;
     if (strcmp(topic, "db") == 0)
         return s_help_db;
     if (strcmp(topic, "submit") == 0)
@@ -347,6 +400,24 @@ static const char *s_verb_name(owctl_verb_t verb)
         return "assessment month";
     case OWCTL_CASE_ACCEPT:
         return "case accept";
+    case OWCTL_SLOTS:
+        return "slots";
+    case OWCTL_APPOINTMENT_BOOK:
+        return "appointment book";
+    case OWCTL_APPOINTMENT_CANCEL:
+        return "appointment cancel";
+    case OWCTL_APPOINTMENT_ARRIVE:
+        return "appointment arrive";
+    case OWCTL_QUEUE_TAKE:
+        return "queue take";
+    case OWCTL_QUEUE_CALL:
+        return "queue call";
+    case OWCTL_QUEUE_MISSED:
+        return "queue missed";
+    case OWCTL_QUEUE_SERVING:
+        return "queue serving";
+    case OWCTL_QUEUE_DONE:
+        return "queue done";
     default:
         return "help";
     }
@@ -546,6 +617,53 @@ static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg,
             return s_extra(cmd, words[3], msg, size);
         return 0;
     }
+    if (strcmp(w0, "slots") == 0) {
+        cmd->verb = OWCTL_SLOTS;
+        if (n > 1)
+            return s_extra(cmd, words[1], msg, size);
+        return 0;
+    }
+    if (strcmp(w0, "appointment") == 0 || strcmp(w0, "queue") == 0) {
+        static const struct {
+            const char *group, *word;
+            owctl_verb_t verb;
+            const char *needs; /* the word after it, or NULL */
+        } hall[] = {
+            {"appointment", "book", OWCTL_APPOINTMENT_BOOK, NULL},
+            {"appointment", "cancel", OWCTL_APPOINTMENT_CANCEL, "an APPOINTMENT_ID"},
+            {"appointment", "arrive", OWCTL_APPOINTMENT_ARRIVE, "an APPOINTMENT_ID"},
+            {"queue", "take", OWCTL_QUEUE_TAKE, NULL},
+            {"queue", "call", OWCTL_QUEUE_CALL, "a WINDOW"},
+            {"queue", "missed", OWCTL_QUEUE_MISSED, "a TICKET_ID"},
+            {"queue", "serving", OWCTL_QUEUE_SERVING, "a TICKET_ID"},
+            {"queue", "done", OWCTL_QUEUE_DONE, "a TICKET_ID"},
+        };
+        const char *w1 = n > 1 ? words[1] : "";
+        for (size_t i = 0; i < sizeof hall / sizeof hall[0]; i++) {
+            if (strcmp(hall[i].group, w0) != 0 || strcmp(hall[i].word, w1) != 0)
+                continue;
+            cmd->verb = hall[i].verb;
+            size_t args = 2;
+            if (hall[i].needs) {
+                if (n < 3) {
+                    s_msg(msg, size, "%s %s needs %s", w0, w1, hall[i].needs);
+                    return -1;
+                }
+                if (hall[i].verb == OWCTL_QUEUE_CALL)
+                    cmd->window = words[2];
+                else
+                    cmd->hall_id = words[2];
+                args = 3;
+            }
+            if (n > args)
+                return s_extra(cmd, words[args], msg, size);
+            return 0;
+        }
+        s_msg(msg, size, "unknown %s command '%s': use %s", w0, w1,
+              strcmp(w0, "queue") == 0 ? "queue take, call, missed, serving or done"
+                                       : "appointment book, cancel or arrive");
+        return -1;
+    }
     s_msg(msg, size, "unknown command '%s' (see owctl --help)", w0);
     return -1;
 }
@@ -717,6 +835,22 @@ int command_line_parse(int argc, char **argv, owctl_command_t *cmd, char *msg, s
             strcat(missing, ", --material");
         if (missing[0]) {
             s_msg(msg, msg_size, "submit needs %s (see owctl submit --help)", missing + 2);
+            return -1;
+        }
+    }
+    {
+        const char *missing = NULL;
+        if (cmd->verb == OWCTL_SLOTS && !cmd->centre)
+            missing = "slots needs --centre ID";
+        else if (cmd->verb == OWCTL_APPOINTMENT_BOOK &&
+                 (!cmd->slot || !cmd->name || !cmd->id_number || !cmd->phone))
+            missing = "appointment book needs --slot, --name, --id-number and --phone";
+        else if (cmd->verb == OWCTL_QUEUE_TAKE && (!cmd->centre || !cmd->window))
+            missing = "queue take needs --centre ID and --window W";
+        else if (cmd->verb == OWCTL_QUEUE_CALL && !cmd->centre)
+            missing = "queue call needs --centre ID";
+        if (missing) {
+            s_msg(msg, msg_size, "%s", missing);
             return -1;
         }
     }

@@ -24,6 +24,12 @@
  *   owctl report DIMENSION [KEY] --period P --from YYYY-MM-DD --to YYYY-MM-DD
  *                [--limit N] [--after PAGE_TOKEN] [--csv | --json]   (evaluation.report)
  *   owctl assessment month YYYY-MM [--limit N] [--after STAFF_ID] [--json]
+ *   owctl slots --centre ID [--item-group G] [--window W] [--limit N] [--json]
+ *   owctl appointment book --slot SLOT_ID --name NAME --id-number N --phone P [--id-type T]
+ *   owctl appointment cancel|arrive APPOINTMENT_ID [--reason R]
+ *   owctl queue take --centre ID --window W [--id-number N [--id-type T]]
+ *   owctl queue call WINDOW --centre ID
+ *   owctl queue missed|serving|done TICKET_ID
  *   owctl help [COMMAND] | --help      (also after any command)
  *
  * Options may come before or after the command words, as `--opt value` or `--opt=value`;
@@ -62,6 +68,16 @@ typedef enum {
     OWCTL_REPORT,
     OWCTL_ASSESSMENT_MONTH,
     OWCTL_CASE_ACCEPT,
+    /* appointments and the hall queue (docs/api.md) */
+    OWCTL_SLOTS,
+    OWCTL_APPOINTMENT_BOOK,
+    OWCTL_APPOINTMENT_CANCEL,
+    OWCTL_APPOINTMENT_ARRIVE,
+    OWCTL_QUEUE_TAKE,
+    OWCTL_QUEUE_CALL,
+    OWCTL_QUEUE_MISSED,
+    OWCTL_QUEUE_SERVING,
+    OWCTL_QUEUE_DONE,
 } owctl_verb_t;
 
 typedef struct {
@@ -137,6 +153,13 @@ typedef struct {
     const char *supply_due; /* --supply-due TIME (RFC 3339) */
     bool not_a_matter;      /* --not-a-matter */
     const char *refer_to;   /* --refer-to AUTHORITY */
+    /* slots / appointment / queue (also --centre, --name, --id-type, --id-number, --phone,
+     * --limit, --idempotency-key) */
+    const char *slot;       /* --slot SLOT_ID: appointment book */
+    const char *item_group; /* --item-group: slots */
+    const char *window;     /* --window: slots, queue take; the WINDOW word of queue call */
+    const char *reason;     /* --reason: appointment cancel */
+    const char *hall_id;    /* the APPOINTMENT_ID or TICKET_ID word */
 } owctl_command_t;
 
 /* Reads argv (argv[0] is the program) into *cmd; strings point into argv. Returns 0, or -1

@@ -89,6 +89,17 @@ static void s_report(const owctl_command_t *cmd, const json_t *answer)
     case OWCTL_CASE_ACCEPT:
         report_receipt_decided(stdout, answer);
         break;
+    case OWCTL_SLOTS:
+    case OWCTL_APPOINTMENT_BOOK:
+    case OWCTL_APPOINTMENT_CANCEL:
+    case OWCTL_APPOINTMENT_ARRIVE:
+    case OWCTL_QUEUE_TAKE:
+    case OWCTL_QUEUE_CALL:
+    case OWCTL_QUEUE_MISSED:
+    case OWCTL_QUEUE_SERVING:
+    case OWCTL_QUEUE_DONE:
+        report_hall(stdout, cmd->verb, answer);
+        break;
     default:
         break;
     }

@@ -382,3 +382,51 @@ void report_assessment_month(FILE *out, const json_t *answer)
     if (next && *next)
         fprintf(out, "more: the same command with --after %s\n", next);
 }
+
+static const char *s_text(const json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    return v ? v : "";
+}
+
+static void s_ticket_line(FILE *out, const json_t *t)
+{
+    fprintf(out, "ticket %s (%s) %s at window %s%s%s", s_text(t, "number"), s_text(t, "ticket_id"),
+            s_text(t, "state"), s_text(t, "window"),
+            json_is_true(json_object_get(t, "love")) ? ", 爱心通道" : "",
+            *s_text(t, "appointment_id") ? ", booked" : "");
+    json_int_t waiting = json_integer_value(json_object_get(t, "waiting_seconds"));
+    json_int_t serving = json_integer_value(json_object_get(t, "serving_seconds"));
+    if (waiting)
+        fprintf(out, ", waited %lld s", (long long)waiting);
+    if (serving)
+        fprintf(out, ", served %lld s", (long long)serving);
+    fputc('\n', out);
+}
+
+void report_hall(FILE *out, owctl_verb_t verb, const json_t *answer)
+{
+    if (verb == OWCTL_SLOTS) {
+        const json_t *list = json_object_get(answer, "slots");
+        size_t i;
+        const json_t *s;
+        json_array_foreach(list, i, s)
+        {
+            fprintf(out, "slot %s  %s  window %s  %s  %lld/%lld booked\n", s_text(s, "slot_id"),
+                    s_text(s, "start"), s_text(s, "window"), s_text(s, "item_group"),
+                    (long long)json_integer_value(json_object_get(s, "booked")),
+                    (long long)json_integer_value(json_object_get(s, "capacity")));
+        }
+        fprintf(out, "%zu free slot%s\n", json_array_size(list),
+                json_array_size(list) == 1 ? "" : "s");
+        return;
+    }
+    const json_t *a = json_object_get(answer, "appointment");
+    if (a)
+        fprintf(out, "appointment %s %s: slot %s at %s, window %s\n", s_text(a, "appointment_id"),
+                s_text(a, "state"), s_text(a, "slot_id"), s_text(a, "slot_start"),
+                s_text(a, "window"));
+    const json_t *t = json_object_get(answer, "ticket");
+    if (json_is_object(t))
+        s_ticket_line(out, t);
+}

@@ -55,4 +55,8 @@ void report_ratings(FILE *out, bool csv, const json_t *answer);
 /* owctl assessment month: one line per staff member in rank order and the month's cap on 好. */
 void report_assessment_month(FILE *out, const json_t *answer);
 
+/* Appointments and the hall queue: the slots (one line each), an appointment (and the ticket
+ * an arrival gives), a ticket. */
+void report_hall(FILE *out, owctl_verb_t verb, const json_t *answer);
+
 #endif

@@ -148,6 +148,99 @@ static int s_report_query(const owctl_command_t *cmd, char *path, size_t size)
     return 0;
 }
 
+/* GET /v1/slots?centre_id=…: every argument percent-encoded. Returns 0, or -1 when the path
+ * does not fit in size bytes. */
+static int s_slots_query(const owctl_command_t *cmd, char *path, size_t size)
+{
+    const struct {
+        const char *name;
+        const char *value;
+    } params[] = {{"centre_id", cmd->centre},
+                  {"item_group", cmd->item_group},
+                  {"window", cmd->window},
+                  {"limit", cmd->limit}};
+    char value[200];
+    char sep = '?';
+    size_t used = (size_t)snprintf(path, size, "/v1/slots");
+    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+        if (!params[i].value)
+            continue;
+        if (requests_path_segment(params[i].value, value, sizeof value) != 0)
+            return -1;
+        int n = snprintf(path + used, size - used, "%c%s=%s", sep, params[i].name, value);
+        sep = '&';
+        if (n < 0 || (size_t)n >= size - used)
+            return -1;
+        used += (size_t)n;
+    }
+    return 0;
+}
+
+/* The POSTs of appointments and the queue: path and body. Returns 0, or -1 with msg. */
+static int s_hall(const owctl_command_t *cmd, owctl_request_t *req, char *msg, size_t size)
+{
+    char segment[200] = "";
+    const char *word = cmd->verb == OWCTL_QUEUE_CALL ? cmd->window : cmd->hall_id;
+    if (word && requests_path_segment(word, segment, sizeof segment) != 0) {
+        snprintf(msg, size, "'%.40s…' is too long", word);
+        return -1;
+    }
+    req->method = "POST";
+    req->needs_idempotency_key = true;
+    json_t *body = req->body = json_object();
+    json_t *applicant = NULL;
+    if (!body) {
+        snprintf(msg, size, "out of memory");
+        return -1;
+    }
+    switch (cmd->verb) {
+    case OWCTL_APPOINTMENT_BOOK:
+        snprintf(req->path, sizeof req->path, "/v1/appointments");
+        if (!(applicant = json_object()) || json_object_set_new(body, "applicant", applicant) ||
+            s_set_text(body, "slot_id", cmd->slot, "--slot", msg, size) ||
+            s_set_text(applicant, "name", cmd->name, "--name", msg, size) ||
+            s_set_text(applicant, "id_type", cmd->id_type ? cmd->id_type : "resident_id",
+                       "--id-type", msg, size) ||
+            s_set_text(applicant, "id_number", cmd->id_number, "--id-number", msg, size) ||
+            s_set_text(applicant, "phone", cmd->phone, "--phone", msg, size))
+            goto fail;
+        return 0;
+    case OWCTL_APPOINTMENT_CANCEL:
+        snprintf(req->path, sizeof req->path, "/v1/appointments/%s/cancel", segment);
+        if (cmd->reason && s_set_text(body, "reason", cmd->reason, "--reason", msg, size))
+            goto fail;
+        return 0;
+    case OWCTL_APPOINTMENT_ARRIVE:
+        snprintf(req->path, sizeof req->path, "/v1/appointments/%s/arrival", segment);
+        return 0;
+    case OWCTL_QUEUE_TAKE:
+        snprintf(req->path, sizeof req->path, "/v1/queue/tickets");
+        if (s_set_text(body, "centre_id", cmd->centre, "--centre", msg, size) ||
+            s_set_text(body, "window", cmd->window, "--window", msg, size) ||
+            (cmd->id_number &&
+             (s_set_text(body, "id_number", cmd->id_number, "--id-number", msg, size) ||
+              s_set_text(body, "id_type", cmd->id_type ? cmd->id_type : "resident_id", "--id-type",
+                         msg, size))))
+            goto fail;
+        return 0;
+    case OWCTL_QUEUE_CALL:
+        snprintf(req->path, sizeof req->path, "/v1/queue/windows/%s/call", segment);
+        if (s_set_text(body, "centre_id", cmd->centre, "--centre", msg, size))
+            goto fail;
+        return 0;
+    default:
+        snprintf(req->path, sizeof req->path, "/v1/queue/tickets/%s/%s", segment,
+                 cmd->verb == OWCTL_QUEUE_MISSED    ? "missed"
+                 : cmd->verb == OWCTL_QUEUE_SERVING ? "serving"
+                                                    : "done");
+        return 0;
+    }
+fail:
+    if (!msg[0])
+        snprintf(msg, size, "out of memory");
+    return -1;
+}
+
 int requests_build(const owctl_command_t *cmd, owctl_request_t *req, char *msg, size_t msg_size)
 {
     char segment[200];
@@ -324,6 +417,22 @@ int requests_build(const owctl_command_t *cmd, owctl_request_t *req, char *msg, 
                  cmd->limit ? limit : "500", cmd->after ? "&after=" : "", after);
         return 0;
     }
+    case OWCTL_SLOTS:
+        req->method = "GET";
+        if (s_slots_query(cmd, req->path, sizeof req->path) != 0) {
+            snprintf(msg, msg_size, "the arguments are too long for a request");
+            return -1;
+        }
+        return 0;
+    case OWCTL_APPOINTMENT_BOOK:
+    case OWCTL_APPOINTMENT_CANCEL:
+    case OWCTL_APPOINTMENT_ARRIVE:
+    case OWCTL_QUEUE_TAKE:
+    case OWCTL_QUEUE_CALL:
+    case OWCTL_QUEUE_MISSED:
+    case OWCTL_QUEUE_SERVING:
+    case OWCTL_QUEUE_DONE:
+        return s_hall(cmd, req, msg, msg_size);
     default:
         snprintf(msg, msg_size, "this command does not talk to the gateway");
         return -1;

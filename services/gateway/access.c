@@ -1,5 +1,6 @@
 #include "access.h"
 
+#include <stdio.h>
 #include <string.h>
 
 access_role_t access_role_parse(const char *name)
@@ -137,5 +138,27 @@ bool access_subscriptions_valid(const char *text)
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '*'))
             return false;
         run++;
+    }
+}
+
+bool access_centre_scope(const access_principal_t *who, char *out, size_t size)
+{
+    if (size)
+        out[0] = '\0';
+    switch (who->role) {
+    case ACCESS_ROLE_ADMIN:
+        return true;
+    case ACCESS_ROLE_SUPERVISOR:
+        if (!access_centre_valid(who->centre))
+            return false;
+        snprintf(out, size, "%.*s", (int)s_significant(who->centre), who->centre);
+        return true;
+    case ACCESS_ROLE_CLERK:
+        if (!access_centre_valid(who->centre))
+            return false;
+        snprintf(out, size, "%s", who->centre);
+        return true;
+    default:
+        return false;
     }
 }

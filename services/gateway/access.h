@@ -73,4 +73,11 @@ bool access_may_read_event(const access_principal_t *who, const char *type,
  * [a-z0-9._*], at most ACCESS_SUBS_MAX in all ("" is valid: nothing). */
 bool access_subscriptions_valid(const char *text);
 
+/* The centre scope a service applies to a staff request that names no case (appointments and
+ * the hall queue): the prefix every centre the caller may act on starts with — a clerk's own
+ * 12 digits, a supervisor's significant digits (their centre and those below), "" for an
+ * administrator. Writes it into out (ACCESS_CENTRE_LEN + 1 bytes). Returns false (out "")
+ * for an integrator or any role without centre rights. */
+bool access_centre_scope(const access_principal_t *who, char *out, size_t size);
+
 #endif

@@ -84,6 +84,24 @@ const route_def_t endpoints[] = {
      serve_register_supervisor},
     {"POST", "cases/*/acceptance", "POST /v1/cases/{case_no}/acceptance", "case_no", ACCESS_STAFF,
      serve_decide_receipt},
+    /* appointments and the hall queue (serve_hall.c) */
+    {"POST", "admin/slots", "POST /v1/admin/slots", NULL, ADMIN, serve_put_slots},
+    {"GET", "slots", "GET /v1/slots", NULL, ACCESS_STAFF, serve_list_slots},
+    {"POST", "appointments", "POST /v1/appointments", NULL, ACCESS_STAFF, serve_book_appointment},
+    {"POST", "appointments/*/cancel", "POST /v1/appointments/{appointment_id}/cancel",
+     "appointment_id", ACCESS_STAFF, serve_cancel_appointment},
+    {"POST", "appointments/*/arrival", "POST /v1/appointments/{appointment_id}/arrival",
+     "appointment_id", ACCESS_STAFF, serve_arrive},
+    {"POST", "queue/tickets", "POST /v1/queue/tickets", NULL, ACCESS_STAFF, serve_take_ticket},
+    {"POST", "queue/windows/*/call", "POST /v1/queue/windows/{window}/call", "window", ACCESS_STAFF,
+     serve_call_next},
+    {"POST", "queue/tickets/*/missed", "POST /v1/queue/tickets/{ticket_id}/missed", "ticket_id",
+     ACCESS_STAFF, serve_ticket_missed},
+    {"POST", "queue/tickets/*/serving", "POST /v1/queue/tickets/{ticket_id}/serving", "ticket_id",
+     ACCESS_STAFF, serve_ticket_serving},
+    {"POST", "queue/tickets/*/done", "POST /v1/queue/tickets/{ticket_id}/done", "ticket_id",
+     ACCESS_STAFF, serve_ticket_done},
+    {"GET", "reports/hall", "GET /v1/reports/hall", NULL, SUPERVISORS, serve_hall_statistics},
 };
 
 const size_t endpoints_count = sizeof endpoints / sizeof endpoints[0];

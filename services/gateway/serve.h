@@ -95,4 +95,17 @@ route_handler_fn serve_put_workflow; /* POST /v1/admin/workflows */
 route_handler_fn serve_get_workflow; /* GET /v1/workflows/{item_code} */
 route_handler_fn serve_deliver;      /* POST /v1/cases/{case_no}/delivery */
 
+/* serve_hall.c */
+route_handler_fn serve_put_slots;          /* POST /v1/admin/slots */
+route_handler_fn serve_list_slots;         /* GET /v1/slots */
+route_handler_fn serve_book_appointment;   /* POST /v1/appointments */
+route_handler_fn serve_cancel_appointment; /* POST /v1/appointments/{appointment_id}/cancel */
+route_handler_fn serve_arrive;             /* POST /v1/appointments/{appointment_id}/arrival */
+route_handler_fn serve_take_ticket;        /* POST /v1/queue/tickets */
+route_handler_fn serve_call_next;          /* POST /v1/queue/windows/{window}/call */
+route_handler_fn serve_ticket_missed;      /* POST /v1/queue/tickets/{ticket_id}/missed */
+route_handler_fn serve_ticket_serving;     /* POST /v1/queue/tickets/{ticket_id}/serving */
+route_handler_fn serve_ticket_done;        /* POST /v1/queue/tickets/{ticket_id}/done */
+route_handler_fn serve_hall_statistics;    /* GET /v1/reports/hall */
+
 #endif

@@ -9,6 +9,7 @@
 #include "case_store.h"
 #include "catalogue.h"
 #include "documents.h"
+#include "hall_api.h"
 #include "ow_clock.h"
 #include "ow_service.h"
 #include "ow_text.h"
@@ -502,7 +503,12 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.decide_receipt", s_on_decide_receipt, self);
     ow_inbox_on(ow_service_inbox(svc), "case.decided", intake_apply_case_decided, NULL);
     ow_inbox_on(ow_service_inbox(svc), "case.awaiting_materials", intake_apply_case_awaiting, NULL);
-    ow_inbox_on(ow_service_inbox(svc), "timer.fired", intake_apply_timer_fired, NULL);
+    /* Appointments and the hall queue (hall.h); the no-show timer needs their policy. */
+    intake_hall_api_t *hall = intake_hall_attach(svc, self->timers, err);
+    if (!hall)
+        return -1;
+    ow_inbox_on(ow_service_inbox(svc), "timer.fired", intake_apply_timer_fired,
+                (void *)intake_hall_policy(hall));
     /* A fired timer may cancel others (a terminated case's): send them after its commit. */
     ow_inbox_on_commit(ow_service_inbox(svc), s_on_inbox_commit, self);
     return 0;

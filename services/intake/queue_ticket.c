@@ -54,6 +54,12 @@ static int s_rank(const intake_ticket_t *t, int64_t now_us)
     return 2;
 }
 
+/* The ticket's place in the queue: a requeue sends it to the back. */
+static int64_t s_place(const intake_ticket_t *t)
+{
+    return t->requeued_at_us ? t->requeued_at_us : t->taken_at_us;
+}
+
 long intake_ticket_next(const intake_ticket_t *tickets, size_t n, int64_t now_us)
 {
     long best = -1;
@@ -67,7 +73,7 @@ long intake_ticket_next(const intake_ticket_t *tickets, size_t n, int64_t now_us
         }
         const intake_ticket_t *b = &tickets[best];
         int rt = s_rank(t, now_us), rb = s_rank(b, now_us);
-        if (rt < rb || (rt == rb && t->taken_at_us < b->taken_at_us))
+        if (rt < rb || (rt == rb && s_place(t) < s_place(b)))
             best = (long)i;
     }
     return best;

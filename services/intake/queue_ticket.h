@@ -2,9 +2,10 @@
  * (missed → requeued or void) → serving → done, per window, and who is called next.
  *
  * Calling order: 爱心通道 first (DOMAIN §3: served first), then booked visitors within their
- * slot (booked visitors get priority within their slot), then by the time the ticket was
- * taken (a requeued ticket keeps its place: it was taken earlier). A missed ticket may be
- * requeued `max_requeues` times (configurable, default 1), then it is void.
+ * slot (booked visitors get priority within their slot), then by the ticket's place in the
+ * queue: the time it was taken, or the time of its last requeue (a missed ticket goes to the
+ * back, behind everyone who waited while it was called). A missed ticket may be requeued
+ * `max_requeues` times (configurable, default 1), then it is void.
  *
  * Plain functions: no I/O. */
 #ifndef INTAKE_QUEUE_TICKET_H
@@ -25,9 +26,10 @@ typedef enum {
 
 typedef struct {
     int64_t taken_at_us;
-    bool love;             /* 爱心通道 */
-    bool booked;           /* holds an appointment */
-    int64_t slot_start_us; /* booked: the slot's window [start, end) */
+    int64_t requeued_at_us; /* the last requeue; 0 = never requeued */
+    bool love;              /* 爱心通道 */
+    bool booked;            /* holds an appointment */
+    int64_t slot_start_us;  /* booked: the slot's window [start, end) */
     int64_t slot_end_us;
     intake_ticket_state_t state;
     int requeues;

@@ -9,6 +9,7 @@
 #include "case_store.h"
 #include "correction.h"
 #include "documents.h"
+#include "hall.h"
 #include "ow_clock.h"
 #include "ow_db.h"
 #include "ow_log.h"
@@ -138,7 +139,8 @@ done:
 
 int intake_apply_timer_fired(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
 {
-    (void)arg;
+    intake_hall_policy_t fallback = intake_hall_policy_default();
+    const intake_hall_policy_t *policy = arg ? arg : &fallback;
     int rc = -1;
     Onewindow__V1__Timer *t = NULL;
     if (ev->payload_len > INTAKE_EVENT_MAX_BYTES ||
@@ -155,6 +157,8 @@ int intake_apply_timer_fired(ow_db_t *db, const ow_event_t *ev, void *arg, ow_er
         rc = s_notice_duty(db, t, now_us, err);
     else if (strcmp(t->kind, INTAKE_TIMER_RONGQUE_SUPPLY) == 0)
         rc = s_rongque_supply(db, t, now_us, err);
+    else if (strcmp(t->kind, INTAKE_TIMER_NO_SHOW) == 0)
+        rc = intake_appointment_no_show(db, policy, t, now_us, err);
     else
         ow_error_set(err, OW_INVALID_ARGUMENT, "timer.fired %s: unknown kind '%s' of owner intake",
                      t->timer_key, t->kind);

@@ -8,7 +8,7 @@
  *   rongque_supply  a 容缺 case whose supply list is still incomplete: terminated — state 13
  *                   办结（不通过）, document termination listing what was not supplied, event
  *                   case.terminated
- *   no_show         handed to the appointments module (appointments.h)
+ *   no_show         an appointment still booked is forfeited (hall.h, appointments.c)
  * A timer whose case has moved on (decided, supplied, withdrawn) does nothing. */
 #ifndef INTAKE_TIMER_FIRED_H
 #define INTAKE_TIMER_FIRED_H
@@ -18,7 +18,8 @@
 
 typedef struct ow_db ow_db_t;
 
-/* An ow_inbox_apply_fn (arg unused). Returns 0 when applied, when nothing was left to do, and
+/* An ow_inbox_apply_fn; arg is the hall policy (const intake_hall_policy_t *, NULL = the
+ * defaults). Returns 0 when applied, when nothing was left to do, and
  * for timers of other owners. Returns -1 with INVALID_ARGUMENT for an event that can never
  * apply (malformed payload, unknown kind of ours, unknown case): the inbox parks it. Returns
  * -1 with the database's code (transient: the inbox retries) when the database failed. */

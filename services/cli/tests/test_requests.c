@@ -215,6 +215,76 @@ static void test_report_commands(void **state)
     command_line_free(&cmd);
 }
 
+/* Appointments and the hall queue: the words and options to the request. */
+static void test_hall_commands(void **state)
+{
+    (void)state;
+    owctl_command_t cmd;
+    owctl_request_t req;
+    char msg[200];
+
+    char *slots[] = {"owctl", "slots", "--centre", "330122000000", "--item-group", "g 1", NULL};
+    assert_int_equal(command_line_parse(6, slots, &cmd, msg, sizeof msg), 0);
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.method, "GET");
+    assert_string_equal(req.path, "/v1/slots?centre_id=330122000000&item_group=g%201");
+    requests_clear(&req);
+    command_line_free(&cmd);
+
+    char *book[] = {"owctl",       "appointment",        "book",    "--slot", "7", "--name", "N",
+                    "--id-number", "330122198001010011", "--phone", "139",    NULL};
+    assert_int_equal(command_line_parse(11, book, &cmd, msg, sizeof msg), 0);
+    assert_int_equal(cmd.verb, OWCTL_APPOINTMENT_BOOK);
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.path, "/v1/appointments");
+    assert_true(req.needs_idempotency_key);
+    assert_string_equal(json_string_value(json_object_get(req.body, "slot_id")), "7");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(req.body, "applicant"), "id_type")),
+        "resident_id");
+    requests_clear(&req);
+    command_line_free(&cmd);
+
+    char *cancel[] = {"owctl", "appointment", "cancel", "12", "--reason", "改期", NULL};
+    assert_int_equal(command_line_parse(6, cancel, &cmd, msg, sizeof msg), 0);
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.path, "/v1/appointments/12/cancel");
+    assert_string_equal(json_string_value(json_object_get(req.body, "reason")), "改期");
+    requests_clear(&req);
+    command_line_free(&cmd);
+
+    char *call[] = {"owctl", "queue", "call", "A01", "--centre", "330122000000", NULL};
+    assert_int_equal(command_line_parse(6, call, &cmd, msg, sizeof msg), 0);
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.path, "/v1/queue/windows/A01/call");
+    assert_string_equal(json_string_value(json_object_get(req.body, "centre_id")), "330122000000");
+    requests_clear(&req);
+    command_line_free(&cmd);
+
+    char *done[] = {"owctl", "queue", "done", "44", NULL};
+    assert_int_equal(command_line_parse(4, done, &cmd, msg, sizeof msg), 0);
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.path, "/v1/queue/tickets/44/done");
+    requests_clear(&req);
+    command_line_free(&cmd);
+
+    /* Refusals name what is missing or wrong. */
+    char *no_centre[] = {"owctl", "queue", "take", "--window", "A01", NULL};
+    assert_int_equal(command_line_parse(5, no_centre, &cmd, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "--centre"));
+    command_line_free(&cmd);
+    char *no_id[] = {"owctl", "appointment", "arrive", NULL};
+    assert_int_equal(command_line_parse(3, no_id, &cmd, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "APPOINTMENT_ID"));
+    command_line_free(&cmd);
+    char *wrong[] = {"owctl", "queue", "skip", "1", NULL};
+    assert_int_equal(command_line_parse(4, wrong, &cmd, msg, sizeof msg), -1);
+    command_line_free(&cmd);
+    char *reason[] = {"owctl", "queue", "done", "1", "--reason", "x", NULL};
+    assert_int_equal(command_line_parse(6, reason, &cmd, msg, sizeof msg), -1);
+    command_line_free(&cmd);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +295,7 @@ int main(void)
         cmocka_unit_test(test_clock_requests),
         cmocka_unit_test(test_operations_commands),
         cmocka_unit_test(test_report_commands),
+        cmocka_unit_test(test_hall_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -94,12 +94,36 @@ static void test_subscription_lists(void **state)
     assert_false(access_subscriptions_valid("case accepted"));
 }
 
+/* The prefix the hall methods apply (intake's scope_centre). */
+static void test_centre_scope(void **state)
+{
+    (void)state;
+    char out[ACCESS_CENTRE_LEN + 1];
+    access_principal_t who = {.role = ACCESS_ROLE_CLERK, .centre = TOWN_A};
+    assert_true(access_centre_scope(&who, out, sizeof out));
+    assert_string_equal(out, TOWN_A);
+    who.role = ACCESS_ROLE_SUPERVISOR;
+    assert_true(access_centre_scope(&who, out, sizeof out));
+    assert_string_equal(out, "330122101");
+    strcpy(who.centre, COUNTY);
+    assert_true(access_centre_scope(&who, out, sizeof out));
+    assert_string_equal(out, "330122");
+    who.role = ACCESS_ROLE_ADMIN;
+    assert_true(access_centre_scope(&who, out, sizeof out));
+    assert_string_equal(out, "");
+    who.role = ACCESS_ROLE_INTEGRATOR;
+    assert_false(access_centre_scope(&who, out, sizeof out));
+    who.role = ACCESS_ROLE_CLERK;
+    strcpy(who.centre, "33012");
+    assert_false(access_centre_scope(&who, out, sizeof out));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roles_round_trip),     cmocka_unit_test(test_centre_hierarchy),
         cmocka_unit_test(test_who_may_touch_a_case), cmocka_unit_test(test_who_may_read_an_event),
-        cmocka_unit_test(test_subscription_lists),
+        cmocka_unit_test(test_subscription_lists),   cmocka_unit_test(test_centre_scope),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 #include "appointment_rules.h"
+#include "hall_policy.h"
 #include "ow_clock.h"
 #include "queue_ticket.h"
 
@@ -142,6 +143,58 @@ static void test_calling_order(void **state)
     assert_int_equal(intake_ticket_next(NULL, 0, now), -1);
 }
 
+static void test_requeue_goes_to_the_back(void **state)
+{
+    (void)state;
+    int64_t now = 1000 * H;
+    intake_ticket_t q[] = {
+        {.taken_at_us = 1, .requeued_at_us = 50, .state = INTAKE_TICKET_WAITING},
+        {.taken_at_us = 5, .state = INTAKE_TICKET_WAITING},
+        {.taken_at_us = 60, .state = INTAKE_TICKET_WAITING},
+    };
+    /* Taken first, but missed and requeued at 50: behind 5, ahead of 60. */
+    assert_int_equal(intake_ticket_next(q, 3, now), 1);
+    q[1].state = INTAKE_TICKET_CALLED;
+    assert_int_equal(intake_ticket_next(q, 3, now), 0);
+    /* A requeued 爱心通道 ticket still goes before ordinary ones. */
+    q[2].love = true;
+    assert_int_equal(intake_ticket_next(q, 3, now), 2);
+}
+
+static void test_policy_from_configuration(void **state)
+{
+    (void)state;
+    ow_config_t *cfg = ow_config_new("intaked-hall-test");
+    assert_non_null(cfg);
+    intake_hall_policy_t p;
+    ow_error_t err;
+    ow_error_clear(&err);
+    assert_int_equal(intake_hall_policy_load(cfg, &p, &err), 0);
+    assert_int_equal(p.appointments.cancel_before_s, 2 * 3600);
+    assert_int_equal(p.appointments.no_show_after_s, 30 * 60);
+    assert_int_equal(p.appointments.no_show_limit, 2);
+    assert_int_equal(p.appointments.no_show_window_s, 90LL * 86400);
+    assert_int_equal(p.appointments.block_months, 3);
+    assert_int_equal(p.max_requeues, 1);
+    ow_config_set(cfg, "intake.cancel_min_hours", "1");
+    ow_config_set(cfg, "intake.no_show_grace_minutes", "15");
+    ow_config_set(cfg, "intake.queue_max_requeues", "2");
+    assert_int_equal(intake_hall_policy_load(cfg, &p, &err), 0);
+    assert_int_equal(p.appointments.cancel_before_s, 3600);
+    assert_int_equal(p.appointments.no_show_after_s, 900);
+    assert_int_equal(p.max_requeues, 2);
+    /* Every bad key at once; the policy is left as it was. */
+    ow_config_set(cfg, "intake.no_show_limit", "two");
+    ow_config_set(cfg, "intake.booking_block_months", "0");
+    ow_config_set(cfg, "intake.no_show_window_days", "99999");
+    assert_int_equal(intake_hall_policy_load(cfg, &p, &err), -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_int_equal(err.violation_count, 3);
+    assert_string_equal(err.violations[0].field, "intake.no_show_limit");
+    assert_int_equal(p.max_requeues, 2);
+    ow_config_destroy(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -150,6 +203,8 @@ int main(void)
         cmocka_unit_test(test_booking_reasons_all_listed),
         cmocka_unit_test(test_ticket_moves),
         cmocka_unit_test(test_calling_order),
+        cmocka_unit_test(test_requeue_goes_to_the_back),
+        cmocka_unit_test(test_policy_from_configuration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
