@@ -14,6 +14,7 @@ static const char *const s_kinds[] = {"immediate", "promised"};
 static const char *const s_units[] = {"working_days", "natural_days", "working_hours",
                                       "natural_hours"};
 static const char *const s_forms[] = {"original", "copy", "electronic"};
+static const char *const s_lanes[] = {"love", "green"};
 
 #define S_IN(v, arr) s_in((v), (arr), sizeof(arr) / sizeof((arr)[0]))
 
@@ -127,6 +128,17 @@ int intake_item_validate(const intake_item_t *it, const char *prefix, ow_error_t
             snprintf(buf, sizeof buf, "centres[%zu]", i);
             n += s_bad(err, prefix, buf, "must be a 12-digit area code (区划代码)");
         }
+    }
+    for (size_t i = 0; i < it->lane_count; i++) {
+        char f[32];
+        snprintf(f, sizeof f, "lanes[%zu]", i);
+        if (!S_IN(it->lanes[i], s_lanes))
+            n += s_bad(err, prefix, f, "must be love (爱心通道) or green (绿色通道)");
+        for (size_t j = 0; j < i; j++)
+            if (it->lanes[i] && it->lanes[j] && strcmp(it->lanes[i], it->lanes[j]) == 0) {
+                n += s_bad(err, prefix, f, "is listed twice");
+                break;
+            }
     }
     for (size_t i = 0; i < it->material_count; i++) {
         const intake_material_t *m = &it->materials[i];
