@@ -24,6 +24,8 @@
  *   owctl report DIMENSION [KEY] --period P --from YYYY-MM-DD --to YYYY-MM-DD
  *                [--limit N] [--after PAGE_TOKEN] [--csv | --json]   (evaluation.report)
  *   owctl assessment month YYYY-MM [--limit N] [--after STAFF_ID] [--json]
+ *   owctl catalogue import FILE [--partial] [--format json|csv]   (administrators)
+ *   owctl catalogue export [--csv] | catalogue show IMPL_CODE [--json]
  *   owctl help [COMMAND] | --help      (also after any command)
  *
  * Options may come before or after the command words, as `--opt value` or `--opt=value`;
@@ -61,6 +63,9 @@ typedef enum {
     OWCTL_NOTIFY_RESEND,
     OWCTL_REPORT,
     OWCTL_ASSESSMENT_MONTH,
+    OWCTL_CATALOGUE_IMPORT,
+    OWCTL_CATALOGUE_EXPORT,
+    OWCTL_CATALOGUE_SHOW,
 } owctl_verb_t;
 
 typedef struct {
@@ -127,6 +132,11 @@ typedef struct {
     const char *to;
     bool csv;          /* --csv: the rows as CSV with a header line */
     const char *month; /* YYYY-MM */
+    /* catalogue import FILE (file) [--partial] [--format json|csv]; export [--csv];
+     * show IMPL_CODE */
+    bool partial;
+    const char *format; /* NULL = from the file name: .csv is CSV, anything else JSON */
+    const char *impl_code;
 } owctl_command_t;
 
 /* Reads argv (argv[0] is the program) into *cmd; strings point into argv. Returns 0, or -1

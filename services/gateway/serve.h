@@ -94,4 +94,14 @@ route_handler_fn serve_put_workflow; /* POST /v1/admin/workflows */
 route_handler_fn serve_get_workflow; /* GET /v1/workflows/{item_code} */
 route_handler_fn serve_deliver;      /* POST /v1/cases/{case_no}/delivery */
 
+/* serve_catalogue.c */
+route_handler_fn serve_put_catalogue_items;     /* POST /v1/admin/catalogue/items */
+route_handler_fn serve_list_catalogue_items;    /* GET /v1/catalogue/items */
+route_handler_fn serve_get_catalogue_item;      /* GET /v1/catalogue/items/{impl_code} */
+route_handler_fn serve_export_catalogue;        /* GET /v1/catalogue/export */
+route_handler_fn serve_begin_catalogue_import;  /* POST /v1/admin/catalogue/imports */
+route_handler_fn serve_catalogue_import_rows;   /* POST …/imports/{import_id}/rows */
+route_handler_fn serve_commit_catalogue_import; /* POST …/imports/{import_id}/commit */
+route_handler_fn serve_get_catalogue_import;    /* GET …/imports/{import_id} */
+
 #endif
