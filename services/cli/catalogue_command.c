@@ -276,18 +276,20 @@ static int s_import(const owctl_command_t *cmd, gateway_client_t *client)
         answer = NULL;
         s_progress(tty, ends[c], n);
     }
-    bool local_bad = json_array_size(local) > 0;
-    if (n > 0 && (cmd->partial || !local_bad)) {
+    /* Rows the file itself made unreadable were never sent: then the import is only checked
+     * (every parent too), so the report is whole, and nothing is written — unless --partial. */
+    bool check_only = json_array_size(local) > 0 && !cmd->partial;
+    if (n > 0) {
         snprintf(path, sizeof path, "/v1/admin/catalogue/imports/%s/commit", seg);
-        json_t *body = json_pack("{s:b}", "partial", cmd->partial);
+        json_t *body = json_pack("{s:b,s:b}", "partial", cmd->partial, "check_only", check_only);
         rc = s_request(client, "POST", path, body, &answer, &status);
         json_decref(body);
         if (rc == OWCTL_EXIT_UNREACHABLE)
             goto done;
-        if (rc == 0) {
+        if (rc == 0 && !check_only) {
             final = answer;
             answer = NULL;
-        } else if (status != 400) {
+        } else if (rc != 0 && status != 400) {
             goto refused;
         }
         json_decref(answer);

@@ -149,12 +149,13 @@ static int s_open(ow_db_t *db, const char *method, const char *key, const uint8_
     return found;
 }
 
-/* Saves the reply under the key and commits. Returns 0, or -1 with err (rolled back, reply
- * freed). */
+/* Wraps the reply (intake_catalogue_wrap_reply), saves it under the key and commits. Returns 0, or
+ * -1 with err (rolled back, reply freed). */
 static int s_finish(ow_db_t *db, const char *method, const char *key, const uint8_t *request,
                     size_t len, uint8_t **reply, size_t *reply_len, ow_error_t *err)
 {
-    if (ow_idem_save(db, key, method, request, len, *reply, *reply_len, err) == 0 &&
+    if (intake_catalogue_wrap_reply(reply, reply_len, err) == 0 &&
+        ow_idem_save(db, key, method, request, len, *reply, *reply_len, err) == 0 &&
         ow_db_commit(db, err) == 0)
         return 0;
     ow_db_rollback(db);
@@ -527,6 +528,16 @@ int intake_import_commit(ow_db_t *db, const char *key, const uint8_t *request, s
     int bad = s_check_parents(db, req->import_id, rows, n, err);
     if (bad < 0)
         goto rollback;
+    if (req->check_only) {
+        /* The problems found here are kept; nothing else is written, the key not remembered. */
+        if (ow_db_commit(db, err) < 0)
+            goto rollback;
+        rc = s_status(db, req->import_id, false, reply, reply_len, err) == 0 &&
+                     intake_catalogue_wrap_reply(reply, reply_len, err) == 0
+                 ? 0
+                 : -1;
+        goto out;
+    }
     if (bad > 0 && !req->partial) {
         /* The problems found here are kept for intake.get_import; nothing else is written and
          * the key is not remembered, so the import can still be committed with `partial`. */

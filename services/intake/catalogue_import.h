@@ -8,6 +8,7 @@
  *                         a level that may hold it), then all or nothing — refused with the
  *                         problems when any row is bad, nothing written — or, with `partial`,
  *                         only the good rows (a row under a bad row is bad too)
+ *                         — or, with `check_only`, checks and reports, writing nothing
  *   intake.get_import     the import's state and every problem
  *
  * Each command takes an idempotency key; a repeat returns the first answer. The writes are

@@ -91,10 +91,15 @@ int intake_item_validate(const intake_item_t *it, const char *prefix, ow_error_t
             s_bad(err, prefix, "level", "must be main (主项), sub (子项) or business (业务办理项)");
     } else if (strcmp(level, "main") == 0 && !s_empty(it->parent_code)) {
         n += s_bad(err, prefix, "parent_code", "a main item (主项) has no parent");
-    } else if (strcmp(level, "main") != 0 && !intake_code_valid(it->parent_code)) {
-        n += s_bad(err, prefix, "parent_code",
-                   "a sub-item (子项) or business item (业务办理项) names its parent's 实施编码");
-    } else if (strcmp(level, "main") != 0 && strcmp(it->parent_code, it->impl_code) == 0) {
+    } else if (strcmp(level, "sub") == 0 && !intake_code_valid(it->parent_code)) {
+        n += s_bad(err, prefix, "parent_code", "a sub-item (子项) names its main item's 实施编码");
+    } else if (strcmp(level, "business") == 0 && !s_empty(it->parent_code) &&
+               !intake_code_valid(it->parent_code)) {
+        /* A business item without a parent stands alone: an item of the national catalogue
+         * with no sub-items (and every item loaded before the hierarchy existed). */
+        n += s_bad(err, prefix, "parent_code", "must be the 实施编码 of a main or sub-item");
+    } else if (strcmp(level, "main") != 0 && !s_empty(it->parent_code) &&
+               strcmp(it->parent_code, it->impl_code) == 0) {
         n += s_bad(err, prefix, "parent_code", "an item cannot be its own parent");
     }
     /* DOMAIN §2: every item has a responsible department. */

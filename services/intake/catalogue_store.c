@@ -11,6 +11,7 @@
 #include "ow_outbox.h"
 #include "ow_pack.h"
 #include "ow_pgarray.h"
+#include "ow_rpc.h"
 #include "ow_text.h"
 #include "receive.h"
 
@@ -352,32 +353,28 @@ int intake_catalogue_current_level(ow_db_t *db, const char *impl_code, char *lev
     return found;
 }
 
-static int s_item_changed_event(ow_db_t *db, const char *impl_code, int version, int previous,
-                                int64_t now_us, ow_error_t *err)
+/* The event of a new version, from the item as written (no read back: an import writes
+ * thousands). Children are not part of an item version, so the event has none. */
+static int s_item_changed_event(ow_db_t *db, const Onewindow__V1__CatalogueItem *item, int version,
+                                int previous, int64_t now_us, ow_error_t *err)
 {
-    char v[16];
-    snprintf(v, sizeof v, "%d", version);
-    const char *p[2] = {impl_code, v};
-    s_set_t s;
-    if (s_set_query(db, "intake_cat_version", 2, p, &s, err) < 0)
-        return -1;
-    int rc = -1;
+    Onewindow__V1__CatalogueItem c = *item;
+    c.version = version;
+    c.valid_from_us = now_us;
+    c.retired_at_us = 0;
+    c.n_children = 0;
+    c.children = NULL;
+    c.level = (char *)s_or(item->level, "business");
+    c.limit_unit = (char *)s_or(item->limit_unit, "working_days");
+    Onewindow__V1__CatalogueItemChanged ev = ONEWINDOW__V1__CATALOGUE_ITEM_CHANGED__INIT;
+    ev.item = &c;
+    ev.previous_version = previous;
     uint8_t *buf = NULL;
     size_t len = 0;
-    if (s.n != 1) {
-        ow_error_set(err, OW_INTERNAL, "item %s version %d vanished while written", impl_code,
-                     version);
-        goto done;
-    }
-    Onewindow__V1__CatalogueItemChanged ev = ONEWINDOW__V1__CATALOGUE_ITEM_CHANGED__INIT;
-    ev.item = s.ptrs[0];
-    ev.previous_version = previous;
     if (ow_pack(&ev.base, &buf, &len, err) < 0)
-        goto done;
-    rc = ow_outbox_add(db, "catalogue.item_changed", NULL, NULL, now_us, buf, len, err);
-done:
+        return -1;
+    int rc = ow_outbox_add(db, "catalogue.item_changed", NULL, NULL, now_us, buf, len, err);
     free(buf);
-    s_set_clear(&s);
     return rc;
 }
 
@@ -476,7 +473,7 @@ int intake_catalogue_write(ow_db_t *db, const Onewindow__V1__CatalogueItem *item
         if (s_exec(db, "intake_cat_insert_centre", 3, cp, err) < 0)
             goto done;
     }
-    if (s_item_changed_event(db, item->impl_code, v, previous, now_us, err) < 0)
+    if (s_item_changed_event(db, item, v, previous, now_us, err) < 0)
         goto done;
     *version = v;
     *changed = true;
@@ -487,6 +484,23 @@ done:
     ow_pgarray_destroy(&lanes);
     s_set_clear(&cur);
     return rc;
+}
+
+int intake_catalogue_wrap_reply(uint8_t **reply, size_t *reply_len, ow_error_t *err)
+{
+    uint8_t *wrapped = NULL;
+    size_t len = 0;
+    int rc = ow_rpc_pack_reply(NULL, *reply, *reply_len, &wrapped, &len);
+    free(*reply);
+    *reply = NULL;
+    *reply_len = 0;
+    if (rc != 0) {
+        ow_error_set(err, OW_INTERNAL, "out of memory packing a reply");
+        return -1;
+    }
+    *reply = wrapped;
+    *reply_len = len;
+    return 0;
 }
 
 /* ---- intake.put_items ---- */
@@ -586,8 +600,8 @@ int intake_catalogue_put(ow_db_t *db, const char *key, const uint8_t *request, s
         wptrs[i] = &written[i];
         written[i].impl_code = req->items[i]->impl_code;
         bool changed = false;
-        if (intake_catalogue_write(db, req->items[i], now_us, &written[i].version, &changed,
-                                   err) < 0)
+        if (intake_catalogue_write(db, req->items[i], now_us, &written[i].version, &changed, err) <
+            0)
             goto rollback;
         written[i].changed = changed;
     }
@@ -595,6 +609,7 @@ int intake_catalogue_put(ow_db_t *db, const char *key, const uint8_t *request, s
     out.n_items = req->n_items;
     out.items = wptrs;
     if (ow_pack(&out.base, reply, reply_len, err) < 0 ||
+        intake_catalogue_wrap_reply(reply, reply_len, err) < 0 ||
         ow_idem_save(db, key, method, request, len, *reply, *reply_len, err) < 0 ||
         ow_db_commit(db, err) < 0)
         goto rollback;

@@ -45,9 +45,14 @@ int intake_catalogue_current_level(ow_db_t *db, const char *impl_code, char *lev
 int intake_catalogue_write(ow_db_t *db, const Onewindow__V1__CatalogueItem *item, int64_t now_us,
                            int *version, bool *changed, ow_error_t *err);
 
-/* intake.put_items: request → packed PutItemsReply in *reply (caller frees). Validation
- * (every problem at once), then ONE transaction with the idempotency record. Returns 0, or -1
- * with err (nothing written). */
+/* Replaces the packed message in *reply by a packed onewindow.v1.Reply (OK) carrying it, the
+ * form idempotency records keep (ow_rpc_reply_packed). Returns 0, or -1 with err (*reply
+ * freed and NULL). */
+int intake_catalogue_wrap_reply(uint8_t **reply, size_t *reply_len, ow_error_t *err);
+
+/* intake.put_items: request → packed Reply carrying a PutItemsReply in *reply (caller frees).
+ * Validation (every problem at once), then ONE transaction with the idempotency record. Returns 0,
+ * or -1 with err (nothing written). */
 int intake_catalogue_put(ow_db_t *db, const char *key, const uint8_t *request, size_t len,
                          int64_t now_us, uint8_t **reply, size_t *reply_len, ow_error_t *err);
 

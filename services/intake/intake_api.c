@@ -397,12 +397,16 @@ typedef int(s_catalogue_read_fn)(ow_db_t *db, const uint8_t *request, size_t len
                                  size_t *reply_len, ow_error_t *err);
 
 static void s_catalogue_answer(intake_api_t *self, ow_rpc_call_t *call, int rc, uint8_t *reply,
-                               size_t reply_len, ow_error_t *err, bool kick)
+                               size_t reply_len, ow_error_t *err, bool write)
 {
     if (rc == 0) {
-        if (kick)
+        /* a write's answer is the Reply its idempotency record keeps; a read's the message */
+        if (write) {
             ow_relay_kick(self->relay);
-        ow_rpc_reply_packed(call, reply, reply_len);
+            ow_rpc_reply_packed(call, reply, reply_len);
+        } else {
+            ow_rpc_reply(call, reply, reply_len);
+        }
     } else {
         if (err->code != OW_INVALID_ARGUMENT && err->code != OW_FAILED_PRECONDITION &&
             err->code != OW_NOT_FOUND)

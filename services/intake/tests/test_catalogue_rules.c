@@ -63,6 +63,15 @@ static void test_good_items(void **state)
     it.level = NULL; /* business by default */
     it.parent_code = "P1";
     assert_int_equal(s_validate(&it, &err), 0);
+    it.parent_code = ""; /* a business item may stand alone */
+    assert_int_equal(s_validate(&it, &err), 0);
+    it.parent_code = "not a code";
+    assert_int_equal(s_validate(&it, &err), 1);
+    assert_true(s_has(&err, "row 4.parent_code"));
+    it.lanes = (const char *const[]){"love", "green", "love", "fast"};
+    it.lane_count = 4;
+    it.parent_code = "P1";
+    assert_int_equal(s_validate(&it, &err), 2); /* lanes[2] twice, lanes[3] unknown */
 }
 
 static void test_the_laws_refusals(void **state)
