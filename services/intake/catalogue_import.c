@@ -417,6 +417,36 @@ static Onewindow__V1__CatalogueItem *s_unpack_hex(const char *hex, ow_error_t *e
  * problems (phase 'commit'). Returns the number of bad rows, or -1 with err. */
 static int s_check_parents(ow_db_t *db, const char *id, s_staged_t *rows, int n, ow_error_t *err)
 {
+    /* A row that changes an item's level must still hold its current children (those the
+     * import moves elsewhere are checked as themselves). */
+    const char **codes = calloc((size_t)n + 1, sizeof *codes);
+    if (!codes) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        return -1;
+    }
+    for (int i = 0; i < n; i++)
+        codes[i] = rows[i].impl_code;
+    for (int i = 0; i < n; i++) {
+        if (!rows[i].ok)
+            continue;
+        ow_error_t found;
+        ow_error_clear(&found);
+        if (intake_catalogue_check_children(db, rows[i].impl_code, rows[i].level, codes, (size_t)n,
+                                            "level", &found) < 0) {
+            *err = found;
+            free(codes);
+            return -1;
+        }
+        if (found.violation_count > 0) {
+            if (s_add_error(db, id, rows[i].row, "level", found.violations[0].description, "commit",
+                            err) < 0) {
+                free(codes);
+                return -1;
+            }
+            rows[i].ok = false;
+        }
+    }
+    free(codes);
     for (bool again = true; again;) {
         again = false;
         for (int i = 0; i < n; i++) {

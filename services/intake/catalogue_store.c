@@ -58,6 +58,8 @@ int intake_catalogue_store_prepare(ow_db_t *db, ow_error_t *err)
                                 " WHERE retired_at IS NULL AND parent_code = ANY ($1::text[])"
                                 " ORDER BY parent_code, impl_code"},
         {"intake_cat_level", "SELECT level FROM items WHERE impl_code = $1 AND retired_at IS NULL"},
+        {"intake_cat_child_levels", "SELECT impl_code, level FROM items"
+                                    " WHERE parent_code = $1 AND retired_at IS NULL"},
         {"intake_cat_max_version",
          "SELECT coalesce(max(version), 0) FROM items WHERE impl_code = $1"},
         {"intake_cat_retire", "UPDATE items SET retired_at = us_to_ts($2::bigint)"
@@ -503,6 +505,30 @@ int intake_catalogue_wrap_reply(uint8_t **reply, size_t *reply_len, ow_error_t *
     return 0;
 }
 
+int intake_catalogue_check_children(ow_db_t *db, const char *impl_code, const char *level,
+                                    const char *const *moving, size_t n_moving, const char *field,
+                                    ow_error_t *err)
+{
+    const char *p[1] = {impl_code};
+    PGresult *res = ow_db_exec(db, "intake_cat_child_levels", 1, p, err);
+    if (!res)
+        return -1;
+    for (int i = 0; i < PQntuples(res); i++) {
+        const char *child = PQgetvalue(res, i, 0), *child_level = PQgetvalue(res, i, 1);
+        bool moves = false;
+        for (size_t j = 0; j < n_moving && !moves; j++)
+            moves = strcmp(moving[j], child) == 0;
+        if (!moves && !intake_item_level_may_parent(s_or(level, "business"), child_level)) {
+            ow_error_add_violation(err, field,
+                                   "'%s', a %s item, is under it: a %s item cannot hold it", child,
+                                   child_level, s_or(level, "business"));
+            break;
+        }
+    }
+    PQclear(res);
+    return 0;
+}
+
 /* ---- intake.put_items ---- */
 
 /* The parent of items[i] is a current item or another item of the request, at a level that
@@ -510,9 +536,17 @@ int intake_catalogue_wrap_reply(uint8_t **reply, size_t *reply_len, ow_error_t *
 static int s_check_parents(ow_db_t *db, Onewindow__V1__CatalogueItem **items, size_t n,
                            ow_error_t *err)
 {
+    const char *codes[INTAKE_CATALOGUE_PUT_MAX];
+    for (size_t i = 0; i < n && i < INTAKE_CATALOGUE_PUT_MAX; i++)
+        codes[i] = items[i]->impl_code;
     for (size_t i = 0; i < n; i++) {
         const Onewindow__V1__CatalogueItem *it = items[i];
         const char *level = s_or(it->level, "business");
+        char lf[48];
+        snprintf(lf, sizeof lf, "items[%zu].level", i);
+        /* items of the request that name another parent are checked as themselves */
+        if (intake_catalogue_check_children(db, it->impl_code, level, codes, n, lf, err) < 0)
+            return -1;
         if (!it->parent_code[0])
             continue;
         char parent_level[16] = "";

@@ -38,6 +38,13 @@ void intake_catalogue_sort_sets(Onewindow__V1__CatalogueItem *item);
 int intake_catalogue_current_level(ow_db_t *db, const char *impl_code, char *level, size_t size,
                                    ow_error_t *err);
 
+/* Inside an open transaction: adds a violation named field when a current child of impl_code
+ * (other than those in moving[0..n_moving), which are written too) could not stay under an
+ * item of level. Returns 0, or -1 with err on a database error. */
+int intake_catalogue_check_children(ow_db_t *db, const char *impl_code, const char *level,
+                                    const char *const *moving, size_t n_moving, const char *field,
+                                    ow_error_t *err);
+
 /* Inside an open transaction: writes item (checked, sets sorted) as a new version when it
  * differs from the current one, retiring that one, and queues catalogue.item_changed.
  * *version is the current version afterwards, *changed whether one was written. Returns 0,

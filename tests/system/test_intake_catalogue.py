@@ -226,6 +226,13 @@ def test(s):
     st, body = s.post("/v1/admin/catalogue/items", {"items": [json_item("T-Z0004", parent_code="T-M01-S1-B01")]})
     s.check("a business item cannot be under a business item", st == 400, (st, body))
     s.check("nothing written", count(s, "T-Z%") == 0)
+    st, main = s.get("/v1/catalogue/items/T-M03")
+    for k in ("version", "valid_from", "retired_at", "children"):
+        main.pop(k, None)
+    st, body = s.post("/v1/admin/catalogue/items", {"items": [dict(main, level="business")]})
+    names = {p["name"] for p in body.get("invalid_params", [])} if isinstance(body, dict) else set()
+    s.check("a main item with sub-items cannot become a business item", st == 400 and "items[0].level" in names,
+            (st, body))
     clerk, _ = s.issue_token("TL0101", "clerk", "330122000000")
     st, body, _ = s.request("POST", "/v1/admin/catalogue/items", {"items": [json_item("T-Z0005")]}, token=clerk)
     s.check("a clerk may not write the catalogue (403)", st == 403, (st, body))
