@@ -183,12 +183,13 @@ typedef struct {
     Onewindow__V1__CatalogueMaterial **mat_ptrs;
     char **strings;    /* centres, lanes and children of every item */
     char **lane_texts; /* per item: a copy of its "love,green" split in place */
+    size_t loaded;     /* items read (n may be cut shorter for a page) */
     PGresult *res[4];  /* items, materials, centres, children */
 } s_set_t;
 
 static void s_set_clear(s_set_t *s)
 {
-    for (size_t i = 0; i < s->n && s->lane_texts; i++)
+    for (size_t i = 0; i < s->loaded && s->lane_texts; i++)
         free(s->lane_texts[i]);
     free(s->lane_texts);
     free(s->items);
@@ -214,7 +215,7 @@ static int s_set_load(ow_db_t *db, PGresult *res, s_set_t *s, ow_error_t *err)
     memset(s, 0, sizeof *s);
     s->res[0] = res;
     int n = PQntuples(res);
-    s->n = (size_t)n;
+    s->n = s->loaded = (size_t)n;
     ow_pgarray_t *codes = ow_pgarray_new(), *versions = ow_pgarray_new();
     int rc = -1;
     size_t cap = (size_t)n + 1;
