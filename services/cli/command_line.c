@@ -31,9 +31,12 @@
     (S_FOR_SLOTS | S_FOR_BOOK | (1u << OWCTL_APPOINTMENT_CANCEL) |                                 \
      (1u << OWCTL_APPOINTMENT_ARRIVE) | S_FOR_TAKE | (1u << OWCTL_QUEUE_CALL) |                    \
      (1u << OWCTL_QUEUE_MISSED) | (1u << OWCTL_QUEUE_SERVING) | (1u << OWCTL_QUEUE_DONE))
+#define S_FOR_IMPORT    (1u << OWCTL_CATALOGUE_IMPORT)
+#define S_FOR_EXPORT    (1u << OWCTL_CATALOGUE_EXPORT)
+#define S_FOR_CATALOGUE (S_FOR_IMPORT | S_FOR_EXPORT | (1u << OWCTL_CATALOGUE_SHOW))
 #define S_FOR_HTTP                                                                                 \
     (S_FOR_SUBMIT | S_FOR_CASE | S_FOR_ADV | S_FOR_SHOW | S_FOR_TOKEN | S_FOR_CENTRE | S_FOR_OPS | \
-     S_FOR_ACCEPT)
+     S_FOR_ACCEPT | S_FOR_CATALOGUE)
 #define S_FOR_ALL (S_FOR_DB | S_FOR_HTTP | (1u << OWCTL_HELP))
 
 typedef enum { S_FLAG, S_VALUE, S_MATERIAL, S_HELP, S_DEFECT } s_kind_t;
@@ -65,7 +68,7 @@ static const s_option_t s_options[] = {
     {"period", S_VALUE, S_FIELD(period), S_FOR_REPORT},
     {"from", S_VALUE, S_FIELD(from), S_FOR_REPORT},
     {"to", S_VALUE, S_FIELD(to), S_FOR_REPORT},
-    {"csv", S_FLAG, S_FIELD(csv), S_FOR_REPORT},
+    {"csv", S_FLAG, S_FIELD(csv), S_FOR_REPORT | S_FOR_EXPORT},
     {"database-url", S_VALUE, S_FIELD(database_url), S_FOR_DB},
     {"item", S_VALUE, S_FIELD(item), S_FOR_SUBMIT},
     {"name", S_VALUE, S_FIELD(name), S_FOR_SUBMIT | S_FOR_BOOK},
@@ -95,6 +98,8 @@ static const s_option_t s_options[] = {
     {"item-group", S_VALUE, S_FIELD(item_group), S_FOR_SLOTS},
     {"window", S_VALUE, S_FIELD(window), S_FOR_SLOTS | S_FOR_TAKE},
     {"reason", S_VALUE, S_FIELD(reason), 1u << OWCTL_APPOINTMENT_CANCEL},
+    {"partial", S_FLAG, S_FIELD(partial), S_FOR_IMPORT},
+    {"format", S_VALUE, S_FIELD(format), S_FOR_IMPORT},
 };
 
 #define S_OPTION_COUNT (sizeof s_options / sizeof s_options[0])
@@ -102,6 +107,7 @@ static const s_option_t s_options[] = {
 
 /* command_line_parse keeps the options given as bits of a 64-bit mask. */
 _Static_assert(S_OPTION_COUNT <= 64, "the given-options mask holds 64");
+_Static_assert(OWCTL_VERB_COUNT <= 32, "an option's verbs are a 32-bit mask");
 
 static const char s_help_overview[] =
     "owctl — the OneWindow operator's command line\n"
@@ -124,6 +130,7 @@ static const char s_help_overview[] =
     "  slots --centre ID            free appointment slots of a centre\n"
     "  appointment book|cancel|arrive  appointments (预约)\n"
     "  queue take|call|missed|serving|done  the hall queue (排号叫号)\n"
+    "  catalogue import|export|show the service-item catalogue (import: administrators)\n"
     "  help [COMMAND]               this text, or a command's\n"
     "\n"
     "The gateway is --gateway URL, else the configuration key gateway.url (file given by\n"
@@ -223,6 +230,20 @@ static const char s_help_token[] =
     "(\"case.,rating.recorded\" or \"*\"); DUR as for clock advance (default 90d).\n"
     "revoke takes effect on the token's next request. Every change is audited.\n";
 
+static const char s_help_catalogue[] =
+    "usage: owctl catalogue import FILE [--partial] [--format json|csv] [--json]\n"
+    "       owctl catalogue export [--csv | --json]\n"
+    "       owctl catalogue show IMPL_CODE [--json]\n"
+    "\n"
+    "import sends the items of FILE (a JSON array of items, as export writes them, or the CSV\n"
+    "layout of docs/intake.md: one row per material) in chunks to a staged import\n"
+    "(POST /v1/admin/catalogue/imports, …/rows, …/commit), with a progress bar on a terminal.\n"
+    "Every row with a problem is listed by row and field; then nothing is written and the\n"
+    "exit status is 1 — or, with --partial, only the good rows are written. An item equal to\n"
+    "its current version is left as it is; a changed one becomes a new version.\n"
+    "export prints every current item (GET /v1/catalogue/export) as JSON, or with --csv in\n"
+    "the CSV layout; either can be imported again. show prints one item with its materials.\n";
+
 static const char s_help_calendar[] =
     "usage: owctl calendar load FILE [--json]\n"
     "\n"
@@ -284,6 +305,8 @@ const char *command_line_help(const char *topic)
         return s_help_report;
     if (strcmp(topic, "assessment") == 0)
         return s_help_assessment;
+    if (strcmp(topic, "catalogue") == 0)
+        return s_help_catalogue;
     return s_help_overview;
 }
 
@@ -418,6 +441,12 @@ static const char *s_verb_name(owctl_verb_t verb)
         return "queue serving";
     case OWCTL_QUEUE_DONE:
         return "queue done";
+    case OWCTL_CATALOGUE_IMPORT:
+        return "catalogue import";
+    case OWCTL_CATALOGUE_EXPORT:
+        return "catalogue export";
+    case OWCTL_CATALOGUE_SHOW:
+        return "catalogue show";
     default:
         return "help";
     }
@@ -664,6 +693,31 @@ static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg,
                                        : "appointment book, cancel or arrive");
         return -1;
     }
+    if (strcmp(w0, "catalogue") == 0) {
+        const char *w1 = n > 1 ? words[1] : "";
+        size_t args = 2;
+        if (strcmp(w1, "import") == 0 || strcmp(w1, "show") == 0) {
+            bool import = w1[0] == 'i';
+            cmd->verb = import ? OWCTL_CATALOGUE_IMPORT : OWCTL_CATALOGUE_SHOW;
+            if (n < 3) {
+                s_msg(msg, size,
+                      import ? "catalogue import needs a FILE (JSON or CSV)"
+                             : "catalogue show needs an IMPL_CODE (实施编码)");
+                return -1;
+            }
+            *(import ? &cmd->file : &cmd->impl_code) = words[2];
+            args = 3;
+        } else if (strcmp(w1, "export") == 0) {
+            cmd->verb = OWCTL_CATALOGUE_EXPORT;
+        } else {
+            s_msg(msg, size, "unknown catalogue command '%s': use catalogue import, export or show",
+                  w1);
+            return -1;
+        }
+        if (n > args)
+            return s_extra(cmd, words[args], msg, size);
+        return 0;
+    }
     s_msg(msg, size, "unknown command '%s' (see owctl --help)", w0);
     return -1;
 }
@@ -864,6 +918,15 @@ int command_line_parse(int argc, char **argv, owctl_command_t *cmd, char *msg, s
             s_msg(msg, msg_size, "--csv and --json do not go together");
             return -1;
         }
+    }
+    if (cmd->verb == OWCTL_CATALOGUE_IMPORT && cmd->format && strcmp(cmd->format, "json") != 0 &&
+        strcmp(cmd->format, "csv") != 0) {
+        s_msg(msg, msg_size, "--format '%.40s' is not json or csv", cmd->format);
+        return -1;
+    }
+    if (cmd->verb == OWCTL_CATALOGUE_EXPORT && cmd->csv && cmd->json) {
+        s_msg(msg, msg_size, "--csv and --json do not go together");
+        return -1;
     }
     if (cmd->verb == OWCTL_TOKEN_ISSUE) {
         if (!cmd->subject || !cmd->role || !cmd->centre) {

@@ -30,6 +30,8 @@
  *   owctl queue take --centre ID --window W [--id-number N [--id-type T]]
  *   owctl queue call WINDOW --centre ID
  *   owctl queue missed|serving|done TICKET_ID
+ *   owctl catalogue import FILE [--partial] [--format json|csv]   (administrators)
+ *   owctl catalogue export [--csv] | catalogue show IMPL_CODE [--json]
  *   owctl help [COMMAND] | --help      (also after any command)
  *
  * Options may come before or after the command words, as `--opt value` or `--opt=value`;
@@ -78,6 +80,10 @@ typedef enum {
     OWCTL_QUEUE_MISSED,
     OWCTL_QUEUE_SERVING,
     OWCTL_QUEUE_DONE,
+    OWCTL_CATALOGUE_IMPORT,
+    OWCTL_CATALOGUE_EXPORT,
+    OWCTL_CATALOGUE_SHOW,
+    OWCTL_VERB_COUNT /* not a verb: how many there are (an option's verbs are a 32-bit mask) */
 } owctl_verb_t;
 
 typedef struct {
@@ -160,6 +166,11 @@ typedef struct {
     const char *window;     /* --window: slots, queue take; the WINDOW word of queue call */
     const char *reason;     /* --reason: appointment cancel */
     const char *hall_id;    /* the APPOINTMENT_ID or TICKET_ID word */
+    /* catalogue import FILE (file) [--partial] [--format json|csv]; export [--csv];
+     * show IMPL_CODE */
+    bool partial;
+    const char *format; /* NULL = from the file name: .csv is CSV, anything else JSON */
+    const char *impl_code;
 } owctl_command_t;
 
 /* Reads argv (argv[0] is the program) into *cmd; strings point into argv. Returns 0, or -1

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "applications.h"
+#include "catalogue_command.h"
 #include "command_line.h"
 #include "curve_key.h"
 #include "gateway_client.h"
@@ -137,6 +138,11 @@ static int s_http_command(const owctl_command_t *cmd)
         token = ow_config_get(cfg, "gateway.token", "");
     if (gateway_client_set_token(client, token) != 0) {
         fprintf(stderr, "owctl: out of memory\n");
+        goto done;
+    }
+    if (cmd->verb == OWCTL_CATALOGUE_IMPORT || cmd->verb == OWCTL_CATALOGUE_EXPORT ||
+        cmd->verb == OWCTL_CATALOGUE_SHOW) {
+        rc = catalogue_command_run(cmd, client);
         goto done;
     }
     if (requests_build(cmd, &req, msg, sizeof msg) != 0) {

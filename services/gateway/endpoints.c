@@ -102,6 +102,23 @@ const route_def_t endpoints[] = {
     {"POST", "queue/tickets/*/done", "POST /v1/queue/tickets/{ticket_id}/done", "ticket_id",
      ACCESS_STAFF, serve_ticket_done},
     {"GET", "reports/hall", "GET /v1/reports/hall", NULL, SUPERVISORS, serve_hall_statistics},
+    {"POST", "admin/catalogue/items", "POST /v1/admin/catalogue/items", NULL, ADMIN,
+     serve_put_catalogue_items},
+    {"GET", "catalogue/items", "GET /v1/catalogue/items", NULL, ACCESS_STAFF,
+     serve_list_catalogue_items},
+    {"GET", "catalogue/items/*", "GET /v1/catalogue/items/{impl_code}", "impl_code", ACCESS_STAFF,
+     serve_get_catalogue_item},
+    {"GET", "catalogue/export", "GET /v1/catalogue/export", NULL, ACCESS_STAFF,
+     serve_export_catalogue},
+    {"POST", "admin/catalogue/imports", "POST /v1/admin/catalogue/imports", NULL, ADMIN,
+     serve_begin_catalogue_import},
+    {"POST", "admin/catalogue/imports/*/rows", "POST /v1/admin/catalogue/imports/{import_id}/rows",
+     "import_id", ADMIN, serve_catalogue_import_rows},
+    {"POST", "admin/catalogue/imports/*/commit",
+     "POST /v1/admin/catalogue/imports/{import_id}/commit", "import_id", ADMIN,
+     serve_commit_catalogue_import},
+    {"GET", "admin/catalogue/imports/*", "GET /v1/admin/catalogue/imports/{import_id}", "import_id",
+     ADMIN, serve_get_catalogue_import},
 };
 
 const size_t endpoints_count = sizeof endpoints / sizeof endpoints[0];

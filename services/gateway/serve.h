@@ -107,5 +107,14 @@ route_handler_fn serve_ticket_missed;      /* POST /v1/queue/tickets/{ticket_id}
 route_handler_fn serve_ticket_serving;     /* POST /v1/queue/tickets/{ticket_id}/serving */
 route_handler_fn serve_ticket_done;        /* POST /v1/queue/tickets/{ticket_id}/done */
 route_handler_fn serve_hall_statistics;    /* GET /v1/reports/hall */
+/* serve_catalogue.c */
+route_handler_fn serve_put_catalogue_items;     /* POST /v1/admin/catalogue/items */
+route_handler_fn serve_list_catalogue_items;    /* GET /v1/catalogue/items */
+route_handler_fn serve_get_catalogue_item;      /* GET /v1/catalogue/items/{impl_code} */
+route_handler_fn serve_export_catalogue;        /* GET /v1/catalogue/export */
+route_handler_fn serve_begin_catalogue_import;  /* POST /v1/admin/catalogue/imports */
+route_handler_fn serve_catalogue_import_rows;   /* POST …/imports/{import_id}/rows */
+route_handler_fn serve_commit_catalogue_import; /* POST …/imports/{import_id}/commit */
+route_handler_fn serve_get_catalogue_import;    /* GET …/imports/{import_id} */
 
 #endif

@@ -45,6 +45,8 @@ typedef struct {
     long fee_cents;             /* 收费 in 分; 0 = free */
     const char *const *centres; /* 12-digit centres that may accept it; none = every centre */
     size_t centre_count;
+    const char *const *lanes; /* priority lanes that apply: "love" 爱心通道, "green" 绿色通道 */
+    size_t lane_count;
 } intake_item_t;
 
 /* Registers the catalogue's statements on db. Returns 0, or -1 with err. */

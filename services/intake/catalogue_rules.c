@@ -14,6 +14,7 @@ static const char *const s_kinds[] = {"immediate", "promised"};
 static const char *const s_units[] = {"working_days", "natural_days", "working_hours",
                                       "natural_hours"};
 static const char *const s_forms[] = {"original", "copy", "electronic"};
+static const char *const s_lanes[] = {"love", "green"};
 
 #define S_IN(v, arr) s_in((v), (arr), sizeof(arr) / sizeof((arr)[0]))
 
@@ -90,10 +91,15 @@ int intake_item_validate(const intake_item_t *it, const char *prefix, ow_error_t
             s_bad(err, prefix, "level", "must be main (主项), sub (子项) or business (业务办理项)");
     } else if (strcmp(level, "main") == 0 && !s_empty(it->parent_code)) {
         n += s_bad(err, prefix, "parent_code", "a main item (主项) has no parent");
-    } else if (strcmp(level, "main") != 0 && !intake_code_valid(it->parent_code)) {
-        n += s_bad(err, prefix, "parent_code",
-                   "a sub-item (子项) or business item (业务办理项) names its parent's 实施编码");
-    } else if (strcmp(level, "main") != 0 && strcmp(it->parent_code, it->impl_code) == 0) {
+    } else if (strcmp(level, "sub") == 0 && !intake_code_valid(it->parent_code)) {
+        n += s_bad(err, prefix, "parent_code", "a sub-item (子项) names its main item's 实施编码");
+    } else if (strcmp(level, "business") == 0 && !s_empty(it->parent_code) &&
+               !intake_code_valid(it->parent_code)) {
+        /* A business item without a parent stands alone: an item of the national catalogue
+         * with no sub-items (and every item loaded before the hierarchy existed). */
+        n += s_bad(err, prefix, "parent_code", "must be the 实施编码 of a main or sub-item");
+    } else if (strcmp(level, "main") != 0 && !s_empty(it->parent_code) &&
+               strcmp(it->parent_code, it->impl_code) == 0) {
         n += s_bad(err, prefix, "parent_code", "an item cannot be its own parent");
     }
     /* DOMAIN §2: every item has a responsible department. */
@@ -127,6 +133,17 @@ int intake_item_validate(const intake_item_t *it, const char *prefix, ow_error_t
             snprintf(buf, sizeof buf, "centres[%zu]", i);
             n += s_bad(err, prefix, buf, "must be a 12-digit area code (区划代码)");
         }
+    }
+    for (size_t i = 0; i < it->lane_count; i++) {
+        char f[32];
+        snprintf(f, sizeof f, "lanes[%zu]", i);
+        if (!S_IN(it->lanes[i], s_lanes))
+            n += s_bad(err, prefix, f, "must be love (爱心通道) or green (绿色通道)");
+        for (size_t j = 0; j < i; j++)
+            if (it->lanes[i] && it->lanes[j] && strcmp(it->lanes[i], it->lanes[j]) == 0) {
+                n += s_bad(err, prefix, f, "is listed twice");
+                break;
+            }
     }
     for (size_t i = 0; i < it->material_count; i++) {
         const intake_material_t *m = &it->materials[i];

@@ -5,7 +5,7 @@
  *   - an item with no responsible department;
  *   - unknown type, level, handling kind or unit; a sub-item without a parent, a main item
  *     with one; a negative fee; a malformed centre; materials with a bad code, form or
- *     copies, or listed twice.
+ *     copies, or listed twice; a lane other than love or green, or one listed twice.
  *
  * Plain functions: no I/O. */
 #ifndef INTAKE_CATALOGUE_RULES_H

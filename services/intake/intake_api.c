@@ -8,6 +8,8 @@
 #include "case_number.h"
 #include "case_store.h"
 #include "catalogue.h"
+#include "catalogue_import.h"
+#include "catalogue_store.h"
 #include "documents.h"
 #include "hall_api.h"
 #include "ow_clock.h"
@@ -419,6 +421,100 @@ done:
         onewindow__v1__get_case__free_unpacked(req, NULL);
 }
 
+/* ---- the catalogue (catalogue_store.h, catalogue_import.h): one transaction each ---- */
+
+typedef int(s_catalogue_write_fn)(ow_db_t *db, const char *key, const uint8_t *request, size_t len,
+                                  int64_t now_us, uint8_t **reply, size_t *reply_len,
+                                  ow_error_t *err);
+typedef int(s_catalogue_read_fn)(ow_db_t *db, const uint8_t *request, size_t len, uint8_t **reply,
+                                 size_t *reply_len, ow_error_t *err);
+
+static void s_catalogue_answer(intake_api_t *self, ow_rpc_call_t *call, int rc, uint8_t *reply,
+                               size_t reply_len, ow_error_t *err, bool write)
+{
+    if (rc == 0) {
+        /* a write's answer is the Reply its idempotency record keeps; a read's the message */
+        if (write) {
+            ow_relay_kick(self->relay);
+            ow_rpc_reply_packed(call, reply, reply_len);
+        } else {
+            ow_rpc_reply(call, reply, reply_len);
+        }
+    } else {
+        if (err->code != OW_INVALID_ARGUMENT && err->code != OW_FAILED_PRECONDITION &&
+            err->code != OW_NOT_FOUND)
+            ow_log_kv(OW_LOG_ERROR, "intake catalogue command failed", "method",
+                      ow_rpc_call_method(call), "error", err->message, NULL);
+        ow_rpc_reply_error(call, err);
+    }
+    free(reply);
+}
+
+static void s_catalogue_write(intake_api_t *self, ow_rpc_call_t *call, s_catalogue_write_fn *fn)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    int rc = fn(self->db, ow_rpc_call_idempotency_key(call), payload, len, ow_clock_now_us(),
+                &reply, &reply_len, &err);
+    s_catalogue_answer(self, call, rc, reply, reply_len, &err, true);
+}
+
+static void s_catalogue_read(intake_api_t *self, ow_rpc_call_t *call, s_catalogue_read_fn *fn)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    int rc = fn(self->db, payload, len, &reply, &reply_len, &err);
+    s_catalogue_answer(self, call, rc, reply, reply_len, &err, false);
+}
+
+static void s_on_put_items(ow_rpc_call_t *call, void *arg)
+{
+    s_catalogue_write(arg, call, intake_catalogue_put);
+}
+
+static void s_on_begin_import(ow_rpc_call_t *call, void *arg)
+{
+    s_catalogue_write(arg, call, intake_import_begin);
+}
+
+static void s_on_import_rows(ow_rpc_call_t *call, void *arg)
+{
+    s_catalogue_write(arg, call, intake_import_rows);
+}
+
+static void s_on_commit_import(ow_rpc_call_t *call, void *arg)
+{
+    s_catalogue_write(arg, call, intake_import_commit);
+}
+
+static void s_on_get_item(ow_rpc_call_t *call, void *arg)
+{
+    s_catalogue_read(arg, call, intake_catalogue_get);
+}
+
+static void s_on_list_items(ow_rpc_call_t *call, void *arg)
+{
+    s_catalogue_read(arg, call, intake_catalogue_list);
+}
+
+static void s_on_export_catalogue(ow_rpc_call_t *call, void *arg)
+{
+    s_catalogue_read(arg, call, intake_catalogue_export);
+}
+
+static void s_on_get_import(ow_rpc_call_t *call, void *arg)
+{
+    s_catalogue_read(arg, call, intake_import_get);
+}
+
 static void s_on_inbox_commit(void *arg)
 {
     intake_api_t *self = arg;
@@ -450,7 +546,9 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
         return -1;
     }
     if (intake_submit_prepare(ow_service_db(svc), err) < 0 ||
-        intake_receive_prepare(ow_service_db(svc), err) < 0)
+        intake_receive_prepare(ow_service_db(svc), err) < 0 ||
+        intake_catalogue_store_prepare(ow_service_db(svc), err) < 0 ||
+        intake_import_prepare(ow_service_db(svc), err) < 0)
         return -1;
     if (ow_service_follow(svc, "routing", err) < 0 || ow_service_follow(svc, "deadline", err) < 0)
         return -1;
@@ -500,6 +598,15 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.correct", s_on_correct, self);
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.withdraw", s_on_withdraw, self);
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.list_documents", s_on_list_documents, self);
+    ow_rpc_server_t *rpc = ow_service_rpc(svc);
+    ow_rpc_server_handle(rpc, "intake.put_items", s_on_put_items, self);
+    ow_rpc_server_handle(rpc, "intake.get_item", s_on_get_item, self);
+    ow_rpc_server_handle(rpc, "intake.list_items", s_on_list_items, self);
+    ow_rpc_server_handle(rpc, "intake.export_catalogue", s_on_export_catalogue, self);
+    ow_rpc_server_handle(rpc, "intake.begin_import", s_on_begin_import, self);
+    ow_rpc_server_handle(rpc, "intake.import_rows", s_on_import_rows, self);
+    ow_rpc_server_handle(rpc, "intake.commit_import", s_on_commit_import, self);
+    ow_rpc_server_handle(rpc, "intake.get_import", s_on_get_import, self);
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.decide_receipt", s_on_decide_receipt, self);
     ow_inbox_on(ow_service_inbox(svc), "case.decided", intake_apply_case_decided, NULL);
     ow_inbox_on(ow_service_inbox(svc), "case.awaiting_materials", intake_apply_case_awaiting, NULL);

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 #include "catalogue_rules.h"
+#include "catalogue_store.h"
 
 static const intake_material_t s_good_materials[] = {
     {"M1", "申请书", "original", 1, true, false, false},
@@ -63,6 +64,15 @@ static void test_good_items(void **state)
     it.level = NULL; /* business by default */
     it.parent_code = "P1";
     assert_int_equal(s_validate(&it, &err), 0);
+    it.parent_code = ""; /* a business item may stand alone */
+    assert_int_equal(s_validate(&it, &err), 0);
+    it.parent_code = "not a code";
+    assert_int_equal(s_validate(&it, &err), 1);
+    assert_true(s_has(&err, "row 4.parent_code"));
+    it.lanes = (const char *const[]){"love", "green", "love", "fast"};
+    it.lane_count = 4;
+    it.parent_code = "P1";
+    assert_int_equal(s_validate(&it, &err), 2); /* lanes[2] twice, lanes[3] unknown */
 }
 
 static void test_the_laws_refusals(void **state)
@@ -158,6 +168,53 @@ static void test_hierarchy(void **state)
     assert_string_equal(err.violations[0].field, "promised_limit");
 }
 
+/* The API's item (CatalogueItem) as intake.put_items and the import check it: the same rules
+ * with the defaults spelt out (level business, unit working days), plus the message's bounds;
+ * centres and lanes sorted so that order is not a change. */
+static void test_api_item_check(void **state)
+{
+    (void)state;
+    Onewindow__V1__CatalogueMaterial m = ONEWINDOW__V1__CATALOGUE_MATERIAL__INIT;
+    m.code = "A1";
+    m.name = "申请书";
+    m.form = "original";
+    m.copies = 1;
+    Onewindow__V1__CatalogueMaterial *mats[] = {&m, &m};
+    char *centres[] = {"330122100000", "330122000000", "330122000000"};
+    char *lanes[] = {"love", "green"};
+    Onewindow__V1__CatalogueItem it = ONEWINDOW__V1__CATALOGUE_ITEM__INIT;
+    it.impl_code = "B1";
+    it.item_code = "000117";
+    it.name = "食品经营许可";
+    it.item_type = "licensing";
+    it.department_code = "D1";
+    it.department_name = "市场监管局";
+    it.handling_kind = "promised";
+    it.legal_limit = 20;
+    it.promised_limit = 5;
+    it.materials = mats;
+    it.n_materials = 1;
+    ow_error_t err;
+    ow_error_clear(&err);
+    assert_int_equal(intake_catalogue_check(&it, "", &err), 0); /* "" level and unit: defaults */
+    it.promised_limit = 30;
+    it.department_code = "";
+    it.n_materials = 2;
+    it.centres = centres;
+    it.n_centres = 3;
+    assert_int_equal(intake_catalogue_check(&it, "items[1]", &err), 4);
+    assert_true(s_has(&err, "items[1].promised_limit"));
+    assert_true(s_has(&err, "items[1].department_code"));
+    assert_true(s_has(&err, "items[1].materials[1].code"));
+    assert_true(s_has(&err, "items[1].centres[2]"));
+    it.lanes = lanes;
+    it.n_lanes = 2;
+    intake_catalogue_sort_sets(&it);
+    assert_string_equal(it.centres[0], "330122000000");
+    assert_string_equal(it.centres[2], "330122100000");
+    assert_string_equal(it.lanes[0], "green");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -165,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_the_laws_refusals),
         cmocka_unit_test(test_every_problem_at_once),
         cmocka_unit_test(test_hierarchy),
+        cmocka_unit_test(test_api_item_check),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
