@@ -252,3 +252,46 @@ int deadline_on_stage_completed(ow_db_t *db, const ow_event_t *ev, void *arg, ow
     onewindow__v1__stage_event__free_unpacked(msg, NULL);
     return rc;
 }
+
+/* The end's kind from the event type: which of intake's closing events this is. */
+static const char *s_end_kind(const char *type)
+{
+    if (strcmp(type, "case.withdrawn") == 0)
+        return CLOCK_STOP_WITHDRAWN;
+    if (strcmp(type, "case.terminated") == 0)
+        return CLOCK_STOP_TERMINATED;
+    return NULL;
+}
+
+int deadline_on_case_ended(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
+{
+    (void)db;
+    const deadline_context_t *ctx = arg;
+    Onewindow__V1__CaseChanged *msg =
+        onewindow__v1__case_changed__unpack(NULL, ev->payload_len, ev->payload);
+    if (!msg)
+        return s_undecodable(ev, "CaseChanged", err);
+    int rc = -1;
+    const Onewindow__V1__CaseSummary *c = msg->case_;
+    s_check_case(ev, c ? c->case_no : NULL, err);
+    const char *kind = s_end_kind(ev->type);
+    if (!kind)
+        ow_error_add_violation(err, "type", "is not case.withdrawn or case.terminated");
+    if (ow_case_event_finish(err, ev) != 0)
+        goto cleanup;
+    /* The withdrawal or termination document is dated when the case ended; the event's time
+     * (its commit) stands in without one. */
+    int64_t at = msg->document && msg->document->issued_at_us > 0 ? msg->document->issued_at_us
+                                                                  : ev->time_us;
+    clock_end_t end = {
+        .case_no = c->case_no,
+        .kind = kind,
+        .reason = c->closed_reason,
+        .ended_at_us = at,
+        .event_id = ev->event_id,
+    };
+    rc = s_finish(clocks_end(ctx, &end, ow_clock_now_us(), err), ev, err);
+cleanup:
+    onewindow__v1__case_changed__free_unpacked(msg, NULL);
+    return rc;
+}

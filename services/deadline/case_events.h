@@ -1,5 +1,6 @@
 /* case_events — what deadlined does with intake's and routing's events: case.accepted starts
- * the case's clock, case.decided stops it, routing's suspensions, extensions and stages move it.
+ * the case's clock, case.decided stops it, case.withdrawn and case.terminated end it early,
+ * routing's suspensions, extensions and stages move it.
  * Each handler runs inside the inbox's transaction (ow_inbox.h), so the clock change, its
  * deadline.* event and the inbox's last seq commit together. */
 #ifndef DEADLINE_CASE_EVENTS_H
@@ -28,5 +29,12 @@ int deadline_on_case_resumed(ow_db_t *db, const ow_event_t *ev, void *arg, ow_er
 int deadline_on_case_extended(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
 int deadline_on_stage_started(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
 int deadline_on_stage_completed(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
+
+/* ow_inbox_apply_fn for intake's case.withdrawn and case.terminated (CaseChanged): the case
+ * ended before a decision, so its clocks stop — the case's and every stage's — with the reason
+ * (withdrawn / terminated, and CaseSummary.closed_reason) and any card cleared; the end is
+ * remembered so that a clock created later starts stopped (clocks_end). Arg and errors as
+ * above. */
+int deadline_on_case_ended(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
 
 #endif

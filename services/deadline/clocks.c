@@ -19,7 +19,7 @@
     "due_at_us, limit_value, unit, legal_limit, COALESCE(legal_due_at_us, 0), extension_days, "    \
     "joint_handling, COALESCE(stopped_at_us, 0), COALESCE(red_at_us, 0), "                         \
     "COALESCE(yellow_at_us, 0), COALESCE(suspended_at_us, 0), card, calendar_missing, "            \
-    "COALESCE(used_working_days, 0)"
+    "COALESCE(used_working_days, 0), stop_reason"
 
 static const struct {
     const char *name;
@@ -36,7 +36,18 @@ static const struct {
     {"deadline_outcome_insert",
      "INSERT INTO case_outcomes (case_no, outcome, decided_at_us, event_id)"
      " VALUES ($1, $2, $3, $4) ON CONFLICT (case_no) DO NOTHING"},
-    {"deadline_outcome_get", "SELECT decided_at_us FROM case_outcomes WHERE case_no = $1"},
+    {"deadline_outcome_get", "SELECT decided_at_us, kind FROM case_outcomes WHERE case_no = $1"},
+    /* An end before the decision (withdrawn, terminated): recorded once; it replaces a
+     * decision seen first (intake has the last word on whether its case was decided). */
+    {"deadline_case_end",
+     "INSERT INTO case_outcomes (case_no, outcome, decided_at_us, event_id, kind, reason)"
+     " VALUES ($1, $2, $3, $4, $2, $5) ON CONFLICT (case_no) DO UPDATE SET"
+     " outcome = EXCLUDED.outcome, kind = EXCLUDED.kind, reason = EXCLUDED.reason"
+     " WHERE case_outcomes.kind = 'decided' RETURNING decided_at_us"},
+    /* ...and the clocks that decision stopped now say why the case really ended. */
+    {"deadline_clocks_reason",
+     "UPDATE clocks SET stop_reason = $2, updated_at = now() WHERE case_no = $1"
+     " AND state = 'stopped' AND stop_reason = 'decided'"},
     /* Every open clock of a case, locked: the case clock first, then stages in start order. */
     {"deadline_clocks_open",
      "SELECT " S_CLOCK_COLUMNS " FROM clocks WHERE case_no = $1 AND state <> 'stopped'"
@@ -51,7 +62,8 @@ static const struct {
     {"deadline_clock_update",
      "UPDATE clocks SET state = $2, due_at_us = $3, yellow_at_us = $4, legal_due_at_us = $5,"
      " next_fire_us = $6, card = $7, suspended_at_us = $8, calendar_missing = $9,"
-     " stopped_at_us = $10, used_working_days = $11, updated_at = now() WHERE clock_id = $1"},
+     " stopped_at_us = $10, used_working_days = $11, stop_reason = $12, updated_at = now()"
+     " WHERE clock_id = $1"},
     {"deadline_spans",
      "SELECT from_us, to_us FROM (SELECT from_us, COALESCE(to_us, 9223372036854775807) AS to_us"
      " FROM suspensions WHERE case_no = $1 AND ($2 = '' OR stage IN ('', $2))"
@@ -125,6 +137,7 @@ static void s_clock_from_row(const PGresult *res, int row, deadline_clock_t *c)
     snprintf(c->card, sizeof c->card, "%s", PQgetvalue(res, row, 19));
     c->calendar_missing = PQgetvalue(res, row, 20)[0] == 't';
     c->used_working_days = (int32_t)s_int64(res, row, 21);
+    snprintf(c->stop_reason, sizeof c->stop_reason, "%s", PQgetvalue(res, row, 22));
 }
 
 /* The instant remaining time is seen from: the stop, the suspension, or now. */
@@ -178,6 +191,7 @@ void clocks_fill_message(const deadline_calendar_t *cal, const deadline_clock_t 
     msg->department_code = (char *)clock->department_code;
     msg->used_working_days = clock->used_working_days;
     msg->event_at_us = clock->event_at_us;
+    msg->stop_reason = (char *)clock->stop_reason;
 }
 
 int clocks_pack(const deadline_calendar_t *cal, const deadline_clock_t *clock, int64_t now_us,
@@ -261,8 +275,9 @@ static int s_store(const deadline_context_t *ctx, const deadline_clock_t *c, int
                             c->suspended_at_us ? susp : NULL,
                             c->calendar_missing ? "t" : "f",
                             stopped_clock ? stopped : NULL,
-                            stopped_clock ? used : NULL};
-    PGresult *res = ow_db_exec(ctx->db, "deadline_clock_update", 11, params, err);
+                            stopped_clock ? used : NULL,
+                            stopped_clock ? c->stop_reason : ""};
+    PGresult *res = ow_db_exec(ctx->db, "deadline_clock_update", 12, params, err);
     PQclear(res);
     return res ? 0 : -1;
 }
@@ -341,10 +356,10 @@ static int s_recompute(const deadline_context_t *ctx, deadline_clock_t *c, const
     return 0;
 }
 
-/* Stops a locked open clock at stopped_at_us: records the working days used, queues
- * deadline.stopped, and deadline.cleared when it showed a card. */
+/* Stops a locked open clock at stopped_at_us for reason (clocks.h CLOCK_STOP_*): records the
+ * working days used, queues deadline.stopped, and deadline.cleared when it showed a card. */
 static int s_stop_locked(const deadline_context_t *ctx, deadline_clock_t *c, int64_t stopped_at_us,
-                         int64_t now_us, ow_error_t *err)
+                         const char *reason, int64_t now_us, ow_error_t *err)
 {
     deadline_span_t spans[CLOCK_SPANS_MAX];
     int n = s_load_spans(ctx, c, spans, err);
@@ -359,6 +374,7 @@ static int s_stop_locked(const deadline_context_t *ctx, deadline_clock_t *c, int
     bool carded = strcmp(c->card, "none") != 0;
     snprintf(c->state, sizeof c->state, "stopped");
     snprintf(c->card, sizeof c->card, "none");
+    snprintf(c->stop_reason, sizeof c->stop_reason, "%s", reason);
     c->stopped_at_us = stopped_at_us;
     c->suspended_at_us = 0;
     if (s_store(ctx, c, 0, err) != 0 || s_emit(ctx, "deadline.stopped", c, now_us, err) != 0)
@@ -469,6 +485,8 @@ int clocks_start(const deadline_context_t *ctx, const clock_start_t *start, int6
         goto cleanup;
     if (PQntuples(res) == 1) {
         int64_t decided = s_int64(res, 0, 0);
+        char kind[CLOCK_REASON_MAX + 1];
+        snprintf(kind, sizeof kind, "%s", PQgetvalue(res, 0, 1));
         PQclear(res);
         res = s_open_clocks(ctx, start->case_no, "", err);
         if (!res)
@@ -476,7 +494,7 @@ int clocks_start(const deadline_context_t *ctx, const clock_start_t *start, int6
         for (int i = 0; i < PQntuples(res); i++) {
             deadline_clock_t clock;
             s_clock_from_row(res, i, &clock);
-            if (s_stop_locked(ctx, &clock, decided, now_us, err) != 0)
+            if (s_stop_locked(ctx, &clock, decided, kind, now_us, err) != 0)
                 goto cleanup;
         }
     }
@@ -512,7 +530,62 @@ int clocks_stop(const deadline_context_t *ctx, const char *case_no, const char *
     for (int i = 0; i < PQntuples(res); i++) {
         deadline_clock_t clock;
         s_clock_from_row(res, i, &clock);
-        if (s_stop_locked(ctx, &clock, decided_at_us, now_us, err) != 0)
+        if (s_stop_locked(ctx, &clock, decided_at_us, CLOCK_STOP_DECIDED, now_us, err) != 0)
+            goto cleanup;
+    }
+    rc = 0;
+cleanup:
+    PQclear(res);
+    return rc;
+}
+
+int clocks_end(const deadline_context_t *ctx, const clock_end_t *end, int64_t now_us,
+               ow_error_t *err)
+{
+    int rc = -1;
+    PGresult *res = NULL;
+    if (!end->case_no || !*end->case_no)
+        ow_error_add_violation(err, "case_no", "is empty: which case ended?");
+    if (!end->kind || (strcmp(end->kind, CLOCK_STOP_WITHDRAWN) != 0 &&
+                       strcmp(end->kind, CLOCK_STOP_TERMINATED) != 0))
+        ow_error_add_violation(err, "kind", "must be withdrawn or terminated");
+    if (s_too_long(end->reason, CLOCK_END_REASON_MAX))
+        ow_error_add_violation(err, "case.closed_reason", "is longer than %d bytes",
+                               CLOCK_END_REASON_MAX);
+    if (end->ended_at_us <= 0)
+        ow_error_add_violation(err, "ended_at_us", "is missing: when did the case end?");
+    if (ow_error_finish_violations(err) != 0)
+        goto cleanup;
+
+    char at[24];
+    s_fmt(at, sizeof at, end->ended_at_us);
+    const char *params[] = {end->case_no, end->kind, at, end->event_id,
+                            end->reason ? end->reason : ""};
+    res = ow_db_exec(ctx->db, "deadline_case_end", 5, params, err);
+    if (!res)
+        goto cleanup;
+    bool recorded = PQntuples(res) == 1;
+    PQclear(res);
+    res = NULL;
+    if (!recorded) { /* ended before: its clocks stopped then */
+        rc = 0;
+        goto cleanup;
+    }
+    /* A decision applied first stopped the clocks; the end is what happened to the case. */
+    const char *reason_params[] = {end->case_no, end->kind};
+    res = ow_db_exec(ctx->db, "deadline_clocks_reason", 2, reason_params, err);
+    if (!res)
+        goto cleanup;
+    PQclear(res);
+    /* The case and every stage still open stop: no card may follow (DOMAIN §5 warns about
+     * cases being handled, and this one no longer is). */
+    res = s_open_clocks(ctx, end->case_no, "*", err);
+    if (!res)
+        goto cleanup;
+    for (int i = 0; i < PQntuples(res); i++) {
+        deadline_clock_t clock;
+        s_clock_from_row(res, i, &clock);
+        if (s_stop_locked(ctx, &clock, end->ended_at_us, end->kind, now_us, err) != 0)
             goto cleanup;
     }
     rc = 0;
@@ -700,6 +773,37 @@ cleanup:
     return rc;
 }
 
+/* A stage clock started for a case already over (routing's stage.started applied after
+ * intake's case.withdrawn: two sources, each replayed on its own) stops at once, at the end's
+ * instant and for its reason. Returns 0 or -1 with err. */
+static int s_stop_if_over(const deadline_context_t *ctx, const char *case_no, const char *stage,
+                          int64_t now_us, ow_error_t *err)
+{
+    const char *params[] = {case_no};
+    PGresult *res = ow_db_exec(ctx->db, "deadline_outcome_get", 1, params, err);
+    if (!res)
+        return -1;
+    int rc = 0;
+    if (PQntuples(res) == 1) {
+        int64_t ended = s_int64(res, 0, 0);
+        char kind[CLOCK_REASON_MAX + 1];
+        snprintf(kind, sizeof kind, "%s", PQgetvalue(res, 0, 1));
+        PQclear(res);
+        res = s_open_clocks(ctx, case_no, stage, err);
+        if (!res)
+            return -1;
+        for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
+            deadline_clock_t clock;
+            s_clock_from_row(res, i, &clock);
+            /* Never before its own start: routing started it before hearing of the end. */
+            int64_t at = ended > clock.started_at_us ? ended : clock.started_at_us;
+            rc = s_stop_locked(ctx, &clock, at, kind, now_us, err);
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
 int clocks_stage_start(const deadline_context_t *ctx, const clock_stage_t *s, int64_t now_us,
                        ow_error_t *err)
 {
@@ -726,9 +830,11 @@ int clocks_stage_start(const deadline_context_t *ctx, const clock_stage_t *s, in
         return -1;
     }
     bool created = false;
-    return s_insert(ctx, s->case_no, s->stage, have_case ? cc.centre_id : s->centre_id,
-                    have_case ? cc.item_code : "", s->department_code, s->at_us, s->limit, s->unit,
-                    0, s->event_id, now_us, &created, err);
+    if (s_insert(ctx, s->case_no, s->stage, have_case ? cc.centre_id : s->centre_id,
+                 have_case ? cc.item_code : "", s->department_code, s->at_us, s->limit, s->unit, 0,
+                 s->event_id, now_us, &created, err) != 0)
+        return -1;
+    return created ? s_stop_if_over(ctx, s->case_no, s->stage, now_us, err) : 0;
 }
 
 int clocks_stage_stop(const deadline_context_t *ctx, const char *case_no, const char *stage,
@@ -747,7 +853,7 @@ int clocks_stage_stop(const deadline_context_t *ctx, const char *case_no, const 
     for (int i = 0; i < PQntuples(res) && rc == 0; i++) {
         deadline_clock_t clock;
         s_clock_from_row(res, i, &clock);
-        rc = s_stop_locked(ctx, &clock, at_us, now_us, err);
+        rc = s_stop_locked(ctx, &clock, at_us, CLOCK_STOP_STAGE_COMPLETED, now_us, err);
     }
     PQclear(res);
     return rc;

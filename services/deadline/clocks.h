@@ -8,7 +8,8 @@
  * it: both recompute the due time from the stored intervals. A running clock shows a yellow
  * card when its limit is close and a red one once it is passed (state expired); a card that
  * no longer holds (an extension, the decision) is cleared. States: running, suspended,
- * stopped (decided), expired.
+ * stopped (decided, stage completed, or the case withdrawn or terminated: stop_reason),
+ * expired.
  *
  * Every change is written together with its event (deadline.started, .stopped, .suspended,
  * .resumed, .extended, .yellow, .red, .cleared: payload onewindow.v1.Clock) in the caller's
@@ -40,6 +41,14 @@
 #define CLOCK_SPANS_MAX 64
 /* Stage clocks listed with a case clock. */
 #define CLOCK_STAGES_MAX 32
+/* Why a stopped clock stopped (clocks.stop_reason). */
+#define CLOCK_REASON_MAX           15
+#define CLOCK_STOP_DECIDED         "decided"
+#define CLOCK_STOP_STAGE_COMPLETED "stage_completed"
+#define CLOCK_STOP_WITHDRAWN       "withdrawn"  /* 撤回 (case.withdrawn) */
+#define CLOCK_STOP_TERMINATED      "terminated" /* 容缺 supply deadline lapsed */
+/* The applicant's or intake's words on why the case ended, as stored. */
+#define CLOCK_END_REASON_MAX 2000
 
 typedef struct {
     int64_t clock_id;
@@ -63,8 +72,9 @@ typedef struct {
     int64_t suspended_at_us; /* 0 unless suspended */
     char card[8];            /* none, yellow, red */
     bool calendar_missing;
-    int32_t used_working_days; /* once stopped */
-    int64_t event_at_us;       /* not stored: the instant of the card being raised */
+    int32_t used_working_days;              /* once stopped */
+    char stop_reason[CLOCK_REASON_MAX + 1]; /* once stopped: CLOCK_STOP_* */
+    int64_t event_at_us;                    /* not stored: the instant of the card being raised */
 } deadline_clock_t;
 
 /* What case.accepted tells us. Strings are borrowed for the call. */
@@ -116,6 +126,16 @@ typedef struct {
     const char *event_id;
 } clock_stage_t;
 
+/* What case.withdrawn / case.terminated tell us: intake ended the case before a decision.
+ * Strings borrowed. */
+typedef struct {
+    const char *case_no;
+    const char *kind;   /* CLOCK_STOP_WITHDRAWN or CLOCK_STOP_TERMINATED */
+    const char *reason; /* CaseSummary.closed_reason; may be NULL */
+    int64_t ended_at_us;
+    const char *event_id;
+} clock_end_t;
+
 /* Registers the prepared statements on db. Returns 0 or -1 with err. */
 int clocks_prepare(ow_db_t *db, ow_error_t *err);
 
@@ -136,6 +156,18 @@ int clocks_start(const deadline_context_t *ctx, const clock_start_t *start, int6
  * or outcome). */
 int clocks_stop(const deadline_context_t *ctx, const char *case_no, const char *outcome,
                 int64_t decided_at_us, const char *event_id, int64_t now_us, ow_error_t *err);
+
+/* Inside the caller's transaction: intake ended the case before a decision (withdrawn,
+ * terminated). Records the end (once per case; it replaces a decision seen first, and the
+ * clocks that decision stopped take the end's reason), then stops the case clock and every
+ * open stage clock at ended_at_us with stop_reason = kind, clearing any card shown
+ * (deadline.stopped each, deadline.cleared for a carded one): no card is raised for the case
+ * afterwards, and supervision counts it as ended early, never as decided or overdue. A clock
+ * created later (case.accepted or stage.started applied after the end) starts stopped. A
+ * repeat changes nothing. Returns 0, or -1 with err (INVALID_ARGUMENT naming every bad field:
+ * empty case number, unknown kind, reason over CLOCK_END_REASON_MAX, no time). */
+int clocks_end(const deadline_context_t *ctx, const clock_end_t *end, int64_t now_us,
+               ow_error_t *err);
 
 /* Inside the caller's transaction: records a suspension (art. 45) and suspends the case clock
  * and the stage's clock (every open stage clock when stage is ""), queuing deadline.suspended
@@ -162,8 +194,9 @@ int clocks_extend(const deadline_context_t *ctx, const clock_extend_t *e, int64_
                   bool *refused, ow_error_t *err);
 
 /* Inside the caller's transaction: starts a stage's clock (deadline.started, stage set), or
- * leaves an existing one alone. Returns 0, or -1 with err (INVALID_ARGUMENT naming every bad
- * field). */
+ * leaves an existing one alone. When the case is already decided or ended the new clock is
+ * stopped at once (deadline.stopped, the case's stop reason). Returns 0, or -1 with err
+ * (INVALID_ARGUMENT naming every bad field). */
 int clocks_stage_start(const deadline_context_t *ctx, const clock_stage_t *s, int64_t now_us,
                        ow_error_t *err);
 

@@ -73,6 +73,9 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     ow_inbox_on(inbox, "case.extended", deadline_on_case_extended, &s_ctx);
     ow_inbox_on(inbox, "stage.started", deadline_on_stage_started, &s_ctx);
     ow_inbox_on(inbox, "stage.completed", deadline_on_stage_completed, &s_ctx);
+    /* A case that ends before a decision stops everywhere (DOMAIN §3 撤回; 容缺 lapse). */
+    ow_inbox_on(inbox, "case.withdrawn", deadline_on_case_ended, &s_ctx);
+    ow_inbox_on(inbox, "case.terminated", deadline_on_case_ended, &s_ctx);
     ow_rpc_server_t *rpc = ow_service_rpc(svc);
     ow_rpc_server_handle(rpc, "deadline.get_clock", clock_requests_get_clock, &s_ctx);
     ow_rpc_server_handle(rpc, "deadline.schedule_timer", timer_requests_schedule, &s_ctx);

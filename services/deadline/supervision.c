@@ -20,6 +20,11 @@
     " AND ($4 = '' OR centre_id = $4) AND ($5 = '' OR department_code = $5)"                       \
     " AND ($6 = '' OR item_code = $6)"
 
+/* A case clock stopped by a decision. One that stopped because the case was withdrawn or
+ * terminated (容缺 lapse) was never decided: it counts as ended early, and neither on time nor
+ * late (the department did not fail, nor succeed, at deciding it). */
+#define S_DECIDED "state = 'stopped' AND stop_reason NOT IN ('withdrawn', 'terminated')"
+
 int supervision_prepare(ow_db_t *db, ow_error_t *err)
 {
     if (ow_db_prepare(
@@ -28,13 +33,15 @@ int supervision_prepare(ow_db_t *db, ow_error_t *err)
             " WHEN 'centre' THEN centre_id WHEN 'month' THEN to_char(to_timestamp("
             "started_at_us / 1000000.0 + 28800) AT TIME ZONE 'UTC', 'YYYY-MM') ELSE 'all' END AS k,"
             " count(*),"
-            " count(*) FILTER (WHERE state = 'stopped'),"
-            " count(*) FILTER (WHERE state = 'stopped' AND stopped_at_us <= due_at_us),"
-            " count(*) FILTER (WHERE state = 'stopped' AND stopped_at_us > due_at_us),"
+            " count(*) FILTER (WHERE " S_DECIDED "),"
+            " count(*) FILTER (WHERE " S_DECIDED " AND stopped_at_us <= due_at_us),"
+            " count(*) FILTER (WHERE " S_DECIDED " AND stopped_at_us > due_at_us),"
             " count(*) FILTER (WHERE state <> 'stopped' AND due_at_us <= $7::bigint),"
-            " COALESCE(avg(used_working_days) FILTER (WHERE state = 'stopped'), 0),"
-            " count(*) FILTER (WHERE state = 'stopped' AND (legal_due_at_us IS NULL"
-            "  OR stopped_at_us <= legal_due_at_us))"
+            " COALESCE(avg(used_working_days) FILTER (WHERE " S_DECIDED "), 0),"
+            " count(*) FILTER (WHERE " S_DECIDED " AND (legal_due_at_us IS NULL"
+            "  OR stopped_at_us <= legal_due_at_us)),"
+            " count(*) FILTER (WHERE state = 'stopped' AND stop_reason IN ('withdrawn',"
+            "  'terminated'))"
             " FROM clocks" S_FILTER " GROUP BY 1 ORDER BY 1",
             err) != 0)
         return -1;
@@ -132,6 +139,7 @@ void supervision_handle_statistics(ow_rpc_call_t *call, void *arg)
         r->on_time_rate = r->decided ? (double)r->on_time / (double)r->decided : 0.0;
         r->avg_working_days_used = strtod(PQgetvalue(res, i, 6), NULL);
         r->within_legal = s_u64(res, i, 7);
+        r->ended_early = s_u64(res, i, 8);
         row_ptrs[i] = r;
     }
     for (int i = 0; i < m; i++) {

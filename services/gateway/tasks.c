@@ -77,13 +77,20 @@ int tasks_pack_decide(const json_t *body, const char *task_id, uint8_t **out, si
 
 json_t *tasks_task_json(const Onewindow__V1__Task *t)
 {
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "task_id",
-                     s_text(t->task_id), "case_no", s_text(t->case_no), "item_code",
-                     s_text(t->item_code), "department_code", s_text(t->department_code),
-                     "assignee", s_text(t->assignee), "state", s_text(t->state), "decision",
-                     s_text(t->decision), "comment", s_text(t->comment), "created_at",
-                     api_time_json(t->created_at_us), "decided_at", api_time_json(t->decided_at_us),
-                     "decided_by", s_text(t->decided_by), "stage", s_text(t->stage));
+    json_t *out =
+        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "task_id",
+                  s_text(t->task_id), "case_no", s_text(t->case_no), "item_code",
+                  s_text(t->item_code), "department_code", s_text(t->department_code), "assignee",
+                  s_text(t->assignee), "state", s_text(t->state), "decision", s_text(t->decision),
+                  "comment", s_text(t->comment), "created_at", api_time_json(t->created_at_us),
+                  "decided_at", api_time_json(t->decided_at_us), "decided_by",
+                  s_text(t->decided_by), "stage", s_text(t->stage));
+    /* Why a cancelled task was closed (case_withdrawn, case_terminated, stage_decided). */
+    if (out && json_object_set_new(out, "closed_reason", s_text(t->closed_reason)) != 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
 }
 
 json_t *tasks_task_reply_json(const uint8_t *payload, size_t len, ow_error_t *err)

@@ -87,6 +87,8 @@ int staff_notices_on_task(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error
     if (!s_bounded(t->assignee, STAFF_ID_MAX) || !s_bounded(t->on_behalf_of, STAFF_ID_MAX))
         ow_error_add_violation(err, "assignee", "assignee and on_behalf_of: at most %d bytes",
                                STAFF_ID_MAX);
+    if (!s_bounded(t->closed_reason, 32))
+        ow_error_add_violation(err, "closed_reason", "at most 32 bytes");
     if (!s_bounded(t->stage, 200) || !s_bounded(t->state, 32) ||
         !s_bounded(t->post_code, STAFF_CODE_MAX) || !s_bounded(t->department_code, STAFF_CODE_MAX))
         ow_error_add_violation(err, "stage", "stage ≤ 200, state ≤ 32, codes ≤ %d bytes",
@@ -105,7 +107,8 @@ int staff_notices_on_task(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error
                         previous, sizeof previous, err) != 0)
         goto cleanup;
     const char *tkind = staff_task_notice(previous, &task);
-    if (!tkind) {
+    bool closed = !tkind && staff_task_closed_notice(&task, t->closed_reason);
+    if (!tkind && !closed) {
         rc = 0;
         goto cleanup;
     }
@@ -128,8 +131,20 @@ int staff_notices_on_task(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error
         {"stage", *t->stage ? t->stage : "审批"},
         {"absent_name", *absent->name ? absent->name : t->on_behalf_of},
     };
-    rc = staff_notices_tell(db, rules, ev, STAFF_NOTICE_TASK, tkind, t->assignee, values,
-                            sizeof values / sizeof values[0], err);
+    if (closed) {
+        /* The holder stops working on a case that no longer exists (it left their list). */
+        template_value_t why[] = {
+            {"staff_name", ""},
+            {"case_no", t->case_no},
+            {"item_name", *item ? item : t->item_code},
+            {"stage", *t->stage ? t->stage : "审批"},
+            {"why", staff_task_closed_why(t->closed_reason)},
+        };
+        rc = staff_notices_tell(db, rules, ev, STAFF_NOTICE_CLOSED, TEMPLATE_TASK_CLOSED,
+                                t->assignee, why, sizeof why / sizeof why[0], err);
+    } else
+        rc = staff_notices_tell(db, rules, ev, STAFF_NOTICE_TASK, tkind, t->assignee, values,
+                                sizeof values / sizeof values[0], err);
     free(absent);
 cleanup:
     onewindow__v1__task__free_unpacked(t, NULL);

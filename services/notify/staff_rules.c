@@ -26,6 +26,24 @@ const char *staff_task_notice(const char *previous_assignee, const staff_task_t 
     return TEMPLATE_TASK_ASSIGNED;
 }
 
+const char *staff_task_closed_why(const char *closed_reason)
+{
+    if (!closed_reason)
+        return NULL;
+    /* DOMAIN.md §3: 撤回 before a decision; 容缺 supply deadline missed terminates the case. */
+    if (strcmp(closed_reason, "case_withdrawn") == 0)
+        return "申请人已撤回申请，本件不再办理";
+    if (strcmp(closed_reason, "case_terminated") == 0)
+        return "容缺受理的材料逾期未补齐，本件已终止办理";
+    return NULL;
+}
+
+bool staff_task_closed_notice(const staff_task_t *t, const char *closed_reason)
+{
+    return t->assignee && *t->assignee && t->state && strcmp(t->state, "cancelled") == 0 &&
+           staff_task_closed_why(closed_reason) != NULL;
+}
+
 static bool s_seen(const staff_task_t *tasks, const size_t *out, size_t n, const char *assignee)
 {
     for (size_t i = 0; i < n; i++)

@@ -3,6 +3,10 @@
  *   task.created / task.updated → the task's assignee, when the task is open and its holder
  *                                 is new to it; with on_behalf_of set, the wording says it is
  *                                 held for that absent colleague (§4 A/B posts);
+ *   task.updated, cancelled     → its holder, when the task was closed because intake closed
+ *                                 the case (closed_reason case_withdrawn: the applicant
+ *                                 withdrew; case_terminated: the 容缺 supply deadline lapsed),
+ *                                 so that nobody keeps working on it;
  *   deadline.yellow             → the holders of the case's open tasks (of the clock's stage
  *                                 when a task is at that stage, else of every open task);
  *   deadline.red                → the same holders, and the centre's supervisors registered
@@ -26,6 +30,7 @@
 #define STAFF_NOTICE_RED        "deadline_red"
 #define STAFF_NOTICE_BAD_REVIEW "bad_review"
 #define STAFF_NOTICE_OVERDUE    "overdue_rectification"
+#define STAFF_NOTICE_CLOSED     "task_closed"
 
 /* Supervisor registrations name these kinds (notify.register_supervisor). */
 #define SUPERVISOR_RED_CARD        "red_card"
@@ -67,6 +72,15 @@ bool staff_task_is_open(const char *state);
  * to be told (no assignee — an unheld task in a post's queue —, the same holder as before, or
  * the task is no longer open). */
 const char *staff_task_notice(const char *previous_assignee, const staff_task_t *t);
+
+/* The words for why a held task was closed when its case was (routing's Task.closed_reason):
+ * case_withdrawn and case_terminated have them; NULL for every other reason (stage_decided:
+ * the stage's result is known, which its holder's colleagues decided; "" and the unknown). */
+const char *staff_task_closed_why(const char *closed_reason);
+
+/* Whether t, in a task.updated, is to be told to its holder as closed with its case:
+ * cancelled, held by someone, and closed for a reason staff_task_closed_why has words for. */
+bool staff_task_closed_notice(const staff_task_t *t, const char *closed_reason);
 
 /* The holders to tell of a card on the clock of `stage` ("" = the case clock): the assignees
  * of the open tasks at that stage when there is one, else of every open task; each at most

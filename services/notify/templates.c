@@ -27,6 +27,9 @@ static const char *const s_subject[] = {"applicant_name", "case_no", "item_name"
 static const char *const s_task[] = {"staff_name", "case_no", "item_name", "stage", NULL};
 static const char *const s_task_behalf[] = {"staff_name", "case_no",     "item_name",
                                             "stage",      "absent_name", NULL};
+/* {why}: the case's closing in words (staff_task_closed_why). */
+static const char *const s_task_closed[] = {"staff_name", "case_no", "item_name",
+                                            "stage",      "why",     NULL};
 static const char *const s_card[] = {"staff_name", "case_no",   "item_name", "scope",
                                      "due_time",   "remaining", NULL};
 static const char *const s_card_supervisor[] = {"staff_name", "case_no",   "item_name",    "scope",
@@ -76,6 +79,7 @@ static const struct {
     {TEMPLATE_RECTIFICATION_RESULT, s_rect_result},
     {TEMPLATE_OVERDUE_RECTIFICATION, s_overdue},
     {TEMPLATE_NOTICE_SUBJECT, s_notice_subject},
+    {TEMPLATE_TASK_CLOSED, s_task_closed},
 };
 #define S_KIND_COUNT (sizeof s_kinds / sizeof s_kinds[0])
 

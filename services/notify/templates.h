@@ -32,6 +32,8 @@
 #define TEMPLATE_DEADLINE_RED            "deadline_red"
 #define TEMPLATE_DEADLINE_RED_SUPERVISOR "deadline_red_supervisor"
 #define TEMPLATE_BAD_REVIEW              "bad_review"
+/* A held task closed because intake closed its case (withdrawn, 容缺 lapse). */
+#define TEMPLATE_TASK_CLOSED "task_closed"
 /* The applicant's further notices (applicant_notices.h). */
 #define TEMPLATE_CASE_NOTICE_ISSUED    "case_notice_issued"
 #define TEMPLATE_CASE_RONGQUE_ACCEPTED "case_rongque_accepted"

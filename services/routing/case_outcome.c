@@ -15,6 +15,8 @@ const char *routing_case_outcome_name(routing_case_outcome_t outcome)
         return "refused";
     case ROUTING_CASE_TERMINATED:
         return "terminated";
+    case ROUTING_CASE_WITHDRAWN:
+        return "withdrawn";
     }
     return "pending";
 }
@@ -42,6 +44,11 @@ routing_case_outcome_t routing_case_outcome_on_supply(routing_case_outcome_t out
 routing_case_outcome_t routing_case_outcome_on_termination(routing_case_outcome_t outcome)
 {
     return routing_case_outcome_final(outcome) ? outcome : ROUTING_CASE_TERMINATED;
+}
+
+routing_case_outcome_t routing_case_outcome_on_withdrawal(routing_case_outcome_t outcome)
+{
+    return routing_case_outcome_final(outcome) ? outcome : ROUTING_CASE_WITHDRAWN;
 }
 
 int routing_case_outcome_state(routing_case_outcome_t outcome)

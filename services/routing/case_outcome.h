@@ -10,8 +10,8 @@
  *
  * and what intake's later news does to it: the 容缺 supply completing turns awaiting_materials
  * into approved_after_supply (the decision is issued then); the supply deadline lapsing
- * (intake terminates the case, 13) turns anything undecided into terminated, which routing
- * never decides again. */
+ * (intake terminates the case, 13) turns anything undecided into terminated, and the
+ * applicant's withdrawal (撤回, 14) into withdrawn: routing never decides either again. */
 #ifndef ROUTING_CASE_OUTCOME_H
 #define ROUTING_CASE_OUTCOME_H
 
@@ -26,10 +26,11 @@ typedef enum {
     ROUTING_CASE_AWAITING_MATERIALS,
     ROUTING_CASE_REFUSED,
     ROUTING_CASE_TERMINATED, /* intake closed it: the 容缺 supply deadline lapsed */
+    ROUTING_CASE_WITHDRAWN,  /* intake closed it: the applicant withdrew (撤回) */
 } routing_case_outcome_t;
 
 /* The stored name: "pending", "approved", "approved_after_supply", "awaiting_materials",
- * "refused", "terminated". */
+ * "refused", "terminated", "withdrawn". */
 const char *routing_case_outcome_name(routing_case_outcome_t outcome);
 
 /* The CaseDecided.outcome of a final outcome: "approved" (state 11, and 12 after the 容缺
@@ -44,6 +45,11 @@ routing_case_outcome_t routing_case_outcome_on_supply(routing_case_outcome_t out
 /* The outcome once intake terminated the case (容缺 supply deadline missed): pending and
  * awaiting_materials → terminated; a final outcome stays. */
 routing_case_outcome_t routing_case_outcome_on_termination(routing_case_outcome_t outcome);
+
+/* The outcome once the applicant withdrew the case (撤回, DOMAIN §3: allowed before a
+ * decision): pending and awaiting_materials → withdrawn; a final outcome stays (routing
+ * decided first; intake has the last word on the case's state). */
+routing_case_outcome_t routing_case_outcome_on_withdrawal(routing_case_outcome_t outcome);
 
 /* The national case-state code of a final outcome (11, 12, 13), 0 for the others. */
 int routing_case_outcome_state(routing_case_outcome_t outcome);

@@ -576,5 +576,7 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_inbox_on(ow_service_inbox(svc), "case.materials_supplied", routing_apply_materials_supplied,
                 NULL);
     ow_inbox_on(ow_service_inbox(svc), "case.terminated", routing_apply_case_terminated, NULL);
+    /* 撤回 (DOMAIN §3): the applicant's withdrawal closes the case's work the same way. */
+    ow_inbox_on(ow_service_inbox(svc), "case.withdrawn", routing_apply_case_withdrawn, NULL);
     return 0;
 }

@@ -50,6 +50,11 @@ int routing_supply_prepare(ow_db_t *db, ow_error_t *err)
          " WHERE case_no = $1"},
         {"routing_supply_terminated",
          "UPDATE case_supply SET terminated_at = us_to_ts($2), outcome = $3 WHERE case_no = $1"},
+        /* intake closed the case before (terminated or withdrawn): its audit entry exists,
+         * for every case that had a task, 容缺 or not. */
+        {"routing_supply_closed_before",
+         "SELECT 1 FROM audit_trail WHERE case_no = $1"
+         " AND action IN ('case.terminated', 'case.withdrawn') LIMIT 1"},
         /* The audit trail names a task: the case's first, for entries about the case. */
         {"routing_supply_first_task", "SELECT task_id FROM tasks WHERE case_no = $1"
                                       " ORDER BY created_at, task_id LIMIT 1"},
@@ -167,7 +172,8 @@ static routing_case_outcome_t s_outcome(const char *name)
                                                  ROUTING_CASE_APPROVED_AFTER_SUPPLY,
                                                  ROUTING_CASE_AWAITING_MATERIALS,
                                                  ROUTING_CASE_REFUSED,
-                                                 ROUTING_CASE_TERMINATED};
+                                                 ROUTING_CASE_TERMINATED,
+                                                 ROUTING_CASE_WITHDRAWN};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (strcmp(routing_case_outcome_name(all[i]), name) == 0)
             return all[i];
@@ -248,9 +254,41 @@ done:
     return rc;
 }
 
-int routing_apply_case_terminated(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
+/* How intake closed a case before routing decided it: the outcome it leaves, the task's
+ * closed_reason, and the audit trail's wording. */
+typedef struct {
+    routing_case_outcome_t (*outcome)(routing_case_outcome_t before);
+    const char *task_reason; /* tasks.closed_reason */
+    const char *action;      /* the case's audit entry: the event's name */
+    const char *task_detail; /* each cancelled task's audit entry */
+    const char *case_detail;
+    const char *log;
+} s_closing_t;
+
+static const s_closing_t s_terminated = {
+    .outcome = routing_case_outcome_on_termination,
+    .task_reason = "case_terminated",
+    .action = "case.terminated",
+    .task_detail = "intake terminated the case: the 容缺 supply deadline was missed",
+    .case_detail = "intake terminated the case (13): the 容缺 supply deadline was missed",
+    .log = "case terminated by intake: its work stops",
+};
+
+static const s_closing_t s_withdrawn = {
+    .outcome = routing_case_outcome_on_withdrawal,
+    .task_reason = "case_withdrawn",
+    .action = "case.withdrawn",
+    .task_detail = "the applicant withdrew the case (撤回): its work stops",
+    .case_detail = "the applicant withdrew the case (撤回, 14) before a decision",
+    .log = "case withdrawn by the applicant: its work stops",
+};
+
+/* intake closed the case (how): its open tasks are cancelled (task.updated, audit
+ * task.cancelled), a waiting 容缺 approval is dropped, the workflow keeps the closing outcome,
+ * and routing never decides the case again. A repeat changes nothing. */
+static int s_apply_closed(ow_db_t *db, const ow_event_t *ev, const s_closing_t *how,
+                          ow_error_t *err)
 {
-    (void)arg;
     int rc = -1;
     PGresult *row = NULL;
     routing_tasks_t *cancelled = NULL;
@@ -266,23 +304,32 @@ int routing_apply_case_terminated(ow_db_t *db, const ow_event_t *ev, void *arg, 
     int found = s_lock(db, c->case_no, &row, err);
     if (found < 0)
         goto done;
+    const char *pc[1] = {c->case_no};
+    PGresult *closed = ow_db_exec(db, "routing_supply_closed_before", 1, pc, err);
+    if (!closed)
+        goto done;
+    bool closed_before = PQntuples(closed) > 0;
+    PQclear(closed);
+    if (closed_before) {
+        rc = 0; /* a repeat (or a second closing): the first one stopped the work */
+        goto done;
+    }
     routing_case_outcome_t before = ROUTING_CASE_PENDING;
     if (found) {
         if (PQgetvalue(row, 0, 6)[0] == 't') {
-            rc = 0; /* terminated before */
+            rc = 0; /* closed before */
             goto done;
         }
         before = s_outcome(PQgetvalue(row, 0, 0));
-        const char *p[3] = {c->case_no, at,
-                            routing_case_outcome_name(routing_case_outcome_on_termination(before))};
+        const char *p[3] = {c->case_no, at, routing_case_outcome_name(how->outcome(before))};
         if (s_exec(db, "routing_supply_terminated", 3, p, err) < 0)
             goto done;
     }
-    routing_case_outcome_t after = routing_case_outcome_on_termination(before);
+    routing_case_outcome_t after = how->outcome(before);
     if (routing_workflow_set_outcome(db, c->case_no, after, now_us, err) < 0)
         goto done;
-    /* intake closed the case (13): nobody works on it any more. */
-    if (!(cancelled = routing_task_cancel_case(db, c->case_no, err)))
+    /* intake closed the case: nobody works on it any more. */
+    if (!(cancelled = routing_task_cancel_case(db, c->case_no, how->task_reason, err)))
         goto done;
     for (size_t i = 0; i < routing_tasks_count(cancelled); i++) {
         const Onewindow__V1__Task *t = routing_tasks_get(cancelled, i);
@@ -290,9 +337,7 @@ int routing_apply_case_terminated(ow_db_t *db, const ow_event_t *ev, void *arg, 
         routing_task_describe(t, after_text, sizeof after_text);
         size_t len = 0;
         if (routing_audit_append(db, now_us, S_ACTOR, t->on_behalf_of, "task.cancelled", t->task_id,
-                                 t->case_no,
-                                 "intake terminated the case: the 容缺 supply deadline was missed",
-                                 "open", after_text, err) < 0 ||
+                                 t->case_no, how->task_detail, "open", after_text, err) < 0 ||
             ow_pack(&t->base, &bytes, &len, err) < 0 ||
             ow_outbox_add(db, "task.updated", t->case_no, routing_tasks_centre(cancelled, i),
                           now_us, bytes, len, err) < 0)
@@ -300,12 +345,11 @@ int routing_apply_case_terminated(ow_db_t *db, const ow_event_t *ev, void *arg, 
         free(bytes);
         bytes = NULL;
     }
-    if (s_audit_case(db, c->case_no, found ? PQgetvalue(row, 0, 1) : "", now_us, "case.terminated",
-                     "intake terminated the case (13): the 容缺 supply deadline was missed",
-                     routing_case_outcome_name(before), routing_case_outcome_name(after), err) < 0)
+    if (s_audit_case(db, c->case_no, found ? PQgetvalue(row, 0, 1) : "", now_us, how->action,
+                     how->case_detail, routing_case_outcome_name(before),
+                     routing_case_outcome_name(after), err) < 0)
         goto done;
-    ow_log_kv(OW_LOG_INFO, "case terminated by intake: its work stops", "case_no", c->case_no,
-              NULL);
+    ow_log_kv(OW_LOG_INFO, how->log, "case_no", c->case_no, NULL);
     rc = 0;
 done:
     free(bytes);
@@ -313,4 +357,16 @@ done:
     PQclear(row);
     onewindow__v1__case_changed__free_unpacked(cc, NULL);
     return rc;
+}
+
+int routing_apply_case_terminated(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
+{
+    (void)arg;
+    return s_apply_closed(db, ev, &s_terminated, err);
+}
+
+int routing_apply_case_withdrawn(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
+{
+    (void)arg;
+    return s_apply_closed(db, ev, &s_withdrawn, err);
 }

@@ -7,6 +7,8 @@
  *   case.terminated                 → the supply deadline lapsed and intake closed the case
  *                                     (13): its open tasks are cancelled, a waiting approval
  *                                     is dropped, and routing never decides the case again
+ *   case.withdrawn                  → the applicant withdrew (撤回, 14): the same closing,
+ *                                     for every case (a row or not)
  * and from decisions (decide.c): every stage approved while the supply is out → the approval
  * waits (awaiting_materials, case.awaiting_materials); approved after the supply → 12 at once.
  *
@@ -29,7 +31,7 @@ typedef struct ow_db ow_db_t;
 typedef struct {
     bool rongque;    /* accepted under 容缺 (a row exists) */
     bool supplied;   /* every outstanding material has arrived */
-    bool terminated; /* the supply deadline lapsed: intake closed the case */
+    bool terminated; /* intake closed the case: supply deadline lapsed, or withdrawn */
 } routing_supply_t;
 
 /* Registers this module's statements on db. Returns 0, or -1 with err. */
@@ -58,5 +60,11 @@ int routing_apply_materials_supplied(ow_db_t *db, const ow_event_t *ev, void *ar
 
 /* ow_inbox_apply_fn for intake's case.terminated (CaseChanged). As above. */
 int routing_apply_case_terminated(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
+
+/* ow_inbox_apply_fn for intake's case.withdrawn (CaseChanged): the same closing as
+ * case.terminated — open tasks cancelled (closed_reason case_withdrawn, task.updated, audit
+ * task.cancelled naming the withdrawal), a waiting approval dropped, the workflow's outcome
+ * withdrawn, audit case.withdrawn — for any case, 容缺 or not. As above. */
+int routing_apply_case_withdrawn(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err);
 
 #endif

@@ -12,7 +12,7 @@
     "task_id, case_no, item_code, department_code, coalesce(assignee, ''), state,"                 \
     " coalesce(decision, ''), comment, ts_to_us(created_at), coalesce(ts_to_us(decided_at), 0),"   \
     " coalesce(decided_by, ''), stage, centre_id, on_behalf_of, coalesce(post_code, ''),"          \
-    " final_decision"
+    " final_decision, closed_reason"
 
 #define S_WORK_ORDER " ORDER BY lane_rank DESC, due_at NULLS LAST, created_at, task_id"
 
@@ -95,12 +95,14 @@ int routing_task_store_prepare(ow_db_t *db, ow_error_t *err)
                                  " WHERE state = 'open' AND due_at < us_to_ts($3) AND ($1 = '' OR "
                                  "department_code = $1)" S_WORK_ORDER " LIMIT $2"},
         /* A stage's result is known: its tasks still in progress are withdrawn (workflow.h). */
-        {"routing_task_cancel_stage", "UPDATE tasks SET state = 'cancelled'"
+        {"routing_task_cancel_stage", "UPDATE tasks SET state = 'cancelled',"
+                                      " closed_reason = 'stage_decided'"
                                       " WHERE case_no = $1 AND stage = $2"
                                       "   AND state IN ('open', 'suspended', 'extension_requested')"
                                       " RETURNING " S_TASK_COLUMNS},
-        /* The case is closed by intake (容缺 supply deadline missed): its work stops. */
-        {"routing_task_cancel_case", "UPDATE tasks SET state = 'cancelled'"
+        /* The case is closed by intake (withdrawn, or the 容缺 supply deadline missed): its
+         * work stops, and each task says why ($2). */
+        {"routing_task_cancel_case", "UPDATE tasks SET state = 'cancelled', closed_reason = $2"
                                      " WHERE case_no = $1"
                                      "   AND state IN ('open', 'suspended', 'extension_requested')"
                                      " RETURNING " S_TASK_COLUMNS},
@@ -158,6 +160,7 @@ static routing_tasks_t *s_wrap(PGresult *res, size_t max, ow_error_t *err)
         t->stage = PQgetvalue(res, r, 11);
         t->on_behalf_of = PQgetvalue(res, r, 13);
         t->post_code = PQgetvalue(res, r, 14);
+        t->closed_reason = PQgetvalue(res, r, 16);
         self->pointers[i] = t;
     }
     return self;
@@ -351,10 +354,11 @@ routing_tasks_t *routing_task_cancel_stage(ow_db_t *db, const char *case_no, con
     return s_wrap(res, (size_t)PQntuples(res), err);
 }
 
-routing_tasks_t *routing_task_cancel_case(ow_db_t *db, const char *case_no, ow_error_t *err)
+routing_tasks_t *routing_task_cancel_case(ow_db_t *db, const char *case_no, const char *reason,
+                                          ow_error_t *err)
 {
-    const char *params[1] = {case_no};
-    PGresult *res = ow_db_exec(db, "routing_task_cancel_case", 1, params, err);
+    const char *params[2] = {case_no, reason};
+    PGresult *res = ow_db_exec(db, "routing_task_cancel_case", 2, params, err);
     if (!res)
         return NULL;
     return s_wrap(res, (size_t)PQntuples(res), err);

@@ -139,14 +139,17 @@ const char *routing_tasks_centre(const routing_tasks_t *self, size_t i);
 bool routing_tasks_final(const routing_tasks_t *self, size_t i);
 
 /* Inside an open transaction: cancels the tasks of case_no's stage still in progress (open,
- * suspended, awaiting an extension) — the stage's result is known (workflow.h). Returns them
+ * suspended, awaiting an extension) — the stage's result is known (workflow.h); closed_reason
+ * stage_decided. Returns them
  * as cancelled (caller frees; possibly empty), or NULL with err. */
 routing_tasks_t *routing_task_cancel_stage(ow_db_t *db, const char *case_no, const char *stage,
                                            ow_error_t *err);
 
 /* Inside an open transaction: cancels every task of case_no still in progress (intake closed
- * the case). Returns them as cancelled (caller frees; possibly empty), or NULL with err. */
-routing_tasks_t *routing_task_cancel_case(ow_db_t *db, const char *case_no, ow_error_t *err);
+ * the case), recording reason as each task's closed_reason (case_withdrawn, case_terminated).
+ * Returns them as cancelled (caller frees; possibly empty), or NULL with err. */
+routing_tasks_t *routing_task_cancel_case(ow_db_t *db, const char *case_no, const char *reason,
+                                          ow_error_t *err);
 
 /* The tasks as a TaskList array (pointers owned by the list). */
 Onewindow__V1__Task **routing_tasks_array(const routing_tasks_t *self);

@@ -141,7 +141,9 @@ static void test_task_json(void **state)
 
     json_t *j = tasks_task_json(&t);
     assert_non_null(j);
-    assert_int_equal(json_object_size(j), 12);
+    assert_int_equal(json_object_size(j), 13);
+    /* Why a cancelled task was closed; "" for an open one. */
+    assert_string_equal(json_string_value(json_object_get(j, "closed_reason")), "");
     /* docs/api.md: an open task's decision and decider are "", its decided_at null. */
     assert_string_equal(json_string_value(json_object_get(j, "decision")), "");
     assert_true(json_is_null(json_object_get(j, "decided_at")));

@@ -34,6 +34,37 @@ static void test_new_task_tells_the_assignee(void **state)
     assert_null(staff_task_notice("", &t));
 }
 
+/* A held task closed with its case: its holder is told why; a stage's leftover task, an unheld
+ * one or an open one is not. */
+static void test_task_closed_with_its_case(void **state)
+{
+    (void)state;
+    staff_task_t t = {
+        .task_id = "t1", .assignee = "TL0101", .on_behalf_of = "", .state = "cancelled"};
+    assert_true(staff_task_closed_notice(&t, "case_withdrawn"));
+    assert_true(staff_task_closed_notice(&t, "case_terminated"));
+    assert_non_null(strstr(staff_task_closed_why("case_withdrawn"), "撤回"));
+    assert_non_null(strstr(staff_task_closed_why("case_terminated"), "终止"));
+    assert_false(staff_task_closed_notice(&t, "stage_decided"));
+    assert_false(staff_task_closed_notice(&t, ""));
+    assert_false(staff_task_closed_notice(&t, NULL));
+    assert_null(staff_task_closed_why("stage_decided"));
+    /* Still the new-task rule's answer: a cancelled task is never "assigned". */
+    assert_null(staff_task_notice("", &t));
+    t.assignee = "";
+    assert_false(staff_task_closed_notice(&t, "case_withdrawn"));
+    t.assignee = "TL0101";
+    t.state = "open";
+    assert_false(staff_task_closed_notice(&t, "case_withdrawn"));
+    /* The template takes exactly the facts the notice supplies. */
+    ow_error_t err;
+    ow_error_clear(&err);
+    assert_int_equal(
+        templates_check(TEMPLATE_TASK_CLOSED, "{staff_name}{case_no}{item_name}{stage}{why}", &err),
+        0);
+    assert_int_equal(templates_check(TEMPLATE_TASK_CLOSED, "{applicant_name}", &err), -1);
+}
+
 static void test_task_from_an_absent_colleague(void **state)
 {
     (void)state;
@@ -171,6 +202,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_new_task_tells_the_assignee),
+        cmocka_unit_test(test_task_closed_with_its_case),
         cmocka_unit_test(test_task_from_an_absent_colleague),
         cmocka_unit_test(test_card_holders),
         cmocka_unit_test(test_supervisors_and_urgency),

@@ -179,6 +179,8 @@ static templates_t *s_shipped(void)
         {"rating_reminder", "{applicant_name}{case_no}{item_name}{rate_until_date}"},
         {"rectification_result", "{applicant_name}{case_no}{classification}{rectify_note}"},
         {"overdue_rectification", "{staff_name}{case_no}{department}{grade_text}{due_date}"},
+        /* A held task closed with its case (withdrawn, 容缺 lapse). */
+        {"task_closed", "{staff_name}{case_no}{item_name}{stage}{why}"},
     };
     for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
         assert_int_equal(templates_add(set, more[i][0], 1, more[i][1], &err), 0);

@@ -146,11 +146,23 @@ static void test_case_outcome_supply_orders(void **state)
                     assert_int_equal(routing_case_outcome_state(lapsed), 0);
                     assert_null(routing_case_outcome_decided(lapsed));
                 }
+                /* 撤回 before a decision: withdrawn, never decided afterwards. */
+                routing_case_outcome_t withdrawn = routing_case_outcome_on_withdrawal(before);
+                if (routing_case_outcome_final(before)) {
+                    assert_int_equal(withdrawn, before);
+                } else {
+                    assert_int_equal(withdrawn, ROUTING_CASE_WITHDRAWN);
+                    assert_int_equal(routing_case_outcome_on_supply(withdrawn),
+                                     ROUTING_CASE_WITHDRAWN);
+                    assert_false(routing_case_outcome_final(withdrawn));
+                    assert_null(routing_case_outcome_decided(withdrawn));
+                }
                 /* A case decided (or terminated) stays so whatever intake says next. */
                 routing_case_outcome_t done = routing_case_outcome(r, n, rq, true);
                 if (routing_case_outcome_final(done)) {
                     assert_int_equal(routing_case_outcome_on_supply(done), done);
                     assert_int_equal(routing_case_outcome_on_termination(done), done);
+                    assert_int_equal(routing_case_outcome_on_withdrawal(done), done);
                 }
             }
         }
@@ -173,6 +185,7 @@ static void test_case_outcome_codes(void **state)
                         "approved_after_supply");
     assert_string_equal(routing_case_outcome_name(ROUTING_CASE_REFUSED), "refused");
     assert_string_equal(routing_case_outcome_name(ROUTING_CASE_TERMINATED), "terminated");
+    assert_string_equal(routing_case_outcome_name(ROUTING_CASE_WITHDRAWN), "withdrawn");
     assert_false(routing_case_outcome_final(ROUTING_CASE_TERMINATED));
     assert_int_equal(routing_case_outcome_state(ROUTING_CASE_TERMINATED), 0);
     /* case.decided speaks approved / refused; state 12 marks 容缺通过. */

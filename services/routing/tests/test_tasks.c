@@ -14,6 +14,7 @@
 #include "first_task.h"
 #include "ow_clock.h"
 #include "routing_api.h"
+#include "supply_store.h"
 #include "ow_migrate.h"
 #include "ow_test_event.h"
 #include "ow_test_pg.h"
@@ -477,6 +478,133 @@ static void test_work_list_follows_the_cases_lanes(void **state)
     routing_tasks_destroy(&mine);
 }
 
+/* intake's case.withdrawn / case.terminated (CaseChanged) for case_no, as the inbox applies it. */
+static int s_close(s_fixture_t *fx, ow_inbox_apply_fn *fn, const char *type, const char *case_no,
+                   ow_error_t *err)
+{
+    Onewindow__V1__CaseSummary c = ONEWINDOW__V1__CASE_SUMMARY__INIT;
+    c.case_no = (char *)case_no;
+    c.centre_id = (char *)"330122000000";
+    c.state = strcmp(type, "case.withdrawn") == 0 ? 14 : 13;
+    c.closed_reason = (char *)"申请人撤回";
+    Onewindow__V1__CaseChanged cc = ONEWINDOW__V1__CASE_CHANGED__INIT;
+    cc.case_ = &c;
+    cc.previous_state = 3;
+    ow_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    snprintf(ev.source, sizeof ev.source, "intake");
+    snprintf(ev.type, sizeof ev.type, "%s", type);
+    snprintf(ev.case_no, sizeof ev.case_no, "%s", case_no);
+    ev.time_us = ow_clock_now_us();
+    ev.payload_len = onewindow__v1__case_changed__get_packed_size(&cc);
+    ev.payload = malloc(ev.payload_len + 1);
+    onewindow__v1__case_changed__pack(&cc, ev.payload);
+    int rc = ow_test_event_apply(fx->db, fn, NULL, &ev, err);
+    free(ev.payload);
+    return rc;
+}
+
+/* Whether TL0101's work list shows a task of case_no. */
+static bool s_in_work_list(s_fixture_t *fx, const char *case_no)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    routing_tasks_t *mine =
+        routing_work_list(fx->db, "mine", "TL0101", 500, ow_clock_now_us(), &err);
+    assert_non_null(mine);
+    bool found = false;
+    for (size_t i = 0; i < routing_tasks_count(mine); i++)
+        found = found || strcmp(routing_tasks_get(mine, i)->case_no, case_no) == 0;
+    routing_tasks_destroy(&mine);
+    return found;
+}
+
+/* 撤回: the applicant's withdrawal closes the case's open task as a 容缺 lapse does — cancelled
+ * with its reason, task.updated, the audit naming the withdrawal, gone from the work list —
+ * and a decision on it afterwards is FAILED_PRECONDITION and changes nothing. Once only. */
+static void test_withdrawal_closes_the_work(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    char task_id[37];
+    const char *no = "3301222026112210050";
+    assert_int_equal(s_accept(fx, no, S_MARKET, &err), 0);
+    s_task_of(fx, no, task_id);
+    assert_true(s_in_work_list(fx, no));
+
+    assert_int_equal(s_close(fx, routing_apply_case_withdrawn, "case.withdrawn", no, &err), 0);
+    routing_tasks_t *tasks = routing_task_list_case(fx->db, no, &err);
+    assert_int_equal(routing_tasks_count(tasks), 1);
+    assert_string_equal(routing_tasks_get(tasks, 0)->state, "cancelled");
+    assert_string_equal(routing_tasks_get(tasks, 0)->closed_reason, "case_withdrawn");
+    routing_tasks_destroy(&tasks);
+    assert_false(s_in_work_list(fx, no));
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox WHERE type = 'task.updated'"
+                                 " AND case_no = '3301222026112210050'"),
+                     1);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM audit_trail WHERE action = 'task.cancelled'"
+                                 " AND case_no = '3301222026112210050'"
+                                 " AND detail LIKE '%withdrew%'"),
+                     1);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM audit_trail WHERE action = 'case.withdrawn'"
+                                 " AND case_no = '3301222026112210050'"),
+                     1);
+    long outbox = s_count(fx, "SELECT count(*) FROM outbox");
+    long audit = s_count(fx, "SELECT count(*) FROM audit_trail");
+
+    /* The holder decides anyway (a stale screen): refused, nothing written. */
+    size_t len;
+    uint8_t *req = s_decide_request(task_id, "approve", "同意", &len);
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    ow_error_clear(&err);
+    assert_int_equal(routing_decide(fx->db, "w-1", "TL0101", req, len, &reply, &reply_len, &err),
+                     -1);
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION);
+    free(req);
+    free(reply);
+
+    /* The same withdrawal again, and a termination after it: nothing more. */
+    assert_int_equal(s_close(fx, routing_apply_case_withdrawn, "case.withdrawn", no, &err), 0);
+    assert_int_equal(s_close(fx, routing_apply_case_terminated, "case.terminated", no, &err), 0);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox"), outbox);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM audit_trail"), audit);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM tasks WHERE case_no = '3301222026112210050'"
+                                 " AND state = 'cancelled' AND decision IS NULL"),
+                     1);
+
+    /* A termination (容缺 lapse) goes the same way, with its own reason and wording. */
+    const char *lapsed = "3301222026112210051";
+    assert_int_equal(s_accept(fx, lapsed, S_MARKET, &err), 0);
+    assert_int_equal(s_close(fx, routing_apply_case_terminated, "case.terminated", lapsed, &err),
+                     0);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM tasks WHERE case_no = '3301222026112210051'"
+                                 " AND state = 'cancelled' AND closed_reason = 'case_terminated'"),
+                     1);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM audit_trail WHERE action = 'task.cancelled'"
+                                 " AND case_no = '3301222026112210051' AND detail LIKE '%容缺%'"),
+                     1);
+    assert_false(s_in_work_list(fx, lapsed));
+
+    /* A withdrawal before acceptance (state 2): routing has nothing of the case. */
+    assert_int_equal(
+        s_close(fx, routing_apply_case_withdrawn, "case.withdrawn", "3301222026112210052", &err),
+        0);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM audit_trail WHERE case_no ="
+                                 " '3301222026112210052'"),
+                     0);
+    /* Junk is poison. */
+    ow_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    snprintf(ev.type, sizeof ev.type, "case.withdrawn");
+    uint8_t junk[] = {0x0a, 0x05, 0x01};
+    ev.payload = junk;
+    ev.payload_len = sizeof junk;
+    ow_error_clear(&err);
+    assert_int_equal(routing_apply_case_withdrawn(fx->db, &ev, NULL, &err), -1);
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -487,6 +615,7 @@ int main(void)
         cmocka_unit_test(test_refusal),
         cmocka_unit_test(test_decide_batch),
         cmocka_unit_test(test_work_list_follows_the_cases_lanes),
+        cmocka_unit_test(test_withdrawal_closes_the_work),
     };
     return cmocka_run_group_tests_name("tasks", tests, s_setup, s_teardown);
 }
