@@ -98,12 +98,14 @@ struct rollup_applier {
     ow_db_t *db;
     ow_timer_t *timer;
     bool armed;
+    int64_t last_start_mono; /* µs, monotonic: when the last pass began */
 };
 
 static void s_on_timer(void *arg)
 {
     rollup_applier_t *self = arg;
     self->armed = false;
+    self->last_start_mono = ow_clock_mono_us();
     ow_error_t err;
     ow_error_clear(&err);
     long n = rollup_applier_pass(self->db, ROLLUP_APPLIER_PASS_MAX, &err);
@@ -141,7 +143,9 @@ void rollup_applier_kick(rollup_applier_t *self)
     if (!self || self->armed)
         return;
     self->armed = true;
-    ow_timer_arm(self->timer, ROLLUP_APPLIER_DELAY_S);
+    double since = (double)(ow_clock_mono_us() - self->last_start_mono) / 1e6;
+    ow_timer_arm(self->timer,
+                 since >= ROLLUP_APPLIER_INTERVAL_S ? 0 : ROLLUP_APPLIER_INTERVAL_S - since);
 }
 
 void rollup_applier_drain(rollup_applier_t *self)

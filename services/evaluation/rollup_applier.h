@@ -20,9 +20,10 @@
 
 /* Ratings folded per pass at most (bounds the transaction and the memory of the deltas). */
 #define ROLLUP_APPLIER_PASS_MAX 50000
-/* How long a kick waits before its pass: the longer, the more ratings share each slice's
- * upsert; reports trail by about this much under load. */
-#define ROLLUP_APPLIER_DELAY_S 0.2
+/* Passes start at most this often: the longer, the more ratings share each slice's upsert (a
+ * pass costs per distinct slice, not per rating); reports trail by about this much plus one
+ * pass under load. */
+#define ROLLUP_APPLIER_INTERVAL_S 0.4
 
 /* Registers the prepared statements. Returns 0 or -1 with err. */
 int rollup_applier_prepare(ow_db_t *db, ow_error_t *err);
@@ -42,7 +43,8 @@ typedef struct rollup_applier rollup_applier_t;
  * crash left pending) and after every kick. Returns NULL with err when out of memory. */
 rollup_applier_t *rollup_applier_new(ow_loop_t *loop, ow_db_t *db, ow_error_t *err);
 
-/* Ratings were queued: a pass runs within ROLLUP_APPLIER_DELAY_S (one pass for many kicks). */
+/* Ratings were queued: a pass runs ROLLUP_APPLIER_INTERVAL_S after the start of the last one
+ * at the earliest (one pass for many kicks). */
 void rollup_applier_kick(rollup_applier_t *self);
 
 /* Runs passes until nothing is pending or a pass fails (shutdown, tests). */

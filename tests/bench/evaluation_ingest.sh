@@ -3,7 +3,8 @@
 # Ratings recorded per second through evaluationd's real request socket (ipc, durable
 # commits: synchronous_commit on), by a C client keeping WINDOW evaluation.rate calls in
 # flight — printed beside raw pgbench single-row inserts (one durable commit each) on the
-# same Postgres in the same run. Starts its own throwaway cluster and evaluationd; run by hand,
+# same Postgres in the same run. The roll-ups are folded behind ingest (rollup_applier.c): it
+# prints how far behind they were while ingesting and how long they took to catch up. Starts its own throwaway cluster and evaluationd; run by hand,
 # not by ctest. Bounded: SECONDS per phase, ipc only, CASES decided cases seeded with SQL.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -66,10 +67,26 @@ echo "INSERT INTO bench_ref (v) VALUES ('x');" > "$work/insert.sql"
 "$pgbin/pgbench" -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$url" 2>/dev/null |
   grep -E "^(tps|latency average)"
 echo "== evaluationd: evaluation.rate, $window in flight, ${secs}s (batched per drain)"
+# The roll-ups trail ingest (rollup_applier.c): sample how far behind they are while it runs.
+lag_sql="SELECT coalesce(((extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+  - min(rated_at_us)) / 1000, 0) FROM evaluation.rollup_pending"
+( end=$((SECONDS + secs + 5)); while [ $SECONDS -lt $end ]; do
+    psql "$url" -X -qtA -c "$lag_sql" 2>/dev/null; sleep 0.5; done > "$work/lag.txt" ) &
+pids+=($!)
 "$work/evaluation_ingest" "ipc://$work/evaluation.sock" "$secs" "$window" "$cases" || true
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+start_ms=$(date +%s%3N)
+for _ in $(seq 600); do
+  [ "$(psql "$url" -X -qtA -c 'SELECT count(*) FROM evaluation.rollup_pending')" = 0 ] && break
+  sleep 0.1
+done
+echo "roll-ups caught up $(( $(date +%s%3N) - start_ms )) ms after the last reply;" \
+  "lag while ingesting (oldest unfolded rating, sampled every 0.5 s): max" \
+  "$(sort -n "$work/lag.txt" | tail -n 1) ms, median $(sort -n "$work/lag.txt" |
+  awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') ms"
 psql "$url" -X -qtA -c "SELECT 'ratings committed: ' || count(*) FROM evaluation.ratings" \
   -c "SELECT 'rating.recorded events: ' || count(*) FROM evaluation.outbox" \
   -c "SELECT 'roll-up total (all, year): ' || coalesce(sum(total), 0) FROM evaluation.rollups WHERE dimension = 'all' AND period = 'year'" \
+  -c "SELECT 'ratings not yet in the roll-ups: ' || count(*) FROM evaluation.rollup_pending" \
   -c "SHOW synchronous_commit"
 grep -v "replay failed" "$work/evaluationd.log" | head -5 || true

@@ -16,3 +16,10 @@ DROP INDEX IF EXISTS ratings_department_time;
 -- served_cases rows are never deleted and every path reads the case in the rating's own
 -- transaction before inserting; the foreign key only added a row lock on the case per rating.
 ALTER TABLE ratings DROP CONSTRAINT IF EXISTS ratings_case_no_fkey;
+-- The same for the rows a rating writes beside it in its own transaction (a ticket for each bad
+-- review, its first step, the automatic assessment record): each key check took a row lock on
+-- the rating just inserted. Ratings and tickets are never deleted, and these rows are only
+-- written from the rating (or ticket) row itself, in the same statement or transaction.
+ALTER TABLE rectification_tickets DROP CONSTRAINT IF EXISTS rectification_tickets_ticket_id_fkey;
+ALTER TABLE rectification_actions DROP CONSTRAINT IF EXISTS rectification_actions_ticket_id_fkey;
+ALTER TABLE assessment_records DROP CONSTRAINT IF EXISTS assessment_records_rating_id_fkey;
