@@ -61,6 +61,7 @@ typedef enum {
     OWCTL_NOTIFY_RESEND,
     OWCTL_REPORT,
     OWCTL_ASSESSMENT_MONTH,
+    OWCTL_ASSESSMENT_YEAR,
 } owctl_verb_t;
 
 typedef struct {
@@ -127,6 +128,7 @@ typedef struct {
     const char *to;
     bool csv;          /* --csv: the rows as CSV with a header line */
     const char *month; /* YYYY-MM */
+    const char *year;  /* YYYY (assessment year) */
 } owctl_command_t;
 
 /* Reads argv (argv[0] is the program) into *cmd; strings point into argv. Returns 0, or -1

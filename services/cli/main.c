@@ -86,6 +86,9 @@ static void s_report(const owctl_command_t *cmd, const json_t *answer)
     case OWCTL_ASSESSMENT_MONTH:
         report_assessment_month(stdout, answer);
         break;
+    case OWCTL_ASSESSMENT_YEAR:
+        report_assessment_year(stdout, answer);
+        break;
     default:
         break;
     }

@@ -51,4 +51,8 @@ void report_ratings(FILE *out, bool csv, const json_t *answer);
 /* owctl assessment month: one line per staff member in rank order and the month's cap on 好. */
 void report_assessment_month(FILE *out, const json_t *answer);
 
+/* Prints the year's assessment answer (GET /v1/assessments/years/{year}): rank, staff, annual
+ * grade, the twelve month grades, counts, longest run of 差 and total score. */
+void report_assessment_year(FILE *out, const json_t *answer);
+
 #endif

@@ -103,6 +103,8 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
                          &d->tickets);
     ow_rpc_server_handle(rpc, "evaluation.assessment_month", assessment_records_on_month,
                          &d->tickets);
+    ow_rpc_server_handle(rpc, "evaluation.assessment_year", assessment_records_on_year,
+                         &d->tickets);
     return 0;
 }
 

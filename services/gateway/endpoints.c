@@ -82,6 +82,8 @@ const route_def_t endpoints[] = {
      serve_set_staff_contact},
     {"POST", "supervisor-registrations", "POST /v1/supervisor-registrations", NULL, SUPERVISORS,
      serve_register_supervisor},
+    {"GET", "assessments/years/*", "GET /v1/assessments/years/{year}", "year", SUPERVISORS,
+     serve_assessment_year},
 };
 
 const size_t endpoints_count = sizeof endpoints / sizeof endpoints[0];

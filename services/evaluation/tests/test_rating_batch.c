@@ -316,6 +316,7 @@ static void test_batch_answers_each_and_matches_recount(void **state)
                      0);
     assert_int_equal(rollups_apply_progress(db, ids[1], 1, 0, &err), 0);
     assert_int_equal(ow_db_commit(db, &err), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.rollups", schema);
     assert_int_equal(ow_test_pg_long(admin, sql), 0); /* still nothing folded */
 
     /* Exactly once across a crash between passes: one pass commits; the next dies before its
