@@ -47,9 +47,13 @@ static const struct {
      " FROM unnest($1::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[],"
      " $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[],"
      " $14::text[]) WITH ORDINALITY AS u(c, g, cm, ch, d, it, ce, iset, w, st, lv, an, sc, ord)"
-     " ORDER BY u.ord ON CONFLICT (case_no) DO NOTHING RETURNING rating_id, case_no, rated_at_us),"
-     " queued AS (INSERT INTO rollup_pending (rating_id, rated_at_us)"
-     " SELECT rating_id, rated_at_us FROM ins)"
+     " ORDER BY u.ord ON CONFLICT (case_no) DO NOTHING RETURNING rating_id, case_no, rated_at_us,"
+     " grade, scores, department_code, item_code, window_id, staff_id, channel, centre_id,"
+     " level),"
+     " queued AS (INSERT INTO rollup_pending (rating_id, rated_at_us, grade, scores,"
+     " department_code, item_code, window_id, staff_id, channel, centre_id, level)"
+     " SELECT rating_id, rated_at_us, grade, scores, department_code, item_code, window_id,"
+     " staff_id, channel, centre_id, level FROM ins)"
      " SELECT rating_id, case_no FROM ins"},
     /* ow_outbox_add's row, many at once; ids follow the batch's order. */
     {"evaluation_batch_outbox",

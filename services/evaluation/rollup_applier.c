@@ -15,13 +15,13 @@ static const struct {
 } s_statements[] = {
     /* Dequeue and read in one statement. SKIP LOCKED: a row an exclusion holds
      * (rollups_apply) waits for the next pass, which then reads the rating as excluded. */
+    /* Dequeue and read in one statement: the rows carry their ratings' slices and flags. */
     {"evaluation_applier_take",
-     "WITH gone AS (DELETE FROM rollup_pending WHERE seq IN (SELECT seq FROM rollup_pending"
-     " ORDER BY seq LIMIT $1::int FOR UPDATE SKIP LOCKED) RETURNING rating_id)"
-     " SELECT r.rated_at_us, r.grade, r.is_default, r.excluded, r.rectified, r.revisited,"
-     " r.scores[1], r.scores[2], r.scores[3], r.scores[4], r.scores[5], r.scores[6],"
-     " r.scores[7], r.department_code, r.item_code, r.window_id, r.staff_id, r.channel,"
-     " r.centre_id, r.level FROM gone g JOIN ratings r ON r.rating_id = g.rating_id"},
+     "DELETE FROM rollup_pending WHERE seq IN (SELECT seq FROM rollup_pending ORDER BY seq"
+     " LIMIT $1::int FOR UPDATE SKIP LOCKED) RETURNING rated_at_us, grade, is_default,"
+     " excluded, rectified, revisited, scores[1], scores[2], scores[3], scores[4], scores[5],"
+     " scores[6], scores[7], department_code, item_code, window_id, staff_id, channel,"
+     " centre_id, level"},
     {"evaluation_applier_as_of", "SELECT rated_at_us FROM rollup_pending ORDER BY seq LIMIT 1"},
 };
 

@@ -2,13 +2,13 @@
  * of the ratings' own transactions (issue 6: ingest ≥ 20,000 ratings/s with durable commits).
  *
  * A batch of ratings (rating_batch.c) commits each rating with one row in rollup_pending
- * (migration 0008), written by the ratings' own insert. A pass takes the oldest pending rows, sums
- * their ratings' slices in C (rollup_deltas_t), upserts them once per distinct slice, and deletes
- * the rows it folded — all in one transaction, so a crash between passes folds nothing twice and
- * loses nothing. The ratings are read at the pass, so an exclusion or a rectification step that
- * happened before it is simply counted as it stands; those paths skip their own roll-up change
- * while the rating is still pending (rollups_apply, rollups_apply_progress). Reports are "as of"
- * rollup_applier_as_of. Plain functions over an ow_db_t, and a timer on the daemon's loop. */
+ * (migration 0008), written by the ratings' own insert and carrying the rating's slices and
+ * sample. A pass deletes the oldest rows, sums them in C (rollup_deltas_t) and upserts each
+ * distinct slice once — all in one transaction, so a crash between passes folds nothing twice
+ * and loses nothing. An exclusion or a rectification step of a rating still queued sets the flag
+ * on its queue row instead of changing the roll-ups (rollups_apply, rollups_apply_progress), and
+ * the pass counts the rating as it then stands. Reports are "as of"
+ rollup_applier_as_of. Plain functions over an ow_db_t, and a timer on the daemon's loop. */
 #ifndef EVALUATION_ROLLUP_APPLIER_H
 #define EVALUATION_ROLLUP_APPLIER_H
 
@@ -23,7 +23,7 @@
 /* Passes start at most this often: the longer, the more ratings share each slice's upsert (a
  * pass costs per distinct slice, not per rating); reports trail by about this much plus one
  * pass under load. */
-#define ROLLUP_APPLIER_INTERVAL_S 0.4
+#define ROLLUP_APPLIER_INTERVAL_S 0.5
 
 /* Registers the prepared statements. Returns 0 or -1 with err. */
 int rollup_applier_prepare(ow_db_t *db, ow_error_t *err);

@@ -116,12 +116,15 @@ int rollups_prepare(ow_db_t *db, ow_error_t *err)
         return -1;
     if (ow_db_prepare(db, "evaluation_rollups_deltas", S_DELTAS_SQL, err) != 0)
         return -1;
-    /* Waits for a roll-up pass that is folding these ratings (rollup_applier.c): after it,
-     * the next statement sees whether they are still queued. No index: the queue holds well
+    /* A rating still queued for the applier (rollup_applier.c) takes its exclusion on its
+     * queue row; the pass counts it as excluded. If a pass is folding it right now, this
+     * waits for the pass's commit and then finds no row, and the apply statement (next, a
+     * new snapshot) takes the folded rating out as usual. No index: the queue holds well
      * under a second of ratings, and exclusions are rare. */
-    if (ow_db_prepare(db, "evaluation_rollups_pending_lock",
-                      "SELECT 1 FROM rollup_pending WHERE rating_id = ANY ($1::uuid[]) FOR UPDATE",
-                      err) != 0)
+    if (ow_db_prepare(
+            db, "evaluation_rollups_pending_exclude",
+            "UPDATE rollup_pending SET excluded = true WHERE rating_id = ANY ($1::uuid[])",
+            err) != 0)
         return -1;
     return ow_db_prepare(db, "evaluation_rollups_read",
                          "SELECT key, period_start::text, " S_COUNTERS " FROM rollups"
@@ -134,6 +137,11 @@ int rollups_prepare(ow_db_t *db, ow_error_t *err)
 
 int rollups_prepare_progress(ow_db_t *db, ow_error_t *err)
 {
+    if (ow_db_prepare(db, "evaluation_rollups_pending_progress",
+                      "UPDATE rollup_pending SET rectified = rectified OR $2::int > 0,"
+                      " revisited = revisited OR $3::int > 0 WHERE rating_id = $1::uuid",
+                      err) != 0)
+        return -1;
     /* Only the two counters of the rating's slices; a row missing would mean the rating was
      * never rolled up, so the insert side only guards against that. */
     return ow_db_prepare(
@@ -163,14 +171,12 @@ int rollups_apply_progress(ow_db_t *db, const char *rating_id, int rectified, in
     char a[8], b[8];
     snprintf(a, sizeof a, "%d", rectified);
     snprintf(b, sizeof b, "%d", revisited);
-    char ids[40];
-    snprintf(ids, sizeof ids, "{%.36s}", rating_id);
-    const char *lock[] = {ids};
-    PGresult *res = ow_db_exec(db, "evaluation_rollups_pending_lock", 1, lock, err);
+    const char *params[] = {rating_id, a, b};
+    /* Queued (rollup_applier.c): the flag goes on the queue row, as for an exclusion. */
+    PGresult *res = ow_db_exec(db, "evaluation_rollups_pending_progress", 3, params, err);
     if (!res)
         return -1;
     PQclear(res);
-    const char *params[] = {rating_id, a, b};
     res = ow_db_exec(db, "evaluation_rollups_progress", 3, params, err);
     if (!res)
         return -1;
@@ -198,7 +204,7 @@ int rollups_apply(ow_db_t *db, const char *const *rating_ids, size_t count, int 
     array[at] = '\0';
     const char *params[] = {array, sign < 0 ? "-1" : "1"};
     if (sign < 0) {
-        if (!(res = ow_db_exec(db, "evaluation_rollups_pending_lock", 1, params, err)))
+        if (!(res = ow_db_exec(db, "evaluation_rollups_pending_exclude", 1, params, err)))
             goto cleanup;
         PQclear(res);
     }

@@ -21,8 +21,8 @@ int rollups_prepare(ow_db_t *db, ow_error_t *err);
 
 /* Inside the caller's transaction: adds the ratings with these ids (text UUIDs) to their
  * slices (sign +1), or takes them out after they were marked excluded (sign -1). A rating still
- * queued for the roll-up applier (rollup_applier.h) is skipped: the applier reads it as it
- * stands when it folds it (its queue row is locked first, so a pass in flight is waited for).
+ * queued for the roll-up applier (rollup_applier.h) is skipped: its exclusion goes on its queue
+ * row, which the pass then counts as excluded (a pass in flight is waited for).
  * Returns 0 or -1 with err (the caller rolls back). */
 int rollups_apply(ow_db_t *db, const char *const *rating_ids, size_t count, int sign,
                   ow_error_t *err);
@@ -33,8 +33,8 @@ int rollups_prepare_progress(ow_db_t *db, ow_error_t *err);
 /* Inside the caller's transaction: the bad review rating_id was rectified / revisited (its
  * ticket reached that step; rectification_store.c sets the rating's flag once): adds 1 to the
  * rectified / revisited counters of its slices (DOMAIN.md §6 rectification and revisit rates).
- * An excluded rating, one that is not bad, or one still queued for the applier (which then
- * reads the flag) changes nothing. Returns 0 or -1 with err. */
+ * An excluded rating or one that is not bad changes nothing; one still queued for the applier
+ * gets the flag on its queue row, which the pass counts. Returns 0 or -1 with err. */
 int rollups_apply_progress(ow_db_t *db, const char *rating_id, int rectified, int revisited,
                            ow_error_t *err);
 

@@ -4,10 +4,26 @@
 -- deleting the rows it folded in the same transaction as its upsert, so each rating is folded
 -- exactly once whatever crashes in between. Reports are "as of" the oldest row still here
 -- (docs/evaluation.md). Ratings recorded before this migration are already in the roll-ups.
+-- A row carries what the pass needs of its rating (a copy, so a pass reads nothing else):
+-- the slices' keys, the grade and scores, and the flags an exclusion or a rectification step
+-- sets here while the rating waits (rollups.c), instead of changing the roll-ups themselves.
 CREATE TABLE rollup_pending (
-    seq         bigserial PRIMARY KEY,
-    rating_id   uuid   NOT NULL,
-    rated_at_us bigint NOT NULL
+    seq             bigserial PRIMARY KEY,
+    rating_id       uuid     NOT NULL,
+    rated_at_us     bigint   NOT NULL,
+    grade           smallint NOT NULL,
+    is_default      boolean  NOT NULL DEFAULT false,
+    scores          smallint[] NOT NULL,
+    department_code text     NOT NULL,
+    item_code       text     NOT NULL,
+    window_id       text     NOT NULL,
+    staff_id        text     NOT NULL,
+    channel         text     NOT NULL,
+    centre_id       text     NOT NULL,
+    level           text     NOT NULL,
+    excluded        boolean  NOT NULL DEFAULT false,
+    rectified       boolean  NOT NULL DEFAULT false,
+    revisited       boolean  NOT NULL DEFAULT false
 );
 
 -- The hot table keeps only the indexes its statements use: reports read roll-ups, never raw
