@@ -39,3 +39,9 @@ ALTER TABLE ratings DROP CONSTRAINT IF EXISTS ratings_case_no_fkey;
 ALTER TABLE rectification_tickets DROP CONSTRAINT IF EXISTS rectification_tickets_ticket_id_fkey;
 ALTER TABLE rectification_actions DROP CONSTRAINT IF EXISTS rectification_actions_ticket_id_fkey;
 ALTER TABLE assessment_records DROP CONSTRAINT IF EXISTS assessment_records_rating_id_fkey;
+-- Two events per rating (rating.recorded, rating.push_requested) made the outbox's event_id
+-- index the costliest of this schema: a random UUID inserted at random into a growing index
+-- twice per event (the insert and the relay's numbering update), four times per rating. Nothing
+-- looks an event up by its id in the outbox (consumers dedupe by source and seq); the id stays
+-- a v4 UUID from gen_random_uuid(), unique for every practical purpose without the index.
+ALTER TABLE outbox DROP CONSTRAINT IF EXISTS outbox_event_id_key;
