@@ -66,6 +66,19 @@ psql "$url" -X -q -c 'CREATE TABLE bench_ref (id bigserial PRIMARY KEY, v text N
 echo "INSERT INTO bench_ref (v) VALUES ('x');" > "$work/insert.sql"
 "$pgbin/pgbench" -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$url" 2>/dev/null |
   grep -E "^(tps|latency average)"
+# CPU time (clock ticks) of evaluationd, and of the whole cluster (the postmaster, every live
+# child, and the children it has reaped): per rating, a figure a shared machine's load moves far
+# less than the rate.
+ticks() {
+  awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+pg_ticks() {
+  local pm total=0 p
+  pm=$(head -n 1 "$work/pg/data/postmaster.pid")
+  total=$(ticks "$pm")
+  for p in $(ps -o pid= --ppid "$pm"); do total=$((total + $(ticks "$p"))); done
+  echo "$total"
+}
 echo "== evaluationd: evaluation.rate, $window in flight, ${secs}s (batched per drain)"
 # The roll-ups trail ingest (rollup_applier.c): sample how far behind they are while it runs.
 lag_sql="SELECT coalesce(((extract(epoch FROM clock_timestamp()) * 1000000)::bigint
@@ -73,13 +86,23 @@ lag_sql="SELECT coalesce(((extract(epoch FROM clock_timestamp()) * 1000000)::big
 ( end=$((SECONDS + secs + 5)); while [ $SECONDS -lt $end ]; do
     psql "$url" -X -qtA -c "$lag_sql" 2>/dev/null; sleep 0.5; done > "$work/lag.txt" ) &
 pids+=($!)
+eval_before=$(ticks "${pids[0]}"); pg_before=$(pg_ticks)
 "$work/evaluation_ingest" "ipc://$work/evaluation.sock" "$secs" "$window" "$cases" || true
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 start_ms=$(date +%s%3N)
+# (A build from before the roll-up applier has no queue: nothing to wait for.)
+queue=$(psql "$url" -X -qtA -c "SELECT to_regclass('evaluation.rollup_pending') IS NOT NULL")
 for _ in $(seq 600); do
+  [ "$queue" = t ] || break
   [ "$(psql "$url" -X -qtA -c 'SELECT count(*) FROM evaluation.rollup_pending')" = 0 ] && break
   sleep 0.1
 done
+eval_after=$(ticks "${pids[0]}"); pg_after=$(pg_ticks)
+n=$(psql "$url" -X -qtA -c 'SELECT count(*) FROM evaluation.ratings')
+hz=$(getconf CLK_TCK)
+awk -v n="$n" -v hz="$hz" -v e=$((eval_after - eval_before)) -v p=$((pg_after - pg_before)) \
+  'BEGIN { if (n > 0) printf "CPU per rating, roll-ups included: %.0f us (evaluationd %.0f, PostgreSQL %.0f)\n",
+           (e + p) * 1e6 / hz / n, e * 1e6 / hz / n, p * 1e6 / hz / n }'
 echo "roll-ups caught up $(( $(date +%s%3N) - start_ms )) ms after the last reply;" \
   "lag while ingesting (oldest unfolded rating, sampled every 0.5 s): max" \
   "$(sort -n "$work/lag.txt" | tail -n 1) ms, median $(sort -n "$work/lag.txt" |
@@ -87,6 +110,7 @@ echo "roll-ups caught up $(( $(date +%s%3N) - start_ms )) ms after the last repl
 psql "$url" -X -qtA -c "SELECT 'ratings committed: ' || count(*) FROM evaluation.ratings" \
   -c "SELECT 'rating.recorded events: ' || count(*) FROM evaluation.outbox" \
   -c "SELECT 'roll-up total (all, year): ' || coalesce(sum(total), 0) FROM evaluation.rollups WHERE dimension = 'all' AND period = 'year'" \
-  -c "SELECT 'ratings not yet in the roll-ups: ' || count(*) FROM evaluation.rollup_pending" \
   -c "SHOW synchronous_commit"
+[ "$queue" = t ] && psql "$url" -X -qtA \
+  -c "SELECT 'ratings not yet in the roll-ups: ' || count(*) FROM evaluation.rollup_pending"
 grep -v "replay failed" "$work/evaluationd.log" | head -5 || true
