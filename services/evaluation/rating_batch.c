@@ -276,8 +276,12 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
     s_index_t *by_case = calloc(n ? n : 1, sizeof *by_case);
     char now_text[24];
     snprintf(now_text, sizeof now_text, "%lld", (long long)now_us);
+    /* Field by field: an outcome is mostly its ow_error_t (11 KB), and clearing 2048 of them
+     * whole was a visible share of the loop's time. */
     for (size_t i = 0; i < n; i++) {
-        memset(&out[i], 0, sizeof out[i]);
+        out[i].reply = NULL;
+        out[i].reply_len = 0;
+        out[i].fresh = false;
         ow_error_clear(&out[i].err);
     }
     if (!items || !by_key || !by_case || n > RATING_BATCH_MAX) {
