@@ -2,7 +2,8 @@
  * scans raw ratings. One row per slice (dimension value × period) holds the counters of
  * rating_tally_t; each rating adds to its 8 dimensions (all, department, item, window, staff,
  * channel, centre, level; an empty value is skipped) × 4 periods (day, month, quarter, year,
- * in China time) in the rating's own transaction, and an exclusion (upheld appeal) takes it out
+ * in China time) — folded in passes by rollup_applier.h for batched ratings, in the rating's own
+ * transaction for the single path — and an exclusion (upheld appeal) takes it out
  * again. Plain functions over an ow_db_t. */
 #ifndef EVALUATION_ROLLUPS_H
 #define EVALUATION_ROLLUPS_H
