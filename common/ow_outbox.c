@@ -16,7 +16,12 @@
 #include <string.h>
 #include <zmq.h>
 
-#define S_PASS_MAX        1000 /* rows numbered per pass (bounds the transaction) */
+/* Rows numbered per pass (bounds the transaction). Each pass is a durable commit, and finds
+ * its rows among all those waiting: a service emitting tens of thousands of events a second
+ * (evaluationd: two per rating) needs passes this large to keep up. */
+#define S_PASS_MAX        5000
+#define S_STR_(x)         #x
+#define S_STR(x)          S_STR_(x)
 #define S_PASS_INTERVAL_S 0.2
 #define S_BUSY_RETRY_S    0.05 /* the connection was inside a caller's transaction */
 #define S_HEARTBEAT_S     1.0
@@ -65,16 +70,25 @@ static const char S_SQL_PEEK[] = "SELECT last_seq, EXISTS (SELECT 1 FROM outbox 
 static const char S_SQL_LOCK[] = "SELECT last_seq FROM outbox_state FOR UPDATE";
 /* Numbers the committed, unsequenced rows in id order from $1 + 1. Rows of transactions
  * still open are invisible here and get the next numbers when they commit: that is what
- * makes seq gapless and in commit order where ids are not. */
+ * makes seq gapless and in commit order where ids are not. "o.seq IS NULL" changes no row
+ * (every pending row has none) but lets the planner find the rows to update through the
+ * partial index outbox_unsequenced: without it, it hashed the pending ids and scanned the
+ * whole outbox — every event kept for the retention period — on every pass (293 ms instead of
+ * 67 ms for 4,000 rows of an 88,000-row outbox). */
 static const char S_SQL_NUMBER[] =
     "WITH pending AS ("
-    "  SELECT id FROM outbox WHERE seq IS NULL ORDER BY id LIMIT 1000),"
-    " numbered AS ("
-    "  SELECT id, $1::bigint + row_number() OVER (ORDER BY id) AS seq FROM pending),"
-    " updated AS ("
-    "  UPDATE outbox o SET seq = n.seq FROM numbered n WHERE o.id = n.id"
-    "  RETURNING o.seq, o.event_id, o.type, o.case_no, o.centre_id, o.time_us, o.payload)"
-    " SELECT seq, event_id, type, case_no, centre_id, time_us, payload FROM updated ORDER BY seq";
+    "  SELECT id FROM outbox WHERE seq IS NULL ORDER BY id LIMIT " S_STR(
+        S_PASS_MAX) "),"
+                    " numbered AS ("
+                    "  SELECT id, $1::bigint + row_number() OVER (ORDER BY id) AS seq FROM "
+                    "pending),"
+                    " updated AS ("
+                    "  UPDATE outbox o SET seq = n.seq FROM numbered n WHERE o.id = n.id AND o.seq "
+                    "IS NULL"
+                    "  RETURNING o.seq, o.event_id, o.type, o.case_no, o.centre_id, o.time_us, "
+                    "o.payload)"
+                    " SELECT seq, event_id, type, case_no, centre_id, time_us, payload FROM "
+                    "updated ORDER BY seq";
 static const char S_SQL_ADVANCE[] = "UPDATE outbox_state SET last_seq = $1";
 static const char S_SQL_REPLAY[] =
     "SELECT seq, event_id, type, case_no, centre_id, time_us, payload FROM outbox "

@@ -19,7 +19,7 @@
 #define S_FOR_CENTRE (S_FOR_KEYGEN | (1u << OWCTL_CENTRE_REVOKE))
 #define S_FOR_DEAD   (1u << OWCTL_NOTIFY_DEAD)
 #define S_FOR_REPORT (1u << OWCTL_REPORT)
-#define S_FOR_MONTH  (1u << OWCTL_ASSESSMENT_MONTH)
+#define S_FOR_MONTH  ((1u << OWCTL_ASSESSMENT_MONTH) | (1u << OWCTL_ASSESSMENT_YEAR))
 #define S_FOR_OPS                                                                                  \
     ((1u << OWCTL_CALENDAR_LOAD) | S_FOR_DEAD | (1u << OWCTL_NOTIFY_RESEND) | S_FOR_REPORT |       \
      S_FOR_MONTH | S_FOR_HALL)
@@ -131,6 +131,7 @@ static const char s_help_overview[] =
     "  appointment book|cancel|arrive  appointments (预约)\n"
     "  queue take|call|missed|serving|done  the hall queue (排号叫号)\n"
     "  catalogue import|export|show the service-item catalogue (import: administrators)\n"
+    "  assessment year YYYY         the year's grades from the months (supervisors)\n"
     "  help [COMMAND]               this text, or a command's\n"
     "\n"
     "The gateway is --gateway URL, else the configuration key gateway.url (file given by\n"
@@ -272,10 +273,14 @@ static const char s_help_report[] =
 
 static const char s_help_assessment[] =
     "usage: owctl assessment month YYYY-MM [--limit N] [--after STAFF_ID] [--json]\n"
+    "       owctl assessment year YYYY [--limit N] [--after STAFF_ID] [--json]\n"
     "\n"
     "The month's staff assessment (GET /v1/assessments/{month} → evaluation.assessment_month):\n"
     "rank, score, the five group scores, points deducted and bonus, grade (at most 30 % 好)\n"
-    "and the monthly bonus, in rank order.\n";
+    "and the monthly bonus, in rank order.\n"
+    "The year's (GET /v1/assessments/years/{year} → evaluation.assessment_year): each staff\n"
+    "member's twelve month grades (好 一般 差, '-' not assessed) and the annual grade 优秀 合格\n"
+    "基本合格 不合格 (DOMAIN.md §7; at most 30 % 优秀), in rank order.\n";
 
 const char *command_line_help(const char *topic)
 {
@@ -447,6 +452,8 @@ static const char *s_verb_name(owctl_verb_t verb)
         return "catalogue export";
     case OWCTL_CATALOGUE_SHOW:
         return "catalogue show";
+    case OWCTL_ASSESSMENT_YEAR:
+        return "assessment year";
     default:
         return "help";
     }
@@ -631,8 +638,21 @@ static int s_verb(const char **words, size_t n, owctl_command_t *cmd, char *msg,
         return 0;
     }
     if (strcmp(w0, "assessment") == 0) {
+        if (n >= 2 && strcmp(words[1], "year") == 0) {
+            cmd->verb = OWCTL_ASSESSMENT_YEAR;
+            if (n < 3) {
+                s_msg(msg, size, "assessment year needs a year YYYY (e.g. 2026)");
+                return -1;
+            }
+            cmd->year = words[2];
+            if (n > 3)
+                return s_extra(cmd, words[3], msg, size);
+            return 0;
+        }
         if (n < 2 || strcmp(words[1], "month") != 0) {
-            s_msg(msg, size, "unknown assessment command%s%s: use 'assessment month YYYY-MM'",
+            s_msg(msg, size,
+                  "unknown assessment command%s%s: use 'assessment month YYYY-MM' or "
+                  "'assessment year YYYY'",
                   n > 1 ? " " : "", n > 1 ? words[1] : "");
             return -1;
         }

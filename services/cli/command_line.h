@@ -83,6 +83,7 @@ typedef enum {
     OWCTL_CATALOGUE_IMPORT,
     OWCTL_CATALOGUE_EXPORT,
     OWCTL_CATALOGUE_SHOW,
+    OWCTL_ASSESSMENT_YEAR,
     OWCTL_VERB_COUNT /* not a verb: how many there are (an option's verbs are a 32-bit mask) */
 } owctl_verb_t;
 
@@ -171,6 +172,7 @@ typedef struct {
     bool partial;
     const char *format; /* NULL = from the file name: .csv is CSV, anything else JSON */
     const char *impl_code;
+    const char *year; /* YYYY (assessment year) */
 } owctl_command_t;
 
 /* Reads argv (argv[0] is the program) into *cmd; strings point into argv. Returns 0, or -1

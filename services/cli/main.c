@@ -101,6 +101,9 @@ static void s_report(const owctl_command_t *cmd, const json_t *answer)
     case OWCTL_QUEUE_DONE:
         report_hall(stdout, cmd->verb, answer);
         break;
+    case OWCTL_ASSESSMENT_YEAR:
+        report_assessment_year(stdout, answer);
+        break;
     default:
         break;
     }

@@ -430,3 +430,40 @@ void report_hall(FILE *out, owctl_verb_t verb, const json_t *answer)
     if (json_is_object(t))
         s_ticket_line(out, t);
 }
+
+void report_assessment_year(FILE *out, const json_t *answer)
+{
+    const json_t *rows = json_object_get(answer, "rows");
+    const char *next = json_string_value(json_object_get(answer, "next_after"));
+    size_t i;
+    const json_t *r;
+
+    fprintf(out, "assessment %s (at most %lld 优秀)\n",
+            json_string_value(json_object_get(answer, "year")) ?: "",
+            s_int(answer, "excellent_cap"));
+    fprintf(out, "%4s  %-16s %-10s %-36s %3s %3s %3s %5s %6s\n", "rank", "staff", "grade",
+            "months 1-12", "好", "一般", "差", "run差", "score");
+    json_array_foreach(rows, i, r)
+    {
+        /* The twelve month grades, '-' where the staff member was not assessed. */
+        char months[96] = "";
+        size_t used = 0;
+        const json_t *ms = json_object_get(r, "months");
+        for (size_t m = 0; m < json_array_size(ms) && used < sizeof months; m++) {
+            const char *g = json_string_value(json_array_get(ms, m));
+            int n = snprintf(months + used, sizeof months - used, "%s%s", m ? " " : "",
+                             g && *g ? g : "-");
+            if (n < 0)
+                break;
+            used += (size_t)n;
+        }
+        const char *grade = json_string_value(json_object_get(r, "grade"));
+        fprintf(out, "%4lld  %-16s %-10s %-36s %3lld %3lld %3lld %5lld %6lld%s\n", s_int(r, "rank"),
+                json_string_value(json_object_get(r, "staff_id")) ?: "", grade ?: "", months,
+                s_int(r, "good_months"), s_int(r, "fair_months"), s_int(r, "poor_months"),
+                s_int(r, "longest_poor_run"), s_int(r, "total_score"),
+                json_is_true(json_object_get(r, "full_year")) ? "" : "  (not a full year)");
+    }
+    if (next && *next)
+        fprintf(out, "more: the same command with --after %s\n", next);
+}

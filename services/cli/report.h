@@ -59,4 +59,8 @@ void report_assessment_month(FILE *out, const json_t *answer);
  * an arrival gives), a ticket. */
 void report_hall(FILE *out, owctl_verb_t verb, const json_t *answer);
 
+/* Prints the year's assessment answer (GET /v1/assessments/years/{year}): rank, staff, annual
+ * grade, the twelve month grades, counts, longest run of 差 and total score. */
+void report_assessment_year(FILE *out, const json_t *answer);
+
 #endif

@@ -433,6 +433,21 @@ int requests_build(const owctl_command_t *cmd, owctl_request_t *req, char *msg, 
     case OWCTL_QUEUE_SERVING:
     case OWCTL_QUEUE_DONE:
         return s_hall(cmd, req, msg, msg_size);
+    case OWCTL_ASSESSMENT_YEAR: {
+        char year[40] = "";
+        char after[100] = "";
+        char limit[40] = "";
+        if (requests_path_segment(cmd->year, year, sizeof year) != 0 ||
+            (cmd->after && requests_path_segment(cmd->after, after, sizeof after) != 0) ||
+            (cmd->limit && requests_path_segment(cmd->limit, limit, sizeof limit) != 0)) {
+            snprintf(msg, msg_size, "the year, --after or --limit is too long");
+            return -1;
+        }
+        req->method = "GET";
+        snprintf(req->path, sizeof req->path, "/v1/assessments/years/%s?limit=%s%s%s", year,
+                 cmd->limit ? limit : "500", cmd->after ? "&after=" : "", after);
+        return 0;
+    }
     default:
         snprintf(msg, msg_size, "this command does not talk to the gateway");
         return -1;

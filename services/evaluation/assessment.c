@@ -184,7 +184,7 @@ void assessment_grade_month(const assessment_rules_t *rules, assessment_month_ro
     }
 }
 
-static int s_count(const assessment_year_row_t *r, month_grade_t g)
+int assessment_year_count(const assessment_year_row_t *r, month_grade_t g)
 {
     int n = 0;
     for (int m = 0; m < 12; m++)
@@ -195,7 +195,7 @@ static int s_count(const assessment_year_row_t *r, month_grade_t g)
 static int s_year_order(const void *a, const void *b)
 {
     const assessment_year_row_t *x = a, *y = b;
-    int gx = s_count(x, MONTH_GOOD), gy = s_count(y, MONTH_GOOD);
+    int gx = assessment_year_count(x, MONTH_GOOD), gy = assessment_year_count(y, MONTH_GOOD);
     if (gx != gy)
         return gx > gy ? -1 : 1;
     if (x->total_score != y->total_score)
@@ -203,8 +203,7 @@ static int s_year_order(const void *a, const void *b)
     return strcmp(x->staff_id, y->staff_id);
 }
 
-/* The longest run of 差 in calendar order; a month not assessed breaks the run. */
-static int s_longest_poor_run(const assessment_year_row_t *r)
+int assessment_year_longest_poor_run(const assessment_year_row_t *r)
 {
     int run = 0, best = 0;
     for (int m = 0; m < 12; m++) {
@@ -214,20 +213,28 @@ static int s_longest_poor_run(const assessment_year_row_t *r)
     return best;
 }
 
+size_t assessment_year_excellent_cap(const assessment_rules_t *rules, size_t count)
+{
+    /* §7: 优秀 for at most 30 % of the staff, rounded down as the monthly cap on 好. */
+    return count * (size_t)rules->excellent_share_percent / 100;
+}
+
 void assessment_grade_year(const assessment_rules_t *rules, assessment_year_row_t *rows,
                            size_t count)
 {
     if (count == 0)
         return;
     qsort(rows, count, sizeof *rows, s_year_order);
-    size_t cap = count * (size_t)rules->excellent_share_percent / 100;
+    size_t cap = assessment_year_excellent_cap(rules, count);
     size_t excellent = 0;
     for (size_t i = 0; i < count; i++) {
         assessment_year_row_t *r = &rows[i];
-        int good = s_count(r, MONTH_GOOD), poor = s_count(r, MONTH_POOR);
-        bool full_year = s_count(r, MONTH_NONE) == 0;
+        r->rank = (int)i + 1;
+        int good = assessment_year_count(r, MONTH_GOOD),
+            poor = assessment_year_count(r, MONTH_POOR);
+        bool full_year = assessment_year_count(r, MONTH_NONE) == 0;
         /* §7, checked from the worst: 不合格 for 2 consecutive 差 or 3 差 in the year. */
-        if (s_longest_poor_run(r) >= rules->unqualified_consecutive_poor ||
+        if (assessment_year_longest_poor_run(r) >= rules->unqualified_consecutive_poor ||
             poor >= rules->unqualified_total_poor)
             r->grade = YEAR_UNQUALIFIED;
         /* 优秀: at least 4 好, no 差, a full year, and within 30 % of the staff. */

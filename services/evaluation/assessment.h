@@ -120,12 +120,23 @@ typedef struct {
     month_grade_t months[12]; /* MONTH_NONE = not assessed that month */
     int total_score;          /* Σ monthly scores: the tie-break for the 优秀 cap */
     year_grade_t grade;       /* out */
+    int rank;                 /* out: 1-based position in the year's ranking */
 } assessment_year_row_t;
 
 /* Grades the year of `count` staff: sorts rows into ranking order for the 优秀 cap (好 months,
- * then total score, then staff id) and fills grade. */
+ * then total score, then staff id) and fills grade and rank. */
 void assessment_grade_year(const assessment_rules_t *rules, assessment_year_row_t *rows,
                            size_t count);
+
+/* Months of the year graded g (MONTH_NONE: not assessed). */
+int assessment_year_count(const assessment_year_row_t *row, month_grade_t g);
+
+/* The longest run of 差 months in calendar order; a month not assessed breaks a run (the
+ * months around it are not consecutive months of work). */
+int assessment_year_longest_poor_run(const assessment_year_row_t *row);
+
+/* Most staff that may be 优秀 among `count` (excellent_share_percent, rounded down). */
+size_t assessment_year_excellent_cap(const assessment_rules_t *rules, size_t count);
 
 /* "好" "一般" "差" ""; "优秀" "合格" "基本合格" "不合格" "". */
 const char *assessment_month_grade_name(month_grade_t g);

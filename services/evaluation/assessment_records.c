@@ -266,16 +266,103 @@ static int s_add_entry(s_staff_t *s, const char *code, long quantity)
     return 0;
 }
 
+/* One month's table: every staff member rated that month or with a record, scored and graded
+ * (rows in rank order). Strings borrow `staff`. */
+typedef struct {
+    size_t n;
+    PGresult *staff, *sums;
+    s_staff_t *per;               /* staff order */
+    assessment_score_t *scores;   /* staff order */
+    assessment_month_row_t *rows; /* rank order after grading */
+} s_month_t;
+
+static void s_month_free(s_month_t *m)
+{
+    for (size_t i = 0; m->per && i < m->n; i++)
+        free(m->per[i].entries);
+    free(m->per);
+    free(m->scores);
+    free(m->rows);
+    PQclear(m->staff);
+    PQclear(m->sums);
+    memset(m, 0, sizeof *m);
+}
+
+/* The staff index (staff order) of a graded row: its id is borrowed from `staff`. */
+static size_t s_month_index(const s_month_t *m, const assessment_month_row_t *row)
+{
+    size_t i = 0;
+    while (i < m->n && PQgetvalue(m->staff, (int)i, 0) != row->staff_id)
+        i++;
+    return i;
+}
+
+/* Loads, scores and grades the month starting on month_start (YYYY-MM-01); label names it in
+ * errors. Returns 0, or -1 with err (*m freed). */
+static int s_month_load(ow_db_t *db, const char *month_start, const char *label, s_month_t *m,
+                        ow_error_t *err)
+{
+    memset(m, 0, sizeof *m);
+    const char *params[] = {month_start};
+    if (!(m->staff = ow_db_exec(db, "evaluation_assess_staff", 1, params, err)) ||
+        !(m->sums = ow_db_exec(db, "evaluation_assess_sums", 1, params, err)))
+        goto fail;
+    m->n = (size_t)PQntuples(m->staff);
+    if (m->n > S_STAFF_MAX) {
+        ow_error_set(err, OW_FAILED_PRECONDITION,
+                     "more than %d staff in %s: too many for one table", S_STAFF_MAX, label);
+        goto fail;
+    }
+    size_t n = m->n ? m->n : 1;
+    m->per = calloc(n, sizeof *m->per);
+    m->scores = calloc(n, sizeof *m->scores);
+    m->rows = calloc(n, sizeof *m->rows);
+    if (!m->per || !m->scores || !m->rows) {
+        ow_error_set(err, OW_INTERNAL, "out of memory for %zu staff", m->n);
+        goto fail;
+    }
+    /* Both results are in staff order (COLLATE "C", as strcmp): walk them together. */
+    int j = 0, count = PQntuples(m->sums);
+    const assessment_rules_t *rules = s_current();
+    for (size_t i = 0; i < m->n; i++) {
+        const char *id = PQgetvalue(m->staff, (int)i, 0);
+        while (j < count && strcmp(PQgetvalue(m->sums, j, 0), id) < 0)
+            j++;
+        for (; j < count && strcmp(PQgetvalue(m->sums, j, 0), id) == 0; j++) {
+            if (s_add_entry(&m->per[i], PQgetvalue(m->sums, j, 1),
+                            strtol(PQgetvalue(m->sums, j, 2), NULL, 10)) != 0) {
+                ow_error_set(err, OW_INTERNAL, "out of memory scoring %s", id);
+                goto fail;
+            }
+            m->per[i].unsatisfied += (int)strtol(PQgetvalue(m->sums, j, 3), NULL, 10);
+            m->per[i].records += (int)strtol(PQgetvalue(m->sums, j, 4), NULL, 10);
+        }
+        ow_error_t one;
+        ow_error_clear(&one);
+        if (assessment_score_month(rules, m->per[i].entries, m->per[i].count, &m->scores[i],
+                                   &one) != 0) {
+            ow_error_set(err, OW_INTERNAL, "the records of %s in %s do not score: %s", id, label,
+                         one.message);
+            goto fail;
+        }
+        m->rows[i] = (assessment_month_row_t){
+            .staff_id = id, .score = m->scores[i].score, .deducted = m->scores[i].deducted};
+    }
+    /* §7: grade, the 30 % cap on 好 (ties: score, fewer points deducted, staff id), bonus. */
+    assessment_grade_month(rules, m->rows, m->n);
+    return 0;
+fail:
+    s_month_free(m);
+    return -1;
+}
+
 int assessment_records_month(ow_db_t *db, const uint8_t *payload, size_t len, uint8_t **reply,
                              size_t *reply_len, ow_error_t *err)
 {
     int rc = -1;
-    PGresult *staff = NULL, *sums = NULL;
-    s_staff_t *per = NULL;
-    assessment_month_row_t *rows = NULL;
+    s_month_t m = {0};
     Onewindow__V1__AssessmentMonthRow *out = NULL, **outp = NULL;
     int32_t *groups = NULL;
-    size_t n = 0;
     Onewindow__V1__AssessmentMonth *req =
         onewindow__v1__assessment_month__unpack(NULL, len, payload);
     char month[11];
@@ -289,94 +376,177 @@ int assessment_records_month(ow_db_t *db, const uint8_t *payload, size_t len, ui
         ow_error_finish_violations(err);
         goto cleanup;
     }
-    const char *params[] = {month};
-    if (!(staff = ow_db_exec(db, "evaluation_assess_staff", 1, params, err)) ||
-        !(sums = ow_db_exec(db, "evaluation_assess_sums", 1, params, err)))
+    if (s_month_load(db, month, req->month, &m, err) != 0)
         goto cleanup;
-    n = (size_t)PQntuples(staff);
-    if (n > S_STAFF_MAX) {
-        ow_error_set(err, OW_FAILED_PRECONDITION,
-                     "more than %d staff in %s: too many for one table", S_STAFF_MAX, req->month);
-        goto cleanup;
-    }
-    per = calloc(n ? n : 1, sizeof *per);
-    rows = calloc(n ? n : 1, sizeof *rows);
+    size_t n = m.n;
     out = calloc(n ? n : 1, sizeof *out);
     outp = calloc(n ? n : 1, sizeof *outp);
     groups = calloc((n ? n : 1) * ASSESSMENT_GROUP_COUNT, sizeof *groups);
-    if (!per || !rows || !out || !outp || !groups) {
+    if (!out || !outp || !groups) {
         ow_error_set(err, OW_INTERNAL, "out of memory for %zu staff", n);
         goto cleanup;
     }
-    /* Both results are in staff order (COLLATE "C", as strcmp): walk them together. */
-    int j = 0, m = PQntuples(sums);
-    const assessment_rules_t *rules = s_current();
-    for (size_t i = 0; i < n; i++) {
-        const char *id = PQgetvalue(staff, (int)i, 0);
-        while (j < m && strcmp(PQgetvalue(sums, j, 0), id) < 0)
-            j++;
-        for (; j < m && strcmp(PQgetvalue(sums, j, 0), id) == 0; j++) {
-            if (s_add_entry(&per[i], PQgetvalue(sums, j, 1),
-                            strtol(PQgetvalue(sums, j, 2), NULL, 10)) != 0) {
-                ow_error_set(err, OW_INTERNAL, "out of memory scoring %s", id);
-                goto cleanup;
-            }
-            per[i].unsatisfied += (int)strtol(PQgetvalue(sums, j, 3), NULL, 10);
-            per[i].records += (int)strtol(PQgetvalue(sums, j, 4), NULL, 10);
-        }
-        assessment_score_t score;
-        ow_error_t one;
-        ow_error_clear(&one);
-        if (assessment_score_month(rules, per[i].entries, per[i].count, &score, &one) != 0) {
-            ow_error_set(err, OW_INTERNAL, "the records of %s in %s do not score: %s", id,
-                         req->month, one.message);
-            goto cleanup;
-        }
-        rows[i] = (assessment_month_row_t){
-            .staff_id = id, .score = score.score, .deducted = score.deducted};
-        onewindow__v1__assessment_month_row__init(&out[i]);
-        out[i].staff_id = (char *)id;
-        out[i].deducted = score.deducted;
-        out[i].bonus = score.bonus;
-        out[i].unsatisfied_ratings = per[i].unsatisfied;
-        out[i].records = per[i].records;
-        out[i].group_scores = &groups[i * ASSESSMENT_GROUP_COUNT];
-        out[i].n_group_scores = ASSESSMENT_GROUP_COUNT;
-        memcpy(out[i].group_scores, score.group_score, sizeof score.group_score);
-    }
-    /* §7: grade, the 30 % cap on 好 (ties: score, fewer points deducted, staff id), bonus. */
-    assessment_grade_month(rules, rows, n);
     for (size_t r = 0; r < n; r++) {
-        /* rows were sorted: find each one's message by its staff id (borrowed from `staff`). */
-        size_t i = 0;
-        while (out[i].staff_id != rows[r].staff_id)
-            i++;
-        out[i].rank = rows[r].rank;
-        out[i].score = rows[r].score;
-        out[i].grade = (char *)assessment_month_grade_name(rows[r].grade);
-        out[i].bonus_fen = rows[r].bonus_fen;
-        outp[r] = &out[i];
+        size_t i = s_month_index(&m, &m.rows[r]);
+        const assessment_score_t *score = &m.scores[i];
+        onewindow__v1__assessment_month_row__init(&out[r]);
+        out[r].staff_id = (char *)m.rows[r].staff_id;
+        out[r].deducted = score->deducted;
+        out[r].bonus = score->bonus;
+        out[r].unsatisfied_ratings = m.per[i].unsatisfied;
+        out[r].records = m.per[i].records;
+        out[r].group_scores = &groups[r * ASSESSMENT_GROUP_COUNT];
+        out[r].n_group_scores = ASSESSMENT_GROUP_COUNT;
+        memcpy(out[r].group_scores, score->group_score, sizeof score->group_score);
+        out[r].rank = m.rows[r].rank;
+        out[r].score = m.rows[r].score;
+        out[r].grade = (char *)assessment_month_grade_name(m.rows[r].grade);
+        out[r].bonus_fen = m.rows[r].bonus_fen;
+        outp[r] = &out[r];
     }
     Onewindow__V1__AssessmentMonthReply body = ONEWINDOW__V1__ASSESSMENT_MONTH_REPLY__INIT;
     body.month = req->month;
     body.rows = outp;
     body.n_rows = n;
-    body.good_cap = (int32_t)(n * (size_t)rules->good_share_percent / 100);
+    body.good_cap = (int32_t)(n * (size_t)s_current()->good_share_percent / 100);
     if (s_reply(&body.base, reply, reply_len, err) != 0)
         goto cleanup;
     rc = 0;
 cleanup:
-    for (size_t i = 0; per && i < n; i++)
-        free(per[i].entries);
-    free(per);
-    free(rows);
+    s_month_free(&m);
     free(out);
     free(outp);
     free(groups);
-    PQclear(staff);
-    PQclear(sums);
     if (req)
         onewindow__v1__assessment_month__free_unpacked(req, NULL);
+    return rc;
+}
+
+/* One staff member's months, while the year is gathered. */
+typedef struct {
+    char staff_id[ASSESSMENT_STAFF_MAX + 1];
+    int month;
+    month_grade_t grade;
+    int score;
+} s_year_entry_t;
+
+static int s_year_entry_cmp(const void *a, const void *b)
+{
+    const s_year_entry_t *x = a, *y = b;
+    int c = strcmp(x->staff_id, y->staff_id);
+    return c ? c : (x->month > y->month) - (x->month < y->month);
+}
+
+int assessment_records_year(ow_db_t *db, const uint8_t *payload, size_t len, uint8_t **reply,
+                            size_t *reply_len, ow_error_t *err)
+{
+    int rc = -1;
+    s_year_entry_t *entries = NULL;
+    size_t count = 0, cap = 0, n = 0;
+    assessment_year_row_t *rows = NULL;
+    Onewindow__V1__AssessmentYearRow *out = NULL, **outp = NULL;
+    char **months = NULL;
+    Onewindow__V1__AssessmentYear *req = onewindow__v1__assessment_year__unpack(NULL, len, payload);
+    if (!req) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "evaluation.assessment_year: payload is not an AssessmentYear");
+        goto cleanup;
+    }
+    char probe[16], start[11];
+    snprintf(probe, sizeof probe, "%.4s-01", req->year);
+    if (strlen(req->year) != 4 || assessment_records_month_start(probe, start) != 0) {
+        ow_error_add_violation(err, "year", "must be YYYY (2000..2099)");
+        ow_error_finish_violations(err);
+        goto cleanup;
+    }
+    /* §7: the annual grade is made from the months, each graded as its own table (with that
+     * month's 30 % cap on 好). */
+    for (int mo = 1; mo <= 12; mo++) {
+        char label[8];
+        snprintf(label, sizeof label, "%.4s-%02d", req->year, mo);
+        assessment_records_month_start(label, start);
+        s_month_t m;
+        if (s_month_load(db, start, label, &m, err) != 0)
+            goto cleanup;
+        if (count + m.n > cap) {
+            size_t want = (count + m.n) * 2;
+            s_year_entry_t *grown = realloc(entries, (want ? want : 1) * sizeof *grown);
+            if (!grown) {
+                s_month_free(&m);
+                ow_error_set(err, OW_INTERNAL, "out of memory gathering %s", req->year);
+                goto cleanup;
+            }
+            entries = grown, cap = want;
+        }
+        for (size_t r = 0; r < m.n; r++) {
+            s_year_entry_t *e = &entries[count++];
+            snprintf(e->staff_id, sizeof e->staff_id, "%s", m.rows[r].staff_id);
+            e->month = mo - 1;
+            e->grade = m.rows[r].grade;
+            e->score = m.rows[r].score;
+        }
+        s_month_free(&m);
+    }
+    if (count > 0)
+        qsort(entries, count, sizeof *entries, s_year_entry_cmp);
+    rows = calloc(count ? count : 1, sizeof *rows);
+    if (!rows) {
+        ow_error_set(err, OW_INTERNAL, "out of memory for the year %s", req->year);
+        goto cleanup;
+    }
+    for (size_t k = 0; k < count; k++) {
+        if (n == 0 || strcmp(rows[n - 1].staff_id, entries[k].staff_id) != 0)
+            rows[n++].staff_id = entries[k].staff_id; /* borrowed from entries */
+        rows[n - 1].months[entries[k].month] = entries[k].grade;
+        rows[n - 1].total_score += entries[k].score;
+    }
+    if (n > S_STAFF_MAX) {
+        ow_error_set(err, OW_FAILED_PRECONDITION,
+                     "more than %d staff in %s: too many for one table", S_STAFF_MAX, req->year);
+        goto cleanup;
+    }
+    const assessment_rules_t *rules = s_current();
+    assessment_grade_year(rules, rows, n);
+    out = calloc(n ? n : 1, sizeof *out);
+    outp = calloc(n ? n : 1, sizeof *outp);
+    months = calloc((n ? n : 1) * 12, sizeof *months);
+    if (!out || !outp || !months) {
+        ow_error_set(err, OW_INTERNAL, "out of memory for %zu staff", n);
+        goto cleanup;
+    }
+    for (size_t r = 0; r < n; r++) {
+        onewindow__v1__assessment_year_row__init(&out[r]);
+        out[r].staff_id = (char *)rows[r].staff_id;
+        out[r].rank = rows[r].rank;
+        out[r].grade = (char *)assessment_year_grade_name(rows[r].grade);
+        for (int mo = 0; mo < 12; mo++)
+            months[r * 12 + (size_t)mo] = (char *)assessment_month_grade_name(rows[r].months[mo]);
+        out[r].months = &months[r * 12];
+        out[r].n_months = 12;
+        out[r].good_months = assessment_year_count(&rows[r], MONTH_GOOD);
+        out[r].fair_months = assessment_year_count(&rows[r], MONTH_FAIR);
+        out[r].poor_months = assessment_year_count(&rows[r], MONTH_POOR);
+        out[r].longest_poor_run = assessment_year_longest_poor_run(&rows[r]);
+        out[r].full_year = assessment_year_count(&rows[r], MONTH_NONE) == 0;
+        out[r].total_score = rows[r].total_score;
+        outp[r] = &out[r];
+    }
+    Onewindow__V1__AssessmentYearReply body = ONEWINDOW__V1__ASSESSMENT_YEAR_REPLY__INIT;
+    body.year = req->year;
+    body.rows = outp;
+    body.n_rows = n;
+    body.excellent_cap = (int32_t)assessment_year_excellent_cap(rules, n);
+    if (s_reply(&body.base, reply, reply_len, err) != 0)
+        goto cleanup;
+    rc = 0;
+cleanup:
+    free(entries);
+    free(rows);
+    free(out);
+    free(outp);
+    free(months);
+    if (req)
+        onewindow__v1__assessment_year__free_unpacked(req, NULL);
     return rc;
 }
 
@@ -412,6 +582,23 @@ void assessment_records_on_month(ow_rpc_call_t *call, void *arg)
     uint8_t *reply = NULL;
     size_t reply_len = 0;
     if (assessment_records_month(self->db, payload, len, &reply, &reply_len, &err) != 0) {
+        ow_rpc_reply_error(call, &err);
+        return;
+    }
+    ow_rpc_reply_packed(call, reply, reply_len);
+    free(reply);
+}
+
+void assessment_records_on_year(ow_rpc_call_t *call, void *arg)
+{
+    rectification_requests_t *self = arg;
+    ow_error_t err;
+    ow_error_clear(&err);
+    size_t len = 0;
+    const uint8_t *payload = ow_rpc_call_payload(call, &len);
+    uint8_t *reply = NULL;
+    size_t reply_len = 0;
+    if (assessment_records_year(self->db, payload, len, &reply, &reply_len, &err) != 0) {
         ow_rpc_reply_error(call, &err);
         return;
     }

@@ -60,4 +60,14 @@ int assessment_records_month_start(const char *month, char out[11]);
 void assessment_records_on_record(ow_rpc_call_t *call, void *arg);
 void assessment_records_on_month(ow_rpc_call_t *call, void *arg);
 
+/* evaluation.assessment_year: AssessmentYear{year YYYY} → the packed Reply with
+ * AssessmentYearReply (*reply, caller frees): every staff member in any month's table of the
+ * year, with the twelve month grades (each month graded as assessment_records_month does, with
+ * its own 30 % cap on 好) and the annual grade of assessment_grade_year (DOMAIN.md §7: 优秀,
+ * 合格, 基本合格, 不合格; at most 30 % 优秀), in rank order. Read-only. Returns 0, or -1 with err
+ * (INVALID_ARGUMENT for a bad year). */
+int assessment_records_year(ow_db_t *db, const uint8_t *payload, size_t len, uint8_t **reply,
+                            size_t *reply_len, ow_error_t *err);
+void assessment_records_on_year(ow_rpc_call_t *call, void *arg);
+
 #endif

@@ -3,7 +3,8 @@
  * case_events.c and rating_timeouts.c, the requests in rating_requests.c (batched by
  * rating_batch.c), the reports in reports.c, deadlined's timers in timer_commands.c, the
  * bad-review tickets in rectification.c / rectification_store.c, the staff assessment in
- * assessment.c / assessment_records.c, the provincial push in provincial_push.c. See
+ * assessment.c / assessment_records.c, the provincial push in provincial_push.c, the roll-ups
+ * folded by rollup_applier.c. See
  * README.md. */
 #include "assessment_records.h"
 #include "case_events.h"
@@ -13,6 +14,7 @@
 #include "ratings.h"
 #include "rectification_store.h"
 #include "reports.h"
+#include "rollup_applier.h"
 #include "served_cases.h"
 #include "timer_commands.h"
 #include "ow_service.h"
@@ -26,6 +28,7 @@ typedef struct {
     rectification_requests_t tickets;
     ow_rpc_client_t *deadline; /* deadlined's request socket: timers */
     ow_timer_sender_t *timers;
+    rollup_applier_t *applier;
 } s_daemon_t;
 
 static void s_kick_timers(void *arg)
@@ -39,6 +42,11 @@ static void s_on_shutdown(void *arg)
     s_daemon_t *d = arg;
     ow_rpc_client_destroy(&d->deadline);
     ow_timer_sender_destroy(&d->timers);
+    /* Hooks run last-registered first: the batch answered by rating_requests' hook has
+     * queued its ratings by now; fold them before the loop closes. */
+    rollup_applier_drain(d->applier);
+    d->requests.applier = NULL;
+    rollup_applier_destroy(&d->applier);
 }
 
 static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
@@ -77,6 +85,9 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     d->requests.timers = d->timers;
     if (rating_requests_start(&d->requests, err) != 0)
         return -1;
+    /* Roll-ups out of the ratings' transactions, folded in passes (rollup_applier.h). */
+    if (!(d->applier = d->requests.applier = rollup_applier_new(loop, db, err)))
+        return -1;
     ow_rpc_server_t *rpc = ow_service_rpc(svc);
     ow_rpc_server_handle(rpc, "evaluation.rate", rating_requests_on_rate, &d->requests);
     ow_rpc_server_handle(rpc, "evaluation.get_rating", rating_requests_on_get, &d->requests);
@@ -91,6 +102,8 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     ow_rpc_server_handle(rpc, "evaluation.record_assessment", assessment_records_on_record,
                          &d->tickets);
     ow_rpc_server_handle(rpc, "evaluation.assessment_month", assessment_records_on_month,
+                         &d->tickets);
+    ow_rpc_server_handle(rpc, "evaluation.assessment_year", assessment_records_on_year,
                          &d->tickets);
     return 0;
 }

@@ -9,7 +9,7 @@
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "ow_rpc.h"
 #include "ratings.h"
-#include "rollups.h"
+#include "rollup_applier.h"
 #include "timer_commands.h"
 #include "sql_arrays.h"
 
@@ -29,15 +29,17 @@ static const struct {
      "SELECT i.key, i.method = $3, i.request_hash = sha256(decode(u.body, 'hex')), i.reply,"
      " i.method FROM unnest($1::text[], $2::text[]) AS u(key, body)"
      " JOIN idempotency i ON i.key = u.key"},
-    /* FOR UPDATE as ratings.c: a rating of the same case by another instance queues here. */
+    /* No row lock on the cases (one per rating was a write each): a rating of the same case
+     * by another instance meets ON CONFLICT below and is answered ALREADY_EXISTS. */
     {"evaluation_batch_cases",
      "SELECT case_no, accepted_at_us IS NOT NULL, decided_at_us IS NOT NULL, department_code,"
      " item_code, centre_id, EXISTS (SELECT 1 FROM ratings r WHERE r.case_no = s.case_no),"
      " decided_at_us FROM served_cases s WHERE case_no = ANY ($1::text[])"
-     " ORDER BY case_no COLLATE \"C\""
-     " FOR UPDATE"},
+     " ORDER BY case_no COLLATE \"C\""},
+    /* The ratings and their rows for the roll-up applier (rollup_applier.h), in one statement.
+     * A case rated meanwhile by another instance (UNIQUE (case_no)) returns no row. */
     {"evaluation_batch_ratings",
-     "INSERT INTO ratings (case_no, grade, is_bad, comment, channel, rated_at_us,"
+     "WITH ins AS (INSERT INTO ratings (case_no, grade, is_bad, comment, channel, rated_at_us,"
      " department_code, item_code, centre_id, indicator_set, window_id, staff_id, level,"
      " anonymous, scores)"
      " SELECT u.c, u.g, u.g <= 2, u.cm, u.ch, $2::bigint, u.d, u.it, u.ce, u.iset, u.w, u.st,"
@@ -45,7 +47,14 @@ static const struct {
      " FROM unnest($1::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[],"
      " $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[],"
      " $14::text[]) WITH ORDINALITY AS u(c, g, cm, ch, d, it, ce, iset, w, st, lv, an, sc, ord)"
-     " ORDER BY u.ord RETURNING rating_id, case_no"},
+     " ORDER BY u.ord ON CONFLICT (case_no) DO NOTHING RETURNING rating_id, case_no, rated_at_us,"
+     " grade, scores, department_code, item_code, window_id, staff_id, channel, centre_id,"
+     " level),"
+     " queued AS (INSERT INTO rollup_pending (rating_id, rated_at_us, grade, scores,"
+     " department_code, item_code, window_id, staff_id, channel, centre_id, level)"
+     " SELECT rating_id, rated_at_us, grade, scores, department_code, item_code, window_id,"
+     " staff_id, channel, centre_id, level FROM ins)"
+     " SELECT rating_id, case_no FROM ins"},
     /* ow_outbox_add's row, many at once; ids follow the batch's order. */
     {"evaluation_batch_outbox",
      "INSERT INTO outbox (type, case_no, centre_id, time_us, payload)"
@@ -64,6 +73,8 @@ int rating_batch_prepare(ow_db_t *db, ow_error_t *err)
     for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
         if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
             return -1;
+    if (rollup_applier_prepare(db, err) != 0)
+        return -1;
     return ratings_prepare(db, err);
 }
 
@@ -259,17 +270,21 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
     };
     sql_array_t a[A_COUNT];
     memset(a, 0, sizeof a);
-    rollup_deltas_t *deltas = rollup_deltas_new();
+    sql_array_t recorded = {0}, centres = {0}; /* the cases recorded, and their centres */
     s_item_t *items = calloc(n ? n : 1, sizeof *items);
     s_index_t *by_key = calloc(n ? n : 1, sizeof *by_key);
     s_index_t *by_case = calloc(n ? n : 1, sizeof *by_case);
     char now_text[24];
     snprintf(now_text, sizeof now_text, "%lld", (long long)now_us);
+    /* Field by field: an outcome is mostly its ow_error_t (11 KB), and clearing 2048 of them
+     * whole was a visible share of the loop's time. */
     for (size_t i = 0; i < n; i++) {
-        memset(&out[i], 0, sizeof out[i]);
+        out[i].reply = NULL;
+        out[i].reply_len = 0;
+        out[i].fresh = false;
         ow_error_clear(&out[i].err);
     }
-    if (!items || !by_key || !by_case || !deltas || n > RATING_BATCH_MAX) {
+    if (!items || !by_key || !by_case || n > RATING_BATCH_MAX) {
         ow_error_set(err, n > RATING_BATCH_MAX ? OW_INVALID_ARGUMENT : OW_INTERNAL,
                      "cannot take a batch of %zu ratings", n);
         goto cleanup;
@@ -404,21 +419,20 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
             }
         if (!(res = ow_db_exec(db, "evaluation_batch_ratings", 14, params, err)))
             goto cleanup;
-        if ((size_t)PQntuples(res) != fresh) {
-            ow_error_set(err, OW_INTERNAL, "recorded %d ratings of %zu", PQntuples(res), fresh);
-            goto cleanup;
-        }
-        /* RETURNING follows the insert's order, which is the batch's (ORDER BY u.ord). */
-        int row = 0;
+        /* RETURNING follows the insert's order, which is the batch's (ORDER BY u.ord); a case
+         * another instance rated meanwhile is missing from it. */
+        int row = 0, rows = PQntuples(res);
         for (size_t i = 0; i < n; i++) {
             if (!items[i].live)
                 continue;
             rating_t *r = &items[i].rating;
-            snprintf(r->rating_id, sizeof r->rating_id, "%s", PQgetvalue(res, row, 0));
-            if (strcmp(PQgetvalue(res, row++, 1), r->case_no) != 0) {
-                ow_error_set(err, OW_INTERNAL, "ratings came back out of order");
-                goto cleanup;
+            if (row >= rows || strcmp(PQgetvalue(res, row, 1), r->case_no) != 0) {
+                items[i].live = false;
+                ow_error_set(&out[i].err, OW_ALREADY_EXISTS,
+                             "case %s is already rated: one rating per service", r->case_no);
+                continue;
             }
+            snprintf(r->rating_id, sizeof r->rating_id, "%s", PQgetvalue(res, row++, 0));
             r->rated_at_us = now_us;
             Onewindow__V1__Rating msg = ONEWINDOW__V1__RATING__INIT;
             ratings_fill_message(r, &msg);
@@ -441,25 +455,18 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
                 goto cleanup;
             }
             sql_array_add_hex(&a[A_REPLY], out[i].reply, out[i].reply_len);
+            sql_array_add_text(&recorded, r->case_no);
+            sql_array_add_text(&centres, r->centre_id);
             out[i].fresh = true;
-            /* Roll-ups: summed here, one upsert for the batch (rollups.h). */
-            rollup_rating_t rr = {.rated_at_us = now_us};
-            rr.keys[1] = r->department_code;
-            rr.keys[2] = r->item_code;
-            rr.keys[3] = items[i].req->window_id;
-            rr.keys[4] = items[i].req->staff_id;
-            rr.keys[5] = r->channel;
-            rr.keys[6] = r->centre_id;
-            rr.keys[7] = items[i].level ? items[i].level : "";
-            rr.sample.grade = r->grade;
-            memcpy(rr.sample.scores, items[i].scores, sizeof rr.sample.scores);
-            if (rollup_deltas_add(deltas, &rr) != 0) {
-                ow_error_set(err, OW_INTERNAL, "cannot sum the roll-ups of case %s", r->case_no);
-                goto cleanup;
-            }
+        }
+        if (row != rows) {
+            ow_error_set(err, OW_INTERNAL, "ratings came back out of order");
+            goto cleanup;
         }
         PQclear(res);
         res = NULL;
+        if (rows == 0)
+            goto commit;
         /* Fresh keys, in the batch's order: the A_KEY/A_BODY arrays held every key. */
         sql_array_t keys = {0}, bodies = {0};
         for (size_t i = 0; i < n; i++)
@@ -467,13 +474,13 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
                 sql_array_add_text(&keys, reqs[i].idempotency_key);
                 sql_array_add_hex(&bodies, reqs[i].payload, reqs[i].len);
             }
-        const char *outbox[] = {now_text, sql_array_text(&a[A_CASE]), sql_array_text(&a[A_CENTRE]),
+        const char *outbox[] = {now_text, sql_array_text(&recorded), sql_array_text(&centres),
                                 sql_array_text(&a[A_PAYLOAD])};
         const char *save[] = {sql_array_text(&keys), sql_array_text(&bodies),
                               sql_array_text(&a[A_REPLY]), S_METHOD};
-        bool listed = outbox[3] && save[0] && save[1] && save[2];
+        bool listed = outbox[1] && outbox[2] && outbox[3] && save[0] && save[1] && save[2];
         if (!listed)
-            ow_error_set(err, OW_INTERNAL, "out of memory listing %zu events", fresh);
+            ow_error_set(err, OW_INTERNAL, "out of memory listing %d events", rows);
         res = listed ? ow_db_exec(db, "evaluation_batch_outbox", 4, outbox, err) : NULL;
         if (res) {
             PQclear(res);
@@ -485,14 +492,12 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
             goto cleanup;
         PQclear(res);
         res = NULL;
-        /* In the ratings' own transaction: a report never disagrees with its ratings. */
-        if (rollup_deltas_apply(db, deltas, err) != 0)
-            goto cleanup;
+        /* The roll-ups are the applier's (rollup_applier.h): the insert above queued them. */
         /* A rating cancels the case's invitation and default timers (§6), in its own
          * transaction (timer_commands.h). */
-        const char *rated = sql_array_text(&a[A_CASE]);
+        const char *rated = sql_array_text(&recorded);
         if (!rated) {
-            ow_error_set(err, OW_INTERNAL, "out of memory listing %zu cases", fresh);
+            ow_error_set(err, OW_INTERNAL, "out of memory listing %d cases", rows);
             goto cleanup;
         }
         /* As the single path: tickets of bad reviews (§6), automatic assessment records (§7),
@@ -500,6 +505,7 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
         if (ratings_after_recorded(db, rated, now_us, err) != 0)
             goto cleanup;
     }
+commit:
     if (ow_db_commit(db, err) != 0)
         goto cleanup;
     /* A key used twice in one batch: the second gets the first's answer, as a retry would. */
@@ -542,6 +548,7 @@ cleanup:
     free(items);
     free(by_key);
     free(by_case);
-    rollup_deltas_destroy(&deltas);
+    sql_array_clear(&recorded);
+    sql_array_clear(&centres);
     return rc;
 }

@@ -175,8 +175,10 @@ void rating_requests_flush(rating_requests_t *self)
     }
     if (fresh && self->relay)
         ow_relay_kick(self->relay);
-    if (fresh)
+    if (fresh) {
         ow_timer_sender_kick(self->timers);
+        rollup_applier_kick(self->applier); /* the roll-ups follow within a fraction of a second */
+    }
 }
 
 /* Group commit: while each turn of the loop still brings calls (the drain was cut by its

@@ -11,6 +11,7 @@
 #include "ow_rpc.h"
 #include "ow_status.h"
 #include "rating_batch.h"
+#include "rollup_applier.h"
 #include "timer_commands.h"
 
 /* What the handlers need; db, relay and loop are borrowed from the service, which outlives
@@ -20,9 +21,10 @@ typedef struct {
     ow_db_t *db;
     ow_relay_t *relay; /* kicked after a rating commits; may be NULL */
     ow_timer_sender_t
-        *timers;       /* kicked after a rating commits (its timers' cancels); may be NULL */
-    ow_loop_t *loop;   /* NULL: every evaluation.rate is answered at once, alone */
-    ow_timer_t *flush; /* zero-delay timer: the batch runs once the socket is drained */
+        *timers;     /* kicked after a rating commits (its timers' cancels); may be NULL */
+    ow_loop_t *loop; /* NULL: every evaluation.rate is answered at once, alone */
+    rollup_applier_t *applier; /* kicked after a batch queued ratings; may be NULL */
+    ow_timer_t *flush;         /* zero-delay timer: the batch runs once the socket is drained */
     ow_rpc_call_t *pending[RATING_BATCH_MAX];
     size_t pending_count;
     size_t pending_at_tick;           /* pending_count when the timer last fired */

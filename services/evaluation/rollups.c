@@ -105,7 +105,9 @@ bool rollups_period_valid(const char *period)
 int rollups_prepare(ow_db_t *db, ow_error_t *err)
 {
     char sql[8192];
-    snprintf(sql, sizeof sql, S_INSERT S_SELECT S_UPSERT_TAIL, "r.rating_id = ANY ($1::uuid[])");
+    snprintf(sql, sizeof sql, S_INSERT S_SELECT S_UPSERT_TAIL,
+             "r.rating_id = ANY ($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM rollup_pending q"
+             " WHERE q.rating_id = r.rating_id)");
     if (ow_db_prepare(db, "evaluation_rollups_apply", sql, err) != 0)
         return -1;
     /* $1 unused by the rebuild; kept so both share S_SELECT. */
@@ -113,6 +115,16 @@ int rollups_prepare(ow_db_t *db, ow_error_t *err)
     if (ow_db_prepare(db, "evaluation_rollups_rebuild", sql, err) != 0)
         return -1;
     if (ow_db_prepare(db, "evaluation_rollups_deltas", S_DELTAS_SQL, err) != 0)
+        return -1;
+    /* A rating still queued for the applier (rollup_applier.c) takes its exclusion on its
+     * queue row; the pass counts it as excluded. If a pass is folding it right now, this
+     * waits for the pass's commit and then finds no row, and the apply statement (next, a
+     * new snapshot) takes the folded rating out as usual. No index: the queue holds well
+     * under a second of ratings, and exclusions are rare. */
+    if (ow_db_prepare(
+            db, "evaluation_rollups_pending_exclude",
+            "UPDATE rollup_pending SET excluded = true WHERE rating_id = ANY ($1::uuid[])",
+            err) != 0)
         return -1;
     return ow_db_prepare(db, "evaluation_rollups_read",
                          "SELECT key, period_start::text, " S_COUNTERS " FROM rollups"
@@ -125,6 +137,11 @@ int rollups_prepare(ow_db_t *db, ow_error_t *err)
 
 int rollups_prepare_progress(ow_db_t *db, ow_error_t *err)
 {
+    if (ow_db_prepare(db, "evaluation_rollups_pending_progress",
+                      "UPDATE rollup_pending SET rectified = rectified OR $2::int > 0,"
+                      " revisited = revisited OR $3::int > 0 WHERE rating_id = $1::uuid",
+                      err) != 0)
+        return -1;
     /* Only the two counters of the rating's slices; a row missing would mean the rating was
      * never rolled up, so the insert side only guards against that. */
     return ow_db_prepare(
@@ -133,7 +150,8 @@ int rollups_prepare_progress(ow_db_t *db, ow_error_t *err)
         " SELECT d.dimension, d.key, p.period, p.start, $2::bigint, $3::bigint"
         " FROM (SELECT r.*, (to_timestamp(r.rated_at_us / 1000000.0) AT TIME ZONE"
         "  'Asia/Shanghai')::date AS day FROM ratings r WHERE r.rating_id = $1::uuid"
-        "  AND NOT r.excluded AND r.is_bad) x"
+        "  AND NOT r.excluded AND r.is_bad"
+        "  AND NOT EXISTS (SELECT 1 FROM rollup_pending q WHERE q.rating_id = r.rating_id)) x"
         " CROSS JOIN LATERAL (VALUES ('all', ''), ('department', x.department_code),"
         "  ('item', x.item_code), ('window', x.window_id), ('staff', x.staff_id),"
         "  ('channel', x.channel), ('centre', x.centre_id), ('level', x.level)) d(dimension, key)"
@@ -154,7 +172,12 @@ int rollups_apply_progress(ow_db_t *db, const char *rating_id, int rectified, in
     snprintf(a, sizeof a, "%d", rectified);
     snprintf(b, sizeof b, "%d", revisited);
     const char *params[] = {rating_id, a, b};
-    PGresult *res = ow_db_exec(db, "evaluation_rollups_progress", 3, params, err);
+    /* Queued (rollup_applier.c): the flag goes on the queue row, as for an exclusion. */
+    PGresult *res = ow_db_exec(db, "evaluation_rollups_pending_progress", 3, params, err);
+    if (!res)
+        return -1;
+    PQclear(res);
+    res = ow_db_exec(db, "evaluation_rollups_progress", 3, params, err);
     if (!res)
         return -1;
     PQclear(res);
@@ -180,6 +203,11 @@ int rollups_apply(ow_db_t *db, const char *const *rating_ids, size_t count, int 
     array[at++] = '}';
     array[at] = '\0';
     const char *params[] = {array, sign < 0 ? "-1" : "1"};
+    if (sign < 0) {
+        if (!(res = ow_db_exec(db, "evaluation_rollups_pending_exclude", 1, params, err)))
+            goto cleanup;
+        PQclear(res);
+    }
     res = ow_db_exec(db, "evaluation_rollups_apply", 2, params, err);
     if (!res)
         goto cleanup;
@@ -192,7 +220,8 @@ cleanup:
 
 int rollups_rebuild(ow_db_t *db, ow_error_t *err)
 {
-    if (ow_db_run(db, "DELETE FROM rollups", err) != 0)
+    if (ow_db_run(db, "DELETE FROM rollups", err) != 0 ||
+        ow_db_run(db, "DELETE FROM rollup_pending", err) != 0)
         return -1;
     const char *params[] = {NULL, "1"};
     PGresult *res = ow_db_exec(db, "evaluation_rollups_rebuild", 2, params, err);
@@ -400,7 +429,11 @@ int rollup_deltas_add(rollup_deltas_t *self, const rollup_rating_t *r)
                 snprintf(slot->key, sizeof slot->key, "%s", key);
                 self->count++;
             }
-            rating_tally_add(&slot->tally, &r->sample);
+            if (r->excluded) { /* as the SQL path: kept, in no figure but these two */
+                slot->tally.total++;
+                slot->tally.excluded++;
+            } else
+                rating_tally_add(&slot->tally, &r->sample);
         }
     }
     return 0;

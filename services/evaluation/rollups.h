@@ -2,7 +2,8 @@
  * scans raw ratings. One row per slice (dimension value × period) holds the counters of
  * rating_tally_t; each rating adds to its 8 dimensions (all, department, item, window, staff,
  * channel, centre, level; an empty value is skipped) × 4 periods (day, month, quarter, year,
- * in China time) in the rating's own transaction, and an exclusion (upheld appeal) takes it out
+ * in China time) — folded in passes by rollup_applier.h for batched ratings, in the rating's own
+ * transaction for the single path — and an exclusion (upheld appeal) takes it out
  * again. Plain functions over an ow_db_t. */
 #ifndef EVALUATION_ROLLUPS_H
 #define EVALUATION_ROLLUPS_H
@@ -20,8 +21,10 @@
 int rollups_prepare(ow_db_t *db, ow_error_t *err);
 
 /* Inside the caller's transaction: adds the ratings with these ids (text UUIDs) to their
- * slices (sign +1), or takes them out after they were marked excluded (sign -1). Returns 0 or
- * -1 with err (the caller rolls back). */
+ * slices (sign +1), or takes them out after they were marked excluded (sign -1). A rating still
+ * queued for the roll-up applier (rollup_applier.h) is skipped: its exclusion goes on its queue
+ * row, which the pass then counts as excluded (a pass in flight is waited for).
+ * Returns 0 or -1 with err (the caller rolls back). */
 int rollups_apply(ow_db_t *db, const char *const *rating_ids, size_t count, int sign,
                   ow_error_t *err);
 
@@ -31,12 +34,13 @@ int rollups_prepare_progress(ow_db_t *db, ow_error_t *err);
 /* Inside the caller's transaction: the bad review rating_id was rectified / revisited (its
  * ticket reached that step; rectification_store.c sets the rating's flag once): adds 1 to the
  * rectified / revisited counters of its slices (DOMAIN.md §6 rectification and revisit rates).
- * An excluded rating, or one that is not bad, changes nothing. Returns 0 or -1 with err. */
+ * An excluded rating or one that is not bad changes nothing; one still queued for the applier
+ * gets the flag on its queue row, which the pass counts. Returns 0 or -1 with err. */
 int rollups_apply_progress(ow_db_t *db, const char *rating_id, int rectified, int revisited,
                            ow_error_t *err);
 
 /* Throws every roll-up away and recomputes it from the raw ratings (repair, and seeding the
- * benchmark). Inside the caller's transaction. */
+ * benchmark), emptying the applier's queue with it. Inside the caller's transaction. */
 int rollups_rebuild(ow_db_t *db, ow_error_t *err);
 
 /* True for all, department, item, window, staff, channel, centre, level. */
@@ -67,6 +71,7 @@ typedef struct {
     const char *keys[ROLLUP_DIMENSIONS]; /* indexed as rollups_dimension_name; [0] ignored */
     int64_t rated_at_us;
     rating_sample_t sample;
+    bool excluded; /* already excluded when folded: counts in total and excluded only */
 } rollup_rating_t;
 
 typedef struct rollup_deltas rollup_deltas_t;

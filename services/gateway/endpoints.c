@@ -119,6 +119,8 @@ const route_def_t endpoints[] = {
      serve_commit_catalogue_import},
     {"GET", "admin/catalogue/imports/*", "GET /v1/admin/catalogue/imports/{import_id}", "import_id",
      ADMIN, serve_get_catalogue_import},
+    {"GET", "assessments/years/*", "GET /v1/assessments/years/{year}", "year", SUPERVISORS,
+     serve_assessment_year},
 };
 
 const size_t endpoints_count = sizeof endpoints / sizeof endpoints[0];

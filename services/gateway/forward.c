@@ -6,6 +6,7 @@
 
 #include "ow_pack.h"
 #include "problem.h"
+#include "ticket_access.h"
 #include "token_store.h"
 
 /* One request between its decoding and the service's answer. */
@@ -259,6 +260,8 @@ void forward_serve(api_t *self, exchange_t *ex, const char *param, const access_
     json_decref(input);
     if (spec->flags & FORWARD_CASE)
         api_with_case(self, ex, &c->who, c->param, s_call, s_call_destroy, c);
+    else if (spec->flags & FORWARD_TICKET)
+        ticket_access_check(self, ex, &c->who, c->param, s_call, s_call_destroy, c);
     else
         s_call(self, ex, c);
     return;

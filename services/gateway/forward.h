@@ -14,10 +14,11 @@
 #include "api_internal.h"
 #include "pb_json.h"
 
-#define FORWARD_STATE_CHANGE 1u /* POST: body + Idempotency-Key; else GET: the query */
-#define FORWARD_CASE         2u /* the path parameter is a case number: check its centre */
-#define FORWARD_AUDIT        4u /* an administrator's action: audited when it succeeds */
-#define FORWARD_RAW_BODY     8u /* the body is passed as the request's one string field */
+#define FORWARD_STATE_CHANGE 1u  /* POST: body + Idempotency-Key; else GET: the query */
+#define FORWARD_CASE         2u  /* the path parameter is a case number: check its centre */
+#define FORWARD_AUDIT        4u  /* an administrator's action: audited when it succeeds */
+#define FORWARD_RAW_BODY     8u  /* the body is passed as the request's one string field */
+#define FORWARD_TICKET       16u /* the path parameter is a rectification ticket: its centre */
 
 #define FORWARD_PAGE_DEFAULT 100
 #define FORWARD_PAGE_MAX     500

@@ -83,6 +83,7 @@ route_handler_fn serve_put_staff_roles; /* POST /v1/admin/staff-roles */
 /* serve_assessments.c */
 route_handler_fn serve_record_assessment; /* POST /v1/assessments */
 route_handler_fn serve_assessment_month;  /* GET /v1/assessments/{month} */
+route_handler_fn serve_assessment_year;   /* GET /v1/assessments/years/{year} */
 
 /* serve_organisation.c */
 route_handler_fn serve_put_org;        /* POST /v1/admin/organisation */

@@ -2,6 +2,7 @@
  * part 6"), for supervisors and administrators:
  *   POST /v1/assessments          evaluation.record_assessment
  *   GET  /v1/assessments/{month}  evaluation.assessment_month (rows paged by staff_id)
+ *   GET  /v1/assessments/years/{year}  evaluation.assessment_year (rows paged by staff_id)
  * evaluationd checks that the caller (the token's subject) is a supervisor in its
  * staff_roles table. */
 #include "serve.h"
@@ -34,6 +35,18 @@ static const forward_spec_t s_assessment_month = {
     NULL,
     NULL};
 
+static const forward_spec_t s_assessment_year = {API_EVALUATION,
+                                                 "evaluation.assessment_year",
+                                                 &onewindow__v1__assessment_year__descriptor,
+                                                 &onewindow__v1__assessment_year_reply__descriptor,
+                                                 "year",
+                                                 0,
+                                                 200,
+                                                 "rows",
+                                                 "staff_id",
+                                                 NULL,
+                                                 NULL};
+
 void serve_record_assessment(api_t *self, exchange_t *ex, const char *param,
                              const access_principal_t *who)
 {
@@ -44,4 +57,10 @@ void serve_assessment_month(api_t *self, exchange_t *ex, const char *param,
                             const access_principal_t *who)
 {
     forward_serve(self, ex, param, who, &s_assessment_month);
+}
+
+void serve_assessment_year(api_t *self, exchange_t *ex, const char *param,
+                           const access_principal_t *who)
+{
+    forward_serve(self, ex, param, who, &s_assessment_year);
 }

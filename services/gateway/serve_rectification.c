@@ -5,7 +5,9 @@
  *   POST /v1/admin/staff-roles                          evaluation.put_staff_roles (admin)
  * The token's subject is the caller: evaluationd decides by its own staff_roles table who
  * may take which step (a handler of the department, a reviewer, a supervisor), so the
- * gateway admits staff and leaves that rule to the service that owns it. */
+ * gateway admits staff and leaves that rule to the service that owns it. The centre is the
+ * gateway's rule (FORWARD_TICKET, ticket_access.h): a centre-scoped token sees and acts on the
+ * tickets of its own centre's cases only (a supervisor: also those below). */
 #include "serve.h"
 
 #include "forward.h"
@@ -16,7 +18,7 @@ static const forward_spec_t s_act_on_ticket = {API_EVALUATION,
                                                &onewindow__v1__act_on_ticket__descriptor,
                                                &onewindow__v1__ticket_reply__descriptor,
                                                "ticket_id",
-                                               FORWARD_STATE_CHANGE,
+                                               FORWARD_STATE_CHANGE | FORWARD_TICKET,
                                                200,
                                                NULL,
                                                NULL,
@@ -28,7 +30,7 @@ static const forward_spec_t s_get_ticket = {API_EVALUATION,
                                             &onewindow__v1__get_ticket__descriptor,
                                             &onewindow__v1__ticket_reply__descriptor,
                                             "ticket_id",
-                                            0,
+                                            FORWARD_TICKET,
                                             200,
                                             NULL,
                                             NULL,

@@ -3,7 +3,8 @@
 # Ratings recorded per second through evaluationd's real request socket (ipc, durable
 # commits: synchronous_commit on), by a C client keeping WINDOW evaluation.rate calls in
 # flight — printed beside raw pgbench single-row inserts (one durable commit each) on the
-# same Postgres in the same run. Starts its own throwaway cluster and evaluationd; run by hand,
+# same Postgres in the same run. The roll-ups are folded behind ingest (rollup_applier.c): it
+# prints how far behind they were while ingesting and how long they took to catch up. Starts its own throwaway cluster and evaluationd; run by hand,
 # not by ctest. Bounded: SECONDS per phase, ipc only, CASES decided cases seeded with SQL.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -65,11 +66,51 @@ psql "$url" -X -q -c 'CREATE TABLE bench_ref (id bigserial PRIMARY KEY, v text N
 echo "INSERT INTO bench_ref (v) VALUES ('x');" > "$work/insert.sql"
 "$pgbin/pgbench" -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$url" 2>/dev/null |
   grep -E "^(tps|latency average)"
+# CPU time (clock ticks) of evaluationd, and of the whole cluster (the postmaster, every live
+# child, and the children it has reaped): per rating, a figure a shared machine's load moves far
+# less than the rate.
+ticks() {
+  awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+pg_ticks() {
+  local pm total=0 p
+  pm=$(head -n 1 "$work/pg/data/postmaster.pid")
+  total=$(ticks "$pm")
+  for p in $(ps -o pid= --ppid "$pm"); do total=$((total + $(ticks "$p"))); done
+  echo "$total"
+}
 echo "== evaluationd: evaluation.rate, $window in flight, ${secs}s (batched per drain)"
+# The roll-ups trail ingest (rollup_applier.c): sample how far behind they are while it runs.
+lag_sql="SELECT coalesce(((extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+  - min(rated_at_us)) / 1000, 0) FROM evaluation.rollup_pending"
+( end=$((SECONDS + secs + 5)); while [ $SECONDS -lt $end ]; do
+    psql "$url" -X -qtA -c "$lag_sql" 2>/dev/null; sleep 0.5; done > "$work/lag.txt" ) &
+pids+=($!)
+eval_before=$(ticks "${pids[0]}"); pg_before=$(pg_ticks)
 "$work/evaluation_ingest" "ipc://$work/evaluation.sock" "$secs" "$window" "$cases" || true
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+start_ms=$(date +%s%3N)
+# (A build from before the roll-up applier has no queue: nothing to wait for.)
+queue=$(psql "$url" -X -qtA -c "SELECT to_regclass('evaluation.rollup_pending') IS NOT NULL")
+for _ in $(seq 600); do
+  [ "$queue" = t ] || break
+  [ "$(psql "$url" -X -qtA -c 'SELECT count(*) FROM evaluation.rollup_pending')" = 0 ] && break
+  sleep 0.1
+done
+eval_after=$(ticks "${pids[0]}"); pg_after=$(pg_ticks)
+n=$(psql "$url" -X -qtA -c 'SELECT count(*) FROM evaluation.ratings')
+hz=$(getconf CLK_TCK)
+awk -v n="$n" -v hz="$hz" -v e=$((eval_after - eval_before)) -v p=$((pg_after - pg_before)) \
+  'BEGIN { if (n > 0) printf "CPU per rating, roll-ups included: %.0f us (evaluationd %.0f, PostgreSQL %.0f)\n",
+           (e + p) * 1e6 / hz / n, e * 1e6 / hz / n, p * 1e6 / hz / n }'
+echo "roll-ups caught up $(( $(date +%s%3N) - start_ms )) ms after the last reply;" \
+  "lag while ingesting (oldest unfolded rating, sampled every 0.5 s): max" \
+  "$(sort -n "$work/lag.txt" | tail -n 1) ms, median $(sort -n "$work/lag.txt" |
+  awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') ms"
 psql "$url" -X -qtA -c "SELECT 'ratings committed: ' || count(*) FROM evaluation.ratings" \
   -c "SELECT 'rating.recorded events: ' || count(*) FROM evaluation.outbox" \
   -c "SELECT 'roll-up total (all, year): ' || coalesce(sum(total), 0) FROM evaluation.rollups WHERE dimension = 'all' AND period = 'year'" \
   -c "SHOW synchronous_commit"
+[ "$queue" = t ] && psql "$url" -X -qtA \
+  -c "SELECT 'ratings not yet in the roll-ups: ' || count(*) FROM evaluation.rollup_pending"
 grep -v "replay failed" "$work/evaluationd.log" | head -5 || true

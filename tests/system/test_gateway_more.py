@@ -2,7 +2,7 @@
 """The services' methods added since the last gateway round, over HTTP (issue 8, "every
 capability … under /v1/"): the role each endpoint admits (others refused, nothing changed),
 a good request answered by the service, and a bad body refused with every invalid field
-listed at once; owctl report and owctl assessment month print their tables."""
+listed at once; owctl report and owctl assessment month and year print their tables."""
 
 import os
 import sys
@@ -37,6 +37,7 @@ def test(s):
             ("POST", "/v1/admin/timers/cancellation", {"timer_key": "k"}, clerk, "a clerk"),
             ("POST", "/v1/assessments", {"staff_id": "S1", "month": "2026-10"}, clerk, "a clerk"),
             ("GET", "/v1/assessments/2026-10", None, clerk, "a clerk"),
+            ("GET", "/v1/assessments/years/2026", None, clerk, "a clerk"),
             ("GET", "/v1/reports/deadlines", None, clerk, "a clerk"),
             ("GET", "/v1/organisation", None, integ, "an integrator"),
             ("POST", "/v1/absences", {"staff_id": "S1", "kind": "leave"}, integ, "an integrator")]:
@@ -80,6 +81,12 @@ def test(s):
                               {"staff_id": "SUP-A", "centre_id": TOWN_A, "kinds": ["red_card"]},
                               token=town_sup)
     s.check("a township supervisor registers for its own centre", st == 200, (st, answer))
+    st, answer, _ = s.request("GET", "/v1/assessments/years/2026", token="admin")
+    s.check("the year's assessment table: 200, rows paged, the 优秀 cap",
+            st == 200 and answer.get("year") == "2026" and isinstance(answer.get("rows"), list)
+            and "next_after" in answer, (st, answer))
+    st, answer, _ = s.request("GET", "/v1/assessments/years/26", token="admin")
+    s.check("a bad year is a 400 naming year", st == 400 and names(answer) == ["year"], (st, answer))
     key = "more-roles-1"
     body = {"roles": [{"staff_id": "SUP-A", "role": "supervisor"}]}
     st1, a1, _ = s.request("POST", "/v1/admin/staff-roles", body, token=eval_admin, key=key)
@@ -120,6 +127,9 @@ def test(s):
     rc, out, err = s.owctl("--gateway", s.api_url, "assessment", "month", "2026-10")
     s.check("owctl assessment month prints the table", rc == 0 and "assessment 2026-10" in out
             and "rank" in out, (rc, out, err))
+    rc, out, err = s.owctl("--gateway", s.api_url, "assessment", "year", "2026")
+    s.check("owctl assessment year prints the table", rc == 0 and "assessment 2026" in out
+            and "优秀" in out and "months 1-12" in out, (rc, out, err))
     rc, out, err = s.owctl("--gateway", s.api_url, "report", "all", "--period", "month", "--from", "2026-01-01",
                            "--to", "2026-12-31", "--csv")
     s.check("owctl report --csv prints the CSV header",

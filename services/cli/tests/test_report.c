@@ -128,6 +128,29 @@ static void test_mask(void **state)
     assert_string_equal(out, "");
 }
 
+static void test_assessment_year(void **state)
+{
+    (void)state;
+    char *text = s_render(
+        report_assessment_year,
+        "{\"year\":\"2026\",\"excellent_cap\":3,\"next_after\":\"S2\",\"rows\":[{\"staff_id\":"
+        "\"S1\",\"rank\":1,\"grade\":\"优秀\",\"months\":[\"好\",\"好\",\"好\",\"好\","
+        "\"一般\",\"一般\",\"一般\",\"一般\",\"一般\",\"一般\",\"一般\",\"一般\"],"
+        "\"good_months\":4,\"fair_months\":8,\"full_year\":true,\"total_score\":1100},"
+        "{\"staff_id\":\"S2\",\"rank\":2,\"grade\":\"不合格\",\"months\":[\"差\",\"差\","
+        "\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\",\"\"],\"poor_months\":2,"
+        "\"longest_poor_run\":2,\"total_score\":100}]}");
+    assert_non_null(strstr(text, "assessment 2026 (at most 3 优秀)\n"));
+    assert_non_null(strstr(text, "S1"));
+    assert_non_null(strstr(text, "好 好 好 好 一般"));
+    assert_non_null(strstr(text, "差 差 - - -"));
+    assert_non_null(strstr(text, "(not a full year)"));
+    assert_non_null(strstr(text, "more: the same command with --after S2\n"));
+    /* Only the second row is short of a full year. */
+    assert_null(strstr(strstr(text, "S1"), "(not a full year)\n   2"));
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +159,7 @@ int main(void)
         cmocka_unit_test(test_empty_case_parts),
         cmocka_unit_test(test_clock_reports),
         cmocka_unit_test(test_mask),
+        cmocka_unit_test(test_assessment_year),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -213,6 +213,22 @@ static void test_report_commands(void **state)
     char *argv5[] = {"owctl", "assessment", "month", "2026-10", "--csv", NULL};
     assert_int_equal(command_line_parse(5, argv5, &cmd, msg, sizeof msg), -1);
     command_line_free(&cmd);
+
+    char *argv6[] = {"owctl", "assessment", "year", "2026", "--limit", "20", NULL};
+    assert_int_equal(command_line_parse(6, argv6, &cmd, msg, sizeof msg), 0);
+    assert_int_equal(cmd.verb, OWCTL_ASSESSMENT_YEAR);
+    assert_int_equal(requests_build(&cmd, &req, msg, sizeof msg), 0);
+    assert_string_equal(req.path, "/v1/assessments/years/2026?limit=20");
+    requests_clear(&req);
+    command_line_free(&cmd);
+    char *argv7[] = {"owctl", "assessment", "year", NULL};
+    assert_int_equal(command_line_parse(3, argv7, &cmd, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "YYYY"));
+    command_line_free(&cmd);
+    char *argv8[] = {"owctl", "assessment", "week", "7", NULL};
+    assert_int_equal(command_line_parse(4, argv8, &cmd, msg, sizeof msg), -1);
+    assert_non_null(strstr(msg, "assessment year"));
+    command_line_free(&cmd);
 }
 
 /* Appointments and the hall queue: the words and options to the request. */

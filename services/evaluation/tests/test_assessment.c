@@ -254,6 +254,31 @@ static void test_year_rules(void **state)
     assessment_year_row_t gap[] = {s_year("g", "P-PFFFFFFFFF", 900)};
     assessment_grade_year(&r, gap, 1);
     assert_int_equal(gap[0].grade, YEAR_BASIC);
+    assert_int_equal(assessment_year_longest_poor_run(&gap[0]), 1);
+    assert_int_equal(assessment_year_count(&gap[0], MONTH_POOR), 2);
+    assert_int_equal(assessment_year_count(&gap[0], MONTH_NONE), 1);
+    /* Three 差 in a row, and a year of nothing but 差 at the end. */
+    assessment_year_row_t runs[] = {s_year("r", "FFPPPFFFFFFF", 700),
+                                    s_year("s", "FFFFFFFFFPPP", 700)};
+    assert_int_equal(assessment_year_longest_poor_run(&runs[0]), 3);
+    assert_int_equal(assessment_year_longest_poor_run(&runs[1]), 3);
+    /* Ranks follow the sorted order, 1-based. */
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(rows[i].rank, (int)i + 1);
+    /* The thresholds come from the rules: 3 好 suffice for 优秀 when configured so, and one
+     * 差 in a row is already 不合格 with unqualified_consecutive_poor = 1. */
+    assessment_rules_t lax = assessment_rules_defaults();
+    lax.excellent_min_good = 3;
+    lax.unqualified_consecutive_poor = 1;
+    assessment_year_row_t two[] = {
+        s_year("x", "GGGFFFFFFFFF", 1000), s_year("y", "GGGGGGGGGGGP", 1000),
+        s_year("z", "FFFFFFFFFFFF", 1000), s_year("w", "FFFFFFFFFFFF", 1000)};
+    assessment_grade_year(&lax, two, 4);
+    assert_int_equal(s_year_of(two, 4, "x"), YEAR_EXCELLENT); /* cap: 4 × 30 % = 1 */
+    assert_int_equal(s_year_of(two, 4, "y"), YEAR_UNQUALIFIED);
+    assert_int_equal(assessment_year_excellent_cap(&lax, 4), 1);
+    assert_int_equal(assessment_year_excellent_cap(&lax, 3), 0); /* rounded down */
+    assert_int_equal(assessment_year_excellent_cap(&r, 10), 3);
 }
 
 /* 优秀 is capped at 30 % of staff: ranked by 好 months, then total score, then staff id. */

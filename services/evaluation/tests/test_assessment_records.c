@@ -311,10 +311,121 @@ static void test_records_and_month(void **state)
     assert_int_equal(assessment_records_month_start("2026-00", start), -1);
 }
 
+/* The year's table (caller frees), or NULL with err. */
+static Onewindow__V1__AssessmentYearReply *s_year(ow_db_t *db, const char *year, ow_error_t *err)
+{
+    Onewindow__V1__AssessmentYear y = ONEWINDOW__V1__ASSESSMENT_YEAR__INIT;
+    y.year = (char *)year;
+    uint8_t buf[64], *reply = NULL;
+    size_t len = onewindow__v1__assessment_year__pack(&y, buf), reply_len = 0;
+    ow_error_clear(err);
+    if (assessment_records_year(db, buf, len, &reply, &reply_len, err) != 0)
+        return NULL;
+    Onewindow__V1__Reply *r = onewindow__v1__reply__unpack(NULL, reply_len, reply);
+    free(reply);
+    assert_non_null(r);
+    Onewindow__V1__AssessmentYearReply *out =
+        onewindow__v1__assessment_year_reply__unpack(NULL, r->payload.len, r->payload.data);
+    onewindow__v1__reply__free_unpacked(r, NULL);
+    return out;
+}
+
+static const Onewindow__V1__AssessmentYearRow *
+s_year_row(const Onewindow__V1__AssessmentYearReply *y, const char *staff)
+{
+    for (size_t i = 0; i < y->n_rows; i++)
+        if (strcmp(y->rows[i]->staff_id, staff) == 0)
+            return y->rows[i];
+    fail_msg("no row for %s", staff);
+    return NULL;
+}
+
+/* §7's annual grade from twelve real month tables: each month graded with its own 30 % cap,
+ * then 优秀 (≥ 4 好, no 差, full year, ≤ 30 %), 合格 (≥ 2 好, no 差), 基本合格 (≤ 2 差), 不合格 (2
+ * consecutive 差 or 3 差). Months are made by supervisors' records: G a written praise (102,
+ * 好 when within the month's cap), F a case stopped without cause (85, 一般), P bribery, a
+ * complaint and a case stopped (55, 差), '-' nothing (not assessed). */
+static void test_year_table(void **state)
+{
+    ow_test_pg_t *pg = *state;
+    ow_db_t *db = ow_test_pg_db(pg);
+    ow_error_t err;
+    static const struct {
+        const char *staff, *months, *grade;
+    } plan[] = {
+        {"E1", "GGGGGFFFFFFF", "优秀"},     {"E2", "GGGGGFFFFFFF", "优秀"},
+        {"N1", "GGGGGFFFFFF-", "合格"}, /* 5 好 but not a full year */
+        {"Q1", "FFFFFGGFFFFF", "合格"},     {"B1", "FPFFFFFFPFFF", "基本合格"},
+        {"U1", "FFFFFFFPPFFF", "不合格"},   {"U2", "PFFFPFFFFFPF", "不合格"},
+        {"F1", "FFFFFFFFFFFF", "基本合格"}, {"F2", "FFFFFFFFFFFF", "基本合格"},
+        {"F3", "FFFFFFFFFFFF", "基本合格"},
+    };
+    char sql[512];
+    for (size_t i = 0; i < sizeof plan / sizeof plan[0]; i++)
+        for (int m = 0; m < 12; m++) {
+            char c = plan[i].months[m];
+            const char *rules = c == 'G'   ? "{written_praise}"
+                                : c == 'F' ? "{case_stopped_without_cause}"
+                                : c == 'P'
+                                    ? "{bribery,quarrel_or_complaint,case_stopped_without_cause}"
+                                    : "{}";
+            snprintf(sql, sizeof sql,
+                     "INSERT INTO %s.assessment_records (staff_id, month, rule_code, quantity,"
+                     " source, entered_by, entered_at_us) SELECT '%s', '2025-%02d-01', r, 1,"
+                     " 'supervisor', 'SUP', 1 FROM unnest('%s'::text[]) r",
+                     ow_test_pg_name(pg), plan[i].staff, m + 1, rules);
+            assert_int_equal(ow_test_pg_run(ow_test_pg_admin(pg), sql, &err), 0);
+        }
+    Onewindow__V1__AssessmentYearReply *y = s_year(db, "2025", &err);
+    assert_non_null(y);
+    assert_string_equal(y->year, "2025");
+    assert_int_equal(y->n_rows, 10);
+    assert_int_equal(y->excellent_cap, 3);
+    for (size_t i = 0; i < sizeof plan / sizeof plan[0]; i++) {
+        const Onewindow__V1__AssessmentYearRow *r = s_year_row(y, plan[i].staff);
+        assert_string_equal(r->grade, plan[i].grade);
+        assert_int_equal(r->n_months, 12);
+        for (int m = 0; m < 12; m++) {
+            char c = plan[i].months[m];
+            assert_string_equal(r->months[m], c == 'G'   ? "好"
+                                              : c == 'F' ? "一般"
+                                              : c == 'P' ? "差"
+                                                         : "");
+        }
+    }
+    const Onewindow__V1__AssessmentYearRow *n1 = s_year_row(y, "N1"), *u1 = s_year_row(y, "U1");
+    assert_false(n1->full_year);
+    assert_int_equal(n1->good_months, 5);
+    assert_int_equal(u1->longest_poor_run, 2);
+    assert_int_equal(u1->poor_months, 2);
+    assert_int_equal(s_year_row(y, "U2")->poor_months, 3);
+    assert_int_equal(s_year_row(y, "E1")->total_score, 5 * 102 + 7 * 85);
+    /* Rank order: 好 months, then total score, then staff id. */
+    assert_string_equal(y->rows[0]->staff_id, "E1");
+    assert_string_equal(y->rows[1]->staff_id, "E2");
+    assert_string_equal(y->rows[2]->staff_id, "N1");
+    for (size_t i = 0; i < y->n_rows; i++)
+        assert_int_equal(y->rows[i]->rank, (int)i + 1);
+    onewindow__v1__assessment_year_reply__free_unpacked(y, NULL);
+
+    /* A year nobody was assessed in: an empty table. A bad year: INVALID_ARGUMENT. */
+    y = s_year(db, "2024", &err);
+    assert_non_null(y);
+    assert_int_equal(y->n_rows, 0);
+    onewindow__v1__assessment_year_reply__free_unpacked(y, NULL);
+    assert_null(s_year(db, "25", &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_null(s_year(db, "1999", &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_null(s_year(db, "2025x", &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_records_and_month),
+        cmocka_unit_test(test_year_table),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

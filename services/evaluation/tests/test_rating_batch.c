@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "onewindow/v1/envelope.pb-c.h"
@@ -19,6 +20,7 @@
 #include "rating_batch.h"
 #include "ratings.h"
 #include "reports.h"
+#include "rollup_applier.h"
 #include "rollups.h"
 #include "served_cases.h"
 
@@ -284,6 +286,73 @@ static void test_batch_answers_each_and_matches_recount(void **state)
              schema);
     assert_int_equal(ow_test_pg_long(admin, sql), fresh);
 
+    /* The roll-ups are the applier's: nothing is in them before a pass, and a report is as of
+     * the oldest rating still queued (the first batch's). */
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.rollup_pending", schema);
+    assert_int_equal(ow_test_pg_long(admin, sql), fresh);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.rollups", schema);
+    assert_int_equal(ow_test_pg_long(admin, sql), 0);
+    int64_t as_of = 0;
+    assert_int_equal(rollup_applier_as_of(db, S_T0 + 1000 * S_DAY, &as_of, &err), 0);
+    assert_int_equal(as_of, S_T0);
+
+    /* An upheld appeal and a rectification of ratings not yet folded: the pass counts them as
+     * they stand, and neither is counted twice (the rebuild below agrees). */
+    char ids[2][40];
+    snprintf(sql, sizeof sql,
+             "SELECT rating_id FROM %s.ratings WHERE is_bad ORDER BY case_no DESC LIMIT 2", schema);
+    PGresult *bad = PQexec(admin, sql);
+    assert_int_equal(PQntuples(bad), 2);
+    snprintf(ids[0], sizeof ids[0], "%s", PQgetvalue(bad, 0, 0));
+    snprintf(ids[1], sizeof ids[1], "%s", PQgetvalue(bad, 1, 0));
+    PQclear(bad);
+    assert_int_equal(ow_db_begin(db, &err), 0);
+    assert_int_equal(ratings_exclude(db, ids[0], "mistaken", &err), 0);
+    assert_int_equal(ow_db_run(db,
+                               "UPDATE ratings SET rectified = true WHERE is_bad AND"
+                               " rating_id = (SELECT rating_id FROM ratings WHERE is_bad"
+                               " ORDER BY case_no DESC OFFSET 1 LIMIT 1)",
+                               &err),
+                     0);
+    assert_int_equal(rollups_apply_progress(db, ids[1], 1, 0, &err), 0);
+    assert_int_equal(ow_db_commit(db, &err), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.rollups", schema);
+    assert_int_equal(ow_test_pg_long(admin, sql), 0); /* still nothing folded */
+
+    /* Exactly once across a crash between passes: one pass commits; the next dies before its
+     * COMMIT (its connection is dropped with the rows dequeued and a slice written); the
+     * passes after it fold the rest, and the figures equal a recount. */
+    assert_int_equal(rollup_applier_pass(db, 250, &err), 250);
+    ow_db_t *doomed = ow_test_pg_connect(pg, "evaluation-doomed-pass", &err);
+    assert_non_null(doomed);
+    assert_int_equal(rollup_applier_prepare(doomed, &err), 0);
+    assert_int_equal(ow_db_begin(doomed, &err), 0);
+    const char *take[] = {"100"};
+    PGresult *taken = ow_db_exec(doomed, "evaluation_applier_take", 1, take, &err);
+    assert_non_null(taken);
+    assert_int_equal(PQntuples(taken), 100);
+    PQclear(taken);
+    assert_int_equal(
+        ow_db_run(doomed, "UPDATE rollups SET total = total + 100 WHERE dimension = 'all'", &err),
+        0);
+    ow_db_destroy(&doomed);
+    /* The server rolls the dead session back once it notices; wait for that (bounded). */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM pg_stat_activity WHERE application_name ="
+             " 'evaluation-doomed-pass'");
+    for (int i = 0; i < 500 && ow_test_pg_long(admin, sql) > 0; i++)
+        usleep(10000);
+    assert_int_equal(ow_test_pg_long(admin, sql), 0);
+    long folded = 250, k;
+    while ((k = rollup_applier_pass(db, 97, &err)) > 0)
+        folded += k;
+    assert_int_equal(k, 0);
+    assert_int_equal(folded, fresh);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.rollup_pending", schema);
+    assert_int_equal(ow_test_pg_long(admin, sql), 0);
+    assert_int_equal(rollup_applier_as_of(db, S_T0 + 1000 * S_DAY, &as_of, &err), 0);
+    assert_int_equal(as_of, S_T0 + 1000 * S_DAY);
+
     static const struct {
         const char *dimension, *column;
     } dims[] = {{"all", "''"},           {"department", "department_code"},
@@ -291,6 +360,20 @@ static void test_batch_answers_each_and_matches_recount(void **state)
                 {"staff", "staff_id"},   {"channel", "channel"},
                 {"centre", "centre_id"}, {"level", "level"}};
     static const char *const periods[] = {"day", "month", "quarter", "year"};
+    for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
+        for (size_t p = 0; p < 4; p++)
+            assert_int_equal(s_differences(pg, dims[d].dimension, dims[d].column, periods[p]), 0);
+
+    /* An appeal upheld after the fold takes the rating out again (the -1 path). */
+    snprintf(sql, sizeof sql,
+             "SELECT rating_id FROM %s.ratings WHERE NOT excluded ORDER BY case_no LIMIT 1",
+             schema);
+    bad = PQexec(admin, sql);
+    assert_int_equal(PQntuples(bad), 1);
+    assert_int_equal(ow_db_begin(db, &err), 0);
+    assert_int_equal(ratings_exclude(db, PQgetvalue(bad, 0, 0), "malicious", &err), 0);
+    assert_int_equal(ow_db_commit(db, &err), 0);
+    PQclear(bad);
     for (size_t d = 0; d < sizeof dims / sizeof dims[0]; d++)
         for (size_t p = 0; p < 4; p++)
             assert_int_equal(s_differences(pg, dims[d].dimension, dims[d].column, periods[p]), 0);

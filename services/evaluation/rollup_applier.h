@@ -1,0 +1,55 @@
+/* rollup_applier — folds committed ratings into the roll-ups (rollups.h) in large passes, out
+ * of the ratings' own transactions (issue 6: ingest ≥ 20,000 ratings/s with durable commits).
+ *
+ * A batch of ratings (rating_batch.c) commits each rating with one row in rollup_pending
+ * (migration 0008), written by the ratings' own insert and carrying the rating's slices and
+ * sample. A pass deletes the oldest rows, sums them in C (rollup_deltas_t) and upserts each
+ * distinct slice once — all in one transaction, so a crash between passes folds nothing twice
+ * and loses nothing. An exclusion or a rectification step of a rating still queued sets the flag
+ * on its queue row instead of changing the roll-ups (rollups_apply, rollups_apply_progress), and
+ * the pass counts the rating as it then stands. Reports are "as of"
+ rollup_applier_as_of. Plain functions over an ow_db_t, and a timer on the daemon's loop. */
+#ifndef EVALUATION_ROLLUP_APPLIER_H
+#define EVALUATION_ROLLUP_APPLIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "ow_db.h"
+#include "ow_loop.h"
+#include "ow_status.h"
+
+/* Ratings folded per pass at most (bounds the transaction and the memory of the deltas). */
+#define ROLLUP_APPLIER_PASS_MAX 50000
+/* Passes start at most this often: the longer, the more ratings share each slice's upsert (a
+ * pass costs per distinct slice, not per rating); reports trail by about this much plus one
+ * pass under load. */
+#define ROLLUP_APPLIER_INTERVAL_S 0.5
+
+/* Registers the prepared statements. Returns 0 or -1 with err. */
+int rollup_applier_prepare(ow_db_t *db, ow_error_t *err);
+
+/* One pass in its own transaction (none may be open): folds at most max pending ratings,
+ * oldest first. Returns how many were folded (0 when none was pending), or -1 with err (rolled
+ * back: nothing folded, nothing dequeued). */
+long rollup_applier_pass(ow_db_t *db, size_t max, ow_error_t *err);
+
+/* The time the roll-ups are complete up to: every rating recorded before *as_of_us is in them.
+ * now_us when nothing is pending. Read-only; in or out of a transaction. Returns 0 or -1. */
+int rollup_applier_as_of(ow_db_t *db, int64_t now_us, int64_t *as_of_us, ow_error_t *err);
+
+typedef struct rollup_applier rollup_applier_t;
+
+/* A pass timer on loop over db (borrowed; both outlive it). It runs a pass at once (what a
+ * crash left pending) and after every kick. Returns NULL with err when out of memory. */
+rollup_applier_t *rollup_applier_new(ow_loop_t *loop, ow_db_t *db, ow_error_t *err);
+
+/* Ratings were queued: a pass runs ROLLUP_APPLIER_INTERVAL_S after the start of the last one
+ * at the earliest (one pass for many kicks). */
+void rollup_applier_kick(rollup_applier_t *self);
+
+/* Runs passes until nothing is pending or a pass fails (shutdown, tests). */
+void rollup_applier_drain(rollup_applier_t *self);
+
+void rollup_applier_destroy(rollup_applier_t **self_p);
+
+#endif
