@@ -36,6 +36,7 @@
 #define S_PAYLOAD_MAX  (OW_FRAME_MAX / 2)
 #define S_REPLAY_BYTES (OW_FRAME_MAX - (64u << 10))
 #define S_LOG_EVERY_US (30 * 1000000LL)
+#define S_HELD_MAX     8 /* numberings one caller's transaction may hold for publishing */
 
 struct ow_relay {
     ow_loop_t *loop;
@@ -47,9 +48,10 @@ struct ow_relay {
     ow_timer_t *retention_timer;
     int retention_days;
     uint64_t last_seq;
-    /* Rows numbered inside a caller's transaction, published once it commits
-     * (ow_relay_number_in_transaction), and the seq before them. */
-    PGresult *held;
+    /* Rows numbered inside a caller's transaction, in seq order, published once it commits
+     * (ow_relay_number_in_transaction, ow_relay_add_numbered), and the seq before them. */
+    PGresult *held[S_HELD_MAX];
+    int n_held;
     uint64_t held_after;
     uint64_t published;
     uint64_t dropped;
@@ -208,8 +210,23 @@ static const char S_SQL_ADD_MANY[] =
     "SELECT e.type, e.case_no, e.centre_id, e.time_us, decode(e.payload, 'hex') "
     "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) "
     "WITH ORDINALITY AS e(type, case_no, centre_id, time_us, payload, ord) ORDER BY e.ord";
+/* The same with the seqs already known: $6 + 1, $6 + 2, … in array order, returned as the
+ * relay publishes them (ow_relay_add_numbered). */
+static const char S_SQL_ADD_NUMBERED[] =
+    "WITH ins AS ("
+    "  INSERT INTO outbox (type, case_no, centre_id, time_us, payload, seq) "
+    "  SELECT e.type, e.case_no, e.centre_id, e.time_us, decode(e.payload, 'hex'), $6::bigint + "
+    "e.ord "
+    "  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) "
+    "  WITH ORDINALITY AS e(type, case_no, centre_id, time_us, payload, ord) "
+    "  RETURNING seq, event_id, type, case_no, centre_id, time_us, payload)"
+    " SELECT seq, event_id, type, case_no, centre_id, time_us, payload FROM ins ORDER BY seq";
 
-int ow_outbox_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n, ow_error_t *err)
+/* Inserts events[0..n) with one statement inside the open transaction on db: unsequenced, or,
+ * when first_seq is not NULL, numbered from *first_seq + 1 (then *rows gets the inserted rows
+ * in seq order, for the caller to clear). Returns 0, or -1 with err. */
+static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
+                      const uint64_t *first_seq, PGresult **rows, ow_error_t *err)
 {
     int rc = -1;
     PGresult *res = NULL;
@@ -243,20 +260,38 @@ int ow_outbox_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n, o
         rc = 0;
         goto cleanup;
     }
-    if (ow_db_prepare(db, "ow_outbox_add_many", S_SQL_ADD_MANY, err) != 0)
+    const char *name = first_seq ? "ow_outbox_add_numbered" : "ow_outbox_add_many";
+    if (ow_db_prepare(db, name, first_seq ? S_SQL_ADD_NUMBERED : S_SQL_ADD_MANY, err) != 0)
         goto cleanup;
-    const char *values[5];
+    char first_text[24] = "";
+    if (first_seq)
+        snprintf(first_text, sizeof first_text, "%" PRIu64, *first_seq);
+    const char *values[6];
     for (int k = 0; k < 5; k++)
         values[k] = ow_pgarray_text(a[k]);
-    res = ow_db_exec(db, "ow_outbox_add_many", 5, values, err);
+    values[5] = first_text;
+    res = ow_db_exec(db, name, first_seq ? 6 : 5, values, err);
     if (!res)
         goto cleanup;
+    if (first_seq && PQntuples(res) != (int)n) {
+        ow_error_set(err, OW_INTERNAL, "outbox: %d rows inserted, expected %zu", PQntuples(res), n);
+        goto cleanup;
+    }
+    if (rows) {
+        *rows = res;
+        res = NULL;
+    }
     rc = 0;
 cleanup:
     PQclear(res);
     for (int k = 0; k < 5; k++)
         ow_pgarray_destroy(&a[k]);
     return rc;
+}
+
+int ow_outbox_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n, ow_error_t *err)
+{
+    return s_add_many(db, events, n, NULL, NULL, err);
 }
 
 /* ---- rows → envelopes ---- */
@@ -467,6 +502,28 @@ cleanup:
     return n;
 }
 
+/* Keeps rows numbered in the caller's transaction for ow_relay_after_commit (takes them). */
+static int s_hold(ow_relay_t *self, PGresult *rows, ow_error_t *err)
+{
+    if (self->n_held == S_HELD_MAX) {
+        PQclear(rows);
+        ow_error_set(err, OW_INTERNAL, "relay: more than %d numberings in one transaction",
+                     S_HELD_MAX);
+        return -1;
+    }
+    self->held[self->n_held++] = rows;
+    return 0;
+}
+
+/* The seq after everything held: where the next numbering in this transaction starts. */
+static uint64_t s_held_top(const ow_relay_t *self)
+{
+    uint64_t top = self->held_after;
+    for (int i = 0; i < self->n_held; i++)
+        top += (uint64_t)PQntuples(self->held[i]);
+    return top;
+}
+
 int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err)
 {
     if (!ow_db_in_transaction(self->db)) {
@@ -474,25 +531,55 @@ int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err)
                      "relay: numbering in a transaction needs an open transaction");
         return -1;
     }
-    PQclear(self->held);
-    self->held = s_number(self, &self->held_after, err);
-    return self->held ? PQntuples(self->held) : -1;
+    uint64_t last = 0;
+    PGresult *rows = s_number(self, &last, err);
+    if (!rows)
+        return -1;
+    if (self->n_held == 0)
+        self->held_after = last;
+    int count = PQntuples(rows);
+    return s_hold(self, rows, err) == 0 ? count : -1;
+}
+
+int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, size_t n,
+                          ow_error_t *err)
+{
+    /* First what waits (committed rows a pass has not numbered yet, rows added earlier in
+     * this transaction), under the lock; then ours after them. */
+    if (ow_relay_number_in_transaction(self, err) < 0)
+        return -1;
+    if (n == 0)
+        return 0;
+    uint64_t first = s_held_top(self);
+    PGresult *rows = NULL;
+    if (s_add_many(self->db, events, n, &first, &rows, err) != 0 || s_hold(self, rows, err) != 0)
+        return -1;
+    char top[24];
+    snprintf(top, sizeof top, "%" PRIu64, first + n);
+    const char *p1[1] = {top};
+    PGresult *res = ow_db_exec(self->db, "ow_relay_advance", 1, p1, err);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
 }
 
 void ow_relay_after_commit(ow_relay_t *self, bool committed)
 {
-    if (!self->held)
-        return;
-    int count = PQntuples(self->held);
-    if (committed) {
-        self->last_seq = self->held_after + (uint64_t)count;
-        s_publish_rows(self, self->held);
-        /* A full numbering may have left rows behind: a pass takes them. */
-        if (count == S_PASS_MAX)
-            ow_relay_kick(self);
+    bool full = false;
+    if (committed && self->n_held > 0) {
+        self->last_seq = s_held_top(self);
+        for (int i = 0; i < self->n_held; i++)
+            s_publish_rows(self, self->held[i]);
+        /* A numbering that took a full pass's worth may have left rows behind. */
+        for (int i = 0; i < self->n_held; i++)
+            full = full || PQntuples(self->held[i]) == S_PASS_MAX;
     }
-    PQclear(self->held);
-    self->held = NULL;
+    for (int i = 0; i < self->n_held; i++)
+        PQclear(self->held[i]);
+    self->n_held = 0;
+    if (full)
+        ow_relay_kick(self);
 }
 
 static void s_on_pass_timer(void *arg)
@@ -756,7 +843,8 @@ void ow_relay_destroy(ow_relay_t **self_p)
     ow_timer_destroy(&self->pass_timer);
     ow_timer_destroy(&self->heartbeat_timer);
     ow_timer_destroy(&self->retention_timer);
-    PQclear(self->held);
+    for (int i = 0; i < self->n_held; i++)
+        PQclear(self->held[i]);
     if (self->pub)
         zmq_close(self->pub);
     free(self->source);

@@ -70,8 +70,18 @@ int ow_relay_pass(ow_relay_t *self, ow_error_t *err);
  * followed by ow_relay_after_commit. */
 int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err);
 
+/* Instead of ow_outbox_add_many and ow_relay_number_in_transaction: inside the caller's open
+ * transaction on the relay's connection, takes the relay's lock, numbers what waits (as
+ * ow_relay_number_in_transaction) and inserts events[0..n) with their seqs already set after
+ * it, so each row is written once rather than inserted and then rewritten with its seq (the
+ * largest cost of a batch that emits two events per request). Put it last before COMMIT: the
+ * lock is held until then. Returns 0, or -1 with err (the caller rolls back). Every call must
+ * be followed by ow_relay_after_commit. */
+int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, size_t n,
+                          ow_error_t *err);
+
 /* After the caller's COMMIT (committed) or ROLLBACK (!committed): publishes what
- * ow_relay_number_in_transaction numbered, or forgets it. */
+ * ow_relay_number_in_transaction or ow_relay_add_numbered numbered, or forgets it. */
 void ow_relay_after_commit(ow_relay_t *self, bool committed);
 
 /* Highest seq assigned so far (for /metrics). */

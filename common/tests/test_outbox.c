@@ -343,6 +343,59 @@ static void test_number_in_transaction(void **state)
     ow_db_destroy(&other);
 }
 
+/* ow_relay_add_numbered: what waits is numbered first, then the batch's events go in with their
+ * seqs already set (no second write); a later numbering in the same transaction continues after
+ * them; a rollback leaves nothing. */
+static void test_add_numbered(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_db_t *other = s_connect(fx);
+    ow_error_t err;
+    ow_error_clear(&err);
+    const ow_outbox_event_t evs[2] = {
+        {.type = "t.n1", .case_no = "330122-case", .centre_id = "330122000000", .time_us = 1},
+        {.type = "t.n2", .case_no = "330122-case", .centre_id = "330122000000", .time_us = 2},
+    };
+
+    s_begin(other);
+    s_add(other, "t.waiting", NULL, 0);
+    s_commit(other);
+    s_begin(fx->db);
+    if (ow_relay_add_numbered(fx->relay, evs, 2, &err) != 0)
+        fail_msg("ow_relay_add_numbered: %s", err.message);
+    /* Rows with their seq from the start, seen from inside the transaction: none waits. */
+    PGresult *res = PQexec(ow_db_conn(fx->db), "SELECT count(*) FROM outbox WHERE seq IS NULL");
+    assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+    assert_string_equal(PQgetvalue(res, 0, 0), "0");
+    PQclear(res);
+    s_add(fx->db, "t.after", NULL, 0); /* e.g. a per-request path later in the batch */
+    assert_int_equal(ow_relay_number_in_transaction(fx->relay, &err), 1);
+    s_commit(fx->db);
+    ow_relay_after_commit(fx->relay, true);
+    assert_int_equal(ow_relay_last_seq(fx->relay), 4);
+    char types[256];
+    s_types_by_seq(fx, types, sizeof types);
+    assert_string_equal(types, "t.waiting,t.n1,t.n2,t.after");
+    s_assert_gapless(fx, 4);
+
+    s_begin(fx->db);
+    assert_int_equal(ow_relay_add_numbered(fx->relay, evs, 2, &err), 0);
+    ow_db_rollback(fx->db);
+    ow_relay_after_commit(fx->relay, false);
+    assert_int_equal(ow_relay_last_seq(fx->relay), 4);
+    s_assert_gapless(fx, 4);
+    assert_int_equal(s_pass(fx->relay), 0);
+
+    /* A bad event refuses the call; the caller rolls back and nothing is left. */
+    const ow_outbox_event_t bad = {.type = "", .time_us = 1};
+    s_begin(fx->db);
+    assert_int_equal(ow_relay_add_numbered(fx->relay, &bad, 1, &err), -1);
+    ow_db_rollback(fx->db);
+    ow_relay_after_commit(fx->relay, false);
+    s_assert_gapless(fx, 4);
+    ow_db_destroy(&other);
+}
+
 /* Two relays of one source (two instances of a daemon) racing on their own threads while a
  * producer commits: the outbox_state row lock keeps seq single-writer. */
 typedef struct {
@@ -663,6 +716,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_add_many, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_seq_follows_commit_order, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_number_in_transaction, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_add_numbered, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_racing_relays_stay_gapless, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_publishes_events_and_heartbeats, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_replay_and_retention, s_setup, s_teardown),

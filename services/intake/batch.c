@@ -104,8 +104,8 @@ static bool s_key_seen_before(intake_job_t *const *jobs, size_t i)
  * one statement, every case with its materials in one, every case.accepted in one, every
  * idempotency record in one. Returns 0 with every job's reply, or -1 with err (the caller
  * rolls back to intake_set). */
-static int s_set_write(ow_db_t *db, const intake_settings_t *settings, s_set_job_t *set, size_t n,
-                       ow_error_t *err)
+static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
+                       s_set_job_t *set, size_t n, ow_error_t *err)
 {
     int rc = -1;
     int days[INTAKE_BATCH_MAX] = {0};
@@ -174,7 +174,10 @@ static int s_set_write(ow_db_t *db, const intake_settings_t *settings, s_set_job
                                      .reply = job->reply,
                                      .reply_len = job->reply_len};
     }
-    if (ow_outbox_add_many(db, events, n, err) < 0 ||
+    /* With the relay, the events go in already numbered (each row written once); the lock it
+     * takes is held to COMMIT, and the idempotency records are the only statement after it. */
+    if ((relay ? ow_relay_add_numbered(relay, events, n, err)
+               : ow_outbox_add_many(db, events, n, err)) < 0 ||
         ow_idem_save_many(db, S_SUBMIT, saves, n, err) < 0)
         goto done;
     for (size_t i = 0; i < n; i++)
@@ -196,8 +199,9 @@ done:
  * constraint) rolls back to the savepoint intake_set and hands its jobs to that path, which
  * resolves races one request at a time. Returns 0, or -1 with err when the transaction is no
  * longer usable. */
-static int s_run_set(ow_db_t *db, const intake_settings_t *settings, intake_item_cache_t *items,
-                     intake_job_t *const *jobs, size_t n, s_route_t *route, ow_error_t *err)
+static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
+                     intake_item_cache_t *items, intake_job_t *const *jobs, size_t n,
+                     s_route_t *route, ow_error_t *err)
 {
     int rc = -1;
     s_set_job_t *set = calloc(n ? n : 1, sizeof *set);
@@ -269,12 +273,15 @@ static int s_run_set(ow_db_t *db, const intake_settings_t *settings, intake_item
         }
         n_valid++;
     }
-    if (n_valid > 0 && s_set_write(db, settings, set, n_valid, err) < 0)
+    if (n_valid > 0 && s_set_write(db, relay, settings, set, n_valid, err) < 0)
         goto fallback;
     rc = 0;
     goto done;
 fallback:
-    /* Undo whatever the set-based statements did and let each submit run alone. */
+    /* Undo whatever the set-based statements did and let each submit run alone; whatever the
+     * relay numbered is undone with them. */
+    if (relay)
+        ow_relay_after_commit(relay, false);
     if (err->code == OW_UNAVAILABLE || ow_db_run(db, "ROLLBACK TO SAVEPOINT intake_set", err) < 0)
         goto done;
     ow_error_clear(err);
@@ -330,7 +337,7 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
     }
     if (ow_db_begin(db, &err) < 0)
         goto fail;
-    int set_rc = s_run_set(db, settings, items, jobs, n, route, &err);
+    int set_rc = s_run_set(db, relay, settings, items, jobs, n, route, &err);
     for (size_t i = 0; i < n; i++) {
         ran[i] = route[i] == S_ROUTE_SET;
         slow = slow || !ran[i];
@@ -350,7 +357,9 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
     }
     for (size_t i = 0; i < n; i++)
         ok += jobs[i]->rc == 0;
-    if (relay && ok > 0 && ow_relay_number_in_transaction(relay, &err) < 0)
+    /* The set path's events went in numbered; what the per-request path added is numbered
+     * here, before COMMIT. */
+    if (relay && ok > 0 && slow && ow_relay_number_in_transaction(relay, &err) < 0)
         goto fail;
     if (ow_db_commit(db, &err) < 0)
         goto fail;
