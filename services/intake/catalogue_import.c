@@ -15,10 +15,11 @@
 #include "receive.h"
 #include "onewindow/v1/intake.pb-c.h"
 
-#define S_REQUEST_MAX (4u << 20)
-#define S_SMALL_MAX   4096
-#define S_ID_MAX      64
-#define S_ROW_MAX     10000000
+#define S_REQUEST_MAX    (4u << 20)
+#define S_SMALL_MAX      4096
+#define S_ID_MAX         64
+#define S_ROW_MAX        10000000
+#define S_ABANDONED_DAYS "7"
 
 int intake_import_prepare(ow_db_t *db, ow_error_t *err)
 {
@@ -27,6 +28,11 @@ int intake_import_prepare(ow_db_t *db, ow_error_t *err)
     } s[] = {
         {"intake_imp_begin", "INSERT INTO catalogue_imports (import_id, label, created_at)"
                              " VALUES ($1, $2, us_to_ts($3::bigint))"},
+        /* An import begun and never committed is abandoned after S_ABANDONED_DAYS: its staged
+         * rows and problems go (ON DELETE CASCADE) when the next import begins. */
+        {"intake_imp_abandon",
+         "DELETE FROM catalogue_imports WHERE state = 'open'"
+         "   AND created_at < us_to_ts($1::bigint) - make_interval(days => $2::integer)"},
         {"intake_imp_lock",
          "SELECT state, label, partial, written, unchanged, skipped, ts_to_us(created_at),"
          "       coalesce(ts_to_us(committed_at), 0)"
@@ -195,7 +201,9 @@ int intake_import_begin(ow_db_t *db, const char *key, const uint8_t *request, si
     ow_uuid_v4(id);
     snprintf(now, sizeof now, "%" PRId64, now_us);
     const char *p[3] = {id, req->label, now};
-    if (intake_exec(db, "intake_imp_begin", 3, p, err) < 0 ||
+    const char *abandon[2] = {now, S_ABANDONED_DAYS};
+    if (intake_exec(db, "intake_imp_abandon", 2, abandon, err) < 0 ||
+        intake_exec(db, "intake_imp_begin", 3, p, err) < 0 ||
         s_status(db, id, false, reply, reply_len, err) < 0) {
         ow_db_rollback(db);
         goto out;

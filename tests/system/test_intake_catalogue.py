@@ -240,6 +240,23 @@ def test(s):
     s.check("owctl catalogue show prints the item", rc == 0 and code in out and "version 2" in out and "M1" in out,
             (rc, out, err))
 
+    # An import begun and never committed is abandoned after 7 days: the next import to begin
+    # deletes it with its staged rows.
+    st, left = s.post("/v1/admin/catalogue/imports", {"label": "left open"})
+    s.check("an import begins", st == 201 and left.get("import_id"), (st, left))
+    st, body = s.post("/v1/admin/catalogue/imports/%s/rows" % left.get("import_id"),
+                      {"items": [json_item("T-Z0006")], "first_row": 1})
+    s.check("a row is staged in it", st == 200, (st, body))
+    st, body = s.post("/v1/admin/clock", {"advance_seconds": 8 * 86400})
+    s.check("the test clock moves 8 days", st == 200, (st, body))
+    st, fresh = s.post("/v1/admin/catalogue/imports", {"label": "a week later"})
+    s.check("a new import begins a week later", st == 201, (st, fresh))
+    st, body = s.get("/v1/admin/catalogue/imports/%s" % left.get("import_id"))
+    s.check("the abandoned import is gone (404)", st == 404, (st, body))
+    s.check("its staged rows are gone",
+            s.sql_value("SELECT count(*) FROM intake.catalogue_import_rows WHERE import_id = '%s'"
+                        % left.get("import_id")) in (0, "0"))
+
 
 if __name__ == "__main__":
     harness.run(test)
