@@ -349,6 +349,14 @@ void ow_db_destroy(ow_db_t **self_p)
     *self_p = NULL;
 }
 
+int ow_db_prepare_all(ow_db_t *self, const ow_db_statement_t *statements, size_t n, ow_error_t *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ow_db_prepare(self, statements[i].name, statements[i].sql, err) != 0)
+            return -1;
+    return 0;
+}
+
 int ow_db_prepare(ow_db_t *self, const char *name, const char *sql, ow_error_t *err)
 {
     int rc = -1;

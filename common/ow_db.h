@@ -27,6 +27,19 @@ void ow_db_destroy(ow_db_t **self_p);
  * the server refuses it (a programming error: the message names the statement). */
 int ow_db_prepare(ow_db_t *self, const char *name, const char *sql, ow_error_t *err);
 
+/* A named statement, for a module's table of them. */
+typedef struct {
+    const char *name;
+    const char *sql;
+} ow_db_statement_t;
+
+/* ow_db_prepare for statements[0..n) in order; stops at the first refusal. Returns 0 or -1
+ * with err. OW_DB_PREPARE_ALL(db, array, err) passes an array's length. */
+int ow_db_prepare_all(ow_db_t *self, const ow_db_statement_t *statements, size_t n,
+                      ow_error_t *err);
+#define OW_DB_PREPARE_ALL(db, statements, err)                                                     \
+    ow_db_prepare_all((db), (statements), sizeof(statements) / sizeof((statements)[0]), (err))
+
 /* Executes a prepared statement with text parameters (NULL pointer = SQL NULL). Binary
  * parameters (bytea) are passed with ow_db_execb. Returns a result the caller PQclear()s,
  * or NULL with err: UNAVAILABLE when the connection is down (outside a transaction it first

@@ -16,10 +16,7 @@
 #define S_PERIOD_S   2.0
 #define S_OWNER_MAX  64
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     {"ow_timer_schedule",
      "INSERT INTO timer_commands (timer_key, kind, case_no, centre_id, due_at_us, start_at_us,"
      " amount, unit, op) VALUES ($1, $2, $3, $4, $5::bigint, $6::bigint, $7::integer, $8,"
@@ -46,10 +43,7 @@ static const struct {
 
 int ow_timer_client_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 static int s_exec(ow_db_t *db, const char *name, int n, const char *const *params, ow_error_t *err)

@@ -12,10 +12,7 @@
 
 #define S_METHOD "deadline.load_calendar"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     {"deadline_calendar_seed",
      "INSERT INTO calendars (scope, year, body, loaded_by) VALUES ($1, $2, $3, 'shipped')"
      " ON CONFLICT (scope, year) DO NOTHING RETURNING year"},
@@ -32,10 +29,7 @@ static const struct {
 
 int calendar_store_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 int calendar_store_seed(ow_db_t *db, ow_error_t *err)

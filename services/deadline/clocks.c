@@ -21,10 +21,7 @@
     "COALESCE(yellow_at_us, 0), COALESCE(suspended_at_us, 0), card, calendar_missing, "            \
     "COALESCE(used_working_days, 0), stop_reason"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     {"deadline_clock_insert",
      "INSERT INTO clocks (case_no, scope, stage, centre_id, item_code, department_code, state,"
      " started_at_us, limit_value, unit, legal_limit, due_at_us, source_event_id, extension_days)"
@@ -101,9 +98,8 @@ static const struct {
 
 int clocks_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
+    if (OW_DB_PREPARE_ALL(db, s_statements, err) != 0)
+        return -1;
     return thresholds_prepare(db, err);
 }
 

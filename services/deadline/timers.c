@@ -15,10 +15,7 @@
     "timer_key, owner, kind, case_no, centre_id, due_at_us, state, COALESCE(fired_at_us, 0), "     \
     "context, start_at_us, amount, unit"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     {"deadline_timer_insert",
      "INSERT INTO timers (timer_key, owner, kind, case_no, centre_id, due_at_us, start_at_us,"
      " amount, unit, context, calendar_missing, state)"
@@ -45,10 +42,7 @@ static const struct {
 
 int timers_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 static void s_check_text(ow_error_t *err, const char *field, const char *text, size_t max,

@@ -20,10 +20,7 @@
 #define S_NOTE_CHARS    1000
 #define S_AUTO_RULE     "unsatisfied_rating"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     /* §7 "each 不满意 rating −2": a rating the rater made (not a default) of grade 1–2 that
      * names the staff member, in the China-time month it was made. */
     {"evaluation_assess_from_ratings",
@@ -70,10 +67,7 @@ static const assessment_rules_t *s_current(void)
 
 int assessment_records_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 static int s_exec(ow_db_t *db, const char *name, int n, const char *const *params, ow_error_t *err)

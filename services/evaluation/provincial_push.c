@@ -10,10 +10,7 @@
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "sql_arrays.h"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     {"evaluation_push_ratings",
      "SELECT r.rating_id, r.case_no, r.item_code, s.item_name, s.item_version, r.centre_id,"
      " r.level, r.department_code, s.department_name, coalesce(s.outcome, ''), r.channel,"
@@ -33,10 +30,7 @@ static const struct {
 
 int provincial_push_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 const char *provincial_push_applicant_type(const char *id_type)

@@ -16,10 +16,7 @@
 #define S_METHOD  "evaluation.rate"
 #define S_KEY_MAX 200
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     /* ow_idem's lock, one per key, taken in lock-id order so two batches never deadlock. */
     {"evaluation_batch_idem_lock",
      "SELECT count(pg_advisory_xact_lock(l)) FROM (SELECT DISTINCT"
@@ -70,9 +67,8 @@ static const struct {
 
 int rating_batch_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
+    if (OW_DB_PREPARE_ALL(db, s_statements, err) != 0)
+        return -1;
     if (rollup_applier_prepare(db, err) != 0)
         return -1;
     return ratings_prepare(db, err);

@@ -19,10 +19,7 @@
     "rating_id, case_no, grade, comment, channel, rated_at_us, is_bad, department_code,"           \
     " item_code, centre_id, is_default"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     /* FOR UPDATE: two ratings of one case racing (two instances, two keys) queue here, and
      * the second then sees the first. */
     {"evaluation_case_for_rating",
@@ -65,9 +62,8 @@ const rating_window_t *ratings_window(void)
 
 int ratings_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
+    if (OW_DB_PREPARE_ALL(db, s_statements, err) != 0)
+        return -1;
     /* Every rating updates its roll-ups and cancels its timers. */
     if (timer_commands_prepare(db, err) != 0 || rectification_store_prepare(db, err) != 0 ||
         provincial_push_prepare(db, err) != 0 || assessment_records_prepare(db, err) != 0)

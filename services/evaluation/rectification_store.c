@@ -36,10 +36,7 @@
     " FROM rectification_tickets t JOIN rectification_actions a"                                   \
     " ON a.ticket_id = t.ticket_id AND a.version = t.version"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     /* One statement per batch of ratings: the tickets, their first step, their deadline timer
      * (relative: deadlined counts the working days on the centre's calendar). */
     {"evaluation_rect_open",
@@ -113,9 +110,8 @@ void rectification_set_policy(int rectify_working_days, const char *administrato
 
 int rectification_store_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
+    if (OW_DB_PREPARE_ALL(db, s_statements, err) != 0)
+        return -1;
     return rollups_prepare_progress(db, err);
 }
 

@@ -9,10 +9,7 @@
 #include "ow_log.h"
 #include "rollups.h"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     /* Dequeue and read in one statement. SKIP LOCKED: a row an exclusion holds
      * (rollups_apply) waits for the next pass, which then reads the rating as excluded. */
     /* Dequeue and read in one statement: the rows carry their ratings' slices and flags. */
@@ -27,10 +24,7 @@ static const struct {
 
 int rollup_applier_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 /* Adds row `row` of the take statement to the deltas. */

@@ -4,10 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     /* Fills a row the decision created first, but never overwrites an acceptance. */
     {"evaluation_case_accept",
      "INSERT INTO served_cases (case_no, item_code, item_name, item_version, department_code,"
@@ -34,10 +31,7 @@ static const struct {
 
 int served_cases_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 int served_cases_accept(ow_db_t *db, const Onewindow__V1__CaseSummary *c, int64_t accepted_at_us,

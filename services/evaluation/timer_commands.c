@@ -3,10 +3,7 @@
 
 #include <stdio.h>
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     /* $2/$3: days after the decision; a negative $3 means no default (defaults off). */
     {"evaluation_timer_rating_window",
      "INSERT INTO timer_commands (timer_key, case_no, kind, centre_id, due_at_us, op)"
@@ -27,10 +24,7 @@ int timer_commands_prepare(ow_db_t *db, ow_error_t *err)
 {
     if (ow_timer_client_prepare(db, err) != 0)
         return -1;
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 static int s_exec(ow_db_t *db, const char *name, int n, const char *const *params, ow_error_t *err)

@@ -15,10 +15,7 @@
     "to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), "    \
     "integrator, subscriptions"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     {"gw_ck_lookup", "SELECT coalesce(centre_id, ''), subscriptions FROM centre_keys "
                      "WHERE public_key = $1 AND revoked_at IS NULL"},
     {"gw_ck_insert",
@@ -36,10 +33,7 @@ static const struct {
 
 int centre_keys_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 int centre_keys_lookup(ow_db_t *db, const char *public_key, char *centre, char *subscriptions,

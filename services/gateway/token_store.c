@@ -17,10 +17,7 @@
     "to_char(expires_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"'), "    \
     "to_char(revoked_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+08:00\"')"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     {"gw_token_auth",
      "SELECT token_id, subject, role, centre_id, subscriptions, "
      "revoked_at IS NOT NULL, expires_at <= now() FROM tokens WHERE token_hash = $1"},
@@ -48,10 +45,7 @@ static const struct {
 
 int token_store_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 static void s_copy(char *dst, size_t size, const char *src)

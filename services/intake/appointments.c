@@ -17,10 +17,7 @@
 #define S_NO_SHOWS_MAX 100
 #define S_REASON_MAX   500
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     /* One booking at a time per person, across instances: the day and block checks below
      * then see every committed booking of that person. */
     {"intake_hall_person_lock",
@@ -46,10 +43,7 @@ static const struct {
 
 int hall_appointments_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) < 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 static void s_day(int64_t time_us, char *out, size_t size)

@@ -23,9 +23,7 @@
 
 int intake_import_prepare(ow_db_t *db, ow_error_t *err)
 {
-    static const struct {
-        const char *name, *sql;
-    } s[] = {
+    static const ow_db_statement_t s[] = {
         {"intake_imp_begin", "INSERT INTO catalogue_imports (import_id, label, created_at)"
                              " VALUES ($1, $2, us_to_ts($3::bigint))"},
         /* An import begun and never committed is abandoned after S_ABANDONED_DAYS: its staged
@@ -66,10 +64,7 @@ int intake_import_prepare(ow_db_t *db, ow_error_t *err)
          "  partial = $3::boolean, written = $4::integer, unchanged = $5::integer,"
          "  skipped = $6::integer WHERE import_id = $1"},
     };
-    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
-        if (ow_db_prepare(db, s[i].name, s[i].sql, err) < 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s, err);
 }
 
 static bool s_id_ok(const char *id)

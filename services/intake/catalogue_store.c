@@ -31,9 +31,7 @@
 
 int intake_catalogue_store_prepare(ow_db_t *db, ow_error_t *err)
 {
-    static const struct {
-        const char *name, *sql;
-    } s[] = {
+    static const ow_db_statement_t s[] = {
         {"intake_cat_current",
          "SELECT " S_ITEM_COLUMNS " FROM items WHERE impl_code = $1 AND retired_at IS NULL"},
         {"intake_cat_version",
@@ -78,10 +76,7 @@ int intake_catalogue_store_prepare(ow_db_t *db, ow_error_t *err)
         {"intake_cat_insert_centre", "INSERT INTO item_centres (impl_code, version, centre_id)"
                                      " VALUES ($1, $2::integer, $3)"},
     };
-    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
-        if (ow_db_prepare(db, s[i].name, s[i].sql, err) < 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s, err);
 }
 
 /* ---- validation ---- */

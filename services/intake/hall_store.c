@@ -26,10 +26,7 @@
     "applicant_name, id_type, id_number, phone, state, booked_at_us, cancelled_at_us, "            \
     "arrived_at_us, no_show_at_us, reason, COALESCE(ticket_id::text, '')"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     {"intake_hall_ticket_load",
      "SELECT " S_TICKET_COLUMNS " FROM queue_tickets WHERE ticket_id = $1 FOR UPDATE"},
     {"intake_hall_ticket_store",
@@ -56,10 +53,7 @@ static const struct {
 
 int hall_store_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) < 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 static int64_t s_i64(const PGresult *res, int row, int col)

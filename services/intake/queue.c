@@ -21,10 +21,7 @@
 #define S_WAITING_MAX    2000
 #define S_STATS_ROWS_MAX 5000
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     {"intake_hall_waiting",
      "SELECT ticket_id, love, appointment_id IS NOT NULL, slot_start_us, slot_end_us, "
      "taken_at_us, queued_at_us FROM queue_tickets WHERE centre_id = $1 AND window_code = $2 "
@@ -41,10 +38,7 @@ static const struct {
 
 int hall_queue_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) < 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 int hall_love_lane(const char *id_type, const char *id_number, char *const *declared,

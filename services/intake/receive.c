@@ -31,9 +31,7 @@
 
 int intake_receive_prepare(ow_db_t *db, ow_error_t *err)
 {
-    static const struct {
-        const char *name, *sql;
-    } s[] = {
+    static const ow_db_statement_t s[] = {
         {"intake_rcv_extras",
          "UPDATE cases SET deciding_centre_id = $2, outcome = $3, love_lane = $4::boolean,"
          "  love_reasons = $5, green_lane = $6::boolean, green_by = $7, green_reason = $8,"
@@ -70,9 +68,8 @@ int intake_receive_prepare(ow_db_t *db, ow_error_t *err)
          "                    ELSE decided_at END"
          " WHERE case_no = $1"},
     };
-    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
-        if (ow_db_prepare(db, s[i].name, s[i].sql, err) < 0)
-            return -1;
+    if (OW_DB_PREPARE_ALL(db, s, err) != 0)
+        return -1;
     if (intake_timer_commands_prepare(db, err) < 0)
         return -1;
     return intake_documents_prepare(db, err);

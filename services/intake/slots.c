@@ -14,10 +14,7 @@
 /* A slot is a period of a working day at one window, not a season. */
 #define S_SLOT_LONGEST_US (24LL * 3600 * 1000000)
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     {"intake_hall_slot_held",
      "SELECT booked FROM slots WHERE centre_id = $1 AND window_code = $2 AND start_us = $3 "
      "FOR UPDATE"},
@@ -34,10 +31,7 @@ static const struct {
 
 int hall_slots_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) < 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 /* Fills the slots of a SlotList from rows of S_SLOT_COLUMNS; strings borrow from res. */

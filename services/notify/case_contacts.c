@@ -12,10 +12,7 @@
     " COALESCE(accepted_event_id::text, ''), decided_at_us IS NOT NULL, COALESCE(outcome, ''),"    \
     " COALESCE(decided_at_us, 0), decision_comment, COALESCE(decided_event_id::text, '')"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     /* Fills a row the decision created first; never overwrites an acceptance. RETURNING
      * yields a row only when this statement wrote it. */
     {"notify_contact_accept",
@@ -40,10 +37,7 @@ static const struct {
 
 int case_contacts_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 static void s_copy(char *dst, size_t size, const PGresult *res, int col)

@@ -12,10 +12,7 @@
     " COALESCE(last_error, ''), queued_at_us, COALESCE(sent_at_us, 0), next_attempt_at_us,"        \
     " COALESCE(dead_at_us, 0), resent_count"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     /* Any key: the delivery key, or one push per rating (migration 0004). */
     {"notify_delivery_queue",
      "INSERT INTO deliveries (event_id, kind, recipient, channel, case_no, text, template_kind,"
@@ -67,10 +64,7 @@ static const struct {
 
 int deliveries_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 int deliveries_queue(ow_db_t *db, const delivery_t *d, int64_t now_us, ow_error_t *err)

@@ -17,10 +17,7 @@
     "subscription_id, name, url, array_to_string(event_types, ','), active, created_at_us,"        \
     " COALESCE(removed_at_us, 0)"
 
-static const struct {
-    const char *name;
-    const char *sql;
-} s_statements[] = {
+static const ow_db_statement_t s_statements[] = {
     {"notify_sub_create",
      "INSERT INTO webhook_subscriptions (name, url, event_types, secret, created_at_us)"
      " VALUES ($1, $2, string_to_array($3, ','), $4, $5) RETURNING " S_COLS},
@@ -34,10 +31,7 @@ static const struct {
 
 int subscriptions_prepare(ow_db_t *db, ow_error_t *err)
 {
-    for (size_t i = 0; i < sizeof s_statements / sizeof s_statements[0]; i++)
-        if (ow_db_prepare(db, s_statements[i].name, s_statements[i].sql, err) != 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, s_statements, err);
 }
 
 PGresult *subscriptions_create(ow_db_t *db, const char *name, const char *url,

@@ -36,10 +36,7 @@
 
 int routing_absence_store_prepare(ow_db_t *db, ow_error_t *err)
 {
-    static const struct {
-        const char *name;
-        const char *sql;
-    } statements[] = {
+    static const ow_db_statement_t statements[] = {
         {"routing_abs_post_tasks",
          "SELECT task_id, assignee FROM tasks WHERE post_code = $1 AND state IN " S_OPEN_STATES
          " AND assignee IS NOT NULL ORDER BY created_at, task_id FOR UPDATE"},
@@ -85,9 +82,8 @@ int routing_absence_store_prepare(ow_db_t *db, ow_error_t *err)
         {"routing_org_change", "INSERT INTO org_changes (at, actor, action, subject, detail)"
                                " VALUES (us_to_ts($1), $2, $3, $4, $5)"},
     };
-    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
-        if (ow_db_prepare(db, statements[i].name, statements[i].sql, err) < 0)
-            return -1;
+    if (OW_DB_PREPARE_ALL(db, statements, err) != 0)
+        return -1;
     if (routing_task_store_prepare(db, err) < 0)
         return -1;
     return routing_post_store_prepare(db, err);

@@ -23,10 +23,7 @@
 
 int routing_act_prepare(ow_db_t *db, ow_error_t *err)
 {
-    static const struct {
-        const char *name;
-        const char *sql;
-    } statements[] = {
+    static const ow_db_statement_t statements[] = {
         {"routing_act_post", "SELECT a_holder, coalesce(b_holder, ''), department_code"
                              " FROM posts WHERE post_code = $1"},
         {"routing_act_suspend",
@@ -47,9 +44,8 @@ int routing_act_prepare(ow_db_t *db, ow_error_t *err)
          "UPDATE extensions SET state = $2, decided_by = $3, decided_at = us_to_ts($4)"
          " WHERE extension_id = $1"},
     };
-    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
-        if (ow_db_prepare(db, statements[i].name, statements[i].sql, err) < 0)
-            return -1;
+    if (OW_DB_PREPARE_ALL(db, statements, err) != 0)
+        return -1;
     return routing_task_store_prepare(db, err) < 0 ? -1 : routing_post_store_prepare(db, err);
 }
 

@@ -30,10 +30,7 @@
 
 int routing_decide_prepare(ow_db_t *db, ow_error_t *err)
 {
-    static const struct {
-        const char *name;
-        const char *sql;
-    } statements[] = {
+    static const ow_db_statement_t statements[] = {
         /* The set-based batch path (s_run_set): one statement each for the whole batch. */
         {"routing_decide_actors",
          "SELECT staff_id, department_code, role, active, chief_delegate FROM staff"
@@ -61,10 +58,7 @@ int routing_decide_prepare(ow_db_t *db, ow_error_t *err)
     if (routing_task_store_prepare(db, err) < 0 || routing_workflow_store_prepare(db, err) < 0 ||
         routing_delivery_prepare(db, err) < 0 || routing_supply_prepare(db, err) < 0)
         return -1;
-    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
-        if (ow_db_prepare(db, statements[i].name, statements[i].sql, err) < 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, statements, err);
 }
 
 /* Inside the caller's open transaction: one decision. Returns 0 with *reply (the first answer

@@ -25,10 +25,7 @@
 
 int routing_delivery_prepare(ow_db_t *db, ow_error_t *err)
 {
-    static const struct {
-        const char *name;
-        const char *sql;
-    } statements[] = {
+    static const ow_db_statement_t statements[] = {
         {"routing_delivery_open",
          "INSERT INTO deliveries (case_no, centre_id, task_id, approved_at, timer_key)"
          " VALUES ($1, $2, $3, us_to_ts($4), $5) ON CONFLICT DO NOTHING"},
@@ -47,9 +44,8 @@ int routing_delivery_prepare(ow_db_t *db, ow_error_t *err)
         {"routing_delivery_scheduled",
          "UPDATE deliveries SET timer_scheduled = true WHERE case_no = $1"},
     };
-    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
-        if (ow_db_prepare(db, statements[i].name, statements[i].sql, err) < 0)
-            return -1;
+    if (OW_DB_PREPARE_ALL(db, statements, err) != 0)
+        return -1;
     return routing_task_store_prepare(db, err);
 }
 

@@ -24,10 +24,7 @@
 
 int routing_org_store_prepare(ow_db_t *db, ow_error_t *err)
 {
-    static const struct {
-        const char *name;
-        const char *sql;
-    } statements[] = {
+    static const ow_db_statement_t statements[] = {
         {"routing_org_centre_level", "SELECT level FROM centres WHERE centre_id = $1"},
         {"routing_org_put_centre",
          "INSERT INTO centres (centre_id, name, level, parent_id) VALUES ($1, $2, $3, nullif($4, "
@@ -62,9 +59,8 @@ int routing_org_store_prepare(ow_db_t *db, ow_error_t *err)
          "SELECT post_code, department_code, name, a_holder, coalesce(b_holder, ''), is_default"
          " FROM posts WHERE $1 = '' OR department_code = $1 ORDER BY post_code LIMIT " S_GET_MAX},
     };
-    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
-        if (ow_db_prepare(db, statements[i].name, statements[i].sql, err) < 0)
-            return -1;
+    if (OW_DB_PREPARE_ALL(db, statements, err) != 0)
+        return -1;
     return routing_absence_store_prepare(db, err);
 }
 

@@ -21,10 +21,7 @@
 
 int routing_supply_prepare(ow_db_t *db, ow_error_t *err)
 {
-    static const struct {
-        const char *name;
-        const char *sql;
-    } statements[] = {
+    static const ow_db_statement_t statements[] = {
         {"routing_supply_open", "INSERT INTO case_supply (case_no, centre_id, opened_at)"
                                 " VALUES ($1, $2, us_to_ts($3)) ON CONFLICT DO NOTHING"},
         /* Taken before the task's own lock (supply_store.h: the order of locks). */
@@ -59,9 +56,8 @@ int routing_supply_prepare(ow_db_t *db, ow_error_t *err)
         {"routing_supply_first_task", "SELECT task_id FROM tasks WHERE case_no = $1"
                                       " ORDER BY created_at, task_id LIMIT 1"},
     };
-    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
-        if (ow_db_prepare(db, statements[i].name, statements[i].sql, err) < 0)
-            return -1;
+    if (OW_DB_PREPARE_ALL(db, statements, err) != 0)
+        return -1;
     return routing_task_store_prepare(db, err) < 0 ? -1 : routing_workflow_store_prepare(db, err);
 }
 

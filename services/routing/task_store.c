@@ -25,10 +25,7 @@ struct routing_tasks {
 
 int routing_task_store_prepare(ow_db_t *db, ow_error_t *err)
 {
-    static const struct {
-        const char *name;
-        const char *sql;
-    } statements[] = {
+    static const ow_db_statement_t statements[] = {
         {"routing_task_insert",
          "INSERT INTO tasks (case_no, centre_id, item_code, department_code, assignee, stage,"
          "  created_at, post_code, on_behalf_of, final_decision, lane_rank, due_at)"
@@ -112,10 +109,7 @@ int routing_task_store_prepare(ow_db_t *db, ow_error_t *err)
         {"routing_task_list_case",
          "SELECT " S_TASK_COLUMNS " FROM tasks WHERE case_no = $1 ORDER BY created_at, task_id"},
     };
-    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
-        if (ow_db_prepare(db, statements[i].name, statements[i].sql, err) < 0)
-            return -1;
-    return 0;
+    return OW_DB_PREPARE_ALL(db, statements, err);
 }
 
 /* Wraps a result (taking ownership) as a list of Task messages pointing into it; at most

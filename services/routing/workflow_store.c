@@ -32,10 +32,7 @@ void routing_workflow_set_cosign_days(int days)
 
 int routing_workflow_store_prepare(ow_db_t *db, ow_error_t *err)
 {
-    static const struct {
-        const char *name;
-        const char *sql;
-    } statements[] = {
+    static const ow_db_statement_t statements[] = {
         /* The item version's own workflow, else the one for every version (0). */
         {"routing_wf_find", "SELECT item_version FROM workflows"
                             " WHERE item_code = $1 AND item_version IN ($2::int, 0)"
@@ -111,9 +108,8 @@ int routing_workflow_store_prepare(ow_db_t *db, ow_error_t *err)
          "UPDATE case_workflows SET outcome = $2,"
          "  decided_at = CASE WHEN $3::boolean THEN us_to_ts($4) END WHERE case_no = $1"},
     };
-    for (size_t i = 0; i < sizeof statements / sizeof statements[0]; i++)
-        if (ow_db_prepare(db, statements[i].name, statements[i].sql, err) < 0)
-            return -1;
+    if (OW_DB_PREPARE_ALL(db, statements, err) != 0)
+        return -1;
     return routing_assignment_prepare(db, err) < 0 ? -1 : routing_task_store_prepare(db, err);
 }
 
