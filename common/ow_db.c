@@ -482,34 +482,57 @@ cleanup:
     return rc;
 }
 
-int ow_db_begin(ow_db_t *self, ow_error_t *err)
+/* BEGIN, or "BEGIN; SAVEPOINT name" in the same round trip. */
+static int s_begin(ow_db_t *self, const char *savepoint, ow_error_t *err)
 {
     int rc = -1;
     PGresult *res = NULL;
+    char sql[96] = "BEGIN";
     if (self->in_tx) {
         ow_error_set(err, OW_FAILED_PRECONDITION, "a transaction is already open");
         return -1;
     }
-    /* BEGIN changes nothing, so unlike other statements it is safe to send again on a new
-     * connection when the old one turns out to have died (e.g. the server restarted while
-     * we were idle: libpq only notices on the next use). */
+    if (savepoint &&
+        snprintf(sql, sizeof sql, "BEGIN; SAVEPOINT %s", savepoint) >= (int)sizeof sql) {
+        ow_error_set(err, OW_INTERNAL, "savepoint name '%s' too long", savepoint);
+        return -1;
+    }
+    /* BEGIN (and a savepoint in it) changes nothing, so unlike other statements it is safe to
+     * send again on a new connection when the old one turns out to have died (e.g. the server
+     * restarted while we were idle: libpq only notices on the next use). */
     for (int attempt = 0; attempt < 2; attempt++) {
         if (s_ensure(self, err) != 0)
             goto cleanup;
         PQclear(res);
-        res = PQexec(self->conn, "BEGIN");
+        res = PQexec(self->conn, sql);
         if (s_result_ok(res)) {
             self->in_tx = true;
             rc = 0;
             goto cleanup;
         }
         s_fail(self, res, "BEGIN", err);
+        s_sync_tx(self);
+        if (self->in_tx) {
+            /* BEGIN went through and the savepoint did not: nothing to keep. */
+            ow_db_rollback(self);
+            goto cleanup;
+        }
         if (s_connected(self))
             goto cleanup;
     }
 cleanup:
     PQclear(res);
     return rc;
+}
+
+int ow_db_begin(ow_db_t *self, ow_error_t *err)
+{
+    return s_begin(self, NULL, err);
+}
+
+int ow_db_begin_savepoint(ow_db_t *self, const char *savepoint, ow_error_t *err)
+{
+    return s_begin(self, savepoint, err);
 }
 
 int ow_db_commit(ow_db_t *self, ow_error_t *err)

@@ -60,6 +60,10 @@ int ow_db_run(ow_db_t *self, const char *sql, ow_error_t *err);
  * attempt); commit returns -1 with err when the commit failed (nothing was written);
  * rollback never fails from the caller's view. */
 int ow_db_begin(ow_db_t *self, ow_error_t *err);
+
+/* ow_db_begin that also sets SAVEPOINT savepoint (a plain identifier), in the same round trip:
+ * for a batch that may roll back to it. */
+int ow_db_begin_savepoint(ow_db_t *self, const char *savepoint, ow_error_t *err);
 int ow_db_commit(ow_db_t *self, ow_error_t *err);
 void ow_db_rollback(ow_db_t *self);
 bool ow_db_in_transaction(const ow_db_t *self);

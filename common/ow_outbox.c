@@ -210,23 +210,46 @@ static const char S_SQL_ADD_MANY[] =
     "SELECT e.type, e.case_no, e.centre_id, e.time_us, decode(e.payload, 'hex') "
     "FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) "
     "WITH ORDINALITY AS e(type, case_no, centre_id, time_us, payload, ord) ORDER BY e.ord";
-/* The same with the seqs already known: $6 + 1, $6 + 2, … in array order, returned as the
- * relay publishes them (ow_relay_add_numbered). */
-static const char S_SQL_ADD_NUMBERED[] =
-    "WITH ins AS ("
-    "  INSERT INTO outbox (type, case_no, centre_id, time_us, payload, seq) "
-    "  SELECT e.type, e.case_no, e.centre_id, e.time_us, decode(e.payload, 'hex'), $6::bigint + "
-    "e.ord "
-    "  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) "
-    "  WITH ORDINALITY AS e(type, case_no, centre_id, time_us, payload, ord) "
-    "  RETURNING seq, event_id, type, case_no, centre_id, time_us, payload)"
-    " SELECT seq, event_id, type, case_no, centre_id, time_us, payload FROM ins ORDER BY seq";
+/* The same with their seqs, under the relay's lock taken by the statement before (whose value
+ * of last_seq is $6): what waits is numbered first, as a pass would, then the new rows follow
+ * it, and last_seq moves past both — one statement, each new row written once. The rows come
+ * back in seq order for the relay to publish after COMMIT. */
+static const char S_SQL_NUMBER_AND_ADD[] =
+    "WITH pending AS ("
+    "  SELECT id FROM outbox WHERE seq IS NULL ORDER BY id LIMIT " S_STR(
+        S_PASS_MAX) "),"
+                    " numbered AS ("
+                    "  SELECT id, $6::bigint + row_number() OVER (ORDER BY id) AS seq FROM "
+                    "pending),"
+                    " updated AS ("
+                    "  UPDATE outbox o SET seq = n.seq FROM numbered n WHERE o.id = n.id AND o.seq "
+                    "IS NULL"
+                    "  RETURNING o.seq, o.event_id, o.type, o.case_no, o.centre_id, o.time_us, "
+                    "o.payload),"
+                    " base AS (SELECT $6::bigint + (SELECT count(*) FROM numbered) AS b),"
+                    " ins AS ("
+                    "  INSERT INTO outbox (type, case_no, centre_id, time_us, payload, seq)"
+                    "  SELECT e.type, e.case_no, e.centre_id, e.time_us, decode(e.payload, 'hex'), "
+                    "base.b + e.ord"
+                    "  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])"
+                    "  WITH ORDINALITY AS e(type, case_no, centre_id, time_us, payload, ord), base"
+                    "  RETURNING seq, event_id, type, case_no, centre_id, time_us, payload),"
+                    " advanced AS ("
+                    "  UPDATE outbox_state SET last_seq = (SELECT b FROM base) + "
+                    "cardinality($1::text[]))"
+                    " SELECT seq, event_id, type, case_no, centre_id, time_us, payload FROM updated"
+                    " UNION ALL"
+                    " SELECT seq, event_id, type, case_no, centre_id, time_us, payload FROM ins "
+                    "ORDER BY seq";
+
+static int s_seq_of(const PGresult *res, int row, int col, uint64_t *out, ow_error_t *err);
 
 /* Inserts events[0..n) with one statement inside the open transaction on db: unsequenced, or,
- * when first_seq is not NULL, numbered from *first_seq + 1 (then *rows gets the inserted rows
- * in seq order, for the caller to clear). Returns 0, or -1 with err. */
+ * when locked_last is not NULL (the relay's lock is held and last_seq is *locked_last),
+ * numbered after what waits (S_SQL_NUMBER_AND_ADD; *rows gets every row numbered, in seq
+ * order, for the caller to clear). Returns 0, or -1 with err. */
 static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
-                      const uint64_t *first_seq, PGresult **rows, ow_error_t *err)
+                      const uint64_t *locked_last, PGresult **rows, ow_error_t *err)
 {
     int rc = -1;
     PGresult *res = NULL;
@@ -260,22 +283,34 @@ static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
         rc = 0;
         goto cleanup;
     }
-    const char *name = first_seq ? "ow_outbox_add_numbered" : "ow_outbox_add_many";
-    if (ow_db_prepare(db, name, first_seq ? S_SQL_ADD_NUMBERED : S_SQL_ADD_MANY, err) != 0)
+    const char *name = locked_last ? "ow_outbox_number_and_add" : "ow_outbox_add_many";
+    if (ow_db_prepare(db, name, locked_last ? S_SQL_NUMBER_AND_ADD : S_SQL_ADD_MANY, err) != 0)
         goto cleanup;
-    char first_text[24] = "";
-    if (first_seq)
-        snprintf(first_text, sizeof first_text, "%" PRIu64, *first_seq);
+    char last_text[24] = "";
+    if (locked_last)
+        snprintf(last_text, sizeof last_text, "%" PRIu64, *locked_last);
     const char *values[6];
     for (int k = 0; k < 5; k++)
         values[k] = ow_pgarray_text(a[k]);
-    values[5] = first_text;
-    res = ow_db_exec(db, name, first_seq ? 6 : 5, values, err);
+    values[5] = last_text;
+    res = ow_db_exec(db, name, locked_last ? 6 : 5, values, err);
     if (!res)
         goto cleanup;
-    if (first_seq && PQntuples(res) != (int)n) {
-        ow_error_set(err, OW_INTERNAL, "outbox: %d rows inserted, expected %zu", PQntuples(res), n);
-        goto cleanup;
+    if (locked_last) {
+        /* The seqs came back from the database: the waiting rows and ours, consecutive after
+         * the locked last_seq, before COMMIT makes them permanent. */
+        int count = PQntuples(res);
+        uint64_t first = 0, top = 0;
+        if (count < (int)n || s_seq_of(res, 0, 0, &first, err) != 0 ||
+            s_seq_of(res, count - 1, 0, &top, err) != 0 || first != *locked_last + 1 ||
+            top != *locked_last + (uint64_t)count) {
+            if (err->code == OW_OK)
+                ow_error_set(err, OW_INTERNAL,
+                             "outbox: %d rows numbered %" PRIu64 "..%" PRIu64 " after %" PRIu64
+                             " with %zu new (expected consecutive)",
+                             count, first, top, *locked_last, n);
+            goto cleanup;
+        }
     }
     if (rows) {
         *rows = res;
@@ -544,24 +579,32 @@ int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err)
 int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, size_t n,
                           ow_error_t *err)
 {
-    /* First what waits (committed rows a pass has not numbered yet, rows added earlier in
-     * this transaction), under the lock; then ours after them. */
-    if (ow_relay_number_in_transaction(self, err) < 0)
-        return -1;
     if (n == 0)
-        return 0;
-    uint64_t first = s_held_top(self);
-    PGresult *rows = NULL;
-    if (s_add_many(self->db, events, n, &first, &rows, err) != 0 || s_hold(self, rows, err) != 0)
+        return ow_relay_number_in_transaction(self, err) < 0 ? -1 : 0;
+    if (!ow_db_in_transaction(self->db)) {
+        ow_error_set(err, OW_FAILED_PRECONDITION,
+                     "relay: numbered events need an open transaction");
         return -1;
-    char top[24];
-    snprintf(top, sizeof top, "%" PRIu64, first + n);
-    const char *p1[1] = {top};
-    PGresult *res = ow_db_exec(self->db, "ow_relay_advance", 1, p1, err);
+    }
+    /* The lock in its own statement, so that the next one's snapshot sees every row a
+     * previous holder numbered (S_SQL_LOCK). */
+    PGresult *res = ow_db_exec(self->db, "ow_relay_lock", 0, NULL, err);
+    uint64_t last = 0;
     if (!res)
         return -1;
+    if (PQntuples(res) != 1 || s_seq_of(res, 0, 0, &last, err) != 0) {
+        if (PQntuples(res) != 1)
+            ow_error_set(err, OW_INTERNAL, "outbox_state has %d rows, expected 1", PQntuples(res));
+        PQclear(res);
+        return -1;
+    }
     PQclear(res);
-    return 0;
+    PGresult *rows = NULL;
+    if (s_add_many(self->db, events, n, &last, &rows, err) != 0)
+        return -1;
+    if (self->n_held == 0)
+        self->held_after = last;
+    return s_hold(self, rows, err);
 }
 
 void ow_relay_after_commit(ow_relay_t *self, bool committed)

@@ -236,8 +236,7 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
         rc = 0;
         goto done;
     }
-    if (ow_db_run(db, "SAVEPOINT intake_set", err) < 0)
-        goto done;
+    /* The savepoint intake_set was set with BEGIN (intake_batch_run_numbered). */
     /* A repeat returns the first answer before anything is re-checked (as in submit.c). */
     if (ow_idem_find_many(db, S_SUBMIT, finds, n_set, err) < 0)
         goto fallback;
@@ -335,7 +334,9 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
         ow_error_set(&err, OW_INTERNAL, "out of memory");
         goto fail;
     }
-    if (ow_db_begin(db, &err) < 0)
+    /* The set path rolls back to intake_set when it cannot write: set with BEGIN, one round
+     * trip. */
+    if (ow_db_begin_savepoint(db, "intake_set", &err) < 0)
         goto fail;
     int set_rc = s_run_set(db, relay, settings, items, jobs, n, route, &err);
     for (size_t i = 0; i < n; i++) {

@@ -249,6 +249,12 @@ def test(s):
     s.check("a row is staged in it", st == 200, (st, body))
     st, body = s.post("/v1/admin/clock", {"advance_seconds": 8 * 86400})
     s.check("the test clock moves 8 days", st == 200, (st, body))
+    # The clock travels to intaked as an event: wait until it has it.
+    def intake_moved():
+        st, rs = s.get("/v1/admin/clock")
+        svc = ((rs or {}).get("services") or {}).get("intake", {}) if st == 200 else {}
+        return svc.get("offset_seconds", 0) >= 8 * 86400
+    s.check("intaked follows the clock", harness.wait_until(intake_moved, 20), s.get("/v1/admin/clock"))
     st, fresh = s.post("/v1/admin/catalogue/imports", {"label": "a week later"})
     s.check("a new import begins a week later", st == 201, (st, fresh))
     st, body = s.get("/v1/admin/catalogue/imports/%s" % left.get("import_id"))
