@@ -48,7 +48,7 @@ FROM generate_series(1, $N + 2000000) g;
 INSERT INTO ratings (rating_id, case_no, grade, is_bad, channel, rated_at_us, department_code, item_code, centre_id, window_id, staff_id, level, scores)
 SELECT gen_random_uuid(), 'C' || g, gr, gr <= 2,
        (ARRAY['window_device','qr','web','app','mini_program','sms','hotline','paper'])[1 + g % 8],
-       1735660800000000 + g::bigint * (3153600000000 / $N),  -- spread over 2025-2026
+       1735660800000000 + g::bigint * (63072000000000 / $N),  -- spread over 2025-2026 (730 days)
        'D' || (g % 40), 'I' || (g % 300),
        CASE g % 3 WHEN 0 THEN '330122000000' WHEN 1 THEN '330122' || lpad((100 + g % 16)::text, 3, '0') || '000'
             ELSE '330122' || lpad((100 + g % 16)::text, 3, '0') || lpad((1 + g % 300)::text, 3, '0') END,
@@ -62,9 +62,18 @@ psql -c "$(rollup_for 'true')"
 psql -c "VACUUM ANALYZE ratings" -c "VACUUM ANALYZE rollups"
 echo "   seeded in $(( $(date +%s) - T0 )) s; roll-up rows: $(psql -Atc 'SELECT count(*) FROM rollups')"
 
-echo "== reports (department x month, year 2026), 50 runs each"
+echo "== reports, 50 runs each (raw aggregates 5)"
+# Reports as evaluation.report reads them (rollups.c), each beside the same figures as a plain
+# aggregate over the raw ratings. The row count each returns is printed: a report over nothing
+# would time nothing.
 REPORT="SELECT key, period_start, $COUNTERS FROM rollups WHERE dimension = 'department' AND period = 'month' AND period_start BETWEEN '2026-01-01' AND '2026-12-31' ORDER BY period_start, key"
 RAW="SELECT department_code, date_trunc('month', to_timestamp(rated_at_us / 1e6) AT TIME ZONE 'Asia/Shanghai')::date AS m, count(*), count(*) FILTER (WHERE excluded), count(*) FILTER (WHERE NOT excluded AND NOT is_default), count(*) FILTER (WHERE NOT excluded AND is_default), count(*) FILTER (WHERE NOT excluded AND grade >= 3), count(*) FILTER (WHERE NOT excluded AND grade <= 2), sum(scores[1]) FILTER (WHERE NOT excluded), sum(scores[2]) FILTER (WHERE NOT excluded) FROM ratings WHERE rated_at_us >= 1767196800000000 AND rated_at_us < 1798732800000000 GROUP BY 1, 2 ORDER BY 2, 1"
+# evaluation.report answers a page of at most 1000 rows (reports.h): the month's 6,000
+# staff-days are six calls; one full page is what a call costs.
+STAFF="SELECT key, period_start, $COUNTERS FROM rollups WHERE dimension = 'staff' AND period = 'day' AND period_start BETWEEN '2026-06-01' AND '2026-06-30' ORDER BY period_start, key LIMIT 1000"
+STAFF_RAW="SELECT staff_id, (to_timestamp(rated_at_us / 1e6) AT TIME ZONE 'Asia/Shanghai')::date AS d, count(*), count(*) FILTER (WHERE excluded), count(*) FILTER (WHERE NOT excluded AND grade >= 3), count(*) FILTER (WHERE NOT excluded AND grade <= 2), sum(scores[1]) FILTER (WHERE NOT excluded) FROM ratings WHERE rated_at_us >= 1780243200000000 AND rated_at_us < 1782835200000000 GROUP BY 1, 2 ORDER BY 2, 1"
+ITEM="SELECT key, period_start, $COUNTERS FROM rollups WHERE dimension = 'item' AND period = 'quarter' AND period_start BETWEEN '2026-01-01' AND '2026-12-31' ORDER BY period_start, key"
+rows_of() { psql -Atc "SELECT count(*) FROM ($1) q"; }
 timeit() { # $1 label, $2 sql, $3 runs
     local f; f=$(mktemp)
     for _ in $(seq "$3"); do echo "$2;"; done > "$f.sql"
@@ -82,8 +91,14 @@ print(f"   {label:<32} runs {len(ms)}  p50 {ms[len(ms)//2]:9.2f} ms  p99 {p99:9.
 PY
     rm -f "$f" "$f.sql"
 }
+echo "   department x month 2026: $(rows_of "$REPORT") rows"
 timeit "roll-up report (rollups.c)" "$REPORT" 50
 timeit "raw aggregate over ratings" "$RAW" 5
+echo "   staff x day, June 2026, first page: $(rows_of "$STAFF") rows"
+timeit "roll-up report (rollups.c)" "$STAFF" 50
+timeit "raw aggregate over ratings" "$STAFF_RAW" 5
+echo "   item x quarter 2026: $(rows_of "$ITEM") rows"
+timeit "roll-up report (rollups.c)" "$ITEM" 50
 
 psql -c "CREATE SEQUENCE bseq MINVALUE 0 START 0" >/dev/null
 echo "== ingest: $SECS s of batches of $B ratings, durable commits"
