@@ -201,17 +201,19 @@ def test(s):
 
     first = call()
     s.check("first called: the 爱心通道 ticket (taken last)", first == love_t, first)
-    # Real time runs on beneath the test clock: a few seconds of slack on each duration.
+    # Real time runs on beneath the test clock: a few seconds of slack on each duration, either
+    # way (a clock set to 09:15 after serving began at 09:05 plus a second of real time gives
+    # 599 s).
     status, body = s.post("/v1/queue/tickets/%s/serving" % love_t, {})
     waited = body["ticket"]["waiting_seconds"] if status == 200 else None
     s.check("serving → 200, waiting recorded (taken 08:40, called 09:05: 1500 s)",
-            status == 200 and 1500 <= waited <= 1560, (status, body))
+            status == 200 and 1440 <= waited <= 1560, (status, body))
     second = call()
     s.check("then the booked visitors within their slot, before earlier walk-ins", second == a2_t, second)
     move_clock_to(s, at(0, minutes=15), "09:15")
     status, body = s.post("/v1/queue/tickets/%s/done" % love_t, {})
     served = body["ticket"]["serving_seconds"] if status == 200 else None
-    s.check("done → 200 with serving about 600 s", status == 200 and 600 <= served <= 660, (status, body))
+    s.check("done → 200 with serving about 600 s", status == 200 and 540 <= served <= 660, (status, body))
     done = event_payload(s, "queue.ticket_done", love_t)
     s.check("queue.ticket_done carries the waiting and serving seconds",
             fields_int(done, 19) == waited and fields_int(done, 20) == served, done)
