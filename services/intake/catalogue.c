@@ -9,33 +9,30 @@
  * point into (owned here, so the record is valid until intake_item_destroy). */
 typedef struct {
     intake_item_t item;
-    PGresult *item_res;
-    PGresult *materials_res;
+    PGresult *item_res; /* the item's row(s), one per material */
     intake_material_t *materials;
 } s_loaded_item_t;
 
+/* An item version with its materials in list order, in one round trip: one row per material
+ * (the item's columns repeated), or one row with NULL material columns for an item with none. */
+#define S_ITEM_SELECT                                                                              \
+    "SELECT i.impl_code, i.item_code, i.version, i.name, i.item_type, i.department_code,"          \
+    "       i.department_name, i.handling_kind, i.legal_limit, i.promised_limit, i.limit_unit,"    \
+    "       m.material_code, m.name, m.form, m.copies, m.required, m.rongque_allowed,"             \
+    "       m.shared_by_data"                                                                      \
+    "  FROM items i LEFT JOIN item_materials m"                                                    \
+    "    ON m.impl_code = i.impl_code AND m.version = i.version"
+#define S_ITEM_ORDER " ORDER BY m.position, m.material_code"
+
 int intake_catalogue_prepare(ow_db_t *db, ow_error_t *err)
 {
-    if (ow_db_prepare(db, "intake_item_current",
-                      "SELECT impl_code, item_code, version, name, item_type, department_code,"
-                      "       department_name, handling_kind, legal_limit, promised_limit,"
-                      "       limit_unit"
-                      "  FROM items WHERE impl_code = $1 AND retired_at IS NULL",
-                      err) < 0)
-        return -1;
-    if (ow_db_prepare(db, "intake_item_version",
-                      "SELECT impl_code, item_code, version, name, item_type, department_code,"
-                      "       department_name, handling_kind, legal_limit, promised_limit,"
-                      "       limit_unit"
-                      "  FROM items WHERE impl_code = $1 AND version = $2::integer",
-                      err) < 0)
-        return -1;
-    return ow_db_prepare(db, "intake_item_materials",
-                         "SELECT material_code, name, form, copies, required, rongque_allowed,"
-                         "       shared_by_data"
-                         "  FROM item_materials WHERE impl_code = $1 AND version = $2::integer"
-                         " ORDER BY position, material_code",
-                         err);
+    static const ow_db_statement_t statements[] = {
+        {"intake_item_current",
+         S_ITEM_SELECT " WHERE i.impl_code = $1 AND i.retired_at IS NULL" S_ITEM_ORDER},
+        {"intake_item_version",
+         S_ITEM_SELECT " WHERE i.impl_code = $1 AND i.version = $2::integer" S_ITEM_ORDER},
+    };
+    return OW_DB_PREPARE_ALL(db, statements, err);
 }
 
 static bool s_bool(const PGresult *res, int row, int col)
@@ -58,7 +55,7 @@ static intake_item_t *s_find(ow_db_t *db, const char *impl_code, int version, ow
                                  : ow_db_exec(db, "intake_item_version", 2, params, err);
     if (!self->item_res)
         goto fail;
-    if (PQntuples(self->item_res) != 1) {
+    if (PQntuples(self->item_res) < 1) {
         ow_error_set(err, OW_NOT_FOUND, "no item with 实施编码 '%s' in the catalogue", impl_code);
         goto fail;
     }
@@ -76,11 +73,7 @@ static intake_item_t *s_find(ow_db_t *db, const char *impl_code, int version, ow
     it->promised_limit = atoi(PQgetvalue(r, 0, 9));
     it->limit_unit = PQgetvalue(r, 0, 10);
 
-    params[1] = PQgetvalue(r, 0, 2);
-    self->materials_res = ow_db_exec(db, "intake_item_materials", 2, params, err);
-    if (!self->materials_res)
-        goto fail;
-    int n = PQntuples(self->materials_res);
+    int n = PQgetisnull(r, 0, 11) ? 0 : PQntuples(r);
     if (n > 0) {
         self->materials = calloc((size_t)n, sizeof *self->materials);
         if (!self->materials) {
@@ -89,15 +82,14 @@ static intake_item_t *s_find(ow_db_t *db, const char *impl_code, int version, ow
         }
     }
     for (int i = 0; i < n; i++) {
-        PGresult *m = self->materials_res;
         intake_material_t *mat = &self->materials[i];
-        mat->code = PQgetvalue(m, i, 0);
-        mat->name = PQgetvalue(m, i, 1);
-        mat->form = PQgetvalue(m, i, 2);
-        mat->copies = atoi(PQgetvalue(m, i, 3));
-        mat->required = s_bool(m, i, 4);
-        mat->rongque_allowed = s_bool(m, i, 5);
-        mat->shared_by_data = s_bool(m, i, 6);
+        mat->code = PQgetvalue(r, i, 11);
+        mat->name = PQgetvalue(r, i, 12);
+        mat->form = PQgetvalue(r, i, 13);
+        mat->copies = atoi(PQgetvalue(r, i, 14));
+        mat->required = s_bool(r, i, 15);
+        mat->rongque_allowed = s_bool(r, i, 16);
+        mat->shared_by_data = s_bool(r, i, 17);
     }
     it->materials = self->materials;
     it->material_count = (size_t)n;
@@ -127,7 +119,6 @@ void intake_item_destroy(intake_item_t **self_p)
     /* The record is the first member of the loaded item. */
     s_loaded_item_t *self = (s_loaded_item_t *)*self_p;
     PQclear(self->item_res);
-    PQclear(self->materials_res);
     free(self->materials);
     free(self);
     *self_p = NULL;
