@@ -8,44 +8,15 @@
 # on the same Postgres in the same run. Starts its own throwaway cluster and deadlined (ipc
 # and 127.0.0.1 only); run by hand, not by ctest.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build=${1:-$root/build}
 open=${2:-1000000}
 due=${3:-100000}
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-work=$(mktemp -d /tmp/ow-bench-deadline.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  "$root/scripts/pg" stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-admin=$("$root/scripts/pg" start "$work/pg" | tail -n 1)
-psql "$admin" -X -q -c 'CREATE DATABASE owbench' >/dev/null
-url=${admin/\/postgres\?/\/owbench?}
-"$build/bin/owctl" db init --database-url "$url" >/dev/null
-cat >"$work/ow.conf" <<CONF
-database.url = $url
-log.level = info
-bus.publish = ipc://$work/bus-pub.sock
-bus.subscribe = ipc://$work/bus-sub.sock
-endpoint.intake = ipc://$work/intake.sock
-endpoint.deadline = ipc://$work/deadline.sock
-endpoint.routing = ipc://$work/routing.sock
-endpoint.gateway = ipc://$work/gateway.sock
-[deadlined]
-http.bind = 127.0.0.1:0
-CONF
-"$build/bin/deadlined" --config "$work/ow.conf" 2>"$work/deadlined.log" &
-dpid=$!
-pids+=($dpid)
-for _ in $(seq 100); do
-  psql "$url" -X -qtA -c "SELECT 1 FROM pg_tables WHERE schemaname='deadline' AND tablename='yellow_thresholds'" 2>/dev/null | grep -q 1 && break
-  sleep 0.2
-done
+bench_init deadline
+bench_database "$build"
+bench_config deadlined info
+bench_daemon "$build" deadlined deadline.yellow_thresholds
+dpid=${pids[0]}
 rss() { awk '/^VmRSS/{print $2 " kB"}' "/proc/$dpid/status"; }
 echo "load average: $(cut -d" " -f1-3 /proc/loadavg)"
 echo "deadlined resident memory before loading clocks: $(rss)"

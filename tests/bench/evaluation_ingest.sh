@@ -7,50 +7,16 @@
 # prints how far behind they were while ingesting and how long they took to catch up. Starts its own throwaway cluster and evaluationd; run by hand,
 # not by ctest. Bounded: SECONDS per phase, ipc only, CASES decided cases seeded with SQL.
 set -euo pipefail
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 build=${1:-$root/build}
 secs=${2:-10}
 window=${3:-2000}
 cases=${4:-600000}
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-work=$(mktemp -d /tmp/ow-bench-eval.XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  "$root/scripts/pg" stop "$work/pg" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-cc -O2 -o "$work/evaluation_ingest" "$root/tests/bench/evaluation_ingest.c" -I"$root/common" \
-  -I"$build/proto" "$build/common/libow_common.a" "$build/proto/libow_proto.a" \
-  $(pkg-config --libs libzmq libevent libprotobuf-c libpq) -lm
-
-admin=$("$root/scripts/pg" start "$work/pg" | tail -n 1)
-psql "$admin" -X -q -c 'CREATE DATABASE owbench' >/dev/null
-url=${admin/\/postgres\?/\/owbench?}
-"$build/bin/owctl" db init --database-url "$url" >/dev/null
-
-cat > "$work/ow.conf" <<CONF
-database.url = $url
-log.level = warn
-bus.publish = ipc://$work/bus-pub.sock
-bus.subscribe = ipc://$work/bus-sub.sock
-endpoint.evaluation = ipc://$work/evaluation.sock
-endpoint.intake = ipc://$work/intake.sock
-endpoint.routing = ipc://$work/routing.sock
-endpoint.deadline = ipc://$work/deadline.sock
-endpoint.gateway = ipc://$work/gateway.sock
-[evaluationd]
-http.bind = 127.0.0.1:0
-CONF
-"$build/bin/evaluationd" --config "$work/ow.conf" 2>"$work/evaluationd.log" &
-pids+=($!)
-for _ in $(seq 100); do
-  psql "$url" -X -qtA -c "SELECT 1 FROM pg_tables WHERE schemaname='evaluation' AND tablename='rollups'" 2>/dev/null | grep -q 1 && break
-  sleep 0.2
-done
+bench_init eval
+bench_client evaluation_ingest evaluation_ingest "$build"
+bench_database "$build"
+bench_config evaluationd warn
+bench_daemon "$build" evaluationd evaluation.rollups
 echo "== seeding $cases decided cases (SQL)"
 psql "$url" -X -q -v ON_ERROR_STOP=1 -c "INSERT INTO evaluation.served_cases (case_no, item_code,
   department_code, centre_id, channel, accepted_at_us, decided_at_us)
