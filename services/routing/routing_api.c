@@ -24,7 +24,36 @@
  * (ARCHITECTURE "Inside a daemon": drain, apply, commit, reply). */
 #define S_DECIDE_BATCH_MAX 256
 
+/* The commands and reads that need nothing but the request: one table, one handler. A
+ * command writes under its idempotency key and answers a packed Reply (the relay is kicked);
+ * a read answers its message or the error. */
+typedef int (*s_command_fn)(ow_db_t *db, const char *key, const char *actor, const uint8_t *request,
+                            size_t len, uint8_t **reply, size_t *reply_len, ow_error_t *err);
+/* A command that also moves open work between A and B (routing.return_on_comeback). */
+typedef int (*s_keeping_fn)(ow_db_t *db, const char *key, const char *actor, const uint8_t *request,
+                            size_t len, bool keep_until_done, uint8_t **reply, size_t *reply_len,
+                            ow_error_t *err);
+typedef uint8_t *(*s_read_fn)(ow_db_t *db, const uint8_t *request, size_t len, size_t *out_len,
+                              ow_error_t *err);
+
 typedef struct {
+    const char *method;
+    s_command_fn command; /* exactly one of the three */
+    s_keeping_fn keeping;
+    s_read_fn read;
+} s_route_t;
+
+#define S_ROUTES 8 /* rows of s_routes */
+
+typedef struct routing_api routing_api_t;
+
+/* One row of s_routes bound to the daemon: what ow_rpc hands s_on_route. */
+typedef struct {
+    routing_api_t *self;
+    const s_route_t *route;
+} s_bound_route_t;
+
+struct routing_api {
     ow_db_t *db;
     ow_relay_t *relay;
     ow_timer_t *decide_flush;                   /* fires after the socket's drain */
@@ -34,11 +63,12 @@ typedef struct {
     uint64_t *decide_refused;
     uint64_t *decide_failed;
     uint64_t *decide_batches;
-    bool keep_until_done;      /* routing.return_on_comeback = false */
-    ow_timer_t *absence_sweep; /* applies absences recorded ahead of time */
-    ow_rpc_client_t *deadline; /* deadline.schedule_timer for the delivery timers */
-    size_t timers_in_flight;   /* schedule_timer calls not yet answered */
-} routing_api_t;
+    bool keep_until_done;             /* routing.return_on_comeback = false */
+    ow_timer_t *absence_sweep;        /* applies absences recorded ahead of time */
+    ow_rpc_client_t *deadline;        /* deadline.schedule_timer for the delivery timers */
+    size_t timers_in_flight;          /* schedule_timer calls not yet answered */
+    s_bound_route_t routes[S_ROUTES]; /* s_routes bound to this daemon (ow_rpc's handler args) */
+};
 
 /* One delivery timer on its way to deadlined. */
 typedef struct {
@@ -222,28 +252,6 @@ static void s_on_case_history(ow_rpc_call_t *call, void *arg)
 }
 
 /* routing.act: the decisions beyond approve/refuse (act.h). */
-static void s_on_act(ow_rpc_call_t *call, void *arg)
-{
-    routing_api_t *self = arg;
-    ow_error_t err;
-    ow_error_clear(&err);
-    size_t len = 0;
-    const uint8_t *payload = ow_rpc_call_payload(call, &len);
-    uint8_t *reply = NULL;
-    size_t reply_len = 0;
-    if (routing_act(self->db, ow_rpc_call_idempotency_key(call), ow_rpc_call_caller(call), payload,
-                    len, &reply, &reply_len, &err) == 0) {
-        ow_relay_kick(self->relay);
-        ow_rpc_reply_packed(call, reply, reply_len);
-    } else {
-        if (err.code == OW_INTERNAL || err.code == OW_UNAVAILABLE)
-            ow_log_kv(OW_LOG_ERROR, "routing.act failed", "code", ow_status_name(err.code), "error",
-                      err.message, NULL);
-        ow_rpc_reply_error(call, &err);
-    }
-    free(reply);
-}
-
 /* Answers a command's packed reply (kicking the relay) or its error. */
 static void s_reply_command(routing_api_t *self, ow_rpc_call_t *call, const char *method, int rc,
                             uint8_t *reply, size_t reply_len, const ow_error_t *err)
@@ -260,106 +268,42 @@ static void s_reply_command(routing_api_t *self, ow_rpc_call_t *call, const char
     free(reply);
 }
 
-/* routing.put_org: organisation rows, one or a bulk import, all or nothing (org_store.h). */
-static void s_on_put_org(ow_rpc_call_t *call, void *arg)
+/* The commands and reads that need nothing but the request (types above). */
+static const s_route_t s_routes[S_ROUTES] = {
+    {"routing.act", routing_act, NULL, NULL},         /* act.h */
+    {"routing.put_org", NULL, routing_org_put, NULL}, /* org_store.h, all or nothing */
+    {"routing.get_org", NULL, NULL, routing_org_get}, /* org_store.h */
+    {"routing.record_absence", NULL, routing_absence_record, NULL}, /* absence_store.h */
+    {"routing.end_absence", NULL, routing_absence_end, NULL},
+    {"routing.put_workflow", routing_workflow_put, NULL, NULL}, /* workflow_store.h */
+    {"routing.get_workflow", NULL, NULL, routing_workflow_get},
+    {"routing.deliver", routing_deliver, NULL, NULL}, /* delivery.h */
+};
+
+static void s_on_route(ow_rpc_call_t *call, void *arg)
 {
-    routing_api_t *self = arg;
+    const s_bound_route_t *bound = arg;
+    routing_api_t *self = bound->self;
+    const s_route_t *r = bound->route;
     ow_error_t err;
     ow_error_clear(&err);
     size_t len = 0, reply_len = 0;
     uint8_t *reply = NULL;
     const uint8_t *payload = ow_rpc_call_payload(call, &len);
-    int rc = routing_org_put(self->db, ow_rpc_call_idempotency_key(call), ow_rpc_call_caller(call),
-                             payload, len, self->keep_until_done, &reply, &reply_len, &err);
-    s_reply_command(self, call, "routing.put_org", rc, reply, reply_len, &err);
-}
-
-/* routing.get_org: read-only. */
-static void s_on_get_org(ow_rpc_call_t *call, void *arg)
-{
-    routing_api_t *self = arg;
-    ow_error_t err;
-    ow_error_clear(&err);
-    size_t len = 0, out_len = 0;
-    const uint8_t *payload = ow_rpc_call_payload(call, &len);
-    uint8_t *out = routing_org_get(self->db, payload, len, &out_len, &err);
-    if (out)
-        ow_rpc_reply(call, out, out_len);
-    else
-        ow_rpc_reply_error(call, &err);
-    free(out);
-}
-
-/* routing.record_absence / routing.end_absence (absence_store.h). */
-static void s_on_record_absence(ow_rpc_call_t *call, void *arg)
-{
-    routing_api_t *self = arg;
-    ow_error_t err;
-    ow_error_clear(&err);
-    size_t len = 0, reply_len = 0;
-    uint8_t *reply = NULL;
-    const uint8_t *payload = ow_rpc_call_payload(call, &len);
-    int rc = routing_absence_record(self->db, ow_rpc_call_idempotency_key(call),
-                                    ow_rpc_call_caller(call), payload, len, self->keep_until_done,
-                                    &reply, &reply_len, &err);
-    s_reply_command(self, call, "routing.record_absence", rc, reply, reply_len, &err);
-}
-
-static void s_on_end_absence(ow_rpc_call_t *call, void *arg)
-{
-    routing_api_t *self = arg;
-    ow_error_t err;
-    ow_error_clear(&err);
-    size_t len = 0, reply_len = 0;
-    uint8_t *reply = NULL;
-    const uint8_t *payload = ow_rpc_call_payload(call, &len);
-    int rc =
-        routing_absence_end(self->db, ow_rpc_call_idempotency_key(call), ow_rpc_call_caller(call),
-                            payload, len, self->keep_until_done, &reply, &reply_len, &err);
-    s_reply_command(self, call, "routing.end_absence", rc, reply, reply_len, &err);
-}
-
-/* routing.put_workflow / routing.get_workflow (workflow_store.h). */
-static void s_on_put_workflow(ow_rpc_call_t *call, void *arg)
-{
-    routing_api_t *self = arg;
-    ow_error_t err;
-    ow_error_clear(&err);
-    size_t len = 0, reply_len = 0;
-    uint8_t *reply = NULL;
-    const uint8_t *payload = ow_rpc_call_payload(call, &len);
-    int rc = routing_workflow_put(self->db, ow_rpc_call_idempotency_key(call),
-                                  ow_rpc_call_caller(call), payload, len, &reply, &reply_len, &err);
-    s_reply_command(self, call, "routing.put_workflow", rc, reply, reply_len, &err);
-}
-
-static void s_on_get_workflow(ow_rpc_call_t *call, void *arg)
-{
-    routing_api_t *self = arg;
-    ow_error_t err;
-    ow_error_clear(&err);
-    size_t len = 0, out_len = 0;
-    const uint8_t *payload = ow_rpc_call_payload(call, &len);
-    uint8_t *out = routing_workflow_get(self->db, payload, len, &out_len, &err);
-    if (out)
-        ow_rpc_reply(call, out, out_len);
-    else
-        ow_rpc_reply_error(call, &err);
-    free(out);
-}
-
-/* routing.deliver (delivery.h). */
-static void s_on_deliver(ow_rpc_call_t *call, void *arg)
-{
-    routing_api_t *self = arg;
-    ow_error_t err;
-    ow_error_clear(&err);
-    size_t len = 0, reply_len = 0;
-    uint8_t *reply = NULL;
-    const uint8_t *payload = ow_rpc_call_payload(call, &len);
-    int rc = routing_deliver(self->db, ow_rpc_call_idempotency_key(call), ow_rpc_call_caller(call),
-                             payload, len, &reply, &reply_len, &err);
-    s_reply_command(self, call, "routing.deliver", rc, reply, reply_len, &err);
+    if (r->read) {
+        reply = r->read(self->db, payload, len, &reply_len, &err);
+        if (reply)
+            ow_rpc_reply(call, reply, reply_len);
+        else
+            ow_rpc_reply_error(call, &err);
+        free(reply);
+        return;
+    }
+    const char *key = ow_rpc_call_idempotency_key(call), *actor = ow_rpc_call_caller(call);
+    int rc = r->keeping ? r->keeping(self->db, key, actor, payload, len, self->keep_until_done,
+                                     &reply, &reply_len, &err)
+                        : r->command(self->db, key, actor, payload, len, &reply, &reply_len, &err);
+    s_reply_command(self, call, r->method, rc, reply, reply_len, &err);
 }
 
 /* deadlined answered a delivery timer: confirmed (or it exists already) → scheduled. */
@@ -557,16 +501,12 @@ int routing_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_rpc_server_handle(rpc, "routing.list_tasks", s_on_list_tasks, self);
     ow_rpc_server_handle(rpc, "routing.case_tasks", s_on_case_tasks, self);
     ow_rpc_server_handle(rpc, "routing.decide", s_on_decide, self);
-    ow_rpc_server_handle(rpc, "routing.act", s_on_act, self);
     ow_rpc_server_handle(rpc, "routing.work_list", s_on_work_list, self);
     ow_rpc_server_handle(rpc, "routing.case_history", s_on_case_history, self);
-    ow_rpc_server_handle(rpc, "routing.put_org", s_on_put_org, self);
-    ow_rpc_server_handle(rpc, "routing.get_org", s_on_get_org, self);
-    ow_rpc_server_handle(rpc, "routing.record_absence", s_on_record_absence, self);
-    ow_rpc_server_handle(rpc, "routing.end_absence", s_on_end_absence, self);
-    ow_rpc_server_handle(rpc, "routing.put_workflow", s_on_put_workflow, self);
-    ow_rpc_server_handle(rpc, "routing.get_workflow", s_on_get_workflow, self);
-    ow_rpc_server_handle(rpc, "routing.deliver", s_on_deliver, self);
+    for (size_t i = 0; i < S_ROUTES; i++) {
+        self->routes[i] = (s_bound_route_t){.self = self, .route = &s_routes[i]};
+        ow_rpc_server_handle(rpc, s_routes[i].method, s_on_route, &self->routes[i]);
+    }
     /* No ow_inbox_on_commit here: ow_service owns that hook (it moves the test clock) and
      * already kicks the relay after every inbox commit, which publishes task.created. */
     ow_inbox_on(ow_service_inbox(svc), "case.accepted", routing_apply_case_accepted, NULL);
