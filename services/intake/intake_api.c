@@ -35,7 +35,18 @@ typedef struct s_queued {
     struct s_queued *next;
 } s_queued_t;
 
+#define S_CATALOGUE_ROUTES 8 /* rows of s_catalogue_routes */
+
+typedef struct intake_api intake_api_t;
+struct s_catalogue_route;
+
+/* One catalogue method bound to the daemon: what ow_rpc hands s_on_catalogue. */
 typedef struct {
+    intake_api_t *self;
+    const struct s_catalogue_route *route;
+} s_catalogue_bound_t;
+
+struct intake_api {
     ow_db_t *db;
     ow_relay_t *relay;
     ow_rpc_client_t *deadline;
@@ -52,7 +63,8 @@ typedef struct {
     s_queued_t **tail;
     size_t queued;
     ow_timer_t *flush;
-} intake_api_t;
+    s_catalogue_bound_t catalogue[S_CATALOGUE_ROUTES];
+};
 
 /* Applies the gathered batch in one transaction, publishes its events, then answers every
  * request (ARCHITECTURE "Inside a daemon"). */
@@ -450,69 +462,37 @@ static void s_catalogue_answer(intake_api_t *self, ow_rpc_call_t *call, int rc, 
     free(reply);
 }
 
-static void s_catalogue_write(intake_api_t *self, ow_rpc_call_t *call, s_catalogue_write_fn *fn)
+/* One catalogue method: a write (idempotent, one transaction) or a read. */
+typedef struct s_catalogue_route {
+    const char *method;
+    s_catalogue_write_fn *write; /* exactly one of the two */
+    s_catalogue_read_fn *read;
+} s_catalogue_route_t;
+
+static const s_catalogue_route_t s_catalogue_routes[S_CATALOGUE_ROUTES] = {
+    {"intake.put_items", intake_catalogue_put, NULL},
+    {"intake.get_item", NULL, intake_catalogue_get},
+    {"intake.list_items", NULL, intake_catalogue_list},
+    {"intake.export_catalogue", NULL, intake_catalogue_export},
+    {"intake.begin_import", intake_import_begin, NULL},
+    {"intake.import_rows", intake_import_rows, NULL},
+    {"intake.commit_import", intake_import_commit, NULL},
+    {"intake.get_import", NULL, intake_import_get},
+};
+
+static void s_on_catalogue(ow_rpc_call_t *call, void *arg)
 {
+    const s_catalogue_bound_t *bound = arg;
+    const s_catalogue_route_t *r = bound->route;
     ow_error_t err;
     ow_error_clear(&err);
-    size_t len = 0;
+    size_t len = 0, reply_len = 0;
     const uint8_t *payload = ow_rpc_call_payload(call, &len);
     uint8_t *reply = NULL;
-    size_t reply_len = 0;
-    int rc = fn(self->db, ow_rpc_call_idempotency_key(call), payload, len, ow_clock_now_us(),
-                &reply, &reply_len, &err);
-    s_catalogue_answer(self, call, rc, reply, reply_len, &err, true);
-}
-
-static void s_catalogue_read(intake_api_t *self, ow_rpc_call_t *call, s_catalogue_read_fn *fn)
-{
-    ow_error_t err;
-    ow_error_clear(&err);
-    size_t len = 0;
-    const uint8_t *payload = ow_rpc_call_payload(call, &len);
-    uint8_t *reply = NULL;
-    size_t reply_len = 0;
-    int rc = fn(self->db, payload, len, &reply, &reply_len, &err);
-    s_catalogue_answer(self, call, rc, reply, reply_len, &err, false);
-}
-
-static void s_on_put_items(ow_rpc_call_t *call, void *arg)
-{
-    s_catalogue_write(arg, call, intake_catalogue_put);
-}
-
-static void s_on_begin_import(ow_rpc_call_t *call, void *arg)
-{
-    s_catalogue_write(arg, call, intake_import_begin);
-}
-
-static void s_on_import_rows(ow_rpc_call_t *call, void *arg)
-{
-    s_catalogue_write(arg, call, intake_import_rows);
-}
-
-static void s_on_commit_import(ow_rpc_call_t *call, void *arg)
-{
-    s_catalogue_write(arg, call, intake_import_commit);
-}
-
-static void s_on_get_item(ow_rpc_call_t *call, void *arg)
-{
-    s_catalogue_read(arg, call, intake_catalogue_get);
-}
-
-static void s_on_list_items(ow_rpc_call_t *call, void *arg)
-{
-    s_catalogue_read(arg, call, intake_catalogue_list);
-}
-
-static void s_on_export_catalogue(ow_rpc_call_t *call, void *arg)
-{
-    s_catalogue_read(arg, call, intake_catalogue_export);
-}
-
-static void s_on_get_import(ow_rpc_call_t *call, void *arg)
-{
-    s_catalogue_read(arg, call, intake_import_get);
+    int rc = r->write ? r->write(bound->self->db, ow_rpc_call_idempotency_key(call), payload, len,
+                                 ow_clock_now_us(), &reply, &reply_len, &err)
+                      : r->read(bound->self->db, payload, len, &reply, &reply_len, &err);
+    s_catalogue_answer(bound->self, call, rc, reply, reply_len, &err, r->write != NULL);
 }
 
 static void s_on_inbox_commit(void *arg)
@@ -599,14 +579,11 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.withdraw", s_on_withdraw, self);
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.list_documents", s_on_list_documents, self);
     ow_rpc_server_t *rpc = ow_service_rpc(svc);
-    ow_rpc_server_handle(rpc, "intake.put_items", s_on_put_items, self);
-    ow_rpc_server_handle(rpc, "intake.get_item", s_on_get_item, self);
-    ow_rpc_server_handle(rpc, "intake.list_items", s_on_list_items, self);
-    ow_rpc_server_handle(rpc, "intake.export_catalogue", s_on_export_catalogue, self);
-    ow_rpc_server_handle(rpc, "intake.begin_import", s_on_begin_import, self);
-    ow_rpc_server_handle(rpc, "intake.import_rows", s_on_import_rows, self);
-    ow_rpc_server_handle(rpc, "intake.commit_import", s_on_commit_import, self);
-    ow_rpc_server_handle(rpc, "intake.get_import", s_on_get_import, self);
+    for (size_t i = 0; i < S_CATALOGUE_ROUTES; i++) {
+        self->catalogue[i] = (s_catalogue_bound_t){.self = self, .route = &s_catalogue_routes[i]};
+        ow_rpc_server_handle(rpc, s_catalogue_routes[i].method, s_on_catalogue,
+                             &self->catalogue[i]);
+    }
     ow_rpc_server_handle(ow_service_rpc(svc), "intake.decide_receipt", s_on_decide_receipt, self);
     ow_inbox_on(ow_service_inbox(svc), "case.decided", intake_apply_case_decided, NULL);
     ow_inbox_on(ow_service_inbox(svc), "case.awaiting_materials", intake_apply_case_awaiting, NULL);
