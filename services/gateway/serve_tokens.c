@@ -9,11 +9,16 @@
 
 #include "api_internal.h"
 #include "json_fields.h"
+#include "serve_admin_rows.h"
 #include "token.h"
 #include "token_store.h"
 
-#define S_LIST_LIMIT_DEFAULT 50
-#define S_LIST_LIMIT_MAX     500
+static const serve_admin_rows_t s_tokens = {.noun = "token",
+                                            .plural = "tokens",
+                                            .id_field = "token_id",
+                                            .id_max = TOKEN_ID_LEN,
+                                            .revoke = token_store_revoke,
+                                            .page = token_store_list};
 
 void serve_issue_token(api_t *self, exchange_t *ex, const char *param,
                        const access_principal_t *who)
@@ -63,68 +68,15 @@ done:
 void serve_revoke_token(api_t *self, exchange_t *ex, const char *token_id,
                         const access_principal_t *who)
 {
-    ow_error_t err;
-    json_t *out = NULL;
-    const char *key = exchange_header(ex, "Idempotency-Key");
-
-    ow_error_clear(&err);
-    /* Revoking twice changes nothing, but the key is still required: the contract asks it of
-     * every state change, and clients need not know which ones are naturally idempotent. */
-    if (!key || !api_idempotency_key_valid(key)) {
-        ow_error_add_violation(&err, "Idempotency-Key",
-                               "header is required on POST: 1 to %d visible ASCII characters",
-                               API_IDEM_KEY_MAX);
-        ow_error_finish_violations(&err);
-        exchange_reply_error(ex, &err);
-        return;
-    }
-    if (token_store_revoke(ow_service_db(self->svc), token_id, who, &out, &err) != 0) {
-        exchange_reply_error(ex, &err);
-        return;
-    }
-    ow_log_kv(OW_LOG_INFO, "token revoked", "token_id", token_id, "by", who->token_id, NULL);
-    exchange_reply_json(ex, 200, json_pack("{s:o}", "token", out));
+    serve_admin_revoke(self, ex, &s_tokens, token_id, who);
 }
 
 void serve_list_tokens(api_t *self, exchange_t *ex, const char *param,
                        const access_principal_t *who)
 {
-    static const char *const allowed[] = {"after", "limit", NULL};
-    ow_error_t err;
-    int64_t limit = S_LIST_LIMIT_DEFAULT;
-
-    ow_error_clear(&err);
-    json_t *query = route_parse_query(exchange_query(ex), &err);
-    if (!query)
-        goto fail;
-    json_fields_reject_unknown(query, "", allowed, &err);
-    const char *after = json_fields_string(query, "", "after", TOKEN_ID_LEN, false, &err);
-    const char *limit_text = json_fields_string(query, "", "limit", 10, false, &err);
-    if (limit_text && *limit_text) {
-        char *end = NULL;
-        long v = strtol(limit_text, &end, 10);
-        if (*end || v < 1 || v > S_LIST_LIMIT_MAX)
-            ow_error_add_violation(&err, "limit", "must be an integer from 1 to %d",
-                                   S_LIST_LIMIT_MAX);
-        else
-            limit = v;
-    }
-    if (ow_error_finish_violations(&err))
-        goto fail;
-    json_t *list = token_store_list(ow_service_db(self->svc), after, (int)limit, &err);
-    if (!list)
-        goto fail;
-    size_t n = json_array_size(list);
-    const char *next =
-        n == (size_t)limit
-            ? json_string_value(json_object_get(json_array_get(list, n - 1), "token_id"))
-            : "";
-    exchange_reply_json(ex, 200, json_pack("{s:o, s:s}", "tokens", list, "next_after", next));
-    json_decref(query);
-    return;
-fail:
-    json_decref(query);
-    exchange_reply_error(ex, &err);
+    (void)param;
+    (void)who;
+    serve_admin_list(self, ex, &s_tokens);
 }
 
 void serve_whoami(api_t *self, exchange_t *ex, const char *param, const access_principal_t *who)
