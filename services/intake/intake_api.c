@@ -290,28 +290,36 @@ static void s_on_receive(ow_rpc_call_t *call, void *arg)
         onewindow__v1__receive_application__free_unpacked(req, NULL);
 }
 
+/* A command on an existing case whose answer needs the case's promised date from now (a
+ * correction dated per art. 32, a later acceptance): asks deadlined for it, or runs at once
+ * when the case cannot be read (the command itself then reports what is wrong). */
+static void s_with_case_due(intake_api_t *self, s_pending_t *p, const char *case_no)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    intake_case_t *kase = case_no && intake_case_no_valid(case_no)
+                              ? intake_case_load(self->db, case_no, false, &err)
+                              : NULL;
+    if (!kase) {
+        s_run(p, 0);
+        return;
+    }
+    const Onewindow__V1__CaseSummary *c = intake_case_summary(kase);
+    s_with_due(p, c->promised_limit, c->limit_unit, c->deciding_centre_id);
+    intake_case_destroy(&kase);
+}
+
 static void s_on_correct(ow_rpc_call_t *call, void *arg)
 {
     intake_api_t *self = arg;
     s_pending_t *p = s_pending(self, call, S_CORRECT);
     if (!p)
         return;
-    ow_error_t err;
-    ow_error_clear(&err);
     size_t len = 0;
     const uint8_t *payload = ow_rpc_call_payload(call, &len);
     Onewindow__V1__CorrectCase *req =
         len <= 16384 ? onewindow__v1__correct_case__unpack(NULL, len, payload) : NULL;
-    intake_case_t *kase = NULL;
-    if (req && req->case_no[0] && strlen(req->case_no) <= OW_CASE_NO_MAX)
-        kase = intake_case_load(self->db, req->case_no, false, &err);
-    if (!kase) {
-        s_run(p, 0); /* intake_correct reports what is wrong */
-    } else {
-        const Onewindow__V1__CaseSummary *c = intake_case_summary(kase);
-        s_with_due(p, c->promised_limit, c->limit_unit, c->deciding_centre_id);
-    }
-    intake_case_destroy(&kase);
+    s_with_case_due(self, p, req ? req->case_no : NULL);
     if (req)
         onewindow__v1__correct_case__free_unpacked(req, NULL);
 }
@@ -323,23 +331,12 @@ static void s_on_decide_receipt(ow_rpc_call_t *call, void *arg)
     s_pending_t *p = s_pending(self, call, S_DECIDE);
     if (!p)
         return;
-    ow_error_t err;
-    ow_error_clear(&err);
     size_t len = 0;
     const uint8_t *payload = ow_rpc_call_payload(call, &len);
     Onewindow__V1__DecideReceipt *req =
         len <= INTAKE_SUBMIT_MAX_BYTES ? onewindow__v1__decide_receipt__unpack(NULL, len, payload)
                                        : NULL;
-    intake_case_t *kase = NULL;
-    if (req && intake_case_no_valid(req->case_no))
-        kase = intake_case_load(self->db, req->case_no, false, &err);
-    if (!kase) {
-        s_run(p, 0); /* intake_decide_receipt reports what is wrong */
-    } else {
-        const Onewindow__V1__CaseSummary *c = intake_case_summary(kase);
-        s_with_due(p, c->promised_limit, c->limit_unit, c->deciding_centre_id);
-    }
-    intake_case_destroy(&kase);
+    s_with_case_due(self, p, req ? req->case_no : NULL);
     if (req)
         onewindow__v1__decide_receipt__free_unpacked(req, NULL);
 }
