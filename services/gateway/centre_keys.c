@@ -177,38 +177,8 @@ done:
 int centre_keys_revoke(ow_db_t *db, const char *key_id, const access_principal_t *by, json_t **out,
                        ow_error_t *err)
 {
-    const char *params[] = {key_id};
-    PGresult *res = NULL;
-    int rc = -1;
-
-    *out = NULL;
-    if (ow_db_begin(db, err) != 0)
-        return -1;
-    res = ow_db_exec(db, "gw_ck_revoke", 1, params, err);
-    if (!res)
-        goto done;
-    if (PQntuples(res) != 1) {
-        ow_error_set(err, OW_NOT_FOUND, "no centre key '%s'", key_id);
-        goto done;
-    }
-    *out = s_key_json(res, 0);
-    if (!*out) {
-        ow_error_set(err, OW_INTERNAL, "out of memory");
-        goto done;
-    }
-    if (token_store_audit(db, by, "centre_key.revoke", key_id, "", err) != 0 ||
-        ow_db_commit(db, err) != 0)
-        goto done;
-    rc = 0;
-done:
-    if (ow_db_in_transaction(db))
-        ow_db_rollback(db);
-    if (rc != 0) {
-        json_decref(*out);
-        *out = NULL;
-    }
-    PQclear(res);
-    return rc;
+    return token_store_revoke_row(db, "gw_ck_revoke", key_id, "centre key", s_key_json,
+                                  "centre_key.revoke", by, out, err);
 }
 
 json_t *centre_keys_list(ow_db_t *db, const char *after, int limit, ow_error_t *err)

@@ -203,8 +203,9 @@ done:
     return rc;
 }
 
-int token_store_revoke(ow_db_t *db, const char *id, const access_principal_t *by, json_t **out,
-                       ow_error_t *err)
+int token_store_revoke_row(ow_db_t *db, const char *statement, const char *id, const char *noun,
+                           row_list_render_fn *render, const char *action,
+                           const access_principal_t *by, json_t **out, ow_error_t *err)
 {
     const char *params[] = {id};
     PGresult *res = NULL;
@@ -213,19 +214,19 @@ int token_store_revoke(ow_db_t *db, const char *id, const access_principal_t *by
     *out = NULL;
     if (ow_db_begin(db, err) != 0)
         return -1;
-    res = ow_db_exec(db, "gw_token_revoke", 1, params, err);
+    res = ow_db_exec(db, statement, 1, params, err);
     if (!res)
         goto done;
     if (PQntuples(res) != 1) {
-        ow_error_set(err, OW_NOT_FOUND, "no token '%s'", id);
+        ow_error_set(err, OW_NOT_FOUND, "no %s '%s'", noun, id);
         goto done;
     }
-    *out = s_token_json(res, 0);
+    *out = render(res, 0);
     if (!*out) {
         ow_error_set(err, OW_INTERNAL, "out of memory");
         goto done;
     }
-    if (token_store_audit(db, by, "token.revoke", id, "", err) != 0 || ow_db_commit(db, err) != 0)
+    if (token_store_audit(db, by, action, id, "", err) != 0 || ow_db_commit(db, err) != 0)
         goto done;
     rc = 0;
 done:
@@ -237,6 +238,13 @@ done:
     }
     PQclear(res);
     return rc;
+}
+
+int token_store_revoke(ow_db_t *db, const char *id, const access_principal_t *by, json_t **out,
+                       ow_error_t *err)
+{
+    return token_store_revoke_row(db, "gw_token_revoke", id, "token", s_token_json, "token.revoke",
+                                  by, out, err);
 }
 
 json_t *token_store_list(ow_db_t *db, const char *after, int limit, ow_error_t *err)

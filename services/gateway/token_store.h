@@ -13,6 +13,7 @@
 #include <jansson.h>
 #include "access.h"
 #include "ow_db.h"
+#include "row_list.h"
 
 /* Prepares the statements on db. -1 with err when the server refuses one. */
 int token_store_prepare(ow_db_t *db, ow_error_t *err);
@@ -60,6 +61,14 @@ int token_store_bootstrap(ow_db_t *db, const char *hash, const char *centre, int
                           ow_error_t *err);
 
 /* Appends an audit row in the caller's transaction (or on its own). */
+/* The revoke of one credential row, audited, in one transaction: runs statement (its $1 the
+ * id, returning the row, or nothing when there is no such id: NOT_FOUND "no <noun> '<id>'"),
+ * renders the row into *out and appends `action` to the audit trail. Shared by tokens and
+ * centre keys. Returns 0, or -1 with err and nothing changed. */
+int token_store_revoke_row(ow_db_t *db, const char *statement, const char *id, const char *noun,
+                           row_list_render_fn *render, const char *action,
+                           const access_principal_t *by, json_t **out, ow_error_t *err);
+
 int token_store_audit(ow_db_t *db, const access_principal_t *by, const char *action,
                       const char *target, const char *detail, ow_error_t *err);
 
