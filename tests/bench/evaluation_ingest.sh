@@ -79,4 +79,5 @@ psql "$url" -X -qtA -c "SELECT 'ratings committed: ' || count(*) FROM evaluation
   -c "SHOW synchronous_commit"
 [ "$queue" = t ] && psql "$url" -X -qtA \
   -c "SELECT 'ratings not yet in the roll-ups: ' || count(*) FROM evaluation.rollup_pending"
+bench_statements
 grep -v "replay failed" "$work/evaluationd.log" | head -5 || true

@@ -9,6 +9,9 @@
 #   bench_config DAEMON LOG_LEVEL         writes $work/ow.conf for DAEMON
 #   bench_daemon BUILD DAEMON SCHEMA.REL  starts DAEMON, waits until its migrations made REL
 #   bench_ops_port DAEMON                 prints DAEMON's /metrics port from its log
+#   bench_statements                      with OW_BENCH_STATEMENTS=N in the environment, prints
+#                                         the N statements that took the most server time
+#                                         (pg_stat_statements), to show where the time goes
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -36,9 +39,26 @@ bench_client() {
 
 bench_database() {
   admin=$("$root/scripts/pg" start "$work/pg" | tail -n 1)
+  if [ -n "${OW_BENCH_STATEMENTS:-}" ]; then
+    echo "shared_preload_libraries = 'pg_stat_statements'" >>"$work/pg/data/postgresql.conf"
+    "$root/scripts/pg" stop "$work/pg" >/dev/null
+    admin=$("$root/scripts/pg" start "$work/pg" | tail -n 1)
+  fi
   psql "$admin" -X -q -c 'CREATE DATABASE owbench' >/dev/null
   url=${admin/\/postgres\?/\/owbench?}
   "$1/bin/owctl" db init --database-url "$url" >/dev/null
+  if [ -n "${OW_BENCH_STATEMENTS:-}" ]; then
+    psql "$url" -X -q -c 'CREATE EXTENSION pg_stat_statements' >/dev/null
+  fi
+}
+
+bench_statements() {
+  [ -n "${OW_BENCH_STATEMENTS:-}" ] || return 0
+  echo "== the $OW_BENCH_STATEMENTS statements that took the most server time"
+  psql "$url" -X -q -P pager=off -c "SELECT round(total_exec_time)::bigint AS ms,
+      round(100 * total_exec_time / sum(total_exec_time) OVER ())::int AS pct, calls, rows,
+      left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+    FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $OW_BENCH_STATEMENTS"
 }
 
 bench_config() {
