@@ -534,7 +534,8 @@ typedef struct s_pending {
      * done() always runs on the loop, never inside ow_rpc_call. */
     ow_status_t refused;
     char refused_msg[256];
-    struct s_pending *prev, *next;
+    struct s_pending *prev, *next; /* every pending call, newest first */
+    struct s_pending *same_bucket; /* the next in this call's bucket of the index */
 } s_pending_t;
 
 struct ow_rpc_client {
@@ -543,8 +544,68 @@ struct ow_rpc_client {
     ow_zwatch_t *watch;
     char *endpoint;
     s_pending_t *pending;
+    /* Pending calls by request id: a reply finds its call in O(1). A list walk per reply made
+     * a client with thousands of calls in flight (the gateway under load) quadratic. */
+    s_pending_t **buckets;
+    size_t n_buckets; /* a power of two, or 0 before the first call */
+    size_t n_pending;
     bool destroying;
 };
+
+/* FNV-1a over the request id (a random UUID: any bits would do, all are cheap). */
+static size_t s_bucket_of(const ow_rpc_client_t *c, const char *request_id)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const unsigned char *q = (const unsigned char *)request_id; *q; q++)
+        h = (h ^ *q) * 1099511628211ULL;
+    return (size_t)h & (c->n_buckets - 1);
+}
+
+/* Doubles the index when it holds more calls than buckets; on failure keeps the old one
+ * (longer chains, still correct). */
+static void s_index_grow(ow_rpc_client_t *c)
+{
+    if (c->n_pending < c->n_buckets)
+        return;
+    size_t n = c->n_buckets ? 2 * c->n_buckets : 64;
+    s_pending_t **b = calloc(n, sizeof *b);
+    if (!b)
+        return;
+    free(c->buckets);
+    c->buckets = b;
+    c->n_buckets = n;
+    for (s_pending_t *p = c->pending; p; p = p->next) {
+        size_t k = s_bucket_of(c, p->request_id);
+        p->same_bucket = b[k];
+        b[k] = p;
+    }
+}
+
+static s_pending_t *s_pending_find(const ow_rpc_client_t *c, const char *request_id)
+{
+    if (!c->n_buckets)
+        return NULL;
+    s_pending_t *p = c->buckets[s_bucket_of(c, request_id)];
+    while (p && strcmp(p->request_id, request_id) != 0)
+        p = p->same_bucket;
+    return p;
+}
+
+/* Adds p (its request id set) to the list and the index. */
+static void s_pending_link(ow_rpc_client_t *c, s_pending_t *p)
+{
+    c->n_pending++;
+    s_index_grow(c); /* before p is listed: the rehash must not take p twice */
+    p->next = c->pending;
+    if (c->pending)
+        c->pending->prev = p;
+    c->pending = p;
+    if (c->n_buckets) {
+        size_t k = s_bucket_of(c, p->request_id);
+        p->same_bucket = c->buckets[k];
+        c->buckets[k] = p;
+    }
+}
 
 static void s_pending_unlink(s_pending_t *p)
 {
@@ -556,6 +617,15 @@ static void s_pending_unlink(s_pending_t *p)
     if (p->next)
         p->next->prev = p->prev;
     p->prev = p->next = NULL;
+    if (c->n_buckets) {
+        s_pending_t **at = &c->buckets[s_bucket_of(c, p->request_id)];
+        while (*at && *at != p)
+            at = &(*at)->same_bucket;
+        if (*at)
+            *at = p->same_bucket;
+    }
+    p->same_bucket = NULL;
+    c->n_pending--;
 }
 
 /* Removes p, frees it, then runs its done() with result: done may destroy the client or
@@ -684,9 +754,7 @@ static void s_client_on_message(void *zsock, void *arg)
         ow_warn("rpc %s: %s: dropped", self->endpoint, why);
         goto cleanup;
     }
-    s_pending_t *p = self->pending;
-    while (p && strcmp(p->request_id, reply->request_id) != 0)
-        p = p->next;
+    s_pending_t *p = s_pending_find(self, reply->request_id);
     if (!p) {
         /* A duplicate answer to a retried request, or one that came after the deadline. */
         ow_debug("rpc %s: reply for unknown request '%s' dropped", self->endpoint,
@@ -751,6 +819,7 @@ void ow_rpc_client_destroy(ow_rpc_client_t **self_p)
     if (self->sock)
         zmq_close(self->sock);
     free(self->endpoint);
+    free(self->buckets);
     free(self);
 }
 
@@ -779,10 +848,7 @@ static s_pending_t *s_call_start(ow_rpc_client_t *self, const char *method,
     p->arg = arg;
     ow_uuid_v4(p->request_id);
     ow_text_copy(p->method, sizeof p->method, method ? method : "");
-    p->next = self->pending;
-    if (self->pending)
-        self->pending->prev = p;
-    self->pending = p;
+    s_pending_link(self, p);
     p->timer = ow_loop_timer(self->loop, -1, false, s_on_retry, p);
     if (!p->timer) {
         s_pending_fail(p, OW_INTERNAL, "out of memory");

@@ -28,12 +28,14 @@ typedef struct {
     ow_loop_t *loop;
     ow_rpc_server_t *server;
     ow_rpc_client_t *client;
-    int handled;              /* handler invocations */
-    ow_rpc_call_t *held;      /* a call a handler kept without answering */
-    char held_request_id[64]; /* and its request id */
-    ow_rpc_call_t *later;     /* answered from a timer */
-    void *raw;                /* a raw DEALER peer, closed by teardown even after a failure */
-    void *other;              /* another socket a test made, closed by teardown */
+    int handled;               /* handler invocations */
+    ow_rpc_call_t *held;       /* a call a handler kept without answering */
+    char held_request_id[64];  /* and its request id */
+    ow_rpc_call_t *later;      /* answered from a timer */
+    void *raw;                 /* a raw DEALER peer, closed by teardown even after a failure */
+    void *other;               /* another socket a test made, closed by teardown */
+    ow_rpc_call_t **collected; /* calls test.collect keeps until it has them all */
+    size_t n_collected, want_collected, n_answered, n_right;
 } s_fixture_t;
 
 /* ---- handlers ---- */
@@ -124,8 +126,26 @@ static void s_hold(ow_rpc_call_t *call, void *arg)
     f->later = call;
 }
 
+/* Keeps calls until want_collected arrived, then answers them newest first, each with its
+ * own payload: replies arrive in another order than the calls, while all are pending. */
+static void s_collect(ow_rpc_call_t *call, void *arg)
+{
+    s_fixture_t *f = arg;
+    f->handled++;
+    f->collected[f->n_collected++] = call;
+    if (f->n_collected < f->want_collected)
+        return;
+    while (f->n_collected > 0) {
+        ow_rpc_call_t *c = f->collected[--f->n_collected];
+        size_t len;
+        const uint8_t *p = ow_rpc_call_payload(c, &len);
+        ow_rpc_reply(c, p, len);
+    }
+}
+
 static void s_register(s_fixture_t *f)
 {
+    ow_rpc_server_handle(f->server, "test.collect", s_collect, f);
     ow_rpc_server_handle(f->server, "test.hold", s_hold, f);
     ow_rpc_server_handle(f->server, "test.echo", s_fail, f); /* replaced just below */
     ow_rpc_server_handle(f->server, "test.echo", s_echo, f);
@@ -271,6 +291,53 @@ static void test_async_and_stored_answers(void **state)
     assert_string_equal(err.violations[0].field, "case_no");
     assert_int_equal(len, 1);
     free(out);
+}
+
+/* Each call's done() gets its own reply: the payload is the call's number. */
+typedef struct {
+    s_fixture_t *f;
+    size_t i;
+} s_numbered_t;
+
+static void s_numbered_done(const ow_rpc_result_t *r, void *arg)
+{
+    s_numbered_t *n = arg;
+    char want[32];
+    int len = snprintf(want, sizeof want, "call-%zu", n->i);
+    n->f->n_answered++;
+    if (r->status == OW_OK && r->payload_len == (size_t)len && !memcmp(r->payload, want, len))
+        n->f->n_right++;
+}
+
+static bool s_all_answered(void *arg)
+{
+    s_fixture_t *f = arg;
+    return f->n_answered == f->want_collected;
+}
+
+/* Thousands of calls in flight at once (the gateway under load), answered in reverse: every
+ * reply reaches its own call, through the client's index growing while they wait. */
+static void test_many_calls_in_flight(void **state)
+{
+    s_fixture_t *f = *state;
+    enum { N = 3000 };
+    s_numbered_t *calls = calloc(N, sizeof *calls);
+    f->collected = calloc(N, sizeof *f->collected);
+    assert_non_null(calls);
+    assert_non_null(f->collected);
+    f->want_collected = N;
+    for (size_t i = 0; i < N; i++) {
+        char payload[32];
+        int len = snprintf(payload, sizeof payload, "call-%zu", i);
+        calls[i] = (s_numbered_t){f, i};
+        ow_rpc_call(f->client, "test.collect", NULL, NULL, (const uint8_t *)payload, (size_t)len,
+                    30000, s_numbered_done, &calls[i]);
+    }
+    assert_true(ow_test_loop_until(f->loop, s_all_answered, f, 30));
+    assert_int_equal(f->n_right, N);
+    free(calls);
+    free(f->collected);
+    f->collected = NULL;
 }
 
 static void test_test_clock_does_not_expire_requests(void **state)
@@ -634,6 +701,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_method, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_accessors, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_async_and_stored_answers, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_many_calls_in_flight, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_test_clock_does_not_expire_requests, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_retry_after_lost_attempt, s_setup, s_teardown),
