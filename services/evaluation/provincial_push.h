@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 #include "ow_db.h"
+#include "ow_outbox.h"
 #include "ow_status.h"
 
 #define PROVINCIAL_PUSH_PURPOSE "provincial_push"
@@ -22,6 +23,21 @@ int provincial_push_prepare(ow_db_t *db, ow_error_t *err);
  * back). */
 int provincial_push_queue(ow_db_t *db, const char *case_nos_literal, int64_t now_us,
                           ow_error_t *err);
+
+/* The events provincial_push_queue writes, built but not written, for a caller that writes
+ * them together with its own (rating_batch.c numbers them at insert, ow_relay_add_numbered). */
+typedef struct provincial_pushes provincial_pushes_t;
+
+/* Inside the caller's transaction: reads the ratings and (logged) identities as
+ * provincial_push_queue and packs one event per valid rating into a new *out (the caller
+ * destroys it). Returns 0 or -1 with err. */
+int provincial_push_build(ow_db_t *db, const char *case_nos_literal, int64_t now_us,
+                          provincial_pushes_t **out, ow_error_t *err);
+
+/* The events of pushes (*n of them; NULL pushes: none), owned by pushes. */
+const ow_outbox_event_t *provincial_pushes_events(const provincial_pushes_t *pushes, size_t *n);
+
+void provincial_pushes_destroy(provincial_pushes_t **pushes_p);
 
 /* "natural_person" for resident_id, "legal_person" for uscc, "" otherwise. */
 const char *provincial_push_applicant_type(const char *id_type);

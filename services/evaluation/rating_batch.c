@@ -8,6 +8,7 @@
 #include "indicator_sets.h"
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "ow_rpc.h"
+#include "provincial_push.h"
 #include "ratings.h"
 #include "rollup_applier.h"
 #include "timer_commands.h"
@@ -52,12 +53,6 @@ static const ow_db_statement_t s_statements[] = {
      " SELECT rating_id, rated_at_us, grade, scores, department_code, item_code, window_id,"
      " staff_id, channel, centre_id, level FROM ins)"
      " SELECT rating_id, case_no FROM ins"},
-    /* ow_outbox_add's row, many at once; ids follow the batch's order. */
-    {"evaluation_batch_outbox",
-     "INSERT INTO outbox (type, case_no, centre_id, time_us, payload)"
-     " SELECT 'rating.recorded', u.c, u.ce, $1::bigint, decode(u.p, 'hex')"
-     " FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS u(c, ce, p, ord)"
-     " ORDER BY u.ord"},
     /* ow_idem_save's row, many at once. */
     {"evaluation_batch_idem_save",
      "INSERT INTO idempotency (key, method, request_hash, reply)"
@@ -239,11 +234,38 @@ static uint8_t *s_pack(const ProtobufCMessage *m, size_t *len)
     return buf;
 }
 
-int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t n, int64_t now_us,
-                        rating_batch_outcome_t *out, ow_error_t *err)
+/* The batch's events: rating.recorded of each fresh rating, then the provincial pushes. */
+typedef struct {
+    ow_outbox_event_t *events;
+    uint8_t **payloads; /* the rating.recorded payloads, owned */
+    size_t recorded;
+} s_events_t;
+
+/* Writes the events and the pushes' with one statement, numbered when there is a relay. */
+static int s_write_events(ow_db_t *db, ow_relay_t *relay, s_events_t *ev,
+                          const provincial_pushes_t *pushes, bool *numbered, ow_error_t *err)
+{
+    size_t n_push = 0;
+    const ow_outbox_event_t *push = provincial_pushes_events(pushes, &n_push);
+    if (n_push > 0)
+        memcpy(ev->events + ev->recorded, push, n_push * sizeof *push);
+    size_t n = ev->recorded + n_push;
+    if (!relay)
+        return ow_outbox_add_many(db, ev->events, n, err);
+    *numbered = true; /* ow_relay_after_commit must follow, whatever happens */
+    return ow_relay_add_numbered(relay, ev->events, n, err);
+}
+
+int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_request_t *reqs,
+                        size_t n, int64_t now_us, rating_batch_outcome_t *out, ow_error_t *err)
 {
     int rc = -1;
     PGresult *res = NULL;
+    bool numbered = false;
+    provincial_pushes_t *pushes = NULL;
+    /* At most one push per rating: room for both kinds. */
+    s_events_t ev = {.events = calloc(n ? 2 * n : 1, sizeof *ev.events),
+                     .payloads = calloc(n ? n : 1, sizeof *ev.payloads)};
     enum {
         A_KEY,
         A_BODY,
@@ -260,13 +282,12 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
         A_LEVEL,
         A_ANON,
         A_SCORES,
-        A_PAYLOAD,
         A_REPLY,
         A_COUNT
     };
     sql_array_t a[A_COUNT];
     memset(a, 0, sizeof a);
-    sql_array_t recorded = {0}, centres = {0}; /* the cases recorded, and their centres */
+    sql_array_t recorded = {0}; /* the cases recorded */
     s_item_t *items = calloc(n ? n : 1, sizeof *items);
     s_index_t *by_key = calloc(n ? n : 1, sizeof *by_key);
     s_index_t *by_case = calloc(n ? n : 1, sizeof *by_case);
@@ -280,7 +301,7 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
         out[i].fresh = false;
         ow_error_clear(&out[i].err);
     }
-    if (!items || !by_key || !by_case || n > RATING_BATCH_MAX) {
+    if (!items || !by_key || !by_case || !ev.events || !ev.payloads || n > RATING_BATCH_MAX) {
         ow_error_set(err, n > RATING_BATCH_MAX ? OW_INVALID_ARGUMENT : OW_INTERNAL,
                      "cannot take a batch of %zu ratings", n);
         goto cleanup;
@@ -442,9 +463,15 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
             int packed_rc =
                 packed ? ow_rpc_pack_reply(NULL, packed, body_len, &out[i].reply, &out[i].reply_len)
                        : -1;
-            if (event)
-                sql_array_add_hex(&a[A_PAYLOAD], event, len);
-            free(event);
+            if (event) {
+                ev.payloads[ev.recorded] = event;
+                ev.events[ev.recorded++] = (ow_outbox_event_t){.type = "rating.recorded",
+                                                               .case_no = r->case_no,
+                                                               .centre_id = r->centre_id,
+                                                               .time_us = now_us,
+                                                               .payload = event,
+                                                               .len = len};
+            }
             free(packed);
             if (!event || packed_rc != 0) {
                 ow_error_set(err, OW_INTERNAL, "out of memory packing a rating");
@@ -452,7 +479,6 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
             }
             sql_array_add_hex(&a[A_REPLY], out[i].reply, out[i].reply_len);
             sql_array_add_text(&recorded, r->case_no);
-            sql_array_add_text(&centres, r->centre_id);
             out[i].fresh = true;
         }
         if (row != rows) {
@@ -463,47 +489,45 @@ int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t 
         res = NULL;
         if (rows == 0)
             goto commit;
-        /* Fresh keys, in the batch's order: the A_KEY/A_BODY arrays held every key. */
+        /* As the single path: tickets of bad reviews (§6), automatic assessment records (§7)
+         * and the rating's timers cancelled (ratings.h); the roll-ups are the applier's
+         * (rollup_applier.h): the insert above queued them. */
+        const char *rated = sql_array_text(&recorded);
+        if (!rated) {
+            ow_error_set(err, OW_INTERNAL, "out of memory listing %d cases", rows);
+            goto cleanup;
+        }
+        if (ratings_follow_up(db, rated, now_us, err) != 0 ||
+            provincial_push_build(db, rated, now_us, &pushes, err) != 0 ||
+            s_write_events(db, relay, &ev, pushes, &numbered, err) != 0)
+            goto cleanup;
+        /* Fresh keys, in the batch's order: the A_KEY/A_BODY arrays held every key. The last
+         * statement: the relay's lock (s_write_events) is held until COMMIT. */
         sql_array_t keys = {0}, bodies = {0};
         for (size_t i = 0; i < n; i++)
             if (out[i].fresh) {
                 sql_array_add_text(&keys, reqs[i].idempotency_key);
                 sql_array_add_hex(&bodies, reqs[i].payload, reqs[i].len);
             }
-        const char *outbox[] = {now_text, sql_array_text(&recorded), sql_array_text(&centres),
-                                sql_array_text(&a[A_PAYLOAD])};
         const char *save[] = {sql_array_text(&keys), sql_array_text(&bodies),
                               sql_array_text(&a[A_REPLY]), S_METHOD};
-        bool listed = outbox[1] && outbox[2] && outbox[3] && save[0] && save[1] && save[2];
-        if (!listed)
-            ow_error_set(err, OW_INTERNAL, "out of memory listing %d events", rows);
-        res = listed ? ow_db_exec(db, "evaluation_batch_outbox", 4, outbox, err) : NULL;
-        if (res) {
-            PQclear(res);
+        if (!save[0] || !save[1] || !save[2])
+            ow_error_set(err, OW_INTERNAL, "out of memory listing %d keys", rows);
+        else
             res = ow_db_exec(db, "evaluation_batch_idem_save", 4, save, err);
-        }
         sql_array_clear(&keys);
         sql_array_clear(&bodies);
         if (!res)
             goto cleanup;
         PQclear(res);
         res = NULL;
-        /* The roll-ups are the applier's (rollup_applier.h): the insert above queued them. */
-        /* A rating cancels the case's invitation and default timers (§6), in its own
-         * transaction (timer_commands.h). */
-        const char *rated = sql_array_text(&recorded);
-        if (!rated) {
-            ow_error_set(err, OW_INTERNAL, "out of memory listing %d cases", rows);
-            goto cleanup;
-        }
-        /* As the single path: tickets of bad reviews (§6), automatic assessment records (§7),
-         * the provincial push (ratings.h). */
-        if (ratings_after_recorded(db, rated, now_us, err) != 0)
-            goto cleanup;
     }
 commit:
     if (ow_db_commit(db, err) != 0)
         goto cleanup;
+    if (numbered)
+        ow_relay_after_commit(relay, true);
+    numbered = false;
     /* A key used twice in one batch: the second gets the first's answer, as a retry would. */
     for (size_t i = 0; i < n; i++) {
         int j = items[i].dup_of;
@@ -529,6 +553,8 @@ cleanup:
     if (rc != 0) {
         if (ow_db_in_transaction(db))
             ow_db_rollback(db);
+        if (numbered)
+            ow_relay_after_commit(relay, false);
         for (size_t i = 0; i < n; i++) {
             free(out[i].reply);
             out[i].reply = NULL;
@@ -545,6 +571,10 @@ cleanup:
     free(by_key);
     free(by_case);
     sql_array_clear(&recorded);
-    sql_array_clear(&centres);
+    provincial_pushes_destroy(&pushes);
+    for (size_t i = 0; i < ev.recorded; i++)
+        free(ev.payloads[i]);
+    free(ev.payloads);
+    free(ev.events);
     return rc;
 }

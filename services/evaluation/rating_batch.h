@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "ow_db.h"
+#include "ow_outbox.h"
 #include "ow_status.h"
 
 /* Most requests one batch takes (a larger drain is cut into batches). */
@@ -44,8 +45,11 @@ int rating_batch_prepare(ow_db_t *db, ow_error_t *err);
  * out[i] the answer to reqs[i]. Returns -1 with err when the batch as a whole failed (the
  * database went away, a lock timed out, a race with another instance): nothing was written,
  * no out[i] holds a reply, and the caller answers each request on its own
- * (rating_requests_rate), which then gets its own error. */
-int rating_batch_record(ow_db_t *db, const rating_batch_request_t *reqs, size_t n, int64_t now_us,
-                        rating_batch_outcome_t *out, ow_error_t *err);
+ * (rating_requests_rate), which then gets its own error.
+ * With relay (the relay of db's service, may be NULL) the batch's events go in numbered
+ * (ow_relay_add_numbered: each outbox row written once, no numbering pass behind it) and are
+ * published after the commit. */
+int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_request_t *reqs,
+                        size_t n, int64_t now_us, rating_batch_outcome_t *out, ow_error_t *err);
 
 #endif

@@ -155,7 +155,8 @@ void rating_requests_flush(rating_requests_t *self)
     }
     ow_error_t err;
     ow_error_clear(&err);
-    if (rating_batch_record(self->db, reqs, n, ow_clock_now_us(), self->outcomes, &err) != 0) {
+    if (rating_batch_record(self->db, self->relay, reqs, n, ow_clock_now_us(), self->outcomes,
+                            &err) != 0) {
         ow_warn("a batch of %zu ratings failed (%s): answering each on its own", n, err.message);
         for (size_t i = 0; i < n; i++)
             s_rate_alone(self, self->pending[i]);
@@ -173,8 +174,7 @@ void rating_requests_flush(rating_requests_t *self)
         free(o->reply);
         o->reply = NULL;
     }
-    if (fresh && self->relay)
-        ow_relay_kick(self->relay);
+    /* The events were numbered in the batch and published after its commit: no relay pass. */
     if (fresh) {
         ow_timer_sender_kick(self->timers);
         rollup_applier_kick(self->applier); /* the roll-ups follow within a fraction of a second */

@@ -120,12 +120,18 @@ static int s_emit(ow_db_t *db, const rating_t *r, int64_t now_us, ow_error_t *er
     return rc;
 }
 
+int ratings_follow_up(ow_db_t *db, const char *case_nos_literal, int64_t now_us, ow_error_t *err)
+{
+    if (timer_commands_cancel_rating(db, case_nos_literal, err) != 0 ||
+        rectification_open_for_cases(db, case_nos_literal, now_us, err) != 0)
+        return -1;
+    return assessment_records_from_ratings(db, case_nos_literal, now_us, err);
+}
+
 int ratings_after_recorded(ow_db_t *db, const char *case_nos_literal, int64_t now_us,
                            ow_error_t *err)
 {
-    if (timer_commands_cancel_rating(db, case_nos_literal, err) != 0 ||
-        rectification_open_for_cases(db, case_nos_literal, now_us, err) != 0 ||
-        assessment_records_from_ratings(db, case_nos_literal, now_us, err) != 0)
+    if (ratings_follow_up(db, case_nos_literal, now_us, err) != 0)
         return -1;
     /* §6: each rating goes to the provincial system (the only event with the identity). */
     return provincial_push_queue(db, case_nos_literal, now_us, err);

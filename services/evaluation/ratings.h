@@ -100,6 +100,10 @@ int ratings_exclude(ow_db_t *db, const char *rating_id, const char *reason, ow_e
 int ratings_after_recorded(ow_db_t *db, const char *case_nos_literal, int64_t now_us,
                            ow_error_t *err);
 
+/* ratings_after_recorded without the provincial push, for a caller that writes the push's
+ * events itself with its own (provincial_push_build). */
+int ratings_follow_up(ow_db_t *db, const char *case_nos_literal, int64_t now_us, ow_error_t *err);
+
 /* Reads the rating of case_no into *out. Returns 0, or -1 with err: NOT_FOUND when the case
  * is unrated (or unknown), a database error otherwise. */
 int ratings_get(ow_db_t *db, const char *case_no, rating_t *out, ow_error_t *err);

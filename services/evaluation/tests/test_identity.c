@@ -293,7 +293,7 @@ static void test_batched_push(void **state)
     memset(out, 0, sizeof out);
     ow_error_t err;
     ow_error_clear(&err);
-    assert_int_equal(rating_batch_record(f->db, reqs, 2, S_DECIDED + S_DAY, out, &err), 0);
+    assert_int_equal(rating_batch_record(f->db, NULL, reqs, 2, S_DECIDED + S_DAY, out, &err), 0);
     for (int i = 0; i < 2; i++) {
         assert_non_null(out[i].reply);
         free(out[i].reply);

@@ -240,7 +240,7 @@ static void test_batch_answers_each_and_matches_recount(void **state)
         assert_int_equal(n, BATCH + EXTRA);
 
         int64_t now = S_T0 + (int64_t)b * 37 * S_DAY + (int64_t)b * 3600000000;
-        assert_int_equal(rating_batch_record(db, reqs, n, now, out, &err), 0);
+        assert_int_equal(rating_batch_record(db, NULL, reqs, n, now, out, &err), 0);
         for (int i = 0; i < BATCH; i++) {
             assert_int_equal(s_reply_status(&out[i]), 0);
             assert_true(out[i].fresh);
@@ -260,7 +260,7 @@ static void test_batch_answers_each_and_matches_recount(void **state)
 
         /* The batch again: the first answers byte for byte, nothing written. */
         rating_batch_outcome_t *again = calloc(BATCH + EXTRA, sizeof *again);
-        assert_int_equal(rating_batch_record(db, reqs, BATCH, now + S_DAY, again, &err), 0);
+        assert_int_equal(rating_batch_record(db, NULL, reqs, BATCH, now + S_DAY, again, &err), 0);
         for (int i = 0; i < BATCH; i++) {
             assert_false(again[i].fresh);
             assert_int_equal(again[i].reply_len, out[i].reply_len);

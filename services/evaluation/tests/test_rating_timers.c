@@ -253,7 +253,7 @@ static void test_window_enforced(void **state)
                                " 86400000000 WHERE case_no = 'W-2'",
                                &err),
                      0);
-    assert_int_equal(rating_batch_record(db, reqs, 2, S_DECIDED + S_DAY, out, &err), 0);
+    assert_int_equal(rating_batch_record(db, NULL, reqs, 2, S_DECIDED + S_DAY, out, &err), 0);
     assert_null(out[0].reply);
     assert_int_equal(out[0].err.code, OW_FAILED_PRECONDITION);
     assert_non_null(out[1].reply);

@@ -279,7 +279,7 @@ static void test_bad_reviews_open_tickets(void **state)
     rating_batch_outcome_t out[3];
     memset(out, 0, sizeof out);
     ow_error_clear(&err);
-    assert_int_equal(rating_batch_record(db, reqs, 3, S_DECIDED + S_DAY, out, &err), 0);
+    assert_int_equal(rating_batch_record(db, NULL, reqs, 3, S_DECIDED + S_DAY, out, &err), 0);
     for (int i = 0; i < 3; i++) {
         assert_non_null(out[i].reply);
         free(out[i].reply);
