@@ -3,7 +3,11 @@
  * through evaluation.rate, each once with a fresh idempotency key, WINDOW requests in flight,
  * for SECONDS or until CASES are rated, and prints recorded ratings/s and the latency:
  *
- *   evaluation_ingest ENDPOINT SECONDS WINDOW CASES
+ *   evaluation_ingest ENDPOINT SECONDS WINDOW CASES [BAD_PERCENT]
+ *
+ * BAD_PERCENT (default 40) of the ratings are bad reviews (grades 1–2, each opening a
+ * rectification ticket and, rated staff, an assessment record); the rest are 3–5. 40 is what
+ * uniform grades 1–5 give.
  *
  * Every reply is checked (status OK); a failure is counted and printed, and fails the run. */
 #include <inttypes.h>
@@ -18,7 +22,7 @@
 typedef struct {
     ow_loop_t *loop;
     ow_rpc_client_t *client;
-    long sent, ok, failed, in_flight, cases;
+    long sent, ok, failed, in_flight, cases, bad_percent;
     int64_t start_mono, end_mono;
     int64_t *lat;
     long lat_n, lat_cap;
@@ -69,7 +73,9 @@ static void s_send(s_bench_t *b)
     score.score = (int32_t)(1 + i % 5);
     Onewindow__V1__RateCase req = ONEWINDOW__V1__RATE_CASE__INIT;
     req.case_no = case_no;
-    req.grade = (int32_t)(1 + (i * 7919) % 5);
+    /* Spread evenly: of every 100 consecutive ratings, bad_percent are bad. */
+    long mix = (i * 37) % 100;
+    req.grade = (int32_t)(mix < b->bad_percent ? 1 + mix % 2 : 3 + mix % 3);
     req.channel = (char *)channels[i % 4];
     req.comment = "办事很快";
     req.window_id = window;
@@ -90,14 +96,15 @@ static int s_cmp(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    if (argc != 5) {
-        fprintf(stderr, "usage: evaluation_ingest ENDPOINT SECONDS WINDOW CASES\n");
+    if (argc != 5 && argc != 6) {
+        fprintf(stderr, "usage: evaluation_ingest ENDPOINT SECONDS WINDOW CASES [BAD_PERCENT]\n");
         return 2;
     }
     s_bench_t b = {0};
     double seconds = atof(argv[2]);
     long window = atol(argv[3]);
     b.cases = atol(argv[4]);
+    b.bad_percent = argc == 6 ? atol(argv[5]) : 40;
     snprintf(b.run_id, sizeof b.run_id, "%" PRId64, ow_clock_real_us());
     b.lat_cap = b.cases;
     b.lat = malloc(sizeof *b.lat * (size_t)(b.lat_cap ? b.lat_cap : 1));
