@@ -769,6 +769,42 @@ cleanup:
     zmq_msg_close(&frame);
 }
 
+/* Connects sock to each endpoint of the comma-separated list. With several, a request goes
+ * to only those instances whose connection is up (ZMQ_IMMEDIATE): the DEALER deals requests
+ * round-robin among them, and a retry finds a live one when another has gone. */
+static int s_connect_all(void *sock, const char *list, ow_error_t *err)
+{
+    char one[OW_RPC_ENDPOINT_MAX + 1];
+    int count = 0;
+    if (strchr(list, ',')) {
+        int on = 1;
+        zmq_setsockopt(sock, ZMQ_IMMEDIATE, &on, sizeof on);
+    }
+    for (const char *at = list;;) {
+        at += strspn(at, " ");
+        size_t len = strcspn(at, ",");
+        while (len > 0 && at[len - 1] == ' ')
+            len--;
+        if (len == 0 || len > OW_RPC_ENDPOINT_MAX) {
+            ow_error_set(err, OW_INVALID_ARGUMENT, "endpoint list '%s': entry %d is %s", list,
+                         count + 1, len ? "too long" : "empty");
+            return -1;
+        }
+        memcpy(one, at, len);
+        one[len] = '\0';
+        if (zmq_connect(sock, one) != 0) {
+            ow_error_set(err, OW_INVALID_ARGUMENT, "cannot connect to %s: %s", one,
+                         zmq_strerror(errno));
+            return -1;
+        }
+        count++;
+        at += strcspn(at, ",");
+        if (*at != ',')
+            return 0;
+        at++;
+    }
+}
+
 ow_rpc_client_t *ow_rpc_client_new(ow_loop_t *loop, const char *endpoint, ow_error_t *err)
 {
     ow_rpc_client_t *self = calloc(1, sizeof *self);
@@ -788,11 +824,8 @@ ow_rpc_client_t *ow_rpc_client_new(ow_loop_t *loop, const char *endpoint, ow_err
     zmq_setsockopt(self->sock, ZMQ_MAXMSGSIZE, &max, sizeof max);
     zmq_setsockopt(self->sock, ZMQ_LINGER, &zero, sizeof zero);
     s_set_hwm(self->sock);
-    if (zmq_connect(self->sock, endpoint) != 0) {
-        ow_error_set(err, OW_INVALID_ARGUMENT, "cannot connect to %s: %s", endpoint,
-                     zmq_strerror(errno));
+    if (s_connect_all(self->sock, endpoint, err) != 0)
         goto fail;
-    }
     self->watch = ow_loop_watch(loop, self->sock, s_client_on_message, self);
     if (!self->watch) {
         ow_error_set(err, OW_INTERNAL, "cannot watch request socket for %s", endpoint);

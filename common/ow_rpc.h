@@ -80,7 +80,13 @@ typedef struct {
 
 typedef void(ow_rpc_done_fn)(const ow_rpc_result_t *result, void *arg);
 
-/* Connects a DEALER to endpoint. Returns NULL with err on failure. */
+/* Longest single endpoint of a client's list. */
+#define OW_RPC_ENDPOINT_MAX 300
+
+/* Connects a DEALER to endpoint, or to every endpoint of a comma-separated list (several
+ * instances of one service: requests are dealt round-robin among the instances that are up,
+ * and a retry reaches a live one). Returns NULL with err on failure (INVALID_ARGUMENT names a
+ * bad entry). */
 ow_rpc_client_t *ow_rpc_client_new(ow_loop_t *loop, const char *endpoint, ow_error_t *err);
 
 /* Fails every pending call with CANCELLED (callbacks run), closes the socket, frees. */

@@ -434,6 +434,15 @@ static int s_start_source(ow_service_t *self, const ow_service_spec_t *spec, ow_
     /* Others connect to endpoint.<source>; across hosts this daemon binds elsewhere (e.g.
      * tcp://0.0.0.0:7110 behind the name others use), hence the separate rpc.bind. */
     const char *bind = ow_config_get(self->config, "rpc.bind", endpoint);
+    /* Several instances of one service: others deal requests among the listed addresses
+     * (ow_rpc_client_new), and each instance must be told which one is its own. */
+    if (strchr(bind, ',')) {
+        ow_error_set(err, OW_INVALID_ARGUMENT,
+                     "endpoint.%s lists several instances (%s): set rpc.bind (or OW_RPC_BIND) to "
+                     "this instance's own address",
+                     self->source, bind);
+        return -1;
+    }
     self->rpc = ow_rpc_server_new(self->loop, bind, err);
     if (!self->rpc)
         return -1;

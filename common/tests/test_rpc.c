@@ -693,6 +693,59 @@ static void test_bind_errors(void **state)
     assert_non_null(strstr(err.message, "nonsense://x"));
 }
 
+/* Echoes, counting the calls of one server of several. */
+static void s_count_echo(ow_rpc_call_t *call, void *arg)
+{
+    (*(int *)arg)++;
+    size_t len;
+    const uint8_t *p = ow_rpc_call_payload(call, &len);
+    ow_rpc_reply(call, p, len);
+}
+
+/* A client given two instances' endpoints deals its calls to both, and when one goes away
+ * the calls (retries included) reach the other; a bad list is refused naming the entry. */
+static void test_client_over_several_instances(void **state)
+{
+    s_fixture_t *f = *state;
+    ow_error_t err;
+    char second[320], list[700];
+    snprintf(second, sizeof second, "ipc://%s/rpc2.sock", f->dir);
+    snprintf(list, sizeof list, "%s, %s", f->endpoint, second);
+    int on_second = 0;
+    ow_rpc_server_t *server2 = ow_rpc_server_new(f->loop, second, &err);
+    assert_non_null(server2);
+    ow_rpc_server_handle(server2, "test.echo", s_count_echo, &on_second);
+    ow_rpc_client_t *client = ow_rpc_client_new(f->loop, list, &err);
+    assert_non_null(client);
+    ow_test_loop_until(f->loop, NULL, NULL, 0.2); /* both connections up */
+    for (int i = 0; i < 20; i++) {
+        uint8_t *out = NULL;
+        size_t len = 0;
+        assert_int_equal(ow_rpc_call_blocking(client, "test.echo", NULL, (const uint8_t *)"x", 1,
+                                              3000, &out, &len, &err),
+                         OW_OK);
+        free(out);
+    }
+    assert_true(f->handled > 0);
+    assert_true(on_second > 0);
+    assert_int_equal(f->handled + on_second, 20);
+    /* The second instance goes: every call is answered by the first. */
+    ow_rpc_server_destroy(&server2);
+    for (int i = 0; i < 10; i++) {
+        uint8_t *out = NULL;
+        size_t len = 0;
+        assert_int_equal(ow_rpc_call_blocking(client, "test.echo", NULL, (const uint8_t *)"y", 1,
+                                              4000, &out, &len, &err),
+                         OW_OK);
+        free(out);
+    }
+    ow_rpc_client_destroy(&client);
+    snprintf(list, sizeof list, "%s,,%s", f->endpoint, second);
+    assert_null(ow_rpc_client_new(f->loop, list, &err));
+    assert_int_equal(err.code, OW_INVALID_ARGUMENT);
+    assert_non_null(strstr(err.message, "entry 2 is empty"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -714,6 +767,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_random_frames_do_not_stop_server, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_reply_to_gone_peer, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bind_errors, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_client_over_several_instances, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

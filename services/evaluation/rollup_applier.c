@@ -1,6 +1,7 @@
 /* rollup_applier — see rollup_applier.h. */
 #include "rollup_applier.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,11 @@ static const ow_db_statement_t s_statements[] = {
      " excluded, rectified, revisited, scores[1], scores[2], scores[3], scores[4], scores[5],"
      " scores[6], scores[7], department_code, item_code, window_id, staff_id, channel,"
      " centre_id, level"},
+    /* One pass at a time across instances: two passes upserting the same slices in different
+     * orders could deadlock, and one pass already folds everything that waits. */
+    {"evaluation_applier_claim",
+     "SELECT pg_try_advisory_xact_lock(hashtext('onewindow.rollup_applier.' ||"
+     " current_schema()))"},
     {"evaluation_applier_as_of", "SELECT rated_at_us FROM rollup_pending ORDER BY seq LIMIT 1"},
 };
 
@@ -56,6 +62,16 @@ long rollup_applier_pass(ow_db_t *db, size_t max, ow_error_t *err)
     }
     if (ow_db_begin(db, err) != 0)
         goto cleanup;
+    if (!(res = ow_db_exec(db, "evaluation_applier_claim", 0, NULL, err)))
+        goto cleanup;
+    bool claimed = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    res = NULL;
+    if (!claimed) { /* another instance's pass is folding what waits */
+        ow_db_rollback(db);
+        rc = ROLLUP_APPLIER_BUSY;
+        goto cleanup;
+    }
     const char *params[] = {limit};
     if (!(res = ow_db_exec(db, "evaluation_applier_take", 1, params, err)))
         goto cleanup;
@@ -70,7 +86,7 @@ long rollup_applier_pass(ow_db_t *db, size_t max, ow_error_t *err)
         goto cleanup;
     rc = n;
 cleanup:
-    if (rc < 0 && ow_db_in_transaction(db))
+    if (rc == -1 && ow_db_in_transaction(db))
         ow_db_rollback(db);
     PQclear(res);
     rollup_deltas_destroy(&deltas);
@@ -108,6 +124,10 @@ static void s_on_timer(void *arg)
         ow_warn("roll-up pass failed (%s): retrying in 1 s", err.message);
         self->armed = true;
         ow_timer_arm(self->timer, 1.0);
+    } else if (n == ROLLUP_APPLIER_BUSY) {
+        /* Another instance is folding; what this one wrote may wait for a later pass. */
+        self->armed = true;
+        ow_timer_arm(self->timer, ROLLUP_APPLIER_INTERVAL_S);
     } else if (n == ROLLUP_APPLIER_PASS_MAX) {
         self->armed = true; /* more is waiting: go on at the next turn of the loop */
         ow_timer_arm(self->timer, 0);

@@ -28,9 +28,13 @@
 /* Registers the prepared statements. Returns 0 or -1 with err. */
 int rollup_applier_prepare(ow_db_t *db, ow_error_t *err);
 
+/* rollup_applier_pass's answer when another instance's pass holds the applier's lock. */
+#define ROLLUP_APPLIER_BUSY (-2)
+
 /* One pass in its own transaction (none may be open): folds at most max pending ratings,
- * oldest first. Returns how many were folded (0 when none was pending), or -1 with err (rolled
- * back: nothing folded, nothing dequeued). */
+ * oldest first. Returns how many were folded (0 when none was pending), ROLLUP_APPLIER_BUSY
+ * when another instance is folding (nothing done), or -1 with err (rolled back: nothing
+ * folded, nothing dequeued). */
 long rollup_applier_pass(ow_db_t *db, size_t max, ow_error_t *err);
 
 /* The time the roll-ups are complete up to: every rating recorded before *as_of_us is in them.

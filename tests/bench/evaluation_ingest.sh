@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# tests/bench/evaluation_ingest.sh [BUILD_DIR] [SECONDS=10] [WINDOW=2000] [CASES=600000] [BAD=40]
+# tests/bench/evaluation_ingest.sh [BUILD_DIR] [SECONDS=10] [WINDOW=2000] [CASES=600000] [BAD=40] [INSTANCES=1]
 # Ratings recorded per second through evaluationd's real request socket (ipc, durable
 # commits: synchronous_commit on), by a C client keeping WINDOW evaluation.rate calls in
 # flight — printed beside raw pgbench single-row inserts (one durable commit each) on the
@@ -16,11 +16,23 @@ cases=${4:-600000}
 # assessment record of the staff member rated and two timers, so the mix moves the rate. 40 is
 # what uniform grades 1–5 give (the mix of the earlier runs); real ratings have far fewer.
 bad=${5:-40}
+# evaluationd instances sharing the schema (docs/configuration.md "Several instances"): the
+# client deals its calls among them, and each has its own connection to PostgreSQL.
+instances=${6:-1}
 bench_init eval
 bench_client evaluation_ingest evaluation_ingest "$build"
 bench_database "$build"
 bench_config evaluationd warn
-bench_daemon "$build" evaluationd evaluation.rollups
+endpoints=$(seq "$instances" | sed "s|.*|ipc://$work/evaluation&.sock|" | paste -sd, -)
+sed -i "s|^endpoint.evaluation = .*|endpoint.evaluation = $endpoints|" "$work/ow.conf"
+OW_RPC_BIND="ipc://$work/evaluation1.sock" bench_daemon "$build" evaluationd evaluation.rollups
+evals=("${pids[0]}")
+for i in $(seq 2 "$instances"); do
+  OW_RPC_BIND="ipc://$work/evaluation$i.sock" "$build/bin/evaluationd" --config "$work/ow.conf" \
+    2>"$work/evaluationd$i.log" &
+  pids+=($!)
+  evals+=($!)
+done
 echo "== seeding $cases decided cases (SQL)"
 psql "$url" -X -q -v ON_ERROR_STOP=1 -c "INSERT INTO evaluation.served_cases (case_no, item_code,
   department_code, centre_id, channel, accepted_at_us, decided_at_us)
@@ -56,9 +68,15 @@ lag_sql="SELECT coalesce(((extract(epoch FROM clock_timestamp()) * 1000000)::big
 ( end=$((SECONDS + secs + 5)); while [ $SECONDS -lt $end ]; do
     psql "$url" -X -qtA -c "$lag_sql" 2>/dev/null; sleep 0.5; done > "$work/lag.txt" ) &
 pids+=($!)
-eval_before=$(ticks "${pids[0]}"); pg_before=$(pg_ticks)
+eval_ticks() {
+  local total=0 p
+  for p in "${evals[@]}"; do total=$((total + $(ticks "$p"))); done
+  echo "$total"
+}
+eval_before=$(eval_ticks); pg_before=$(pg_ticks)
 echo "== $bad % of the ratings are bad reviews (grades 1-2)"
-"$work/evaluation_ingest" "ipc://$work/evaluation.sock" "$secs" "$window" "$cases" "$bad" || true
+echo "== $instances evaluationd instance(s): $endpoints"
+"$work/evaluation_ingest" "$endpoints" "$secs" "$window" "$cases" "$bad" || true
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 start_ms=$(date +%s%3N)
 # (A build from before the roll-up applier has no queue: nothing to wait for.)
@@ -68,7 +86,7 @@ for _ in $(seq 600); do
   [ "$(psql "$url" -X -qtA -c 'SELECT count(*) FROM evaluation.rollup_pending')" = 0 ] && break
   sleep 0.1
 done
-eval_after=$(ticks "${pids[0]}"); pg_after=$(pg_ticks)
+eval_after=$(eval_ticks); pg_after=$(pg_ticks)
 n=$(psql "$url" -X -qtA -c 'SELECT count(*) FROM evaluation.ratings')
 hz=$(getconf CLK_TCK)
 awk -v n="$n" -v hz="$hz" -v e=$((eval_after - eval_before)) -v p=$((pg_after - pg_before)) \

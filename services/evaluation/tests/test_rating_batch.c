@@ -319,6 +319,21 @@ static void test_batch_answers_each_and_matches_recount(void **state)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.rollups", schema);
     assert_int_equal(ow_test_pg_long(admin, sql), 0); /* still nothing folded */
 
+    /* Another instance's pass holds the applier's lock: this one does nothing and says so. */
+    ow_db_t *other = ow_test_pg_connect(pg, "evaluation-other-instance", &err);
+    assert_non_null(other);
+    assert_int_equal(rollup_applier_prepare(other, &err), 0);
+    assert_int_equal(ow_db_begin(other, &err), 0);
+    PGresult *claim = ow_db_exec(other, "evaluation_applier_claim", 0, NULL, &err);
+    assert_non_null(claim);
+    assert_string_equal(PQgetvalue(claim, 0, 0), "t");
+    PQclear(claim);
+    assert_int_equal(rollup_applier_pass(db, 250, &err), ROLLUP_APPLIER_BUSY);
+    assert_false(ow_db_in_transaction(db));
+    assert_int_equal(ow_test_pg_long(admin, sql), 0);
+    ow_db_rollback(other);
+    ow_db_destroy(&other);
+
     /* Exactly once across a crash between passes: one pass commits; the next dies before its
      * COMMIT (its connection is dropped with the rows dequeued and a slice written); the
      * passes after it fold the rest, and the figures equal a recount. */
