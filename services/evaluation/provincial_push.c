@@ -37,7 +37,8 @@ const char *provincial_push_applicant_type(const char *id_type)
 }
 
 struct provincial_pushes {
-    PGresult *ratings; /* the case numbers and area codes the events borrow */
+    PGresult *ratings;              /* provincial_push_build: the rows its messages borrow */
+    Onewindow__V1__RatingPush *own; /* provincial_push_build: those messages */
     ow_outbox_event_t *events;
     uint8_t **payloads; /* one packed RatingPush per event, owned */
     size_t n;
@@ -52,6 +53,7 @@ void provincial_pushes_destroy(provincial_pushes_t **pushes_p)
         free(p->payloads[i]);
     free(p->payloads);
     free(p->events);
+    free(p->own);
     PQclear(p->ratings);
     free(p);
     *pushes_p = NULL;
@@ -63,87 +65,74 @@ const ow_outbox_event_t *provincial_pushes_events(const provincial_pushes_t *pus
     return pushes ? pushes->events : NULL;
 }
 
-int provincial_push_build(ow_db_t *db, const char *case_nos_literal, int64_t now_us,
-                          provincial_pushes_t **out, ow_error_t *err)
+/* The row of ids (sorted by case number in byte order) for case_no, or -1. */
+static int s_identity_row(const PGresult *ids, const char *case_no)
+{
+    int lo = 0, hi = PQntuples(ids);
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2, c = strcmp(PQgetvalue(ids, mid, 0), case_no);
+        if (c == 0)
+            return mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+int provincial_push_build_from(ow_db_t *db, Onewindow__V1__RatingPush *msgs, size_t n,
+                               int64_t now_us, provincial_pushes_t **out, ow_error_t *err)
 {
     int rc = -1;
     PGresult *ids = NULL;
     sql_array_t named = {0};
     provincial_pushes_t *p = calloc(1, sizeof *p);
-    const char *params[] = {case_nos_literal};
     *out = NULL;
-    if (!p) {
-        ow_error_set(err, OW_INTERNAL, "out of memory for the provincial push");
+    if (p) {
+        p->events = calloc(n ? n : 1, sizeof *p->events);
+        p->payloads = calloc(n ? n : 1, sizeof *p->payloads);
+    }
+    if (!p || !p->events || !p->payloads) {
+        ow_error_set(err, OW_INTERNAL, "out of memory for %zu pushes", n);
         goto cleanup;
     }
-    if (!(p->ratings = ow_db_exec(db, "evaluation_push_ratings", 1, params, err)))
-        goto cleanup;
-    const PGresult *ratings = p->ratings;
-    int n = PQntuples(ratings);
-    p->events = calloc(n ? (size_t)n : 1, sizeof *p->events);
-    p->payloads = calloc(n ? (size_t)n : 1, sizeof *p->payloads);
-    if (!p->events || !p->payloads) {
-        ow_error_set(err, OW_INTERNAL, "out of memory for %d pushes", n);
-        goto cleanup;
-    }
-    for (int i = 0; i < n; i++)
-        if (PQgetvalue(ratings, i, 16)[0] != 't')
-            sql_array_add_text(&named, PQgetvalue(ratings, i, 1));
-    int m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!msgs[i].anonymous)
+            sql_array_add_text(&named, msgs[i].case_no);
     if (named.count > 0) {
         const char *read[] = {sql_array_text(&named), PROVINCIAL_PUSH_PURPOSE};
         if (!read[0]) {
-            ow_error_set(err, OW_INTERNAL, "out of memory listing %d cases", n);
+            ow_error_set(err, OW_INTERNAL, "out of memory listing %zu cases", n);
             goto cleanup;
         }
         if (!(ids = ow_db_exec(db, "evaluation_push_identities", 2, read, err)))
             goto cleanup;
-        m = PQntuples(ids);
     }
-    /* Both results are ordered by case number in byte order (COLLATE "C", as strcmp): walk
-     * them together. */
-    int j = 0;
-    for (int i = 0; i < n; i++) {
-        const char *case_no = PQgetvalue(ratings, i, 1);
-        bool anonymous = PQgetvalue(ratings, i, 16)[0] == 't';
-        while (j < m && strcmp(PQgetvalue(ids, j, 0), case_no) < 0)
-            j++;
-        bool has_id = !anonymous && j < m && strcmp(PQgetvalue(ids, j, 0), case_no) == 0;
-        Onewindow__V1__RatingPush msg = ONEWINDOW__V1__RATING_PUSH__INIT;
-        msg.rating_id = PQgetvalue(ratings, i, 0);
-        msg.case_no = (char *)case_no;
-        msg.item_code = PQgetvalue(ratings, i, 2);
-        msg.item_name = PQgetvalue(ratings, i, 3);
-        msg.item_version = (int32_t)strtol(PQgetvalue(ratings, i, 4), NULL, 10);
-        msg.area_code = PQgetvalue(ratings, i, 5);
-        msg.level = PQgetvalue(ratings, i, 6);
-        msg.department_code = PQgetvalue(ratings, i, 7);
-        msg.department_name = PQgetvalue(ratings, i, 8);
-        msg.case_status = PQgetvalue(ratings, i, 9);
-        msg.channel = PQgetvalue(ratings, i, 10);
-        msg.staff_id = PQgetvalue(ratings, i, 11);
-        msg.window_id = PQgetvalue(ratings, i, 12);
-        msg.grade = (int32_t)strtol(PQgetvalue(ratings, i, 13), NULL, 10);
-        msg.rated_at_us = strtoll(PQgetvalue(ratings, i, 14), NULL, 10);
-        msg.is_default = PQgetvalue(ratings, i, 15)[0] == 't';
-        msg.anonymous = anonymous;
-        if (has_id) {
-            msg.applicant_name = PQgetvalue(ids, j, 1);
-            msg.applicant_id_type = PQgetvalue(ids, j, 2);
-            msg.applicant_id_number = PQgetvalue(ids, j, 3);
-            msg.applicant_type = (char *)provincial_push_applicant_type(msg.applicant_id_type);
+    for (size_t i = 0; i < n; i++) {
+        Onewindow__V1__RatingPush *msg = &msgs[i];
+        int j = ids && !msg->anonymous ? s_identity_row(ids, msg->case_no) : -1;
+        if (j >= 0) {
+            msg->applicant_name = PQgetvalue(ids, j, 1);
+            msg->applicant_id_type = PQgetvalue(ids, j, 2);
+            msg->applicant_id_number = PQgetvalue(ids, j, 3);
+            msg->applicant_type = (char *)provincial_push_applicant_type(msg->applicant_id_type);
         }
-        size_t len = onewindow__v1__rating_push__get_packed_size(&msg);
+        size_t len = onewindow__v1__rating_push__get_packed_size(msg);
         uint8_t *buf = malloc(len ? len : 1);
+        if (buf)
+            onewindow__v1__rating_push__pack(msg, buf);
+        /* The identity lives in ids, freed below: the message must not keep pointing at it. */
+        msg->applicant_name = msg->applicant_id_type = msg->applicant_id_number = (char *)"";
+        msg->applicant_type = (char *)"";
         if (!buf) {
-            ow_error_set(err, OW_INTERNAL, "out of memory packing the push of %s", case_no);
+            ow_error_set(err, OW_INTERNAL, "out of memory packing the push of %s", msg->case_no);
             goto cleanup;
         }
-        onewindow__v1__rating_push__pack(&msg, buf);
         p->payloads[p->n] = buf;
         p->events[p->n++] = (ow_outbox_event_t){.type = "rating.push_requested",
-                                                .case_no = case_no,
-                                                .centre_id = msg.area_code,
+                                                .case_no = msg->case_no,
+                                                .centre_id = msg->area_code,
                                                 .time_us = now_us,
                                                 .payload = buf,
                                                 .len = len};
@@ -156,6 +145,52 @@ cleanup:
     PQclear(ids);
     sql_array_clear(&named);
     return rc;
+}
+
+int provincial_push_build(ow_db_t *db, const char *case_nos_literal, int64_t now_us,
+                          provincial_pushes_t **out, ow_error_t *err)
+{
+    const char *params[] = {case_nos_literal};
+    PGresult *ratings = ow_db_exec(db, "evaluation_push_ratings", 1, params, err);
+    *out = NULL;
+    if (!ratings)
+        return -1;
+    int n = PQntuples(ratings);
+    Onewindow__V1__RatingPush *msgs = calloc(n ? (size_t)n : 1, sizeof *msgs);
+    if (!msgs) {
+        PQclear(ratings);
+        ow_error_set(err, OW_INTERNAL, "out of memory for %d pushes", n);
+        return -1;
+    }
+    for (int i = 0; i < n; i++) {
+        Onewindow__V1__RatingPush *msg = &msgs[i];
+        onewindow__v1__rating_push__init(msg);
+        msg->rating_id = PQgetvalue(ratings, i, 0);
+        msg->case_no = PQgetvalue(ratings, i, 1);
+        msg->item_code = PQgetvalue(ratings, i, 2);
+        msg->item_name = PQgetvalue(ratings, i, 3);
+        msg->item_version = (int32_t)strtol(PQgetvalue(ratings, i, 4), NULL, 10);
+        msg->area_code = PQgetvalue(ratings, i, 5);
+        msg->level = PQgetvalue(ratings, i, 6);
+        msg->department_code = PQgetvalue(ratings, i, 7);
+        msg->department_name = PQgetvalue(ratings, i, 8);
+        msg->case_status = PQgetvalue(ratings, i, 9);
+        msg->channel = PQgetvalue(ratings, i, 10);
+        msg->staff_id = PQgetvalue(ratings, i, 11);
+        msg->window_id = PQgetvalue(ratings, i, 12);
+        msg->grade = (int32_t)strtol(PQgetvalue(ratings, i, 13), NULL, 10);
+        msg->rated_at_us = strtoll(PQgetvalue(ratings, i, 14), NULL, 10);
+        msg->is_default = PQgetvalue(ratings, i, 15)[0] == 't';
+        msg->anonymous = PQgetvalue(ratings, i, 16)[0] == 't';
+    }
+    if (provincial_push_build_from(db, msgs, (size_t)n, now_us, out, err) != 0) {
+        free(msgs);
+        PQclear(ratings);
+        return -1;
+    }
+    (*out)->ratings = ratings; /* the events borrow the rows' case numbers and area codes */
+    (*out)->own = msgs;
+    return 0;
 }
 
 int provincial_push_queue(ow_db_t *db, const char *case_nos_literal, int64_t now_us,

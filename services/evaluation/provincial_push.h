@@ -8,6 +8,7 @@
 #define EVALUATION_PROVINCIAL_PUSH_H
 
 #include <stdint.h>
+#include "onewindow/v1/evaluation.pb-c.h"
 #include "ow_db.h"
 #include "ow_outbox.h"
 #include "ow_status.h"
@@ -33,6 +34,13 @@ typedef struct provincial_pushes provincial_pushes_t;
  * destroys it). Returns 0 or -1 with err. */
 int provincial_push_build(ow_db_t *db, const char *case_nos_literal, int64_t now_us,
                           provincial_pushes_t **out, ow_error_t *err);
+
+/* As provincial_push_build, from messages the caller filled (every field but the identity,
+ * strings borrowed) instead of reading the ratings back: reads the (logged) identities of the
+ * real-name ones and packs each. The events borrow msgs' case numbers and area codes: msgs
+ * must outlive *out. Returns 0 or -1 with err. */
+int provincial_push_build_from(ow_db_t *db, Onewindow__V1__RatingPush *msgs, size_t n,
+                               int64_t now_us, provincial_pushes_t **out, ow_error_t *err);
 
 /* The events of pushes (*n of them; NULL pushes: none), owned by pushes. */
 const ow_outbox_event_t *provincial_pushes_events(const provincial_pushes_t *pushes, size_t *n);

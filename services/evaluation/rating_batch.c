@@ -7,6 +7,7 @@
 
 #include "indicator_sets.h"
 #include "onewindow/v1/evaluation.pb-c.h"
+#include "ow_envelope.h"
 #include "ow_rpc.h"
 #include "provincial_push.h"
 #include "ratings.h"
@@ -32,27 +33,26 @@ static const ow_db_statement_t s_statements[] = {
     {"evaluation_batch_cases",
      "SELECT case_no, accepted_at_us IS NOT NULL, decided_at_us IS NOT NULL, department_code,"
      " item_code, centre_id, EXISTS (SELECT 1 FROM ratings r WHERE r.case_no = s.case_no),"
-     " decided_at_us FROM served_cases s WHERE case_no = ANY ($1::text[])"
+     " decided_at_us, item_name, item_version, department_name, coalesce(outcome, '')"
+     " FROM served_cases s WHERE case_no = ANY ($1::text[])"
      " ORDER BY case_no COLLATE \"C\""},
-    /* The ratings and their rows for the roll-up applier (rollup_applier.h), in one statement.
-     * A case rated meanwhile by another instance (UNIQUE (case_no)) returns no row. */
+    /* The ratings and their rows for the roll-up applier (rollup_applier.h), in one statement,
+     * the ids made here. No ON CONFLICT (its speculative insert cost a third of the statement):
+     * the case was read above, and a rating of the same case by another instance in between
+     * fails the batch on UNIQUE (case_no), which is then run again (rating_requests.c). */
     {"evaluation_batch_ratings",
-     "WITH ins AS (INSERT INTO ratings (case_no, grade, is_bad, comment, channel, rated_at_us,"
-     " department_code, item_code, centre_id, indicator_set, window_id, staff_id, level,"
-     " anonymous, scores)"
-     " SELECT u.c, u.g, u.g <= 2, u.cm, u.ch, $2::bigint, u.d, u.it, u.ce, u.iset, u.w, u.st,"
-     " u.lv, u.an, u.sc::smallint[]"
-     " FROM unnest($1::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::text[],"
-     " $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[],"
-     " $14::text[]) WITH ORDINALITY AS u(c, g, cm, ch, d, it, ce, iset, w, st, lv, an, sc, ord)"
-     " ORDER BY u.ord ON CONFLICT (case_no) DO NOTHING RETURNING rating_id, case_no, rated_at_us,"
-     " grade, scores, department_code, item_code, window_id, staff_id, channel, centre_id,"
-     " level),"
-     " queued AS (INSERT INTO rollup_pending (rating_id, rated_at_us, grade, scores,"
-     " department_code, item_code, window_id, staff_id, channel, centre_id, level)"
-     " SELECT rating_id, rated_at_us, grade, scores, department_code, item_code, window_id,"
-     " staff_id, channel, centre_id, level FROM ins)"
-     " SELECT rating_id, case_no FROM ins"},
+     "WITH u AS MATERIALIZED (SELECT * FROM unnest($1::text[], $3::smallint[], $4::text[],"
+     " $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],"
+     " $12::text[], $13::boolean[], $14::text[], $15::uuid[])"
+     " AS u(c, g, cm, ch, d, it, ce, iset, w, st, lv, an, sc, id)),"
+     " ins AS (INSERT INTO ratings (rating_id, case_no, grade, is_bad, comment, channel,"
+     " rated_at_us, department_code, item_code, centre_id, indicator_set, window_id, staff_id,"
+     " level, anonymous, scores)"
+     " SELECT id, c, g, g <= 2, cm, ch, $2::bigint, d, it, ce, iset, w, st, lv, an,"
+     " sc::smallint[] FROM u)"
+     " INSERT INTO rollup_pending (rating_id, rated_at_us, grade, scores, department_code,"
+     " item_code, window_id, staff_id, channel, centre_id, level)"
+     " SELECT id, $2::bigint, g, sc::smallint[], d, it, w, st, ch, ce, lv FROM u"},
     /* ow_idem_save's row, many at once. */
     {"evaluation_batch_idem_save",
      "INSERT INTO idempotency (key, method, request_hash, reply)"
@@ -76,6 +76,7 @@ typedef struct {
     int32_t scores[INDICATOR_COUNT];
     const char *set_name;
     const char *level;
+    int case_row; /* its case's row of evaluation_batch_cases */
     rating_t rating;
 } s_item_t;
 
@@ -208,6 +209,7 @@ static void s_check_cases(const PGresult *cases, s_item_t *items, size_t n, int6
             ;
         else {
             items[i].live = true;
+            items[i].case_row = row;
             rating_t *r = &items[i].rating;
             snprintf(r->case_no, sizeof r->case_no, "%s", case_no);
             r->grade = items[i].req->grade;
@@ -239,7 +241,34 @@ typedef struct {
     ow_outbox_event_t *events;
     uint8_t **payloads; /* the rating.recorded payloads, owned */
     size_t recorded;
+    Onewindow__V1__RatingPush *pushes; /* one per fresh rating, borrowing its strings */
 } s_events_t;
+
+/* The provincial push of a fresh rating (provincial_push.h), from what the batch holds: the
+ * request, the rating and its case's row. */
+static void s_push_from(s_item_t *item, const PGresult *cases, Onewindow__V1__RatingPush *msg)
+{
+    const rating_t *r = &item->rating;
+    int row = item->case_row;
+    onewindow__v1__rating_push__init(msg);
+    msg->rating_id = (char *)r->rating_id;
+    msg->case_no = (char *)r->case_no;
+    msg->item_code = (char *)r->item_code;
+    msg->item_name = PQgetvalue(cases, row, 8);
+    msg->item_version = (int32_t)strtol(PQgetvalue(cases, row, 9), NULL, 10);
+    msg->area_code = (char *)r->centre_id;
+    msg->level = (char *)(item->level ? item->level : "");
+    msg->department_code = (char *)r->department_code;
+    msg->department_name = PQgetvalue(cases, row, 10);
+    msg->case_status = PQgetvalue(cases, row, 11);
+    msg->channel = (char *)r->channel;
+    msg->staff_id = item->req->staff_id;
+    msg->window_id = item->req->window_id;
+    msg->grade = r->grade;
+    msg->rated_at_us = r->rated_at_us;
+    msg->is_default = false;
+    msg->anonymous = item->req->anonymous;
+}
 
 /* Writes the events and the pushes' with one statement, numbered when there is a relay. */
 static int s_write_events(ow_db_t *db, ow_relay_t *relay, s_events_t *ev,
@@ -260,12 +289,13 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
                         size_t n, int64_t now_us, rating_batch_outcome_t *out, ow_error_t *err)
 {
     int rc = -1;
-    PGresult *res = NULL;
+    PGresult *res = NULL, *cases_res = NULL;
     bool numbered = false;
     provincial_pushes_t *pushes = NULL;
     /* At most one push per rating: room for both kinds. */
     s_events_t ev = {.events = calloc(n ? 2 * n : 1, sizeof *ev.events),
-                     .payloads = calloc(n ? n : 1, sizeof *ev.payloads)};
+                     .payloads = calloc(n ? n : 1, sizeof *ev.payloads),
+                     .pushes = calloc(n ? n : 1, sizeof *ev.pushes)};
     enum {
         A_KEY,
         A_BODY,
@@ -282,6 +312,7 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         A_LEVEL,
         A_ANON,
         A_SCORES,
+        A_ID,
         A_REPLY,
         A_COUNT
     };
@@ -301,7 +332,8 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         out[i].fresh = false;
         ow_error_clear(&out[i].err);
     }
-    if (!items || !by_key || !by_case || !ev.events || !ev.payloads || n > RATING_BATCH_MAX) {
+    if (!items || !by_key || !by_case || !ev.events || !ev.payloads || !ev.pushes ||
+        n > RATING_BATCH_MAX) {
         ow_error_set(err, n > RATING_BATCH_MAX ? OW_INVALID_ARGUMENT : OW_INTERNAL,
                      "cannot take a batch of %zu ratings", n);
         goto cleanup;
@@ -385,15 +417,14 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
             sql_array_add_text(&cases, items[i].req->case_no);
     if (cases.count > 0) {
         const char *params[] = {sql_array_text(&cases)};
-        res = params[0] ? ow_db_exec(db, "evaluation_batch_cases", 1, params, err) : NULL;
+        cases_res = params[0] ? ow_db_exec(db, "evaluation_batch_cases", 1, params, err) : NULL;
         if (!params[0])
             ow_error_set(err, OW_INTERNAL, "out of memory listing cases");
         sql_array_clear(&cases);
-        if (!res)
+        if (!cases_res)
             goto cleanup;
-        s_check_cases(res, items, n, now_us, out, by_case);
-        PQclear(res);
-        res = NULL;
+        /* Kept: the pushes borrow the cases' names. */
+        s_check_cases(cases_res, items, n, now_us, out, by_case);
     }
     sql_array_clear(&cases);
 
@@ -419,38 +450,35 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         sql_array_add_text(&a[A_LEVEL], items[i].level ? items[i].level : "");
         sql_array_add_text(&a[A_ANON], items[i].req->anonymous ? "t" : "f");
         sql_array_add_text(&a[A_SCORES], scores);
+        ow_uuid_v4(items[i].rating.rating_id);
+        sql_array_add_text(&a[A_ID], items[i].rating.rating_id);
         fresh++;
     }
     if (fresh > 0) {
-        const char *params[14] = {sql_array_text(&a[A_CASE]),    now_text,
+        const char *params[15] = {sql_array_text(&a[A_CASE]),    now_text,
                                   sql_array_text(&a[A_GRADE]),   sql_array_text(&a[A_COMMENT]),
                                   sql_array_text(&a[A_CHANNEL]), sql_array_text(&a[A_DEPT]),
                                   sql_array_text(&a[A_ITEM]),    sql_array_text(&a[A_CENTRE]),
                                   sql_array_text(&a[A_SET]),     sql_array_text(&a[A_WINDOW]),
                                   sql_array_text(&a[A_STAFF]),   sql_array_text(&a[A_LEVEL]),
-                                  sql_array_text(&a[A_ANON]),    sql_array_text(&a[A_SCORES])};
-        for (size_t k = 0; k < 14; k++)
+                                  sql_array_text(&a[A_ANON]),    sql_array_text(&a[A_SCORES]),
+                                  sql_array_text(&a[A_ID])};
+        for (size_t k = 0; k < 15; k++)
             if (!params[k]) {
                 ow_error_set(err, OW_INTERNAL, "out of memory listing %zu ratings", fresh);
                 goto cleanup;
             }
-        if (!(res = ow_db_exec(db, "evaluation_batch_ratings", 14, params, err)))
+        if (!(res = ow_db_exec(db, "evaluation_batch_ratings", 15, params, err)))
             goto cleanup;
-        /* RETURNING follows the insert's order, which is the batch's (ORDER BY u.ord); a case
-         * another instance rated meanwhile is missing from it. */
-        int row = 0, rows = PQntuples(res);
+        PQclear(res);
+        res = NULL;
+        size_t rows = 0;
         for (size_t i = 0; i < n; i++) {
             if (!items[i].live)
                 continue;
             rating_t *r = &items[i].rating;
-            if (row >= rows || strcmp(PQgetvalue(res, row, 1), r->case_no) != 0) {
-                items[i].live = false;
-                ow_error_set(&out[i].err, OW_ALREADY_EXISTS,
-                             "case %s is already rated: one rating per service", r->case_no);
-                continue;
-            }
-            snprintf(r->rating_id, sizeof r->rating_id, "%s", PQgetvalue(res, row++, 0));
             r->rated_at_us = now_us;
+            s_push_from(&items[i], cases_res, &ev.pushes[rows++]);
             Onewindow__V1__Rating msg = ONEWINDOW__V1__RATING__INIT;
             ratings_fill_message(r, &msg);
             size_t len = 0;
@@ -481,24 +509,16 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
             sql_array_add_text(&recorded, r->case_no);
             out[i].fresh = true;
         }
-        if (row != rows) {
-            ow_error_set(err, OW_INTERNAL, "ratings came back out of order");
-            goto cleanup;
-        }
-        PQclear(res);
-        res = NULL;
-        if (rows == 0)
-            goto commit;
         /* As the single path: tickets of bad reviews (§6), automatic assessment records (§7)
          * and the rating's timers cancelled (ratings.h); the roll-ups are the applier's
          * (rollup_applier.h): the insert above queued them. */
         const char *rated = sql_array_text(&recorded);
         if (!rated) {
-            ow_error_set(err, OW_INTERNAL, "out of memory listing %d cases", rows);
+            ow_error_set(err, OW_INTERNAL, "out of memory listing %zu cases", rows);
             goto cleanup;
         }
         if (ratings_follow_up(db, rated, now_us, err) != 0 ||
-            provincial_push_build(db, rated, now_us, &pushes, err) != 0 ||
+            provincial_push_build_from(db, ev.pushes, rows, now_us, &pushes, err) != 0 ||
             s_write_events(db, relay, &ev, pushes, &numbered, err) != 0)
             goto cleanup;
         /* Fresh keys, in the batch's order: the A_KEY/A_BODY arrays held every key. The last
@@ -512,7 +532,7 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         const char *save[] = {sql_array_text(&keys), sql_array_text(&bodies),
                               sql_array_text(&a[A_REPLY]), S_METHOD};
         if (!save[0] || !save[1] || !save[2])
-            ow_error_set(err, OW_INTERNAL, "out of memory listing %d keys", rows);
+            ow_error_set(err, OW_INTERNAL, "out of memory listing %zu keys", rows);
         else
             res = ow_db_exec(db, "evaluation_batch_idem_save", 4, save, err);
         sql_array_clear(&keys);
@@ -522,7 +542,7 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         PQclear(res);
         res = NULL;
     }
-commit:
+
     if (ow_db_commit(db, err) != 0)
         goto cleanup;
     if (numbered)
@@ -576,5 +596,7 @@ cleanup:
         free(ev.payloads[i]);
     free(ev.payloads);
     free(ev.events);
+    free(ev.pushes);
+    PQclear(cases_res);
     return rc;
 }

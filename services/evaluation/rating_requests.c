@@ -155,8 +155,18 @@ void rating_requests_flush(rating_requests_t *self)
     }
     ow_error_t err;
     ow_error_clear(&err);
-    if (rating_batch_record(self->db, self->relay, reqs, n, ow_clock_now_us(), self->outcomes,
-                            &err) != 0) {
+    int rc = rating_batch_record(self->db, self->relay, reqs, n, ow_clock_now_us(), self->outcomes,
+                                 &err);
+    /* Another instance rated one of these cases between the batch's read and its insert
+     * (UNIQUE (case_no)): nothing was written; run again, the read now sees that rating and
+     * answers it ALREADY_EXISTS (or, for a retry of the same call, its first answer). */
+    if (rc != 0 && err.code == OW_ALREADY_EXISTS) {
+        ow_info("a batch of %zu ratings met a rating another instance made: running it again", n);
+        ow_error_clear(&err);
+        rc = rating_batch_record(self->db, self->relay, reqs, n, ow_clock_now_us(), self->outcomes,
+                                 &err);
+    }
+    if (rc != 0) {
         ow_warn("a batch of %zu ratings failed (%s): answering each on its own", n, err.message);
         for (size_t i = 0; i < n; i++)
             s_rate_alone(self, self->pending[i]);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -474,11 +475,83 @@ static void test_report_pages(void **state)
     assert_int_equal(err.code, OW_INVALID_ARGUMENT);
 }
 
+/* Another instance rates a case of the batch between the batch's read and its insert: the
+ * batch fails whole with ALREADY_EXISTS, writing nothing, and run again it answers that case
+ * ALREADY_EXISTS and records the others (what rating_requests_flush does). The other instance
+ * is a child process holding its uncommitted rating until the batch waits on it. */
+static void test_race_with_another_instance(void **state)
+{
+    ow_test_pg_t *pg = *state;
+    ow_db_t *db = ow_test_pg_db(pg);
+    PGconn *admin = ow_test_pg_admin(pg);
+    const char *schema = ow_test_pg_name(pg);
+    ow_error_t err;
+    ow_error_clear(&err);
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s.served_cases (case_no, item_code, department_code, centre_id,"
+             " channel, accepted_at_us, decided_at_us) SELECT 'R' || g, 'I1', 'D1',"
+             " '330122000000', 'window', 1, 2 FROM generate_series(0, 4) g",
+             schema);
+    assert_int_equal(ow_test_pg_run(admin, sql, &err), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        /* Its own connection; _exit, so that nothing of the parent's is closed from here. */
+        ow_db_t *other = ow_test_pg_connect(pg, "evaluation-racer", &err);
+        snprintf(sql, sizeof sql,
+                 "BEGIN; INSERT INTO %s.ratings (case_no, grade, is_bad, channel, rated_at_us)"
+                 " VALUES ('R2', 4, false, 'web', 3)",
+                 schema);
+        int bad = !other || ow_db_run(other, sql, &err) != 0;
+        usleep(700000);
+        bad = bad || ow_db_run(other, "COMMIT", &err) != 0;
+        _exit(bad);
+    }
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'evaluation-racer'"
+             " AND state = 'idle in transaction'");
+    for (int i = 0; i < 500 && ow_test_pg_long(admin, sql) == 0; i++)
+        usleep(10000);
+    assert_int_equal(ow_test_pg_long(admin, sql), 1);
+
+    rating_batch_request_t reqs[5];
+    rating_batch_outcome_t out[5];
+    uint8_t *bodies[5];
+    char keys[5][16];
+    for (int i = 0; i < 5; i++) {
+        char case_no[8];
+        snprintf(case_no, sizeof case_no, "R%d", i);
+        snprintf(keys[i], sizeof keys[i], "race-%d", i);
+        bodies[i] = s_rate_case(case_no, 5, "web", "", "", 0, &reqs[i].len);
+        reqs[i].idempotency_key = keys[i];
+        reqs[i].payload = bodies[i];
+    }
+    assert_int_equal(rating_batch_record(db, NULL, reqs, 5, S_T0, out, &err), -1);
+    assert_int_equal(err.code, OW_ALREADY_EXISTS);
+    int status = -1;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.ratings WHERE case_no LIKE 'R%%'", schema);
+    assert_int_equal(ow_test_pg_long(admin, sql), 1); /* the other instance's only */
+
+    ow_error_clear(&err);
+    assert_int_equal(rating_batch_record(db, NULL, reqs, 5, S_T0, out, &err), 0);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(s_reply_status(&out[i]), i == 2 ? OW_ALREADY_EXISTS : 0);
+        assert_int_equal(out[i].fresh, i != 2);
+        free(out[i].reply);
+        free(bodies[i]);
+    }
+    assert_int_equal(ow_test_pg_long(admin, sql), 5);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_period_starts_and_deltas),
         cmocka_unit_test_setup_teardown(test_report_pages, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_race_with_another_instance, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
