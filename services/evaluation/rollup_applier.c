@@ -119,15 +119,15 @@ static void s_on_timer(void *arg)
     ow_error_t err;
     ow_error_clear(&err);
     long n = rollup_applier_pass(self->db, ROLLUP_APPLIER_PASS_MAX, &err);
-    if (n < 0) {
+    if (n == ROLLUP_APPLIER_BUSY) {
+        /* Another instance is folding; what this one wrote may wait for a later pass. */
+        self->armed = true;
+        ow_timer_arm(self->timer, ROLLUP_APPLIER_INTERVAL_S);
+    } else if (n < 0) {
         /* Nothing was dequeued: the rows wait for the retry. */
         ow_warn("roll-up pass failed (%s): retrying in 1 s", err.message);
         self->armed = true;
         ow_timer_arm(self->timer, 1.0);
-    } else if (n == ROLLUP_APPLIER_BUSY) {
-        /* Another instance is folding; what this one wrote may wait for a later pass. */
-        self->armed = true;
-        ow_timer_arm(self->timer, ROLLUP_APPLIER_INTERVAL_S);
     } else if (n == ROLLUP_APPLIER_PASS_MAX) {
         self->armed = true; /* more is waiting: go on at the next turn of the loop */
         ow_timer_arm(self->timer, 0);
