@@ -109,7 +109,14 @@ struct rollup_applier {
     ow_timer_t *timer;
     bool armed;
     int64_t last_start_mono; /* µs, monotonic: when the last pass began */
+    double interval_s;
 };
+
+void rollup_applier_set_interval(rollup_applier_t *self, double interval_s)
+{
+    if (self && interval_s > 0)
+        self->interval_s = interval_s;
+}
 
 static void s_on_timer(void *arg)
 {
@@ -122,7 +129,7 @@ static void s_on_timer(void *arg)
     if (n == ROLLUP_APPLIER_BUSY) {
         /* Another instance is folding; what this one wrote may wait for a later pass. */
         self->armed = true;
-        ow_timer_arm(self->timer, ROLLUP_APPLIER_INTERVAL_S);
+        ow_timer_arm(self->timer, self->interval_s);
     } else if (n < 0) {
         /* Nothing was dequeued: the rows wait for the retry. */
         ow_warn("roll-up pass failed (%s): retrying in 1 s", err.message);
@@ -139,6 +146,7 @@ rollup_applier_t *rollup_applier_new(ow_loop_t *loop, ow_db_t *db, ow_error_t *e
     rollup_applier_t *self = calloc(1, sizeof *self);
     if (self) {
         self->db = db;
+        self->interval_s = ROLLUP_APPLIER_INTERVAL_S;
         self->timer = ow_loop_timer(loop, -1, false, s_on_timer, self);
     }
     if (!self || !self->timer) {
@@ -158,8 +166,7 @@ void rollup_applier_kick(rollup_applier_t *self)
         return;
     self->armed = true;
     double since = (double)(ow_clock_mono_us() - self->last_start_mono) / 1e6;
-    ow_timer_arm(self->timer,
-                 since >= ROLLUP_APPLIER_INTERVAL_S ? 0 : ROLLUP_APPLIER_INTERVAL_S - since);
+    ow_timer_arm(self->timer, since >= self->interval_s ? 0 : self->interval_s - since);
 }
 
 void rollup_applier_drain(rollup_applier_t *self)

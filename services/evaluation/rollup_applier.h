@@ -20,10 +20,11 @@
 
 /* Ratings folded per pass at most (bounds the transaction and the memory of the deltas). */
 #define ROLLUP_APPLIER_PASS_MAX 50000
-/* Passes start at most this often: the longer, the more ratings share each slice's upsert (a
- * pass costs per distinct slice, not per rating); reports trail by about this much plus one
- * pass under load. */
-#define ROLLUP_APPLIER_INTERVAL_S 0.5
+/* Passes start at most this often unless configured (evaluation.rollup_interval_ms): the
+ * longer, the more ratings share each slice's upsert (a pass costs per distinct slice, not per
+ * rating: about 2,500 slices a pass under the ingest benchmark's load, whatever its size);
+ * reports trail by about this much plus one pass under load. */
+#define ROLLUP_APPLIER_INTERVAL_S 1.0
 
 /* Registers the prepared statements. Returns 0 or -1 with err. */
 int rollup_applier_prepare(ow_db_t *db, ow_error_t *err);
@@ -47,7 +48,10 @@ typedef struct rollup_applier rollup_applier_t;
  * crash left pending) and after every kick. Returns NULL with err when out of memory. */
 rollup_applier_t *rollup_applier_new(ow_loop_t *loop, ow_db_t *db, ow_error_t *err);
 
-/* Ratings were queued: a pass runs ROLLUP_APPLIER_INTERVAL_S after the start of the last one
+/* Passes start at most every interval_s seconds (> 0; the default ROLLUP_APPLIER_INTERVAL_S). */
+void rollup_applier_set_interval(rollup_applier_t *self, double interval_s);
+
+/* Ratings were queued: a pass runs the interval after the start of the last one
  * at the earliest (one pass for many kicks). */
 void rollup_applier_kick(rollup_applier_t *self);
 
