@@ -702,6 +702,20 @@ static void s_count_echo(ow_rpc_call_t *call, void *arg)
     ow_rpc_reply(call, p, len);
 }
 
+/* n echo calls through client, one after another, each answered OK. */
+static void s_echo_times(ow_rpc_client_t *client, int n)
+{
+    ow_error_t err;
+    for (int i = 0; i < n; i++) {
+        uint8_t *out = NULL;
+        size_t len = 0;
+        assert_int_equal(ow_rpc_call_blocking(client, "test.echo", NULL, (const uint8_t *)"x", 1,
+                                              4000, &out, &len, &err),
+                         OW_OK);
+        free(out);
+    }
+}
+
 /* A client given two instances' endpoints deals its calls to both, and when one goes away
  * the calls (retries included) reach the other; a bad list is refused naming the entry. */
 static void test_client_over_several_instances(void **state)
@@ -718,27 +732,13 @@ static void test_client_over_several_instances(void **state)
     ow_rpc_client_t *client = ow_rpc_client_new(f->loop, list, &err);
     assert_non_null(client);
     ow_test_loop_until(f->loop, NULL, NULL, 0.2); /* both connections up */
-    for (int i = 0; i < 20; i++) {
-        uint8_t *out = NULL;
-        size_t len = 0;
-        assert_int_equal(ow_rpc_call_blocking(client, "test.echo", NULL, (const uint8_t *)"x", 1,
-                                              3000, &out, &len, &err),
-                         OW_OK);
-        free(out);
-    }
+    s_echo_times(client, 20);
     assert_true(f->handled > 0);
     assert_true(on_second > 0);
     assert_int_equal(f->handled + on_second, 20);
     /* The second instance goes: every call is answered by the first. */
     ow_rpc_server_destroy(&server2);
-    for (int i = 0; i < 10; i++) {
-        uint8_t *out = NULL;
-        size_t len = 0;
-        assert_int_equal(ow_rpc_call_blocking(client, "test.echo", NULL, (const uint8_t *)"y", 1,
-                                              4000, &out, &len, &err),
-                         OW_OK);
-        free(out);
-    }
+    s_echo_times(client, 10);
     ow_rpc_client_destroy(&client);
     snprintf(list, sizeof list, "%s,,%s", f->endpoint, second);
     assert_null(ow_rpc_client_new(f->loop, list, &err));
