@@ -36,7 +36,13 @@
 #define S_PAYLOAD_MAX  (OW_FRAME_MAX / 2)
 #define S_REPLAY_BYTES (OW_FRAME_MAX - (64u << 10))
 #define S_LOG_EVERY_US (30 * 1000000LL)
-#define S_HELD_MAX     8 /* numberings one caller's transaction may hold for publishing */
+
+/* An event packed for publishing: its topic (the type) and envelope. */
+typedef struct {
+    char topic[OW_EVENT_TYPE_MAX + 1];
+    uint8_t *env;
+    size_t len;
+} s_packed_t;
 
 struct ow_relay {
     ow_loop_t *loop;
@@ -48,11 +54,13 @@ struct ow_relay {
     ow_timer_t *retention_timer;
     int retention_days;
     uint64_t last_seq;
-    /* Rows numbered inside a caller's transaction, in seq order, published once it commits
-     * (ow_relay_number_in_transaction, ow_relay_add_numbered), and the seq before them. */
-    PGresult *held[S_HELD_MAX];
-    int n_held;
+    /* Events numbered inside a caller's transaction, packed in seq order, published once it
+     * commits (ow_relay_number_in_transaction, ow_relay_add_numbered); the seq before them;
+     * whether a numbering took a full pass's worth (more may wait). */
+    s_packed_t *held;
+    size_t n_held, held_cap;
     uint64_t held_after;
+    bool held_full;
     uint64_t published;
     uint64_t dropped;
     bool failing;          /* the last pass failed: log the recovery */
@@ -213,7 +221,9 @@ static const char S_SQL_ADD_MANY[] =
 /* The same with their seqs, under the relay's lock taken by the statement before (whose value
  * of last_seq is $6): what waits is numbered first, as a pass would, then the new rows follow
  * it, and last_seq moves past both — one statement, each new row written once. The rows come
- * back in seq order for the relay to publish after COMMIT. */
+ * back in seq order for the relay to publish after COMMIT: the waiting ones whole, the new
+ * ones as seq and event id only (the caller holds the rest; sending every payload back, hex
+ * encoded, cost as much as writing it). */
 static const char S_SQL_NUMBER_AND_ADD[] =
     "WITH pending AS ("
     "  SELECT id FROM outbox WHERE seq IS NULL ORDER BY id LIMIT " S_STR(
@@ -233,14 +243,13 @@ static const char S_SQL_NUMBER_AND_ADD[] =
                     "base.b + e.ord"
                     "  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])"
                     "  WITH ORDINALITY AS e(type, case_no, centre_id, time_us, payload, ord), base"
-                    "  RETURNING seq, event_id, type, case_no, centre_id, time_us, payload),"
+                    "  RETURNING seq, event_id),"
                     " advanced AS ("
                     "  UPDATE outbox_state SET last_seq = (SELECT b FROM base) + "
                     "cardinality($1::text[]))"
                     " SELECT seq, event_id, type, case_no, centre_id, time_us, payload FROM updated"
                     " UNION ALL"
-                    " SELECT seq, event_id, type, case_no, centre_id, time_us, payload FROM ins "
-                    "ORDER BY seq";
+                    " SELECT seq, event_id, NULL, NULL, NULL, NULL, NULL FROM ins ORDER BY seq";
 
 static int s_seq_of(const PGresult *res, int row, int col, uint64_t *out, ow_error_t *err);
 
@@ -537,26 +546,84 @@ cleanup:
     return n;
 }
 
-/* Keeps rows numbered in the caller's transaction for ow_relay_after_commit (takes them). */
-static int s_hold(ow_relay_t *self, PGresult *rows, ow_error_t *err)
+/* Keeps one packed event for ow_relay_after_commit (takes env). */
+static int s_hold_packed(ow_relay_t *self, const char *topic, uint8_t *env, size_t len,
+                         ow_error_t *err)
 {
-    if (self->n_held == S_HELD_MAX) {
-        PQclear(rows);
-        ow_error_set(err, OW_INTERNAL, "relay: more than %d numberings in one transaction",
-                     S_HELD_MAX);
-        return -1;
+    if (self->n_held == self->held_cap) {
+        size_t cap = self->held_cap ? 2 * self->held_cap : 256;
+        s_packed_t *held = realloc(self->held, cap * sizeof *held);
+        if (!held) {
+            free(env);
+            ow_error_set(err, OW_INTERNAL, "relay: out of memory holding %zu events", cap);
+            return -1;
+        }
+        self->held = held;
+        self->held_cap = cap;
     }
-    self->held[self->n_held++] = rows;
+    s_packed_t *p = &self->held[self->n_held++];
+    snprintf(p->topic, sizeof p->topic, "%s", topic);
+    p->env = env;
+    p->len = len;
     return 0;
+}
+
+/* Packs and keeps rows[from..to) (whole outbox rows, numbered in the caller's transaction). A
+ * row that cannot be packed is logged and keeps its seq, as in a pass (s_publish_rows). */
+static int s_hold_rows(ow_relay_t *self, const PGresult *rows, int from, int to, ow_error_t *err)
+{
+    for (int i = from; i < to; i++) {
+        uint8_t *env = NULL;
+        size_t len = 0;
+        ow_error_t why;
+        ow_error_clear(&why);
+        if (s_pack_row(rows, i, self->source, &env, &len, &why) != 0) {
+            ow_log_kv(OW_LOG_ERROR, "relay: outbox row cannot be packed", "seq",
+                      PQgetvalue(rows, i, 0), "error", why.message, NULL);
+            env = NULL;
+            len = 0;
+        }
+        if (s_hold_packed(self, PQgetvalue(rows, i, 2), env, len, err) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Packs and keeps the caller's event e, numbered seq with event_id. */
+static int s_hold_event(ow_relay_t *self, const ow_outbox_event_t *e, uint64_t seq,
+                        const char *event_id, ow_error_t *err)
+{
+    ow_event_t ev;
+    memset(&ev, 0, sizeof ev);
+    ev.seq = seq;
+    snprintf(ev.event_id, sizeof ev.event_id, "%s", event_id);
+    snprintf(ev.source, sizeof ev.source, "%s", self->source);
+    snprintf(ev.type, sizeof ev.type, "%s", e->type);
+    snprintf(ev.case_no, sizeof ev.case_no, "%s", e->case_no ? e->case_no : "");
+    snprintf(ev.centre_id, sizeof ev.centre_id, "%s", e->centre_id ? e->centre_id : "");
+    ev.time_us = e->time_us;
+    ev.payload = (uint8_t *)e->payload; /* borrowed for packing only */
+    ev.payload_len = e->len;
+    uint8_t *env = NULL;
+    size_t len = 0;
+    if (ow_envelope_pack(&ev, &env, &len, err) != 0)
+        return -1;
+    return s_hold_packed(self, e->type, env, len, err);
+}
+
+/* Drops what is held, unpublished. */
+static void s_held_clear(ow_relay_t *self)
+{
+    for (size_t i = 0; i < self->n_held; i++)
+        free(self->held[i].env);
+    self->n_held = 0;
+    self->held_full = false;
 }
 
 /* The seq after everything held: where the next numbering in this transaction starts. */
 static uint64_t s_held_top(const ow_relay_t *self)
 {
-    uint64_t top = self->held_after;
-    for (int i = 0; i < self->n_held; i++)
-        top += (uint64_t)PQntuples(self->held[i]);
-    return top;
+    return self->held_after + self->n_held;
 }
 
 int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err)
@@ -573,7 +640,10 @@ int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err)
     if (self->n_held == 0)
         self->held_after = last;
     int count = PQntuples(rows);
-    return s_hold(self, rows, err) == 0 ? count : -1;
+    self->held_full = self->held_full || count == S_PASS_MAX;
+    int rc = s_hold_rows(self, rows, 0, count, err);
+    PQclear(rows);
+    return rc == 0 ? count : -1;
 }
 
 int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, size_t n,
@@ -604,23 +674,32 @@ int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, siz
         return -1;
     if (self->n_held == 0)
         self->held_after = last;
-    return s_hold(self, rows, err);
+    /* The waiting rows come first, whole; then ours, as seq and event id (S_SQL_NUMBER_AND_ADD),
+     * in the order of events. */
+    int count = PQntuples(rows), waiting = count - (int)n;
+    self->held_full = self->held_full || waiting == S_PASS_MAX;
+    int rc = s_hold_rows(self, rows, 0, waiting, err);
+    for (int i = waiting; rc == 0 && i < count; i++) {
+        uint64_t seq = 0;
+        rc = s_seq_of(rows, i, 0, &seq, err);
+        if (rc == 0)
+            rc = s_hold_event(self, &events[i - waiting], seq, PQgetvalue(rows, i, 1), err);
+    }
+    PQclear(rows);
+    return rc;
 }
 
 void ow_relay_after_commit(ow_relay_t *self, bool committed)
 {
-    bool full = false;
+    /* A numbering that took a full pass's worth may have left rows behind. */
+    bool full = committed && self->held_full;
     if (committed && self->n_held > 0) {
         self->last_seq = s_held_top(self);
-        for (int i = 0; i < self->n_held; i++)
-            s_publish_rows(self, self->held[i]);
-        /* A numbering that took a full pass's worth may have left rows behind. */
-        for (int i = 0; i < self->n_held; i++)
-            full = full || PQntuples(self->held[i]) == S_PASS_MAX;
+        for (size_t i = 0; i < self->n_held; i++)
+            if (self->held[i].env) /* NULL: a row that could not be packed (logged) */
+                s_publish(self, self->held[i].topic, self->held[i].env, self->held[i].len);
     }
-    for (int i = 0; i < self->n_held; i++)
-        PQclear(self->held[i]);
-    self->n_held = 0;
+    s_held_clear(self);
     if (full)
         ow_relay_kick(self);
 }
@@ -886,8 +965,8 @@ void ow_relay_destroy(ow_relay_t **self_p)
     ow_timer_destroy(&self->pass_timer);
     ow_timer_destroy(&self->heartbeat_timer);
     ow_timer_destroy(&self->retention_timer);
-    for (int i = 0; i < self->n_held; i++)
-        PQclear(self->held[i]);
+    s_held_clear(self);
+    free(self->held);
     if (self->pub)
         zmq_close(self->pub);
     free(self->source);

@@ -469,6 +469,9 @@ typedef struct {
     int events;
     uint64_t seqs[16];
     char types[16][64];
+    char case_nos[16][OW_CASE_NO_MAX + 1];
+    char event_ids[16][37];
+    size_t payload_lens[16];
     char error[OW_ERROR_MESSAGE_MAX + 64];
 } s_listener_t;
 
@@ -504,6 +507,9 @@ static void s_listen(s_listener_t *l)
         } else if (l->events < 16) {
             l->seqs[l->events] = ev.seq;
             snprintf(l->types[l->events], sizeof l->types[0], "%s", ev.type);
+            snprintf(l->case_nos[l->events], sizeof l->case_nos[0], "%s", ev.case_no);
+            snprintf(l->event_ids[l->events], sizeof l->event_ids[0], "%s", ev.event_id);
+            l->payload_lens[l->events] = ev.payload_len;
             l->events++;
         }
         ow_event_clear(&ev);
@@ -522,6 +528,13 @@ static bool s_heard_three(void *arg)
     s_listener_t *l = arg;
     s_listen(l);
     return l->events >= 3 && l->heartbeat_seq == 3;
+}
+
+static bool s_heard_six(void *arg)
+{
+    s_listener_t *l = arg;
+    s_listen(l);
+    return l->events >= 6;
 }
 
 static void test_publishes_events_and_heartbeats(void **state)
@@ -552,6 +565,50 @@ static void test_publishes_events_and_heartbeats(void **state)
         assert_int_equal(l.seqs[i], (uint64_t)i + 1);
     assert_string_equal(l.types[0], "case.accepted");
     assert_string_equal(l.types[2], "task.created");
+
+    /* Numbered in the caller's transaction: a waiting row (whole, from the database) and two
+     * new events (packed from the caller's copy) go out after COMMIT, in seq order, with the
+     * event ids the rows have. */
+    ow_db_t *other = s_connect(fx);
+    s_begin(other);
+    s_add(other, "t.waiting", (const uint8_t *)"abc", 3);
+    s_commit(other);
+    const ow_outbox_event_t evs[2] = {
+        {.type = "t.n1",
+         .case_no = "330122-1",
+         .time_us = 7,
+         .payload = (const uint8_t *)"p1",
+         .len = 2},
+        {.type = "t.n2",
+         .case_no = "330122-2",
+         .time_us = 8,
+         .payload = (const uint8_t *)"p22",
+         .len = 3},
+    };
+    ow_error_t err;
+    ow_error_clear(&err);
+    s_begin(fx->db);
+    assert_int_equal(ow_relay_add_numbered(fx->relay, evs, 2, &err), 0);
+    s_commit(fx->db);
+    ow_relay_after_commit(fx->relay, true);
+    assert_true(ow_test_loop_until(fx->loop, s_heard_six, &l, 10));
+    if (l.error[0])
+        fail_msg("%s", l.error);
+    static const char *const types[] = {"t.waiting", "t.n1", "t.n2"};
+    static const size_t lens[] = {3, 2, 3};
+    for (int i = 3; i < 6; i++) {
+        assert_int_equal(l.seqs[i], (uint64_t)i + 1);
+        assert_string_equal(l.types[i], types[i - 3]);
+        assert_int_equal(l.payload_lens[i], lens[i - 3]);
+        char sql[96];
+        snprintf(sql, sizeof sql, "SELECT event_id FROM outbox WHERE seq = %d", i + 1);
+        PGresult *res = PQexec(ow_db_conn(fx->db), sql);
+        assert_int_equal(PQntuples(res), 1);
+        assert_string_equal(PQgetvalue(res, 0, 0), l.event_ids[i]);
+        PQclear(res);
+    }
+    assert_string_equal(l.case_nos[5], "330122-2");
+    ow_db_destroy(&other);
     assert_int_equal(ow_relay_dropped(fx->relay), 0);
     zmq_close(l.sub);
     zmq_ctx_term(zctx);
