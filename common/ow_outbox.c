@@ -37,13 +37,6 @@
 #define S_REPLAY_BYTES (OW_FRAME_MAX - (64u << 10))
 #define S_LOG_EVERY_US (30 * 1000000LL)
 
-/* An event packed for publishing: its topic (the type) and envelope. */
-typedef struct {
-    char topic[OW_EVENT_TYPE_MAX + 1];
-    uint8_t *env;
-    size_t len;
-} s_packed_t;
-
 struct ow_relay {
     ow_loop_t *loop;
     ow_db_t *db; /* not owned */
@@ -54,10 +47,11 @@ struct ow_relay {
     ow_timer_t *retention_timer;
     int retention_days;
     uint64_t last_seq;
-    /* Events numbered inside a caller's transaction, packed in seq order, published once it
-     * commits (ow_relay_number_in_transaction, ow_relay_add_numbered); the seq before them;
-     * whether a numbering took a full pass's worth (more may wait). */
-    s_packed_t *held;
+    /* Events numbered inside a caller's transaction, in seq order, packed and published once it
+     * commits (ow_relay_number_in_transaction, ow_relay_add_numbered) — not before: the relay's
+     * lock is held until then; the seq before them; whether a numbering took a full pass's
+     * worth (more may wait). A held event with an empty type could not be read (logged). */
+    ow_event_t *held;
     size_t n_held, held_cap;
     uint64_t held_after;
     bool held_full;
@@ -343,35 +337,43 @@ int ow_outbox_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n, o
 /* Packs row `row` of an outbox result (seq, event_id, type, case_no, centre_id, time_us,
  * payload) as an Envelope of `source`. Returns 0 with *out (caller frees), or -1 with
  * err. */
+/* Reads row `row` of an outbox result (seq, event_id, type, case_no, centre_id, time_us,
+ * payload) into *ev (the payload a copy it owns). Returns 0, or -1 with err. */
+static int s_row_event(const PGresult *res, int row, const char *source, ow_event_t *ev,
+                       ow_error_t *err)
+{
+    memset(ev, 0, sizeof *ev);
+    ev->seq = strtoull(PQgetvalue(res, row, 0), NULL, 10);
+    snprintf(ev->event_id, sizeof ev->event_id, "%s", PQgetvalue(res, row, 1));
+    snprintf(ev->source, sizeof ev->source, "%s", source);
+    snprintf(ev->type, sizeof ev->type, "%s", PQgetvalue(res, row, 2));
+    snprintf(ev->case_no, sizeof ev->case_no, "%s", PQgetvalue(res, row, 3));
+    snprintf(ev->centre_id, sizeof ev->centre_id, "%s", PQgetvalue(res, row, 4));
+    ev->time_us = strtoll(PQgetvalue(res, row, 5), NULL, 10);
+    size_t len = 0;
+    unsigned char *payload = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 6), &len);
+    ev->payload = payload ? malloc(len ? len : 1) : NULL;
+    if (ev->payload)
+        memcpy(ev->payload, payload, len);
+    ev->payload_len = len;
+    if (payload)
+        PQfreemem(payload);
+    if (!ev->payload) {
+        ow_error_set(err, OW_INTERNAL, "out of memory decoding the payload of seq %" PRIu64,
+                     ev->seq);
+        return -1;
+    }
+    return 0;
+}
+
 static int s_pack_row(const PGresult *res, int row, const char *source, uint8_t **out,
                       size_t *out_len, ow_error_t *err)
 {
-    int rc = -1;
-    unsigned char *payload = NULL;
     ow_event_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.seq = strtoull(PQgetvalue(res, row, 0), NULL, 10);
-    snprintf(ev.event_id, sizeof ev.event_id, "%s", PQgetvalue(res, row, 1));
-    snprintf(ev.source, sizeof ev.source, "%s", source);
-    snprintf(ev.type, sizeof ev.type, "%s", PQgetvalue(res, row, 2));
-    snprintf(ev.case_no, sizeof ev.case_no, "%s", PQgetvalue(res, row, 3));
-    snprintf(ev.centre_id, sizeof ev.centre_id, "%s", PQgetvalue(res, row, 4));
-    ev.time_us = strtoll(PQgetvalue(res, row, 5), NULL, 10);
-    size_t len = 0;
-    payload = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 6), &len);
-    if (!payload) {
-        ow_error_set(err, OW_INTERNAL, "out of memory decoding the payload of seq %" PRIu64,
-                     ev.seq);
-        goto cleanup;
-    }
-    ev.payload = payload; /* borrowed: freed below with PQfreemem, not ow_event_clear */
-    ev.payload_len = len;
-    if (ow_envelope_pack(&ev, out, out_len, err) != 0)
-        goto cleanup;
-    rc = 0;
-cleanup:
-    if (payload)
-        PQfreemem(payload);
+    int rc = s_row_event(res, row, source, &ev, err);
+    if (rc == 0)
+        rc = ow_envelope_pack(&ev, out, out_len, err);
+    ow_event_clear(&ev);
     return rc;
 }
 
@@ -546,76 +548,74 @@ cleanup:
     return n;
 }
 
-/* Keeps one packed event for ow_relay_after_commit (takes env). */
-static int s_hold_packed(ow_relay_t *self, const char *topic, uint8_t *env, size_t len,
-                         ow_error_t *err)
+/* A new slot at the end of what is held (zeroed), or NULL with err. */
+static ow_event_t *s_hold_slot(ow_relay_t *self, ow_error_t *err)
 {
     if (self->n_held == self->held_cap) {
         size_t cap = self->held_cap ? 2 * self->held_cap : 256;
-        s_packed_t *held = realloc(self->held, cap * sizeof *held);
+        ow_event_t *held = realloc(self->held, cap * sizeof *held);
         if (!held) {
-            free(env);
             ow_error_set(err, OW_INTERNAL, "relay: out of memory holding %zu events", cap);
-            return -1;
+            return NULL;
         }
         self->held = held;
         self->held_cap = cap;
     }
-    s_packed_t *p = &self->held[self->n_held++];
-    snprintf(p->topic, sizeof p->topic, "%s", topic);
-    p->env = env;
-    p->len = len;
-    return 0;
+    ow_event_t *ev = &self->held[self->n_held++];
+    memset(ev, 0, sizeof *ev);
+    return ev;
 }
 
-/* Packs and keeps rows[from..to) (whole outbox rows, numbered in the caller's transaction). A
- * row that cannot be packed is logged and keeps its seq, as in a pass (s_publish_rows). */
+/* Keeps rows[from..to) (whole outbox rows, numbered in the caller's transaction). A row that
+ * cannot be read is logged and keeps its seq (an empty slot), as in a pass. */
 static int s_hold_rows(ow_relay_t *self, const PGresult *rows, int from, int to, ow_error_t *err)
 {
     for (int i = from; i < to; i++) {
-        uint8_t *env = NULL;
-        size_t len = 0;
+        ow_event_t *ev = s_hold_slot(self, err);
+        if (!ev)
+            return -1;
         ow_error_t why;
         ow_error_clear(&why);
-        if (s_pack_row(rows, i, self->source, &env, &len, &why) != 0) {
-            ow_log_kv(OW_LOG_ERROR, "relay: outbox row cannot be packed", "seq",
+        if (s_row_event(rows, i, self->source, ev, &why) != 0) {
+            ow_log_kv(OW_LOG_ERROR, "relay: outbox row cannot be read", "seq",
                       PQgetvalue(rows, i, 0), "error", why.message, NULL);
-            env = NULL;
-            len = 0;
+            ow_event_clear(ev);
         }
-        if (s_hold_packed(self, PQgetvalue(rows, i, 2), env, len, err) != 0)
-            return -1;
     }
     return 0;
 }
 
-/* Packs and keeps the caller's event e, numbered seq with event_id. */
+/* Keeps a copy of the caller's event e, numbered seq with event_id. */
 static int s_hold_event(ow_relay_t *self, const ow_outbox_event_t *e, uint64_t seq,
                         const char *event_id, ow_error_t *err)
 {
-    ow_event_t ev;
-    memset(&ev, 0, sizeof ev);
-    ev.seq = seq;
-    snprintf(ev.event_id, sizeof ev.event_id, "%s", event_id);
-    snprintf(ev.source, sizeof ev.source, "%s", self->source);
-    snprintf(ev.type, sizeof ev.type, "%s", e->type);
-    snprintf(ev.case_no, sizeof ev.case_no, "%s", e->case_no ? e->case_no : "");
-    snprintf(ev.centre_id, sizeof ev.centre_id, "%s", e->centre_id ? e->centre_id : "");
-    ev.time_us = e->time_us;
-    ev.payload = (uint8_t *)e->payload; /* borrowed for packing only */
-    ev.payload_len = e->len;
-    uint8_t *env = NULL;
-    size_t len = 0;
-    if (ow_envelope_pack(&ev, &env, &len, err) != 0)
+    ow_event_t *ev = s_hold_slot(self, err);
+    if (!ev)
         return -1;
-    return s_hold_packed(self, e->type, env, len, err);
+    ev->seq = seq;
+    snprintf(ev->event_id, sizeof ev->event_id, "%s", event_id);
+    snprintf(ev->source, sizeof ev->source, "%s", self->source);
+    snprintf(ev->type, sizeof ev->type, "%s", e->type);
+    snprintf(ev->case_no, sizeof ev->case_no, "%s", e->case_no ? e->case_no : "");
+    snprintf(ev->centre_id, sizeof ev->centre_id, "%s", e->centre_id ? e->centre_id : "");
+    ev->time_us = e->time_us;
+    ev->payload = malloc(e->len ? e->len : 1);
+    if (!ev->payload) {
+        ev->type[0] = '\0';
+        ow_error_set(err, OW_INTERNAL, "relay: out of memory holding an event");
+        return -1;
+    }
+    if (e->len)
+        memcpy(ev->payload, e->payload, e->len);
+    ev->payload_len = e->len;
+    return 0;
 }
 
 /* Drops what is held, unpublished. */
 static void s_held_clear(ow_relay_t *self)
 {
     for (size_t i = 0; i < self->n_held; i++)
-        free(self->held[i].env);
+        ow_event_clear(&self->held[i]);
     self->n_held = 0;
     self->held_full = false;
 }
@@ -695,9 +695,21 @@ void ow_relay_after_commit(ow_relay_t *self, bool committed)
     bool full = committed && self->held_full;
     if (committed && self->n_held > 0) {
         self->last_seq = s_held_top(self);
-        for (size_t i = 0; i < self->n_held; i++)
-            if (self->held[i].env) /* NULL: a row that could not be packed (logged) */
-                s_publish(self, self->held[i].topic, self->held[i].env, self->held[i].len);
+        for (size_t i = 0; i < self->n_held; i++) {
+            const ow_event_t *ev = &self->held[i];
+            uint8_t *env = NULL;
+            size_t len = 0;
+            ow_error_t err;
+            ow_error_clear(&err);
+            if (!ev->type[0])
+                continue; /* a row that could not be read (logged) */
+            if (ow_envelope_pack(ev, &env, &len, &err) != 0)
+                ow_log_kv(OW_LOG_ERROR, "relay: event cannot be packed", "type", ev->type, "error",
+                          err.message, NULL);
+            else
+                s_publish(self, ev->type, env, len);
+            free(env);
+        }
     }
     s_held_clear(self);
     if (full)

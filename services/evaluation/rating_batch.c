@@ -518,11 +518,9 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
             goto cleanup;
         }
         if (ratings_follow_up(db, rated, now_us, err) != 0 ||
-            provincial_push_build_from(db, ev.pushes, rows, now_us, &pushes, err) != 0 ||
-            s_write_events(db, relay, &ev, pushes, &numbered, err) != 0)
+            provincial_push_build_from(db, ev.pushes, rows, now_us, &pushes, err) != 0)
             goto cleanup;
-        /* Fresh keys, in the batch's order: the A_KEY/A_BODY arrays held every key. The last
-         * statement: the relay's lock (s_write_events) is held until COMMIT. */
+        /* Fresh keys, in the batch's order: the A_KEY/A_BODY arrays held every key. */
         sql_array_t keys = {0}, bodies = {0};
         for (size_t i = 0; i < n; i++)
             if (out[i].fresh) {
@@ -541,6 +539,10 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
             goto cleanup;
         PQclear(res);
         res = NULL;
+        /* Last before COMMIT: the relay's lock (s_write_events) is held until then, and the
+         * other instances' batches wait for it. */
+        if (s_write_events(db, relay, &ev, pushes, &numbered, err) != 0)
+            goto cleanup;
     }
 
     if (ow_db_commit(db, err) != 0)
