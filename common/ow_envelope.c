@@ -4,6 +4,7 @@
 #include "ow_text.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -208,10 +209,38 @@ static void s_random(uint8_t *buf, size_t n)
     }
 }
 
+/* Random bytes are drawn 4 KiB at a time: a getrandom call per UUID was a visible share of a
+ * busy daemon's system time. The pool is per thread, and a forked child forgets the one it
+ * inherited, so no two threads or processes hand out the same bytes. */
+static _Thread_local uint8_t s_pool[4096];
+static _Thread_local size_t s_pool_left;
+static pthread_once_t s_pool_once = PTHREAD_ONCE_INIT;
+
+static void s_pool_forget(void)
+{
+    s_pool_left = 0;
+}
+
+static void s_pool_register(void)
+{
+    pthread_atfork(NULL, NULL, s_pool_forget);
+}
+
+static void s_pool_take(uint8_t *out, size_t n)
+{
+    pthread_once(&s_pool_once, s_pool_register);
+    if (s_pool_left < n) {
+        s_random(s_pool, sizeof s_pool);
+        s_pool_left = sizeof s_pool;
+    }
+    memcpy(out, s_pool + sizeof s_pool - s_pool_left, n);
+    s_pool_left -= n;
+}
+
 void ow_uuid_v4(char out[37])
 {
     uint8_t b[16];
-    s_random(b, sizeof b);
+    s_pool_take(b, sizeof b);
     b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* RFC 4122 4.4: version 4 */
     b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* variant 10xx */
     static const char hex[] = "0123456789abcdef";

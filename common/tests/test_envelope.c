@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "ow_envelope.h"
@@ -296,6 +298,45 @@ static void test_uuid(void **state)
     assert_non_null(strchr("89ab", a[19]));
 }
 
+static int s_cmp_ids(const void *a, const void *b)
+{
+    return strcmp(a, b);
+}
+
+/* Ids drawn from the per-thread pool: a thousand (four refills) all differ, and a forked child
+ * does not hand out what its parent will (it forgets the pool it inherited). */
+static void test_uuid_pool_and_fork(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    char(*ids)[37] = calloc(N, sizeof *ids);
+    assert_non_null(ids);
+    for (int i = 0; i < N; i++)
+        ow_uuid_v4(ids[i]);
+    qsort(ids, N, sizeof *ids, s_cmp_ids);
+    for (int i = 1; i < N; i++)
+        assert_string_not_equal(ids[i - 1], ids[i]);
+    free(ids);
+    int fds[2];
+    assert_int_equal(pipe(fds), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        char id[37];
+        ow_uuid_v4(id);
+        _exit(write(fds[1], id, 37) == 37 ? 0 : 1);
+    }
+    char mine[37], theirs[37];
+    ow_uuid_v4(mine);
+    assert_int_equal(read(fds[0], theirs, 37), 37);
+    int status = -1;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    close(fds[0]);
+    close(fds[1]);
+    assert_string_not_equal(mine, theirs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +346,7 @@ int main(void)
         cmocka_unit_test(test_truncated_frames),
         cmocka_unit_test(test_random_garbage),
         cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_uuid_pool_and_fork),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
