@@ -1,6 +1,7 @@
 /* ow_outbox — the transactional outbox (ow_outbox_add) and its relay: sequencing, publishing,
  * heartbeats, replay and retention. */
 #include "ow_outbox.h"
+#include "ow_text.h"
 #include "ow_clock.h"
 #include "ow_db.h"
 #include "ow_envelope.h"
@@ -344,11 +345,11 @@ static int s_row_event(const PGresult *res, int row, const char *source, ow_even
 {
     memset(ev, 0, sizeof *ev);
     ev->seq = strtoull(PQgetvalue(res, row, 0), NULL, 10);
-    snprintf(ev->event_id, sizeof ev->event_id, "%s", PQgetvalue(res, row, 1));
-    snprintf(ev->source, sizeof ev->source, "%s", source);
-    snprintf(ev->type, sizeof ev->type, "%s", PQgetvalue(res, row, 2));
-    snprintf(ev->case_no, sizeof ev->case_no, "%s", PQgetvalue(res, row, 3));
-    snprintf(ev->centre_id, sizeof ev->centre_id, "%s", PQgetvalue(res, row, 4));
+    ow_text_put(ev->event_id, sizeof ev->event_id, PQgetvalue(res, row, 1));
+    ow_text_put(ev->source, sizeof ev->source, source);
+    ow_text_put(ev->type, sizeof ev->type, PQgetvalue(res, row, 2));
+    ow_text_put(ev->case_no, sizeof ev->case_no, PQgetvalue(res, row, 3));
+    ow_text_put(ev->centre_id, sizeof ev->centre_id, PQgetvalue(res, row, 4));
     ev->time_us = strtoll(PQgetvalue(res, row, 5), NULL, 10);
     size_t len = 0;
     unsigned char *payload = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 6), &len);
@@ -423,8 +424,8 @@ static void s_on_heartbeat(void *arg)
     ow_event_t ev;
     memset(&ev, 0, sizeof ev);
     ow_uuid_v4(ev.event_id);
-    snprintf(ev.source, sizeof ev.source, "%s", self->source);
-    snprintf(ev.type, sizeof ev.type, "%s", OW_HEARTBEAT_TYPE);
+    ow_text_put(ev.source, sizeof ev.source, self->source);
+    ow_text_put(ev.type, sizeof ev.type, OW_HEARTBEAT_TYPE);
     ev.seq = self->last_seq;
     ev.time_us = ow_clock_now_us();
     uint8_t *env = NULL;
@@ -593,11 +594,11 @@ static int s_hold_event(ow_relay_t *self, const ow_outbox_event_t *e, uint64_t s
     if (!ev)
         return -1;
     ev->seq = seq;
-    snprintf(ev->event_id, sizeof ev->event_id, "%s", event_id);
-    snprintf(ev->source, sizeof ev->source, "%s", self->source);
-    snprintf(ev->type, sizeof ev->type, "%s", e->type);
-    snprintf(ev->case_no, sizeof ev->case_no, "%s", e->case_no ? e->case_no : "");
-    snprintf(ev->centre_id, sizeof ev->centre_id, "%s", e->centre_id ? e->centre_id : "");
+    ow_text_put(ev->event_id, sizeof ev->event_id, event_id);
+    ow_text_put(ev->source, sizeof ev->source, self->source);
+    ow_text_put(ev->type, sizeof ev->type, e->type);
+    ow_text_put(ev->case_no, sizeof ev->case_no, e->case_no ? e->case_no : "");
+    ow_text_put(ev->centre_id, sizeof ev->centre_id, e->centre_id ? e->centre_id : "");
     ev->time_us = e->time_us;
     ev->payload = malloc(e->len ? e->len : 1);
     if (!ev->payload) {

@@ -130,6 +130,14 @@ bool ow_text_code(const char *s, size_t max_bytes)
     return true;
 }
 
+void ow_text_put(char *dst, size_t size, const char *src)
+{
+    size_t n = src ? strnlen(src, size - 1) : 0;
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 void ow_text_copy(char *dst, size_t size, const char *src)
 {
     size_t n = strlen(src);

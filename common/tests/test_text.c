@@ -124,12 +124,31 @@ static void test_copy(void **state)
     assert_true(ow_text_utf8_valid(out));
 }
 
+static void test_put(void **state)
+{
+    (void)state;
+    char small[5];
+    ow_text_put(small, sizeof small, "ab");
+    assert_string_equal(small, "ab");
+    ow_text_put(small, sizeof small, "abcdefgh"); /* cut at size - 1, terminated */
+    assert_string_equal(small, "abcd");
+    ow_text_put(small, sizeof small, NULL);
+    assert_string_equal(small, "");
+    char one[1];
+    ow_text_put(one, sizeof one, "x");
+    assert_string_equal(one, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8_sequences), cmocka_unit_test(test_utf8_chars_and_valid),
-        cmocka_unit_test(test_text_checks),    cmocka_unit_test(test_printable),
-        cmocka_unit_test(test_ids_and_keys),   cmocka_unit_test(test_copy),
+        cmocka_unit_test(test_utf8_sequences),
+        cmocka_unit_test(test_utf8_chars_and_valid),
+        cmocka_unit_test(test_text_checks),
+        cmocka_unit_test(test_printable),
+        cmocka_unit_test(test_ids_and_keys),
+        cmocka_unit_test(test_copy),
+        cmocka_unit_test(test_put),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

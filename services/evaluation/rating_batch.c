@@ -9,6 +9,7 @@
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "ow_envelope.h"
 #include "ow_rpc.h"
+#include "ow_text.h"
 #include "provincial_push.h"
 #include "ratings.h"
 #include "rollup_applier.h"
@@ -211,15 +212,14 @@ static void s_check_cases(const PGresult *cases, s_item_t *items, size_t n, int6
             items[i].live = true;
             items[i].case_row = row;
             rating_t *r = &items[i].rating;
-            snprintf(r->case_no, sizeof r->case_no, "%s", case_no);
+            ow_text_put(r->case_no, sizeof r->case_no, case_no);
             r->grade = items[i].req->grade;
-            snprintf(r->comment, sizeof r->comment, "%s", items[i].req->comment);
-            snprintf(r->channel, sizeof r->channel, "%s", items[i].req->channel);
+            ow_text_put(r->comment, sizeof r->comment, items[i].req->comment);
+            ow_text_put(r->channel, sizeof r->channel, items[i].req->channel);
             r->is_bad = rating_is_bad(r->grade);
-            snprintf(r->department_code, sizeof r->department_code, "%s",
-                     PQgetvalue(cases, row, 3));
-            snprintf(r->item_code, sizeof r->item_code, "%s", PQgetvalue(cases, row, 4));
-            snprintf(r->centre_id, sizeof r->centre_id, "%s", PQgetvalue(cases, row, 5));
+            ow_text_put(r->department_code, sizeof r->department_code, PQgetvalue(cases, row, 3));
+            ow_text_put(r->item_code, sizeof r->item_code, PQgetvalue(cases, row, 4));
+            ow_text_put(r->centre_id, sizeof r->centre_id, PQgetvalue(cases, row, 5));
             /* The level of the site, from the centre's area code (DOMAIN.md §1). */
             items[i].level = rating_level_of_centre(r->centre_id);
         }
