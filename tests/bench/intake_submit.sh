@@ -46,6 +46,7 @@ before=$(batches)
 echo "== intaked: intake.submit, ${window} in flight, ${secs}s (group commit: one transaction per drained batch)"
 "$work/intake_submit" "ipc://$work/intake.sock" max "$secs" "$window"
 report_batches "$before"
+bench_statements "the 256-in-flight phase"
 settle
 before=$(batches)
 echo "== intaked: intake.submit at a fixed 2000/s, ${secs}s"
@@ -53,3 +54,4 @@ echo "== intaked: intake.submit at a fixed 2000/s, ${secs}s"
 report_batches "$before"
 psql "$url" -X -qtA -c "SELECT 'cases committed: ' || count(*) FROM intake.cases"
 echo "load average: $(cut -d" " -f1-3 /proc/loadavg)"
+bench_statements "the fixed-rate phase"
