@@ -61,7 +61,7 @@ bench_statements() {
   echo "== the $OW_BENCH_STATEMENTS statements that took the most server time${1:+ ($1)}"
   psql "$url" -X -q -P pager=off -c "SELECT round(total_exec_time)::bigint AS ms,
       round(100 * total_exec_time / sum(total_exec_time) OVER ())::int AS pct, calls, rows,
-      round(mean_exec_time::numeric, 3) AS mean_ms, round(total_plan_time)::bigint AS plan_ms,
+      round(mean_exec_time::numeric, 3) AS mean_ms, plans, round(total_plan_time)::bigint AS plan_ms,
       left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS query
     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $OW_BENCH_STATEMENTS"
   psql "$url" -X -q -c 'SELECT pg_stat_statements_reset()' >/dev/null
