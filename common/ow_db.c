@@ -482,23 +482,24 @@ cleanup:
     return rc;
 }
 
-/* BEGIN, or "BEGIN; then" in the same round trip. */
-static int s_begin(ow_db_t *self, const char *then, ow_error_t *err)
+/* BEGIN, or "BEGIN; SAVEPOINT name" in the same round trip. */
+static int s_begin(ow_db_t *self, const char *savepoint, ow_error_t *err)
 {
     int rc = -1;
     PGresult *res = NULL;
-    char sql[256] = "BEGIN";
+    char sql[96] = "BEGIN";
     if (self->in_tx) {
         ow_error_set(err, OW_FAILED_PRECONDITION, "a transaction is already open");
         return -1;
     }
-    if (then && snprintf(sql, sizeof sql, "BEGIN; %s", then) >= (int)sizeof sql) {
-        ow_error_set(err, OW_INTERNAL, "statements after BEGIN too long: '%s'", then);
+    if (savepoint &&
+        snprintf(sql, sizeof sql, "BEGIN; SAVEPOINT %s", savepoint) >= (int)sizeof sql) {
+        ow_error_set(err, OW_INTERNAL, "savepoint name '%s' too long", savepoint);
         return -1;
     }
-    /* BEGIN (and a savepoint or SET LOCAL in it) changes nothing, so unlike other statements
-     * it is safe to send again on a new connection when the old one turns out to have died
-     * (e.g. the server restarted while we were idle: libpq only notices on the next use). */
+    /* BEGIN (and a savepoint in it) changes nothing, so unlike other statements it is safe to
+     * send again on a new connection when the old one turns out to have died (e.g. the server
+     * restarted while we were idle: libpq only notices on the next use). */
     for (int attempt = 0; attempt < 2; attempt++) {
         if (s_ensure(self, err) != 0)
             goto cleanup;
@@ -512,7 +513,7 @@ static int s_begin(ow_db_t *self, const char *then, ow_error_t *err)
         s_fail(self, res, "BEGIN", err);
         s_sync_tx(self);
         if (self->in_tx) {
-            /* BEGIN went through and what follows it did not: nothing to keep. */
+            /* BEGIN went through and the savepoint did not: nothing to keep. */
             ow_db_rollback(self);
             goto cleanup;
         }
@@ -531,17 +532,7 @@ int ow_db_begin(ow_db_t *self, ow_error_t *err)
 
 int ow_db_begin_savepoint(ow_db_t *self, const char *savepoint, ow_error_t *err)
 {
-    char then[96];
-    if (snprintf(then, sizeof then, "SAVEPOINT %s", savepoint) >= (int)sizeof then) {
-        ow_error_set(err, OW_INTERNAL, "savepoint name '%s' too long", savepoint);
-        return -1;
-    }
-    return s_begin(self, then, err);
-}
-
-int ow_db_begin_then(ow_db_t *self, const char *then, ow_error_t *err)
-{
-    return s_begin(self, then, err);
+    return s_begin(self, savepoint, err);
 }
 
 int ow_db_commit(ow_db_t *self, ow_error_t *err)

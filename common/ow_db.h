@@ -64,12 +64,6 @@ int ow_db_begin(ow_db_t *self, ow_error_t *err);
 /* ow_db_begin that also sets SAVEPOINT savepoint (a plain identifier), in the same round trip:
  * for a batch that may roll back to it. */
 int ow_db_begin_savepoint(ow_db_t *self, const char *savepoint, ow_error_t *err);
-
-/* ow_db_begin followed by `then` (SQL text without parameters, under 250 bytes) in the same
- * round trip: SAVEPOINTs and SET LOCALs for the transaction. `then` must change nothing but
- * the transaction's own state: it is sent again when the connection turned out dead. Returns
- * -1 with err as ow_db_begin, or when `then` fails (the transaction is rolled back). */
-int ow_db_begin_then(ow_db_t *self, const char *then, ow_error_t *err);
 int ow_db_commit(ow_db_t *self, ow_error_t *err);
 void ow_db_rollback(ow_db_t *self);
 bool ow_db_in_transaction(const ow_db_t *self);

@@ -274,44 +274,6 @@ static void test_transactions(void **state)
     ow_db_rollback(db); /* harmless outside a transaction */
 }
 
-/* ow_db_begin_then: what follows BEGIN holds for that transaction only; when it fails nothing
- * stays open. */
-static void test_begin_then(void **state)
-{
-    s_fixture_t *fx = *state;
-    ow_db_t *db = fx->db;
-    s_prepare(db, "mode", "SELECT current_setting('plan_cache_mode')");
-    ow_error_t err;
-    ow_error_clear(&err);
-    char mode[64];
-
-    assert_int_equal(ow_db_begin_then(db,
-                                      "SET LOCAL plan_cache_mode = force_generic_plan; "
-                                      "SAVEPOINT first",
-                                      &err),
-                     0);
-    assert_true(ow_db_in_transaction(db));
-    s_value(db, "mode", mode, sizeof mode);
-    assert_string_equal(mode, "force_generic_plan");
-    s_run(db, "ROLLBACK TO SAVEPOINT first"); /* the savepoint exists */
-    assert_int_equal(ow_db_commit(db, &err), 0);
-    s_value(db, "mode", mode, sizeof mode);
-    assert_string_equal(mode, "auto");
-
-    assert_int_equal(ow_db_begin_then(db, "SAVEPOINT 1bad", &err), -1);
-    assert_int_equal(err.code, OW_INTERNAL);
-    assert_false(ow_db_in_transaction(db));
-    s_value(db, "mode", mode, sizeof mode); /* the connection is still usable */
-
-    char long_then[300];
-    memset(long_then, ' ', sizeof long_then - 1);
-    long_then[sizeof long_then - 1] = '\0';
-    ow_error_clear(&err);
-    assert_int_equal(ow_db_begin_then(db, long_then, &err), -1);
-    assert_int_equal(err.code, OW_INTERNAL);
-    assert_false(ow_db_in_transaction(db));
-}
-
 static void test_reconnect_reprepares(void **state)
 {
     s_fixture_t *fx = *state;
@@ -410,7 +372,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusals, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_error_mapping, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_transactions, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_begin_then, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_reprepares, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_backs_off, s_setup, s_teardown),
     };

@@ -338,12 +338,10 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
         goto fail;
     }
     /* The set path rolls back to intake_set when it cannot write: set with BEGIN, one round
-     * trip. Generic plans: every statement of the batch is shaped by its arrays' lengths, not
-     * their values, and under the default the outbox's statement was planned anew in every
-     * batch (0.26 ms of a 2.5 ms batch at 2,000/s: a custom plan of 8 rows always looked
-     * cheaper than the generic one costed for 10) — the same plan, paid for each time. */
-    if (ow_db_begin_then(db, "SET LOCAL plan_cache_mode = force_generic_plan; SAVEPOINT intake_set",
-                         &err) < 0)
+     * trip. (Not with SET LOCAL plan_cache_mode = force_generic_plan, tried to spare the
+     * outbox statement's planning in every small batch: a generic plan made while a table is
+     * still empty — a fresh cluster — scans it whole until the next ANALYZE, docs/intake.md.) */
+    if (ow_db_begin_savepoint(db, "intake_set", &err) < 0)
         goto fail;
     int set_rc = s_run_set(db, relay, settings, items, jobs, n, route, &err);
     for (size_t i = 0; i < n; i++) {
