@@ -31,24 +31,21 @@ static const char select_case[] =
     " WHERE c.case_no = $1";
 
 /* The set-based insert (intake_case_insert_many): every column an array, one element per case;
- * materials as two parallel arrays (case number, code), each pair once: the cases are new, so
- * DISTINCT is all it takes. Nothing is read back: the replies are built from what was written
- * (intake_case_written). */
+ * a case's materials are one element too, itself a text[] literal (s_materials). Nothing is
+ * read back: the replies are built from what was written (intake_case_written). */
 static const char insert_many[] =
-    "WITH m AS (INSERT INTO case_materials (case_no, material_code)"
-    "  SELECT DISTINCT cn, code FROM unnest($14::text[], $15::text[]) AS m(cn, code))"
-    " INSERT INTO cases (case_no, state, impl_code, item_version,"
+    "INSERT INTO cases (case_no, state, impl_code, item_version,"
     "  applicant_name, applicant_id_type, applicant_id_number,"
     "  applicant_phone, applicant_email, channel, centre_id,"
-    "  received_at, accepted_at, updated_at)"
+    "  received_at, accepted_at, updated_at, materials)"
     " SELECT case_no, state, impl_code, item_version, applicant_name, applicant_id_type,"
     "  applicant_id_number, applicant_phone, applicant_email, channel, centre_id,"
-    "  us_to_ts(received), us_to_ts(nullif(accepted, 0)), us_to_ts(received)"
+    "  us_to_ts(received), us_to_ts(nullif(accepted, 0)), us_to_ts(received), materials::text[]"
     " FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[],"
     "  $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
-    "  $13::bigint[]) AS v(case_no, state, impl_code, item_version, applicant_name,"
+    "  $13::bigint[], $14::text[]) AS v(case_no, state, impl_code, item_version, applicant_name,"
     "  applicant_id_type, applicant_id_number, applicant_phone, applicant_email, channel,"
-    "  centre_id, received, accepted)";
+    "  centre_id, received, accepted, materials)";
 
 /* What a new case holds in the columns the inserts leave to their defaults
  * (migrations/0003_outcomes.sql): intake_case_written shows the same. */
@@ -57,36 +54,18 @@ static const char insert_many[] =
 int intake_case_store_prepare(ow_db_t *db, ow_error_t *err)
 {
     /* Times are µs of system time: us_to_ts/ts_to_us (migrations/0002_cases.sql). */
+    /* One case with its materials (migrations/0011) in one round trip. */
     if (ow_db_prepare(db, "intake_case_insert",
                       "INSERT INTO cases (case_no, state, impl_code, item_version,"
                       "  applicant_name, applicant_id_type, applicant_id_number,"
                       "  applicant_phone, applicant_email, channel, centre_id,"
-                      "  received_at, accepted_at, updated_at)"
+                      "  received_at, accepted_at, updated_at, materials)"
                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-                      "  us_to_ts($12), us_to_ts(nullif($13::bigint, 0)), us_to_ts($12))",
+                      "  us_to_ts($12), us_to_ts(nullif($13::bigint, 0)), us_to_ts($12),"
+                      "  $14::text[])",
                       err) < 0)
         return -1;
-    if (ow_db_prepare(db, "intake_case_material",
-                      "INSERT INTO case_materials (case_no, material_code) VALUES ($1, $2)"
-                      " ON CONFLICT DO NOTHING",
-                      err) < 0)
-        return -1;
-
     if (ow_db_prepare(db, "intake_case_get", select_case, err) < 0)
-        return -1;
-    /* A case and its materials in one round trip (the per-request path of batch.h); the
-     * case as written is built in memory (intake_case_written), not read back. */
-    if (ow_db_prepare(db, "intake_case_insert_one",
-                      "WITH m AS (INSERT INTO case_materials (case_no, material_code)"
-                      "  SELECT DISTINCT $1, code FROM unnest($14::text[]) AS code"
-                      "  ON CONFLICT DO NOTHING)"
-                      " INSERT INTO cases (case_no, state, impl_code, item_version,"
-                      "  applicant_name, applicant_id_type, applicant_id_number,"
-                      "  applicant_phone, applicant_email, channel, centre_id,"
-                      "  received_at, accepted_at, updated_at)"
-                      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-                      "  us_to_ts($12), us_to_ts(nullif($13::bigint, 0)), us_to_ts($12))",
-                      err) < 0)
         return -1;
     if (ow_db_prepare(db, "intake_case_insert_many", insert_many, err) < 0)
         return -1;
@@ -107,67 +86,32 @@ int intake_case_store_prepare(ow_db_t *db, ow_error_t *err)
                          err);
 }
 
-int intake_case_insert(ow_db_t *db, const intake_new_case_t *c, ow_error_t *err)
-{
-    char state[16], version[16], received[32], accepted[32];
-    snprintf(state, sizeof state, "%d", c->state);
-    snprintf(version, sizeof version, "%d", c->item->version);
-    snprintf(received, sizeof received, "%" PRId64, c->received_at_us);
-    snprintf(accepted, sizeof accepted, "%" PRId64, c->accepted_at_us);
-    const char *params[13] = {c->case_no,
-                              state,
-                              c->item->impl_code,
-                              version,
-                              c->applicant_name,
-                              c->applicant_id_type,
-                              c->applicant_id_number,
-                              c->applicant_phone,
-                              c->applicant_email ? c->applicant_email : "",
-                              c->channel,
-                              c->centre_id,
-                              received,
-                              accepted};
-    PGresult *res = ow_db_exec(db, "intake_case_insert", 13, params, err);
-    if (!res)
-        return -1;
-    PQclear(res);
-    for (size_t i = 0; i < c->material_count; i++) {
-        const char *mp[2] = {c->case_no, c->materials[i]};
-        res = ow_db_exec(db, "intake_case_material", 2, mp, err);
-        if (!res)
-            return -1;
-        PQclear(res);
-    }
-    return 0;
-}
-
-static int64_t s_i64(const PGresult *r, int row, int col)
-{
-    return strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
-static void s_from_row(intake_case_t *self);
-
-/* Writes codes as a Postgres text[] literal ({"a","b"}) into a new string (caller frees), or
- * NULL when out of memory. Quotes and backslashes are escaped: codes are data. */
-static char *s_text_array(const char *const *codes, size_t n)
+/* Writes c's materials as a Postgres text[] literal ({"a","b"}) into a new string (caller
+ * frees), each code once (a code handed in twice is one material), or NULL when out of memory.
+ * Quotes and backslashes are escaped: codes are data. */
+static char *s_materials(const intake_new_case_t *c)
 {
     size_t size = 3;
-    for (size_t i = 0; i < n; i++)
-        size += 2 * strlen(codes[i]) + 3;
+    for (size_t i = 0; i < c->material_count; i++)
+        size += 2 * strlen(c->materials[i]) + 3;
     char *out = malloc(size);
     if (!out)
         return NULL;
     char *w = out;
     *w++ = '{';
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
+    for (size_t i = 0; i < c->material_count; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(c->materials[j], c->materials[i]) == 0;
+        if (seen)
+            continue;
+        if (w > out + 1)
             *w++ = ',';
         *w++ = '"';
-        for (const char *c = codes[i]; *c; c++) {
-            if (*c == '"' || *c == '\\')
+        for (const char *p = c->materials[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
                 *w++ = '\\';
-            *w++ = *c;
+            *w++ = *p;
         }
         *w++ = '"';
     }
@@ -176,13 +120,12 @@ static char *s_text_array(const char *const *codes, size_t n)
     return out;
 }
 
-intake_case_t *intake_case_insert_returning(ow_db_t *db, const intake_new_case_t *c,
-                                            ow_error_t *err)
+int intake_case_insert(ow_db_t *db, const intake_new_case_t *c, ow_error_t *err)
 {
-    char *materials = s_text_array(c->materials, c->material_count);
+    char *materials = s_materials(c);
     if (!materials) {
         ow_error_set(err, OW_INTERNAL, "out of memory writing case %s", c->case_no);
-        return NULL;
+        return -1;
     }
     char state[16], version[16], received[32], accepted[32];
     snprintf(state, sizeof state, "%d", c->state);
@@ -203,11 +146,26 @@ intake_case_t *intake_case_insert_returning(ow_db_t *db, const intake_new_case_t
                               received,
                               accepted,
                               materials};
-    PGresult *res = ow_db_exec(db, "intake_case_insert_one", 14, params, err);
+    PGresult *res = ow_db_exec(db, "intake_case_insert", 14, params, err);
     free(materials);
     if (!res)
-        return NULL;
+        return -1;
     PQclear(res);
+    return 0;
+}
+
+static int64_t s_i64(const PGresult *r, int row, int col)
+{
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static void s_from_row(intake_case_t *self);
+
+intake_case_t *intake_case_insert_returning(ow_db_t *db, const intake_new_case_t *c,
+                                            ow_error_t *err)
+{
+    if (intake_case_insert(db, c, err) < 0)
+        return NULL;
     intake_case_t *self = intake_case_written(c);
     if (!self)
         ow_error_set(err, OW_INTERNAL, "out of memory reading case %s", c->case_no);
@@ -379,13 +337,17 @@ int intake_case_insert_many(ow_db_t *db, const intake_new_case_t *cases, size_t 
 {
     int rc = -1;
     PGresult *res = NULL;
-    ow_pgarray_t *a[15] = {NULL};
-    for (int k = 0; k < 15; k++)
+    ow_pgarray_t *a[14] = {NULL};
+    for (int k = 0; k < 14; k++)
         if (!(a[k] = ow_pgarray_new()))
             goto oom;
     for (size_t i = 0; i < n; i++) {
         const intake_new_case_t *c = &cases[i];
-        if (ow_pgarray_add_text(a[0], c->case_no) < 0 || ow_pgarray_add_int64(a[1], c->state) < 0 ||
+        char *materials = s_materials(c);
+        int added = materials ? ow_pgarray_add_text(a[13], materials) : -1;
+        free(materials);
+        if (added < 0 || ow_pgarray_add_text(a[0], c->case_no) < 0 ||
+            ow_pgarray_add_int64(a[1], c->state) < 0 ||
             ow_pgarray_add_text(a[2], c->item->impl_code) < 0 ||
             ow_pgarray_add_int64(a[3], c->item->version) < 0 ||
             ow_pgarray_add_text(a[4], c->applicant_name) < 0 ||
@@ -398,15 +360,11 @@ int intake_case_insert_many(ow_db_t *db, const intake_new_case_t *cases, size_t 
             ow_pgarray_add_int64(a[11], c->received_at_us) < 0 ||
             ow_pgarray_add_int64(a[12], c->accepted_at_us) < 0)
             goto oom;
-        for (size_t m = 0; m < c->material_count; m++)
-            if (ow_pgarray_add_text(a[13], c->case_no) < 0 ||
-                ow_pgarray_add_text(a[14], c->materials[m]) < 0)
-                goto oom;
     }
-    const char *params[15];
-    for (int k = 0; k < 15; k++)
+    const char *params[14];
+    for (int k = 0; k < 14; k++)
         params[k] = ow_pgarray_text(a[k]);
-    res = ow_db_exec(db, "intake_case_insert_many", 15, params, err);
+    res = ow_db_exec(db, "intake_case_insert_many", 14, params, err);
     if (!res)
         goto done;
     if (strtoull(PQcmdTuples(res), NULL, 10) != n) {
@@ -419,7 +377,7 @@ oom:
     ow_error_set(err, OW_INTERNAL, "out of memory writing %zu cases", n);
 done:
     PQclear(res);
-    for (int k = 0; k < 15; k++)
+    for (int k = 0; k < 14; k++)
         ow_pgarray_destroy(&a[k]);
     return rc;
 }
