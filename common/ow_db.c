@@ -451,6 +451,20 @@ PGresult *ow_db_exec(ow_db_t *self, const char *name, int nparams, const char *c
     return ow_db_execb(self, name, nparams, values, NULL, NULL, err);
 }
 
+PGresult *ow_db_exec_planned(ow_db_t *self, const char *sql, int nparams, const char *const *values,
+                             ow_error_t *err)
+{
+    /* As ow_db_execb: no retry after a failure mid-call. */
+    if (s_ensure(self, err) != 0)
+        return NULL;
+    PGresult *res = PQexecParams(self->conn, sql, nparams, NULL, values, NULL, NULL, 0);
+    if (s_result_ok(res))
+        return res;
+    s_fail(self, res, "SQL", err);
+    PQclear(res);
+    return NULL;
+}
+
 /* Keeps in_tx true to the server's state after SQL text that may open or close a
  * transaction itself (a migration file, a caller's "BEGIN"). */
 static void s_sync_tx(ow_db_t *self)

@@ -53,6 +53,14 @@ PGresult *ow_db_exec(ow_db_t *self, const char *name, int nparams, const char *c
 PGresult *ow_db_execb(ow_db_t *self, const char *name, int nparams, const char *const *values,
                       const int *lengths, const int *formats, ow_error_t *err);
 
+/* As ow_db_exec for SQL text that is parsed and planned for these values on every call: no
+ * cached plan. For the rare statement whose right plan depends on its parameters and on how
+ * big a table has grown since it was last analysed, where a cached generic plan made while
+ * the table was empty scans it whole (ow_idem's known-keys lookup). Text parameters only.
+ * Returns a result the caller PQclear()s, or NULL with err as ow_db_exec. */
+PGresult *ow_db_exec_planned(ow_db_t *self, const char *sql, int nparams, const char *const *values,
+                             ow_error_t *err);
+
 /* Runs SQL text without parameters (DDL, BEGIN, …). Returns 0 or -1 with err. */
 int ow_db_run(ow_db_t *self, const char *sql, ow_error_t *err);
 

@@ -274,6 +274,31 @@ static void test_transactions(void **state)
     ow_db_rollback(db); /* harmless outside a transaction */
 }
 
+/* ow_db_exec_planned: SQL text with parameters, no prepared name; errors mapped as
+ * ow_db_exec's. */
+static void test_exec_planned(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_db_t *db = fx->db;
+    s_run(db, "CREATE TABLE p (k text PRIMARY KEY)");
+    s_run(db, "INSERT INTO p VALUES ('a'), ('b')");
+    ow_error_t err;
+    ow_error_clear(&err);
+    const char *keys[1] = {"{b,c}"};
+    PGresult *res =
+        ow_db_exec_planned(db, "SELECT k FROM p WHERE k = ANY($1::text[])", 1, keys, &err);
+    assert_non_null(res);
+    assert_int_equal(PQntuples(res), 1);
+    assert_string_equal(PQgetvalue(res, 0, 0), "b");
+    PQclear(res);
+    const char *dup[1] = {"a"};
+    assert_null(ow_db_exec_planned(db, "INSERT INTO p VALUES ($1)", 1, dup, &err));
+    assert_int_equal(err.code, OW_ALREADY_EXISTS);
+    ow_error_clear(&err);
+    assert_null(ow_db_exec_planned(db, "SELECT * FROM nowhere WHERE x = $1", 1, dup, &err));
+    assert_int_equal(err.code, OW_INTERNAL);
+}
+
 static void test_reconnect_reprepares(void **state)
 {
     s_fixture_t *fx = *state;
@@ -372,6 +397,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refusals, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_error_mapping, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_transactions, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_exec_planned, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_reprepares, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_backs_off, s_setup, s_teardown),
     };

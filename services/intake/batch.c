@@ -113,7 +113,6 @@ static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *
          next[INTAKE_BATCH_MAX] = {0};
     size_t n_days = 0;
     intake_new_case_t cases[INTAKE_BATCH_MAX];
-    intake_case_t *written[INTAKE_BATCH_MAX];
     ow_outbox_event_t events[INTAKE_BATCH_MAX];
     ow_idem_entry_t saves[INTAKE_BATCH_MAX];
 
@@ -154,11 +153,15 @@ static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *
                                set[i].case_no, set[i].job->now_us, set[i].id_number,
                                sizeof set[i].id_number, &cases[i]);
     }
-    if (intake_case_insert_many(db, cases, n, written, err) < 0)
+    if (intake_case_insert_many(db, cases, n, err) < 0)
         goto done;
+    /* The replies and events from what was written, not read back (intake_case_written). */
     for (size_t i = 0; i < n; i++) {
         intake_job_t *job = set[i].job;
-        set[i].kase = written[i];
+        if (!(set[i].kase = intake_case_written(&cases[i]))) {
+            ow_error_set(err, OW_INTERNAL, "out of memory writing case %s", set[i].case_no);
+            goto done;
+        }
         if (intake_submit_outputs(set[i].kase, &set[i].event, &set[i].event_len, &job->reply,
                                   &job->reply_len, err) < 0)
             goto done;
@@ -335,7 +338,9 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
         goto fail;
     }
     /* The set path rolls back to intake_set when it cannot write: set with BEGIN, one round
-     * trip. */
+     * trip. (Not with SET LOCAL plan_cache_mode = force_generic_plan, tried to spare the
+     * outbox statement's planning in every small batch: a generic plan made while a table is
+     * still empty — a fresh cluster — scans it whole until the next ANALYZE, docs/intake.md.) */
     if (ow_db_begin_savepoint(db, "intake_set", &err) < 0)
         goto fail;
     int set_rc = s_run_set(db, relay, settings, items, jobs, n, route, &err);

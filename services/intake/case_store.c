@@ -8,16 +8,9 @@
 #include "ow_db.h"
 #include "ow_pgarray.h"
 
-/* A result shared by the cases of one set-based insert: freed with the last of them. */
-typedef struct {
-    PGresult *res;
-    size_t refs;
-} s_shared_t;
-
 struct intake_case {
-    PGresult *row;      /* owned, or a copy of shared->res */
-    int index;          /* the case's row in it */
-    s_shared_t *shared; /* NULL when row is owned */
+    PGresult *row; /* owned; NULL for a case built in memory (intake_case_written) */
+    char *strings; /* owned: the summary's strings of a case built in memory */
     Onewindow__V1__CaseSummary summary;
     Onewindow__V1__Applicant applicant;
 };
@@ -38,71 +31,43 @@ static const char select_case[] =
     " WHERE c.case_no = $1";
 
 /* The set-based insert (intake_case_insert_many): every column an array, one element per case;
- * materials as two parallel arrays (case number, code), each pair once: the cases are new, so
- * DISTINCT is all it takes. The select list is select_case's. */
-static const char insert_many_prefix[] =
-    "WITH v AS (SELECT * FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[],"
-    "  $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
-    "  $13::bigint[]) AS v(case_no, state, impl_code, item_version, applicant_name,"
-    "  applicant_id_type, applicant_id_number, applicant_phone, applicant_email, channel,"
-    "  centre_id, received, accepted)),"
-    " c AS (INSERT INTO cases (case_no, state, impl_code, item_version,"
+ * a case's materials are one element too, itself a text[] literal (s_materials). Nothing is
+ * read back: the replies are built from what was written (intake_case_written). */
+static const char insert_many[] =
+    "INSERT INTO cases (case_no, state, impl_code, item_version,"
     "  applicant_name, applicant_id_type, applicant_id_number,"
     "  applicant_phone, applicant_email, channel, centre_id,"
-    "  received_at, accepted_at, updated_at)"
-    "  SELECT case_no, state, impl_code, item_version, applicant_name, applicant_id_type,"
+    "  received_at, accepted_at, updated_at, materials)"
+    " SELECT case_no, state, impl_code, item_version, applicant_name, applicant_id_type,"
     "  applicant_id_number, applicant_phone, applicant_email, channel, centre_id,"
-    "  us_to_ts(received), us_to_ts(nullif(accepted, 0)), us_to_ts(received) FROM v"
-    "  RETURNING *),"
-    " m AS (INSERT INTO case_materials (case_no, material_code)"
-    "  SELECT DISTINCT cn, code FROM unnest($14::text[], $15::text[]) AS m(cn, code)) ";
+    "  us_to_ts(received), us_to_ts(nullif(accepted, 0)), us_to_ts(received), materials::text[]"
+    " FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[],"
+    "  $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[],"
+    "  $13::bigint[], $14::text[]) AS v(case_no, state, impl_code, item_version, applicant_name,"
+    "  applicant_id_type, applicant_id_number, applicant_phone, applicant_email, channel,"
+    "  centre_id, received, accepted, materials)";
+
+/* What a new case holds in the columns the inserts leave to their defaults
+ * (migrations/0003_outcomes.sql): intake_case_written shows the same. */
+#define S_DEFAULT_OUTCOME "accepted"
 
 int intake_case_store_prepare(ow_db_t *db, ow_error_t *err)
 {
     /* Times are µs of system time: us_to_ts/ts_to_us (migrations/0002_cases.sql). */
+    /* One case with its materials (migrations/0011) in one round trip. */
     if (ow_db_prepare(db, "intake_case_insert",
                       "INSERT INTO cases (case_no, state, impl_code, item_version,"
                       "  applicant_name, applicant_id_type, applicant_id_number,"
                       "  applicant_phone, applicant_email, channel, centre_id,"
-                      "  received_at, accepted_at, updated_at)"
+                      "  received_at, accepted_at, updated_at, materials)"
                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-                      "  us_to_ts($12), us_to_ts(nullif($13::bigint, 0)), us_to_ts($12))",
+                      "  us_to_ts($12), us_to_ts(nullif($13::bigint, 0)), us_to_ts($12),"
+                      "  $14::text[])",
                       err) < 0)
         return -1;
-    if (ow_db_prepare(db, "intake_case_material",
-                      "INSERT INTO case_materials (case_no, material_code) VALUES ($1, $2)"
-                      " ON CONFLICT DO NOTHING",
-                      err) < 0)
-        return -1;
-
     if (ow_db_prepare(db, "intake_case_get", select_case, err) < 0)
         return -1;
-    /* The group commit's hot path (batch.h): the case, its materials and the row read back
-     * as CaseSummary in ONE round trip. The select list is select_case's, over the inserted
-     * row; case_materials' foreign key is checked at the end of the statement, when the case
-     * row exists. */
-    static const char insert_prefix[] =
-        "WITH c AS (INSERT INTO cases (case_no, state, impl_code, item_version,"
-        "  applicant_name, applicant_id_type, applicant_id_number,"
-        "  applicant_phone, applicant_email, channel, centre_id,"
-        "  received_at, accepted_at, updated_at)"
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
-        "  us_to_ts($12), us_to_ts(nullif($13::bigint, 0)), us_to_ts($12)) RETURNING *),"
-        " m AS (INSERT INTO case_materials (case_no, material_code)"
-        "  SELECT DISTINCT $1, code FROM unnest($14::text[]) AS code ON CONFLICT DO NOTHING) ";
-    const char *from = strstr(select_case, " FROM cases c ");
-    char returning[sizeof insert_prefix + sizeof select_case + 16];
-    snprintf(returning, sizeof returning, "%s%.*s FROM c %s", insert_prefix,
-             (int)(from - select_case), select_case, from + strlen(" FROM cases c "));
-    if (ow_db_prepare(db, "intake_case_insert_returning", returning, err) < 0)
-        return -1;
-    /* Every inserted row: the join without select_case's WHERE. */
-    const char *join = from + strlen(" FROM cases c ");
-    const char *where = strstr(join, " WHERE ");
-    char many[sizeof insert_many_prefix + sizeof select_case + 16];
-    snprintf(many, sizeof many, "%s%.*s FROM c %.*s", insert_many_prefix, (int)(from - select_case),
-             select_case, (int)(where - join), join);
-    if (ow_db_prepare(db, "intake_case_insert_many", many, err) < 0)
+    if (ow_db_prepare(db, "intake_case_insert_many", insert_many, err) < 0)
         return -1;
     char locked[sizeof select_case + 32];
     snprintf(locked, sizeof locked, "%s FOR UPDATE OF c", select_case);
@@ -121,67 +86,32 @@ int intake_case_store_prepare(ow_db_t *db, ow_error_t *err)
                          err);
 }
 
-int intake_case_insert(ow_db_t *db, const intake_new_case_t *c, ow_error_t *err)
-{
-    char state[16], version[16], received[32], accepted[32];
-    snprintf(state, sizeof state, "%d", c->state);
-    snprintf(version, sizeof version, "%d", c->item->version);
-    snprintf(received, sizeof received, "%" PRId64, c->received_at_us);
-    snprintf(accepted, sizeof accepted, "%" PRId64, c->accepted_at_us);
-    const char *params[13] = {c->case_no,
-                              state,
-                              c->item->impl_code,
-                              version,
-                              c->applicant_name,
-                              c->applicant_id_type,
-                              c->applicant_id_number,
-                              c->applicant_phone,
-                              c->applicant_email ? c->applicant_email : "",
-                              c->channel,
-                              c->centre_id,
-                              received,
-                              accepted};
-    PGresult *res = ow_db_exec(db, "intake_case_insert", 13, params, err);
-    if (!res)
-        return -1;
-    PQclear(res);
-    for (size_t i = 0; i < c->material_count; i++) {
-        const char *mp[2] = {c->case_no, c->materials[i]};
-        res = ow_db_exec(db, "intake_case_material", 2, mp, err);
-        if (!res)
-            return -1;
-        PQclear(res);
-    }
-    return 0;
-}
-
-static int64_t s_i64(const PGresult *r, int row, int col)
-{
-    return strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
-static void s_from_row(intake_case_t *self);
-
-/* Writes codes as a Postgres text[] literal ({"a","b"}) into a new string (caller frees), or
- * NULL when out of memory. Quotes and backslashes are escaped: codes are data. */
-static char *s_text_array(const char *const *codes, size_t n)
+/* Writes c's materials as a Postgres text[] literal ({"a","b"}) into a new string (caller
+ * frees), each code once (a code handed in twice is one material), or NULL when out of memory.
+ * Quotes and backslashes are escaped: codes are data. */
+static char *s_materials(const intake_new_case_t *c)
 {
     size_t size = 3;
-    for (size_t i = 0; i < n; i++)
-        size += 2 * strlen(codes[i]) + 3;
+    for (size_t i = 0; i < c->material_count; i++)
+        size += 2 * strlen(c->materials[i]) + 3;
     char *out = malloc(size);
     if (!out)
         return NULL;
     char *w = out;
     *w++ = '{';
-    for (size_t i = 0; i < n; i++) {
-        if (i > 0)
+    for (size_t i = 0; i < c->material_count; i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = strcmp(c->materials[j], c->materials[i]) == 0;
+        if (seen)
+            continue;
+        if (w > out + 1)
             *w++ = ',';
         *w++ = '"';
-        for (const char *c = codes[i]; *c; c++) {
-            if (*c == '"' || *c == '\\')
+        for (const char *p = c->materials[i]; *p; p++) {
+            if (*p == '"' || *p == '\\')
                 *w++ = '\\';
-            *w++ = *c;
+            *w++ = *p;
         }
         *w++ = '"';
     }
@@ -190,14 +120,12 @@ static char *s_text_array(const char *const *codes, size_t n)
     return out;
 }
 
-intake_case_t *intake_case_insert_returning(ow_db_t *db, const intake_new_case_t *c,
-                                            ow_error_t *err)
+int intake_case_insert(ow_db_t *db, const intake_new_case_t *c, ow_error_t *err)
 {
-    char *materials = NULL;
-    intake_case_t *self = calloc(1, sizeof *self);
-    if (!self || !(materials = s_text_array(c->materials, c->material_count))) {
+    char *materials = s_materials(c);
+    if (!materials) {
         ow_error_set(err, OW_INTERNAL, "out of memory writing case %s", c->case_no);
-        goto fail;
+        return -1;
     }
     char state[16], version[16], received[32], accepted[32];
     snprintf(state, sizeof state, "%d", c->state);
@@ -218,21 +146,112 @@ intake_case_t *intake_case_insert_returning(ow_db_t *db, const intake_new_case_t
                               received,
                               accepted,
                               materials};
-    self->row = ow_db_exec(db, "intake_case_insert_returning", 14, params, err);
-    if (!self->row)
-        goto fail;
-    if (PQntuples(self->row) != 1) {
-        ow_error_set(err, OW_INTERNAL, "case %s written but not read back (%d rows)", c->case_no,
-                     PQntuples(self->row));
-        goto fail;
-    }
-    s_from_row(self);
+    PGresult *res = ow_db_exec(db, "intake_case_insert", 14, params, err);
     free(materials);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+static int64_t s_i64(const PGresult *r, int row, int col)
+{
+    return strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static void s_from_row(intake_case_t *self);
+
+intake_case_t *intake_case_insert_returning(ow_db_t *db, const intake_new_case_t *c,
+                                            ow_error_t *err)
+{
+    if (intake_case_insert(db, c, err) < 0)
+        return NULL;
+    intake_case_t *self = intake_case_written(c);
+    if (!self)
+        ow_error_set(err, OW_INTERNAL, "out of memory reading case %s", c->case_no);
     return self;
-fail:
-    free(materials);
-    intake_case_destroy(&self);
-    return NULL;
+}
+
+/* Appends src and its NUL to *w; returns where it was written. */
+static char *s_put(char **w, const char *src)
+{
+    char *at = *w;
+    size_t n = strlen(src) + 1;
+    memcpy(at, src, n);
+    *w += n;
+    return at;
+}
+
+intake_case_t *intake_case_written(const intake_new_case_t *c)
+{
+    const intake_item_t *it = c->item;
+    const char *email = c->applicant_email ? c->applicant_email : "";
+    const char *unit = it->limit_unit ? it->limit_unit : "";
+    const char *dept_code = it->department_code ? it->department_code : "";
+    const char *dept_name = it->department_name ? it->department_name : "";
+    const char *strings[] = {c->case_no,
+                             it->impl_code,
+                             it->name,
+                             dept_code,
+                             dept_name,
+                             c->applicant_name,
+                             c->applicant_id_type,
+                             c->applicant_id_number,
+                             c->applicant_phone,
+                             email,
+                             c->channel,
+                             c->centre_id,
+                             unit};
+    size_t size = 0;
+    for (size_t i = 0; i < sizeof strings / sizeof strings[0]; i++)
+        size += strlen(strings[i]) + 1;
+    intake_case_t *self = calloc(1, sizeof *self);
+    if (!self || !(self->strings = malloc(size))) {
+        free(self);
+        return NULL;
+    }
+    char *w = self->strings;
+    Onewindow__V1__Applicant *a = &self->applicant;
+    onewindow__v1__applicant__init(a);
+    Onewindow__V1__CaseSummary *s = &self->summary;
+    onewindow__v1__case_summary__init(s);
+    s->case_no = s_put(&w, c->case_no);
+    s->state = c->state;
+    const char *state_name = intake_case_state_name(s->state);
+    s->state_name = (char *)(state_name ? state_name : "");
+    s->item_code = s_put(&w, it->impl_code);
+    s->item_name = s_put(&w, it->name);
+    s->item_version = it->version;
+    s->department_code = s_put(&w, dept_code);
+    s->department_name = s_put(&w, dept_name);
+    a->name = s_put(&w, c->applicant_name);
+    a->id_type = s_put(&w, c->applicant_id_type);
+    a->id_number = s_put(&w, c->applicant_id_number);
+    a->phone = s_put(&w, c->applicant_phone);
+    a->email = s_put(&w, email);
+    s->applicant = a;
+    s->channel = s_put(&w, c->channel);
+    s->centre_id = s_put(&w, c->centre_id);
+    s->received_at_us = c->received_at_us;
+    s->accepted_at_us = c->accepted_at_us;
+    s->decided_at_us = 0; /* a new case is not decided (the CHECK on state and decided_at) */
+    s->promised_limit = it->promised_limit;
+    s->limit_unit = s_put(&w, unit);
+    s->legal_limit = it->legal_limit;
+    /* coalesce(deciding_centre_id, centre_id): a new case is decided where it was received. */
+    s->deciding_centre_id = s->centre_id;
+    /* The columns the inserts leave to their defaults. */
+    s->outcome = (char *)S_DEFAULT_OUTCOME;
+    s->love_lane = false;
+    s->love_reasons = (char *)"";
+    s->green_lane = false;
+    s->green_by = (char *)"";
+    s->rongque = false;
+    s->supply_due_us = 0;
+    s->promised_due_us = 0;
+    s->closed_reason = (char *)"";
+    s->awaiting_materials = false;
+    return self;
 }
 
 intake_case_t *intake_case_load(ow_db_t *db, const char *case_no, bool for_update, ow_error_t *err)
@@ -262,7 +281,7 @@ fail:
 static void s_from_row(intake_case_t *self)
 {
     const PGresult *r = self->row;
-    int i = self->index;
+    int i = 0;
     Onewindow__V1__Applicant *a = &self->applicant;
     onewindow__v1__applicant__init(a);
     a->name = PQgetvalue(r, i, 7);
@@ -308,31 +327,27 @@ void intake_case_destroy(intake_case_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    s_shared_t *shared = (*self_p)->shared;
-    if (!shared)
-        PQclear((*self_p)->row);
-    else if (--shared->refs == 0) {
-        PQclear(shared->res);
-        free(shared);
-    }
+    PQclear((*self_p)->row);
+    free((*self_p)->strings);
     free(*self_p);
     *self_p = NULL;
 }
 
-int intake_case_insert_many(ow_db_t *db, const intake_new_case_t *cases, size_t n,
-                            intake_case_t **out, ow_error_t *err)
+int intake_case_insert_many(ow_db_t *db, const intake_new_case_t *cases, size_t n, ow_error_t *err)
 {
     int rc = -1;
-    s_shared_t *shared = NULL;
-    ow_pgarray_t *a[15] = {NULL};
-    for (size_t i = 0; i < n; i++)
-        out[i] = NULL;
-    for (int k = 0; k < 15; k++)
+    PGresult *res = NULL;
+    ow_pgarray_t *a[14] = {NULL};
+    for (int k = 0; k < 14; k++)
         if (!(a[k] = ow_pgarray_new()))
             goto oom;
     for (size_t i = 0; i < n; i++) {
         const intake_new_case_t *c = &cases[i];
-        if (ow_pgarray_add_text(a[0], c->case_no) < 0 || ow_pgarray_add_int64(a[1], c->state) < 0 ||
+        char *materials = s_materials(c);
+        int added = materials ? ow_pgarray_add_text(a[13], materials) : -1;
+        free(materials);
+        if (added < 0 || ow_pgarray_add_text(a[0], c->case_no) < 0 ||
+            ow_pgarray_add_int64(a[1], c->state) < 0 ||
             ow_pgarray_add_text(a[2], c->item->impl_code) < 0 ||
             ow_pgarray_add_int64(a[3], c->item->version) < 0 ||
             ow_pgarray_add_text(a[4], c->applicant_name) < 0 ||
@@ -345,60 +360,24 @@ int intake_case_insert_many(ow_db_t *db, const intake_new_case_t *cases, size_t 
             ow_pgarray_add_int64(a[11], c->received_at_us) < 0 ||
             ow_pgarray_add_int64(a[12], c->accepted_at_us) < 0)
             goto oom;
-        for (size_t m = 0; m < c->material_count; m++)
-            if (ow_pgarray_add_text(a[13], c->case_no) < 0 ||
-                ow_pgarray_add_text(a[14], c->materials[m]) < 0)
-                goto oom;
     }
-    if (!(shared = calloc(1, sizeof *shared)))
-        goto oom;
-    shared->refs = 1; /* this function's own, dropped below */
-    const char *params[15];
-    for (int k = 0; k < 15; k++)
+    const char *params[14];
+    for (int k = 0; k < 14; k++)
         params[k] = ow_pgarray_text(a[k]);
-    shared->res = ow_db_exec(db, "intake_case_insert_many", 15, params, err);
-    if (!shared->res)
+    res = ow_db_exec(db, "intake_case_insert_many", 14, params, err);
+    if (!res)
         goto done;
-    if ((size_t)PQntuples(shared->res) != n) {
-        ow_error_set(err, OW_INTERNAL, "%zu cases written but %d read back", n,
-                     PQntuples(shared->res));
+    if (strtoull(PQcmdTuples(res), NULL, 10) != n) {
+        ow_error_set(err, OW_INTERNAL, "%zu cases to write but %s written", n, PQcmdTuples(res));
         goto done;
     }
-    /* RETURNING has no promised order: each row finds its case by number. */
-    for (int r = 0; r < PQntuples(shared->res); r++) {
-        const char *no = PQgetvalue(shared->res, r, 0);
-        for (size_t i = 0; i < n; i++) {
-            if (out[i] || strcmp(cases[i].case_no, no) != 0)
-                continue;
-            if (!(out[i] = calloc(1, sizeof *out[i])))
-                goto oom;
-            out[i]->row = shared->res;
-            out[i]->index = r;
-            out[i]->shared = shared;
-            shared->refs++;
-            s_from_row(out[i]);
-            break;
-        }
-    }
-    for (size_t i = 0; i < n; i++)
-        if (!out[i]) {
-            ow_error_set(err, OW_INTERNAL, "case %s written but not read back", cases[i].case_no);
-            goto done;
-        }
     rc = 0;
     goto done;
 oom:
     ow_error_set(err, OW_INTERNAL, "out of memory writing %zu cases", n);
 done:
-    if (rc != 0) {
-        for (size_t i = 0; i < n; i++)
-            intake_case_destroy(&out[i]);
-    }
-    if (shared && --shared->refs == 0) {
-        PQclear(shared->res);
-        free(shared);
-    }
-    for (int k = 0; k < 15; k++)
+    PQclear(res);
+    for (int k = 0; k < 14; k++)
         ow_pgarray_destroy(&a[k]);
     return rc;
 }

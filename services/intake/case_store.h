@@ -39,20 +39,24 @@ int intake_case_store_prepare(ow_db_t *db, ow_error_t *err);
  * (ALREADY_EXISTS when the number is taken). */
 int intake_case_insert(ow_db_t *db, const intake_new_case_t *c, ow_error_t *err);
 
-/* Inside an open transaction: as intake_case_insert, and returns the case as written (as
- * intake_case_load would read it) from the same statement. Returns a new case the caller
- * frees with intake_case_destroy, or NULL with err (ALREADY_EXISTS when the number is
+/* Inside an open transaction: as intake_case_insert in one round trip, and returns the case as
+ * written (intake_case_written: as intake_case_load would read it). Returns a new case the
+ * caller frees with intake_case_destroy, or NULL with err (ALREADY_EXISTS when the number is
  * taken). */
 intake_case_t *intake_case_insert_returning(ow_db_t *db, const intake_new_case_t *c,
                                             ow_error_t *err);
 
-/* The set-based group commit (batch.c): as intake_case_insert_returning for cases[0..n) in
- * ONE statement. On success returns 0 and out[i], the case written from cases[i] (the caller
- * frees each with intake_case_destroy; they share one result, freed with the last). Returns -1
- * with err (ALREADY_EXISTS when a number is taken, or another database error: the caller
- * rolls back) and every out[i] NULL. */
-int intake_case_insert_many(ow_db_t *db, const intake_new_case_t *cases, size_t n,
-                            intake_case_t **out, ow_error_t *err);
+/* The set-based group commit (batch.c): intake_case_insert for cases[0..n) in ONE statement
+ * (the cases as written are intake_case_written's). Returns 0, or -1 with err (ALREADY_EXISTS
+ * when a number is taken, or another database error: the caller rolls back). */
+int intake_case_insert_many(ow_db_t *db, const intake_new_case_t *cases, size_t n, ow_error_t *err);
+
+/* The case c as intake_case_load reads it right after it was written by one of the inserts
+ * above: c's values, its item's, and the defaults of the columns the inserts leave out. Built
+ * in memory (no read back: the replies and events of a batch come from here); a unit test
+ * holds it equal to intake_case_load. Copies every string; returns a new case the caller frees
+ * with intake_case_destroy, or NULL when out of memory. */
+intake_case_t *intake_case_written(const intake_new_case_t *c);
 
 /* Reads a case. With for_update the row stays locked until the caller's transaction ends.
  * Returns a new case the caller frees with intake_case_destroy, or NULL with err (NOT_FOUND

@@ -46,8 +46,8 @@ int intake_receive_prepare(ow_db_t *db, ow_error_t *err)
                                 "  promised_due_at = us_to_ts(nullif($5::bigint, 0)),"
                                 "  notice_at = us_to_ts(nullif($6::bigint, 0)), closed_reason = $7"
                                 " WHERE case_no = $1"},
-        {"intake_rcv_handed", "SELECT material_code FROM case_materials WHERE case_no = $1"
-                              " ORDER BY material_code"},
+        {"intake_rcv_handed", "SELECT m FROM cases, unnest(materials) AS m WHERE case_no = $1"
+                              " ORDER BY m"},
         {"intake_rcv_outstanding",
          "INSERT INTO case_outstanding (case_no, material_code, name, why, list)"
          " VALUES ($1, $2, $3, $4, $5)"},

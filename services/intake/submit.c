@@ -264,8 +264,8 @@ static int s_submit_apply(ow_db_t *db, const intake_settings_t *settings,
     intake_new_case_t c;
     intake_submit_new_case(req, item, channel, centre_id, case_no, now_us, id_number,
                            sizeof id_number, &c);
-    /* Written and read back in one statement, so the reply and the event equal
-     * intake.get_case. */
+    /* Written in one statement; the reply and the event show the case as written
+     * (intake_case_written), which a unit test holds equal to intake.get_case. */
     kase = intake_case_insert_returning(db, &c, err);
     if (!kase || intake_submit_outputs(kase, &event, &event_len, &packed, &packed_len, err) < 0)
         goto done;

@@ -38,14 +38,25 @@ report_batches() {
   read -r b1 r1 <<<"$(batches)"
   awk -v b="$((b1 - b0))" -v r="$((r1 - r0))" 'BEGIN {printf "  group commit: %d requests in %d transactions = %.1f per transaction\n", r, b, b ? r / b : 0}'
 }
-# Each phase starts from a settled cluster: the previous phase's dirty pages flushed and its
-# tables vacuumed, so a checkpoint or an autovacuum it caused is not billed to the next one.
-settle() { psql "$url" -X -q -c 'CHECKPOINT' -c 'VACUUM ANALYZE' >/dev/null; }
+# Each phase starts from a settled cluster: the previous phase's tables vacuumed and every
+# dirty page flushed, so a checkpoint or an autovacuum it caused is not billed to the next one.
+# VACUUM before CHECKPOINT: the other way round, the pages the vacuum dirtied (visibility and
+# hint bits of every page the phase wrote) were written out during the next phase. An
+# autovacuum worker the previous phase started is waited for (at most 30 s).
+settle() {
+  psql "$url" -X -q -c 'VACUUM ANALYZE' -c 'CHECKPOINT' >/dev/null
+  for _ in $(seq 60); do
+    [ "$(psql "$url" -X -qtA -c "SELECT count(*) FROM pg_stat_activity
+                                  WHERE backend_type = 'autovacuum worker'")" = 0 ] && break
+    sleep 0.5
+  done
+}
 settle
 before=$(batches)
 echo "== intaked: intake.submit, ${window} in flight, ${secs}s (group commit: one transaction per drained batch)"
 "$work/intake_submit" "ipc://$work/intake.sock" max "$secs" "$window"
 report_batches "$before"
+bench_statements "the 256-in-flight phase"
 settle
 before=$(batches)
 echo "== intaked: intake.submit at a fixed 2000/s, ${secs}s"
@@ -53,3 +64,4 @@ echo "== intaked: intake.submit at a fixed 2000/s, ${secs}s"
 report_batches "$before"
 psql "$url" -X -qtA -c "SELECT 'cases committed: ' || count(*) FROM intake.cases"
 echo "load average: $(cut -d" " -f1-3 /proc/loadavg)"
+bench_statements "the fixed-rate phase"

@@ -9,9 +9,11 @@
 #   bench_config DAEMON LOG_LEVEL         writes $work/ow.conf for DAEMON
 #   bench_daemon BUILD DAEMON SCHEMA.REL  starts DAEMON, waits until its migrations made REL
 #   bench_ops_port DAEMON                 prints DAEMON's /metrics port from its log
-#   bench_statements                      with OW_BENCH_STATEMENTS=N in the environment, prints
+#   bench_statements [PHASE]              with OW_BENCH_STATEMENTS=N in the environment, prints
 #                                         the N statements that took the most server time
-#                                         (pg_stat_statements), to show where the time goes
+#                                         (pg_stat_statements), to show where the time goes,
+#                                         then resets the counts so that the next call shows
+#                                         the next phase alone
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -48,17 +50,21 @@ bench_database() {
   url=${admin/\/postgres\?/\/owbench?}
   "$1/bin/owctl" db init --database-url "$url" >/dev/null
   if [ -n "${OW_BENCH_STATEMENTS:-}" ]; then
-    psql "$url" -X -q -c 'CREATE EXTENSION pg_stat_statements' >/dev/null
+    # Planning counts too: a statement planned on every execution pays it in every batch.
+    psql "$url" -X -q -c 'CREATE EXTENSION pg_stat_statements' \
+      -c 'ALTER SYSTEM SET pg_stat_statements.track_planning = on' -c 'SELECT pg_reload_conf()' >/dev/null
   fi
 }
 
 bench_statements() {
   [ -n "${OW_BENCH_STATEMENTS:-}" ] || return 0
-  echo "== the $OW_BENCH_STATEMENTS statements that took the most server time"
+  echo "== the $OW_BENCH_STATEMENTS statements that took the most server time${1:+ ($1)}"
   psql "$url" -X -q -P pager=off -c "SELECT round(total_exec_time)::bigint AS ms,
       round(100 * total_exec_time / sum(total_exec_time) OVER ())::int AS pct, calls, rows,
-      left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+      round(mean_exec_time::numeric, 3) AS mean_ms, plans, round(total_plan_time)::bigint AS plan_ms,
+      left(regexp_replace(query, '\s+', ' ', 'g'), 100) AS query
     FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT $OW_BENCH_STATEMENTS"
+  psql "$url" -X -q -c 'SELECT pg_stat_statements_reset()' >/dev/null
 }
 
 bench_config() {

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "batch.h"
+#include "case_store.h"
+#include "catalogue.h"
 #include "intake_api.h"
 #include "ow_clock.h"
 #include "ow_migrate.h"
@@ -150,7 +152,7 @@ static void test_one_transaction_each_at_its_savepoint(void **state)
     snprintf(want, sizeof want, "330122%08d10002", ow_clock_local_yyyymmdd(S_NOW));
     assert_string_equal(c, want);
     assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), 2);
-    assert_int_equal(s_count(fx, "SELECT count(*) FROM case_materials"), 8);
+    assert_int_equal(s_count(fx, "SELECT sum(cardinality(materials)) FROM cases"), 8);
     assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox WHERE type = 'case.accepted'"), 2);
     assert_int_equal(s_count(fx, "SELECT count(*) FROM idempotency"), 2);
     assert_int_equal(s_count(fx, "SELECT last_serial FROM case_counters"), 2);
@@ -308,6 +310,126 @@ static void test_set_statement_failure_falls_back(void **state)
     free(good);
 }
 
+/* The packed CaseSummary of a reply's case (caller frees; *len set). */
+static uint8_t *s_reply_summary(const uint8_t *reply, size_t reply_len, size_t *len)
+{
+    Onewindow__V1__Reply *r = onewindow__v1__reply__unpack(NULL, reply_len, reply);
+    assert_non_null(r);
+    assert_int_equal(r->status, OW_OK);
+    Onewindow__V1__CaseReply *c =
+        onewindow__v1__case_reply__unpack(NULL, r->payload.len, r->payload.data);
+    assert_non_null(c);
+    *len = onewindow__v1__case_summary__get_packed_size(c->case_);
+    uint8_t *out = malloc(*len ? *len : 1);
+    onewindow__v1__case_summary__pack(c->case_, out);
+    onewindow__v1__case_reply__free_unpacked(c, NULL);
+    onewindow__v1__reply__free_unpacked(r, NULL);
+    return out;
+}
+
+/* Asserts that the summary packed[0..len) is, byte for byte, case case_no as read back. */
+static void s_assert_as_read_back(s_fixture_t *fx, const uint8_t *packed, size_t len,
+                                  const char *case_no)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    intake_case_t *kase = intake_case_load(fx->db, case_no, false, &err);
+    assert_non_null(kase);
+    const Onewindow__V1__CaseSummary *read = intake_case_summary(kase);
+    size_t read_len = onewindow__v1__case_summary__get_packed_size(read);
+    uint8_t *want = malloc(read_len ? read_len : 1);
+    onewindow__v1__case_summary__pack(read, want);
+    assert_int_equal(len, read_len);
+    assert_memory_equal(packed, want, len);
+    free(want);
+    intake_case_destroy(&kase);
+}
+
+/* The replies and events are built from what was written (intake_case_written), not read back:
+ * they must equal intake.get_case's reading of the row, on the set-based path and on the
+ * per-request one, with and without e-mail, at another centre and channel. */
+static void test_case_as_written_equals_case_read_back(void **state)
+{
+    s_fixture_t *fx = *state;
+    static char *online_materials[] = {"SPJY-01", "SPJY-03", "SPJY-04", "SPJY-05", "SPJY-01"};
+    Onewindow__V1__Applicant a = ONEWINDOW__V1__APPLICANT__INIT;
+    a.name = (char *)"赵六";
+    a.id_type = (char *)"resident_id";
+    a.id_number = (char *)"11010519491231002x"; /* normalised to X when written */
+    a.phone = (char *)"13900000002";
+    a.email = (char *)"zhao@example.org";
+    Onewindow__V1__SubmitApplication req = ONEWINDOW__V1__SUBMIT_APPLICATION__INIT;
+    req.item_code = (char *)S_FOOD;
+    req.applicant = &a;
+    req.material_codes = online_materials;
+    req.n_material_codes = 5; /* a code twice: stored once */
+    req.channel = (char *)"online";
+    req.centre_id = (char *)"330122101000";
+    size_t online_len = onewindow__v1__submit_application__get_packed_size(&req);
+    uint8_t *online = malloc(online_len);
+    onewindow__v1__submit_application__pack(&req, online);
+    size_t window_len;
+    uint8_t *window = s_application("钱七", 4, &window_len);
+
+    intake_job_t *jobs[2];
+    for (int i = 0; i < 2; i++)
+        jobs[i] = calloc(1, sizeof *jobs[i]);
+    s_job(jobs[0], "written-online", online, online_len);
+    s_job(jobs[1], "written-window", window, window_len);
+    assert_int_equal(intake_batch_run(fx->db, &fx->settings, jobs, 2), 2);
+    for (int i = 0; i < 2; i++) {
+        char no[32];
+        s_case_no(jobs[i], no, sizeof no);
+        size_t len;
+        uint8_t *packed = s_reply_summary(jobs[i]->reply, jobs[i]->reply_len, &len);
+        s_assert_as_read_back(fx, packed, len, no);
+        if (i == 0) { /* SPJY-01 handed in twice is one material */
+            char sql[160];
+            snprintf(sql, sizeof sql,
+                     "SELECT cardinality(materials) FROM cases WHERE case_no = '%s'", no);
+            assert_int_equal(s_count(fx, sql), 4);
+        }
+        free(packed);
+        free(jobs[i]->reply);
+        free(jobs[i]);
+    }
+
+    /* The per-request path's insert (intake_case_insert_returning), with a number of its own. */
+    ow_error_t err;
+    ow_error_clear(&err);
+    assert_int_equal(ow_db_begin(fx->db, &err), 0);
+    intake_item_t *item = intake_catalogue_find(fx->db, S_FOOD, &err);
+    assert_non_null(item);
+    const char *codes[] = {"SPJY-01", "SPJY-03"};
+    intake_new_case_t c = {.case_no = "33012220990101100099",
+                           .state = 3,
+                           .item = item,
+                           .applicant_name = "孙八",
+                           .applicant_id_type = "resident_id",
+                           .applicant_id_number = "330122198001010013",
+                           .applicant_phone = "13900000003",
+                           .applicant_email = NULL,
+                           .channel = "kiosk",
+                           .centre_id = "330122000000",
+                           .received_at_us = S_NOW + 123457,
+                           .accepted_at_us = 0,
+                           .materials = codes,
+                           .material_count = 2};
+    intake_case_t *kase = intake_case_insert_returning(fx->db, &c, &err);
+    assert_non_null(kase);
+    const Onewindow__V1__CaseSummary *written = intake_case_summary(kase);
+    size_t len = onewindow__v1__case_summary__get_packed_size(written);
+    uint8_t *packed = malloc(len);
+    onewindow__v1__case_summary__pack(written, packed);
+    s_assert_as_read_back(fx, packed, len, c.case_no);
+    free(packed);
+    intake_case_destroy(&kase);
+    intake_item_destroy(&item);
+    ow_db_rollback(fx->db);
+    free(online);
+    free(window);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -315,6 +437,7 @@ int main(void)
         cmocka_unit_test(test_a_failed_transaction_answers_nobody_ok),
         cmocka_unit_test(test_set_based_batch_over_two_days),
         cmocka_unit_test(test_set_statement_failure_falls_back),
+        cmocka_unit_test(test_case_as_written_equals_case_read_back),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
