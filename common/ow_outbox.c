@@ -65,10 +65,16 @@ struct ow_relay {
 static const char S_SQL_ADD[] =
     "INSERT INTO outbox (type, case_no, centre_id, time_us, payload) VALUES ($1, $2, $3, $4, $5)";
 
+/* Planned on every call (ow_db_exec_planned), and as min(id), which only the partial index
+ * outbox_unsequenced answers without reading the table. As a prepared EXISTS, the plan made on
+ * the empty outbox of a new schema was a sequential scan for "the first match", kept until the
+ * next ANALYZE: with no match, every pass — five a second — read the whole outbox on the
+ * daemon's only connection (4–6 ms after 10 s of intake's benchmark, growing with the outbox;
+ * auto_explain). */
 /* One round trip that lets an idle pass end at once: the last seq (for heartbeats) and
  * whether any committed row waits for a seq. */
-static const char S_SQL_PEEK[] = "SELECT last_seq, EXISTS (SELECT 1 FROM outbox WHERE seq IS NULL) "
-                                 "FROM outbox_state";
+static const char S_SQL_PEEK[] =
+    "SELECT last_seq, (SELECT min(id) FROM outbox WHERE seq IS NULL) IS NOT NULL FROM outbox_state";
 /* The lock that makes the relay the single writer of seq across instances. It is taken in
  * its own statement so that the numbering below, a new statement, runs on a snapshot taken
  * after the lock: under READ COMMITTED it sees every seq a previous holder assigned. */
@@ -516,7 +522,7 @@ int ow_relay_pass(ow_relay_t *self, ow_error_t *err)
                      "relay pass refused: a transaction is open on the connection");
         return -1;
     }
-    res = ow_db_exec(self->db, "ow_relay_peek", 0, NULL, err);
+    res = ow_db_exec_planned(self->db, S_SQL_PEEK, 0, NULL, err);
     if (!res)
         goto cleanup;
     if (PQntuples(res) != 1) {
@@ -930,8 +936,7 @@ ow_relay_t *ow_relay_new(ow_loop_t *loop, ow_db_t *db, const char *source, const
         ow_error_set(err, OW_INTERNAL, "out of memory");
         goto fail;
     }
-    if (ow_db_prepare(db, "ow_relay_peek", S_SQL_PEEK, err) != 0 ||
-        ow_db_prepare(db, "ow_relay_lock", S_SQL_LOCK, err) != 0 ||
+    if (ow_db_prepare(db, "ow_relay_lock", S_SQL_LOCK, err) != 0 ||
         ow_db_prepare(db, "ow_relay_number", S_SQL_NUMBER, err) != 0 ||
         ow_db_prepare(db, "ow_relay_advance", S_SQL_ADVANCE, err) != 0 ||
         ow_db_prepare(db, "ow_relay_replay", S_SQL_REPLAY, err) != 0 ||
