@@ -119,61 +119,54 @@ fail:
     return NULL;
 }
 
-/* GET /v1/reports/ratings?dimension=…: every argument percent-encoded. Returns 0, or -1 when
- * the path does not fit in size bytes. */
-static int s_report_query(const owctl_command_t *cmd, char *path, size_t size)
+/* A query parameter of a GET; a NULL value is left out. */
+typedef struct {
+    const char *name;
+    const char *value;
+} s_param_t;
+
+/* base?name=value&…: every value percent-encoded. Returns 0, or -1 when the path does not fit
+ * in size bytes. */
+static int s_query(const char *base, const s_param_t *params, size_t n, char *path, size_t size)
 {
-    const struct {
-        const char *name;
-        const char *value;
-    } params[] = {
-        {"dimension", cmd->dimension}, {"key", cmd->report_key}, {"period", cmd->period},
-        {"from", cmd->from},           {"to", cmd->to},          {"page_size", cmd->limit},
-        {"page_token", cmd->after}};
     char value[200];
     char sep = '?';
-    size_t used = (size_t)snprintf(path, size, "/v1/reports/ratings");
-
-    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
+    int head = snprintf(path, size, "%s", base);
+    if (head < 0 || (size_t)head >= size)
+        return -1;
+    size_t used = (size_t)head;
+    for (size_t i = 0; i < n; i++) {
         if (!params[i].value)
             continue;
         if (requests_path_segment(params[i].value, value, sizeof value) != 0)
             return -1;
-        int n = snprintf(path + used, size - used, "%c%s=%s", sep, params[i].name, value);
+        int k = snprintf(path + used, size - used, "%c%s=%s", sep, params[i].name, value);
         sep = '&';
-        if (n < 0 || (size_t)n >= size - used)
+        if (k < 0 || (size_t)k >= size - used)
             return -1;
-        used += (size_t)n;
+        used += (size_t)k;
     }
     return 0;
 }
 
-/* GET /v1/slots?centre_id=…: every argument percent-encoded. Returns 0, or -1 when the path
- * does not fit in size bytes. */
+/* GET /v1/reports/ratings?dimension=…. Returns 0, or -1 when the path does not fit. */
+static int s_report_query(const owctl_command_t *cmd, char *path, size_t size)
+{
+    const s_param_t params[] = {
+        {"dimension", cmd->dimension}, {"key", cmd->report_key}, {"period", cmd->period},
+        {"from", cmd->from},           {"to", cmd->to},          {"page_size", cmd->limit},
+        {"page_token", cmd->after}};
+    return s_query("/v1/reports/ratings", params, sizeof params / sizeof params[0], path, size);
+}
+
+/* GET /v1/slots?centre_id=…. Returns 0, or -1 when the path does not fit. */
 static int s_slots_query(const owctl_command_t *cmd, char *path, size_t size)
 {
-    const struct {
-        const char *name;
-        const char *value;
-    } params[] = {{"centre_id", cmd->centre},
-                  {"item_group", cmd->item_group},
-                  {"window", cmd->window},
-                  {"limit", cmd->limit}};
-    char value[200];
-    char sep = '?';
-    size_t used = (size_t)snprintf(path, size, "/v1/slots");
-    for (size_t i = 0; i < sizeof params / sizeof params[0]; i++) {
-        if (!params[i].value)
-            continue;
-        if (requests_path_segment(params[i].value, value, sizeof value) != 0)
-            return -1;
-        int n = snprintf(path + used, size - used, "%c%s=%s", sep, params[i].name, value);
-        sep = '&';
-        if (n < 0 || (size_t)n >= size - used)
-            return -1;
-        used += (size_t)n;
-    }
-    return 0;
+    const s_param_t params[] = {{"centre_id", cmd->centre},
+                                {"item_group", cmd->item_group},
+                                {"window", cmd->window},
+                                {"limit", cmd->limit}};
+    return s_query("/v1/slots", params, sizeof params / sizeof params[0], path, size);
 }
 
 /* The POSTs of appointments and the queue: path and body. Returns 0, or -1 with msg. */
