@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rollup_applier.h"
+
 evaluation_policy_t evaluation_policy_defaults(void)
 {
     evaluation_policy_t p;
@@ -11,6 +13,7 @@ evaluation_policy_t evaluation_policy_defaults(void)
     p.window = rating_window_defaults();
     p.rectify_working_days = 5; /* DOMAIN.md §6: 5 working days (15 in some places) */
     p.assessment = assessment_rules_defaults();
+    p.rollup_interval_ms = (int)(ROLLUP_APPLIER_INTERVAL_S * 1000);
     return p;
 }
 
@@ -45,6 +48,11 @@ int evaluation_policy_load(const ow_config_t *cfg, evaluation_policy_t *out, ow_
     if (p.rectify_working_days < 1 || p.rectify_working_days > 60)
         ow_error_add_violation(err, "evaluation.rectify_working_days", "%d is not 1..60",
                                p.rectify_working_days);
+    s_int(cfg, "evaluation.rollup_interval_ms", &p.rollup_interval_ms, err);
+    if (p.rollup_interval_ms < 10 || p.rollup_interval_ms > 60000)
+        ow_error_add_violation(err, "evaluation.rollup_interval_ms",
+                               "%d is not 10..60000 (ms between roll-up passes)",
+                               p.rollup_interval_ms);
     const char *admins = ow_config_get(cfg, "evaluation.administrators", "");
     if (strlen(admins) >= sizeof p.administrators)
         ow_error_add_violation(err, "evaluation.administrators", "is longer than %zu bytes",

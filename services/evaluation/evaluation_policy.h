@@ -15,6 +15,9 @@ typedef struct {
     /* evaluation.administrators: staff ids (comma-separated) who may give rectification roles
      * (evaluation.put_staff_roles) before any is stored; default none. */
     char administrators[1024];
+    /* evaluation.rollup_interval_ms: at most this long between roll-up passes
+     * (rollup_applier.h), 10..60000, default ROLLUP_APPLIER_INTERVAL_S. */
+    int rollup_interval_ms;
 } evaluation_policy_t;
 
 /* The shipped defaults. */

@@ -88,18 +88,7 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     /* Roll-ups out of the ratings' transactions, folded in passes (rollup_applier.h). */
     if (!(d->applier = d->requests.applier = rollup_applier_new(loop, db, err)))
         return -1;
-    long interval_ms = (long)(ROLLUP_APPLIER_INTERVAL_S * 1000);
-    if (ow_config_get_int(ow_service_config(svc), "evaluation.rollup_interval_ms", interval_ms,
-                          &interval_ms, err) != 0)
-        return -1;
-    if (interval_ms < 10 || interval_ms > 60000) {
-        ow_error_set(err, OW_INVALID_ARGUMENT,
-                     "evaluation.rollup_interval_ms is %ld: use 10 to 60000 (ms between roll-up "
-                     "passes)",
-                     interval_ms);
-        return -1;
-    }
-    rollup_applier_set_interval(d->applier, (double)interval_ms / 1000.0);
+    rollup_applier_set_interval(d->applier, (double)policy.rollup_interval_ms / 1000.0);
     ow_rpc_server_t *rpc = ow_service_rpc(svc);
     ow_rpc_server_handle(rpc, "evaluation.rate", rating_requests_on_rate, &d->requests);
     ow_rpc_server_handle(rpc, "evaluation.get_rating", rating_requests_on_get, &d->requests);

@@ -327,6 +327,15 @@ static void test_policy_from_configuration(void **state)
     assert_int_equal(assessment_rule_find(&p.assessment, "unsatisfied_rating")->points, 3);
     assert_int_equal(p.assessment.good_share_percent, 20);
     assert_int_equal(p.assessment.bonus_base_fen, 40000);
+    assert_int_equal(p.rollup_interval_ms, 1000);
+    ow_config_set(cfg, "evaluation.rollup_interval_ms", "2500");
+    assert_int_equal(evaluation_policy_load(cfg, &p, &err), 0);
+    assert_int_equal(p.rollup_interval_ms, 2500);
+    ow_config_set(cfg, "evaluation.rollup_interval_ms", "5");
+    assert_int_equal(evaluation_policy_load(cfg, &p, &err), -1);
+    assert_non_null(strstr(err.message, "evaluation.rollup_interval_ms"));
+    ow_config_set(cfg, "evaluation.rollup_interval_ms", "2500");
+    ow_error_clear(&err);
 
     ow_config_set(cfg, "evaluation.default_after_days", "seven");
     ow_config_set(cfg, "assessment.group.conduct", "x");
