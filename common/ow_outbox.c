@@ -341,13 +341,11 @@ int ow_outbox_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n, o
 
 /* ---- rows → envelopes ---- */
 
-/* Packs row `row` of an outbox result (seq, event_id, type, case_no, centre_id, time_us,
- * payload) as an Envelope of `source`. Returns 0 with *out (caller frees), or -1 with
- * err. */
 /* Reads row `row` of an outbox result (seq, event_id, type, case_no, centre_id, time_us,
- * payload) into *ev (the payload a copy it owns). Returns 0, or -1 with err. */
-static int s_row_event(const PGresult *res, int row, const char *source, ow_event_t *ev,
-                       ow_error_t *err)
+ * payload) into *ev, its payload decoded by libpq (free it with PQfreemem). Returns 0, or -1
+ * with err. */
+static int s_row_fields(const PGresult *res, int row, const char *source, ow_event_t *ev,
+                        ow_error_t *err)
 {
     memset(ev, 0, sizeof *ev);
     ev->seq = strtoull(PQgetvalue(res, row, 0), NULL, 10);
@@ -357,14 +355,7 @@ static int s_row_event(const PGresult *res, int row, const char *source, ow_even
     ow_text_put(ev->case_no, sizeof ev->case_no, PQgetvalue(res, row, 3));
     ow_text_put(ev->centre_id, sizeof ev->centre_id, PQgetvalue(res, row, 4));
     ev->time_us = strtoll(PQgetvalue(res, row, 5), NULL, 10);
-    size_t len = 0;
-    unsigned char *payload = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 6), &len);
-    ev->payload = payload ? malloc(len ? len : 1) : NULL;
-    if (ev->payload)
-        memcpy(ev->payload, payload, len);
-    ev->payload_len = len;
-    if (payload)
-        PQfreemem(payload);
+    ev->payload = PQunescapeBytea((const unsigned char *)PQgetvalue(res, row, 6), &ev->payload_len);
     if (!ev->payload) {
         ow_error_set(err, OW_INTERNAL, "out of memory decoding the payload of seq %" PRIu64,
                      ev->seq);
@@ -373,14 +364,36 @@ static int s_row_event(const PGresult *res, int row, const char *source, ow_even
     return 0;
 }
 
+/* As s_row_fields, with a payload of its own (ow_event_clear frees it): for events held until
+ * a commit. */
+static int s_row_event(const PGresult *res, int row, const char *source, ow_event_t *ev,
+                       ow_error_t *err)
+{
+    if (s_row_fields(res, row, source, ev, err) != 0)
+        return -1;
+    uint8_t *decoded = ev->payload;
+    ev->payload = malloc(ev->payload_len ? ev->payload_len : 1);
+    if (ev->payload)
+        memcpy(ev->payload, decoded, ev->payload_len);
+    PQfreemem(decoded);
+    if (!ev->payload) {
+        ow_error_set(err, OW_INTERNAL, "out of memory holding the payload of seq %" PRIu64,
+                     ev->seq);
+        return -1;
+    }
+    return 0;
+}
+
+/* Packs row `row` as an Envelope of `source` for publishing or replay (the payload only
+ * borrowed from libpq). Returns 0 with *out (caller frees), or -1 with err. */
 static int s_pack_row(const PGresult *res, int row, const char *source, uint8_t **out,
                       size_t *out_len, ow_error_t *err)
 {
     ow_event_t ev;
-    int rc = s_row_event(res, row, source, &ev, err);
-    if (rc == 0)
-        rc = ow_envelope_pack(&ev, out, out_len, err);
-    ow_event_clear(&ev);
+    if (s_row_fields(res, row, source, &ev, err) != 0)
+        return -1;
+    int rc = ow_envelope_pack(&ev, out, out_len, err);
+    PQfreemem(ev.payload);
     return rc;
 }
 
