@@ -37,23 +37,20 @@ static const ow_db_statement_t s_statements[] = {
      " decided_at_us, item_name, item_version, department_name, coalesce(outcome, '')"
      " FROM served_cases s WHERE case_no = ANY ($1::text[])"
      " ORDER BY case_no COLLATE \"C\""},
-    /* The ratings and their rows for the roll-up applier (rollup_applier.h), in one statement,
-     * the ids made here. No ON CONFLICT (its speculative insert cost a third of the statement):
-     * the case was read above, and a rating of the same case by another instance in between
-     * fails the batch on UNIQUE (case_no), which is then run again (rating_requests.c). */
+    /* The ratings, in one statement, the ids made here; the roll-up applier folds them from
+     * their rating.recorded events (rollup_applier.h). No ON CONFLICT (its speculative insert
+     * cost a third of the statement): the case was read above, and a rating of the same case by
+     * another instance in between fails the batch on UNIQUE (case_no), which is then run again
+     * (rating_requests.c). */
     {"evaluation_batch_ratings",
-     "WITH u AS MATERIALIZED (SELECT * FROM unnest($1::text[], $3::smallint[], $4::text[],"
-     " $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],"
-     " $12::text[], $13::boolean[], $14::text[], $15::uuid[])"
-     " AS u(c, g, cm, ch, d, it, ce, iset, w, st, lv, an, sc, id)),"
-     " ins AS (INSERT INTO ratings (rating_id, case_no, grade, is_bad, comment, channel,"
-     " rated_at_us, department_code, item_code, centre_id, indicator_set, window_id, staff_id,"
-     " level, anonymous, scores)"
+     "INSERT INTO ratings (rating_id, case_no, grade, is_bad, comment, channel, rated_at_us,"
+     " department_code, item_code, centre_id, indicator_set, window_id, staff_id, level,"
+     " anonymous, scores, applier_folds)"
      " SELECT id, c, g, g <= 2, cm, ch, $2::bigint, d, it, ce, iset, w, st, lv, an,"
-     " sc::smallint[] FROM u)"
-     " INSERT INTO rollup_pending (rating_id, rated_at_us, grade, scores, department_code,"
-     " item_code, window_id, staff_id, channel, centre_id, level)"
-     " SELECT id, $2::bigint, g, sc::smallint[], d, it, w, st, ch, ce, lv FROM u"},
+     " sc::smallint[], true FROM unnest($1::text[], $3::smallint[], $4::text[], $5::text[],"
+     " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
+     " $13::boolean[], $14::text[], $15::uuid[])"
+     " AS u(c, g, cm, ch, d, it, ce, iset, w, st, lv, an, sc, id)"},
     /* ow_idem_save's row, many at once. */
     {"evaluation_batch_idem_save",
      "INSERT INTO idempotency (key, method, request_hash, reply)"
@@ -511,7 +508,7 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         }
         /* As the single path: tickets of bad reviews (§6), automatic assessment records (§7)
          * and the rating's timers cancelled (ratings.h); the roll-ups are the applier's
-         * (rollup_applier.h): the insert above queued them. */
+         * (rollup_applier.h), from the rating.recorded events below. */
         const char *rated = sql_array_text(&recorded);
         if (!rated) {
             ow_error_set(err, OW_INTERNAL, "out of memory listing %zu cases", rows);

@@ -11,6 +11,7 @@
 #include "assessment_records.h"
 #include "provincial_push.h"
 #include "rectification_store.h"
+#include "rollup_applier.h"
 #include "rollups.h"
 #include "sql_arrays.h"
 #include "timer_commands.h"
@@ -321,6 +322,9 @@ int ratings_exclude(ow_db_t *db, const char *rating_id, const char *reason, ow_e
 {
     int rc = -1;
     const char *params[] = {rating_id, reason ? reason : ""};
+    /* Folded as it stood before the flag changes, then taken out (rollups.h). */
+    if (rollup_applier_hold(db, err) != 0)
+        return -1;
     PGresult *res = ow_db_exec(db, "evaluation_rating_exclude", 2, params, err);
     if (!res)
         goto cleanup;

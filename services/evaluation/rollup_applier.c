@@ -10,22 +10,40 @@
 #include "ow_log.h"
 #include "rollups.h"
 
+/* The events after the watermark, each with its rating when it is a rating.recorded the applier
+ * folds (NULL columns otherwise): the pass folds those and moves the watermark past them all.
+ * The events are read in seq order, which is commit order (the batch numbers its events under
+ * the relay's lock held to its COMMIT), so every event a pass does not see has a greater seq. */
+#define S_TAKE_SQL                                                                                 \
+    "WITH ev AS MATERIALIZED (SELECT seq, type, case_no FROM outbox WHERE seq > $1::bigint"        \
+    " ORDER BY seq LIMIT $2::int)"                                                                 \
+    " SELECT ev.seq, r.rated_at_us, r.grade, r.is_default, r.excluded, r.rectified, r.revisited,"  \
+    " r.scores[1], r.scores[2], r.scores[3], r.scores[4], r.scores[5], r.scores[6], r.scores[7],"  \
+    " r.department_code, r.item_code, r.window_id, r.staff_id, r.channel, r.centre_id, r.level"    \
+    " FROM ev LEFT JOIN ratings r ON ev.type = 'rating.recorded' AND r.case_no = ev.case_no"       \
+    " AND r.applier_folds ORDER BY ev.seq"
+
 static const ow_db_statement_t s_statements[] = {
-    /* Dequeue and read in one statement. SKIP LOCKED: a row an exclusion holds
-     * (rollups_apply) waits for the next pass, which then reads the rating as excluded. */
-    /* Dequeue and read in one statement: the rows carry their ratings' slices and flags. */
-    {"evaluation_applier_take",
-     "DELETE FROM rollup_pending WHERE seq IN (SELECT seq FROM rollup_pending ORDER BY seq"
-     " LIMIT $1::int FOR UPDATE SKIP LOCKED) RETURNING rated_at_us, grade, is_default,"
-     " excluded, rectified, revisited, scores[1], scores[2], scores[3], scores[4], scores[5],"
-     " scores[6], scores[7], department_code, item_code, window_id, staff_id, channel,"
-     " centre_id, level"},
     /* One pass at a time across instances: two passes upserting the same slices in different
      * orders could deadlock, and one pass already folds everything that waits. */
     {"evaluation_applier_claim",
      "SELECT pg_try_advisory_xact_lock(hashtext('onewindow.rollup_applier.' ||"
      " current_schema()))"},
-    {"evaluation_applier_as_of", "SELECT rated_at_us FROM rollup_pending ORDER BY seq LIMIT 1"},
+    /* The same lock, waited for: an exclusion or a rectification step (rollup_applier_hold). */
+    {"evaluation_applier_hold",
+     "SELECT pg_advisory_xact_lock(hashtext('onewindow.rollup_applier.' || current_schema()))"},
+    {"evaluation_applier_watermark", "SELECT last_seq FROM rollup_applier_state"},
+    {"evaluation_applier_advance", "UPDATE rollup_applier_state SET last_seq = $1::bigint"},
+    /* The first rating not folded yet: after the watermark, or (a batch written without a relay,
+     * in tests) not numbered at all. */
+    {"evaluation_applier_as_of",
+     "SELECT min(t) FROM ((SELECT o.time_us AS t FROM outbox o JOIN ratings r"
+     " ON r.case_no = o.case_no AND r.applier_folds"
+     " WHERE o.seq > (SELECT last_seq FROM rollup_applier_state) AND o.type = 'rating.recorded'"
+     " ORDER BY o.seq LIMIT 1)"
+     " UNION ALL (SELECT min(o.time_us) FROM outbox o JOIN ratings r"
+     " ON r.case_no = o.case_no AND r.applier_folds"
+     " WHERE o.seq IS NULL AND o.type = 'rating.recorded')) s"},
 };
 
 int rollup_applier_prepare(ow_db_t *db, ow_error_t *err)
@@ -36,30 +54,80 @@ int rollup_applier_prepare(ow_db_t *db, ow_error_t *err)
 /* Adds row `row` of the take statement to the deltas. */
 static int s_add_row(rollup_deltas_t *deltas, const PGresult *res, int row)
 {
-    rollup_rating_t r = {.rated_at_us = strtoll(PQgetvalue(res, row, 0), NULL, 10)};
-    r.sample.grade = (int32_t)strtol(PQgetvalue(res, row, 1), NULL, 10);
-    r.sample.is_default = PQgetvalue(res, row, 2)[0] == 't';
-    r.excluded = PQgetvalue(res, row, 3)[0] == 't';
-    r.sample.rectified = PQgetvalue(res, row, 4)[0] == 't';
-    r.sample.revisited = PQgetvalue(res, row, 5)[0] == 't';
+    rollup_rating_t r = {.rated_at_us = strtoll(PQgetvalue(res, row, 1), NULL, 10)};
+    r.sample.grade = (int32_t)strtol(PQgetvalue(res, row, 2), NULL, 10);
+    r.sample.is_default = PQgetvalue(res, row, 3)[0] == 't';
+    r.excluded = PQgetvalue(res, row, 4)[0] == 't';
+    r.sample.rectified = PQgetvalue(res, row, 5)[0] == 't';
+    r.sample.revisited = PQgetvalue(res, row, 6)[0] == 't';
     for (int k = 0; k < INDICATOR_COUNT; k++)
-        r.sample.scores[k] = (int32_t)strtol(PQgetvalue(res, row, 6 + k), NULL, 10);
+        r.sample.scores[k] = (int32_t)strtol(PQgetvalue(res, row, 7 + k), NULL, 10);
     for (int d = 1; d < ROLLUP_DIMENSIONS; d++)
-        r.keys[d] = PQgetvalue(res, row, 6 + INDICATOR_COUNT + d - 1);
+        r.keys[d] = PQgetvalue(res, row, 7 + INDICATOR_COUNT + d - 1);
     return rollup_deltas_add(deltas, &r);
 }
 
-long rollup_applier_pass(ow_db_t *db, size_t max, ow_error_t *err)
+/* Inside the caller's transaction, holding the applier's lock: folds the ratings of at most max
+ * events after the watermark and moves it past them. *events gets how many events were read.
+ * Returns the number of ratings folded, or -1 with err. */
+static long s_fold(ow_db_t *db, size_t max, long *events, ow_error_t *err)
 {
     long rc = -1;
     PGresult *res = NULL;
     rollup_deltas_t *deltas = rollup_deltas_new();
-    char limit[24];
-    snprintf(limit, sizeof limit, "%zu", max);
     if (!deltas) {
         ow_error_set(err, OW_INTERNAL, "out of memory for the roll-up deltas");
         goto cleanup;
     }
+    if (!(res = ow_db_exec(db, "evaluation_applier_watermark", 0, NULL, err)))
+        goto cleanup;
+    if (PQntuples(res) != 1) {
+        ow_error_set(err, OW_INTERNAL, "rollup_applier_state has %d rows, expected 1",
+                     PQntuples(res));
+        goto cleanup;
+    }
+    char after[24], limit[24];
+    snprintf(after, sizeof after, "%s", PQgetvalue(res, 0, 0));
+    snprintf(limit, sizeof limit, "%zu", max);
+    PQclear(res);
+    /* Planned for this watermark: a cached plan made on an empty outbox can scan it whole. */
+    const char *params[] = {after, limit};
+    if (!(res = ow_db_exec_planned(db, S_TAKE_SQL, 2, params, err)))
+        goto cleanup;
+    int n = PQntuples(res);
+    long folded = 0;
+    for (int i = 0; i < n; i++) {
+        if (PQgetisnull(res, i, 1))
+            continue; /* another event, or a rating folded in its own transaction */
+        if (s_add_row(deltas, res, i) != 0) {
+            ow_error_set(err, OW_INTERNAL, "cannot sum the roll-ups of %d events", n);
+            goto cleanup;
+        }
+        folded++;
+    }
+    if (n > 0) {
+        /* The upserts and the watermark commit together: each rating is folded exactly once. */
+        const char *last[] = {PQgetvalue(res, n - 1, 0)};
+        PGresult *moved = NULL;
+        if (rollup_deltas_apply(db, deltas, err) != 0 ||
+            !(moved = ow_db_exec(db, "evaluation_applier_advance", 1, last, err)))
+            goto cleanup;
+        PQclear(moved);
+    }
+    *events = n;
+    rc = folded;
+cleanup:
+    PQclear(res);
+    rollup_deltas_destroy(&deltas);
+    return rc;
+}
+
+long rollup_applier_pass(ow_db_t *db, size_t max, bool *more, ow_error_t *err)
+{
+    long rc = -1, events = 0;
+    if (more)
+        *more = false;
+    PGresult *res = NULL;
     if (ow_db_begin(db, err) != 0)
         goto cleanup;
     if (!(res = ow_db_exec(db, "evaluation_applier_claim", 0, NULL, err)))
@@ -72,25 +140,31 @@ long rollup_applier_pass(ow_db_t *db, size_t max, ow_error_t *err)
         rc = ROLLUP_APPLIER_BUSY;
         goto cleanup;
     }
-    const char *params[] = {limit};
-    if (!(res = ow_db_exec(db, "evaluation_applier_take", 1, params, err)))
+    long folded = s_fold(db, max, &events, err);
+    if (folded < 0 || ow_db_commit(db, err) != 0)
         goto cleanup;
-    int n = PQntuples(res);
-    for (int i = 0; i < n; i++)
-        if (s_add_row(deltas, res, i) != 0) {
-            ow_error_set(err, OW_INTERNAL, "cannot sum the roll-ups of %d ratings", n);
-            goto cleanup;
-        }
-    /* The upserts and the dequeue commit together: exactly once. */
-    if (rollup_deltas_apply(db, deltas, err) != 0 || ow_db_commit(db, err) != 0)
-        goto cleanup;
-    rc = n;
+    if (more)
+        *more = events == (long)max;
+    rc = folded;
 cleanup:
     if (rc == -1 && ow_db_in_transaction(db))
         ow_db_rollback(db);
     PQclear(res);
-    rollup_deltas_destroy(&deltas);
     return rc;
+}
+
+int rollup_applier_hold(ow_db_t *db, ow_error_t *err)
+{
+    PGresult *res = ow_db_exec(db, "evaluation_applier_hold", 0, NULL, err);
+    if (!res)
+        return -1;
+    PQclear(res);
+    long events = 0;
+    do {
+        if (s_fold(db, ROLLUP_APPLIER_PASS_MAX, &events, err) < 0)
+            return -1;
+    } while (events == ROLLUP_APPLIER_PASS_MAX);
+    return 0;
 }
 
 int rollup_applier_as_of(ow_db_t *db, int64_t now_us, int64_t *as_of_us, ow_error_t *err)
@@ -99,7 +173,9 @@ int rollup_applier_as_of(ow_db_t *db, int64_t now_us, int64_t *as_of_us, ow_erro
     if (!res)
         return -1;
     /* The oldest pending rating and all after it are not in the figures yet. */
-    *as_of_us = PQntuples(res) > 0 ? strtoll(PQgetvalue(res, 0, 0), NULL, 10) : now_us;
+    *as_of_us = PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)
+                    ? strtoll(PQgetvalue(res, 0, 0), NULL, 10)
+                    : now_us;
     PQclear(res);
     return 0;
 }
@@ -125,17 +201,18 @@ static void s_on_timer(void *arg)
     self->last_start_mono = ow_clock_mono_us();
     ow_error_t err;
     ow_error_clear(&err);
-    long n = rollup_applier_pass(self->db, ROLLUP_APPLIER_PASS_MAX, &err);
+    bool more = false;
+    long n = rollup_applier_pass(self->db, ROLLUP_APPLIER_PASS_MAX, &more, &err);
     if (n == ROLLUP_APPLIER_BUSY) {
         /* Another instance is folding; what this one wrote may wait for a later pass. */
         self->armed = true;
         ow_timer_arm(self->timer, self->interval_s);
     } else if (n < 0) {
-        /* Nothing was dequeued: the rows wait for the retry. */
+        /* Nothing was folded and the watermark stayed: the retry reads the same events. */
         ow_warn("roll-up pass failed (%s): retrying in 1 s", err.message);
         self->armed = true;
         ow_timer_arm(self->timer, 1.0);
-    } else if (n == ROLLUP_APPLIER_PASS_MAX) {
+    } else if (more) {
         self->armed = true; /* more is waiting: go on at the next turn of the loop */
         ow_timer_arm(self->timer, 0);
     }
@@ -173,8 +250,8 @@ void rollup_applier_drain(rollup_applier_t *self)
 {
     ow_error_t err;
     ow_error_clear(&err);
-    long n;
-    while (self && (n = rollup_applier_pass(self->db, ROLLUP_APPLIER_PASS_MAX, &err)) > 0)
+    bool more = true;
+    while (self && more && rollup_applier_pass(self->db, ROLLUP_APPLIER_PASS_MAX, &more, &err) >= 0)
         ;
 }
 

@@ -1,24 +1,28 @@
 /* rollup_applier — folds committed ratings into the roll-ups (rollups.h) in large passes, out
  * of the ratings' own transactions (issue 6: ingest ≥ 20,000 ratings/s with durable commits).
  *
- * A batch of ratings (rating_batch.c) commits each rating with one row in rollup_pending
- * (migration 0008), written by the ratings' own insert and carrying the rating's slices and
- * sample. A pass deletes the oldest rows, sums them in C (rollup_deltas_t) and upserts each
- * distinct slice once — all in one transaction, so a crash between passes folds nothing twice
- * and loses nothing. An exclusion or a rectification step of a rating still queued sets the flag
- * on its queue row instead of changing the roll-ups (rollups_apply, rollups_apply_progress), and
- * the pass counts the rating as it then stands. Reports are "as of"
- rollup_applier_as_of. Plain functions over an ow_db_t, and a timer on the daemon's loop. */
+ * The queue is the outbox: a batch of ratings (rating_batch.c) commits each rating with its
+ * rating.recorded event, numbered in commit order at insert (ow_relay_add_numbered), and marks
+ * the rating applier_folds (migration 0009). A pass reads the events after its watermark
+ * (rollup_applier_state.last_seq) with their ratings as they stand, sums them in C
+ * (rollup_deltas_t), upserts each distinct slice once and moves the watermark past what it read
+ * — all in one transaction, so a crash between passes folds nothing twice and loses nothing.
+ * Ratings of the single path (ratings.c) fold in their own transaction; the pass skips them.
+ * An exclusion or a rectification step first folds everything that waits, holding the
+ * applier's lock (rollup_applier_hold), then changes the roll-ups as for any folded rating.
+ * Reports are "as of" rollup_applier_as_of. Plain functions over an ow_db_t, and a timer on the
+ * daemon's loop. */
 #ifndef EVALUATION_ROLLUP_APPLIER_H
 #define EVALUATION_ROLLUP_APPLIER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "ow_db.h"
 #include "ow_loop.h"
 #include "ow_status.h"
 
-/* Ratings folded per pass at most (bounds the transaction and the memory of the deltas). */
+/* Events read per pass at most (bounds the transaction and the memory of the deltas). */
 #define ROLLUP_APPLIER_PASS_MAX 50000
 /* Passes start at most this often unless configured (evaluation.rollup_interval_ms): the
  * longer, the more ratings share each slice's upsert (a pass costs per distinct slice, not per
@@ -32,11 +36,19 @@ int rollup_applier_prepare(ow_db_t *db, ow_error_t *err);
 /* rollup_applier_pass's answer when another instance's pass holds the applier's lock. */
 #define ROLLUP_APPLIER_BUSY (-2)
 
-/* One pass in its own transaction (none may be open): folds at most max pending ratings,
- * oldest first. Returns how many were folded (0 when none was pending), ROLLUP_APPLIER_BUSY
- * when another instance is folding (nothing done), or -1 with err (rolled back: nothing
- * folded, nothing dequeued). */
-long rollup_applier_pass(ow_db_t *db, size_t max, ow_error_t *err);
+/* One pass in its own transaction (none may be open): folds the ratings of at most max events
+ * after the watermark, oldest first. Returns how many ratings were folded (0 when none waited),
+ * ROLLUP_APPLIER_BUSY when another instance is folding (nothing done), or -1 with err (rolled
+ * back: nothing folded, the watermark unmoved). *more (may be NULL) is set when the pass read
+ * max events, so that more may wait. */
+long rollup_applier_pass(ow_db_t *db, size_t max, bool *more, ow_error_t *err);
+
+/* Inside the caller's open transaction: waits for the applier's lock, which it then holds to
+ * the caller's COMMIT or ROLLBACK, and folds every rating that waits, so that the caller may
+ * change the roll-ups of any rating as folded (an exclusion, a rectification step). Ratings
+ * whose events have no seq yet (written without a relay) stay unfolded: the caller's statements
+ * leave them to the pass. Returns 0 or -1 with err (the caller rolls back). */
+int rollup_applier_hold(ow_db_t *db, ow_error_t *err);
 
 /* The time the roll-ups are complete up to: every rating recorded before *as_of_us is in them.
  * now_us when nothing is pending. Read-only; in or out of a transaction. Returns 0 or -1. */

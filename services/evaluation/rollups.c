@@ -6,7 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rollup_applier.h"
 #include "sql_arrays.h"
+
+/* A rating the applier folds whose rating.recorded has no seq yet (written without a relay):
+ * not in the roll-ups, and a pass will count it as it then stands. With a relay the batch
+ * numbers its events at insert, and rollup_applier_hold folds the rest. The partial index
+ * outbox_unsequenced finds the few unnumbered rows. */
+#define S_NOT_WAITING                                                                              \
+    "NOT (r.applier_folds AND EXISTS (SELECT 1 FROM outbox o WHERE o.seq IS NULL"                  \
+    " AND o.type = 'rating.recorded' AND o.case_no = r.case_no))"
 
 #define S_COUNTERS                                                                                 \
     "total, excluded, active, defaults, good, bad, g1, g2, g3, g4, g5,"                            \
@@ -104,27 +113,20 @@ bool rollups_period_valid(const char *period)
 
 int rollups_prepare(ow_db_t *db, ow_error_t *err)
 {
+    /* rollup_applier_hold's, for exclusions and the rebuild (registering twice is harmless). */
+    if (rollup_applier_prepare(db, err) != 0)
+        return -1;
     char sql[8192];
     snprintf(sql, sizeof sql, S_INSERT S_SELECT S_UPSERT_TAIL,
-             "r.rating_id = ANY ($1::uuid[]) AND NOT EXISTS (SELECT 1 FROM rollup_pending q"
-             " WHERE q.rating_id = r.rating_id)");
+             "r.rating_id = ANY ($1::uuid[]) AND " S_NOT_WAITING);
     if (ow_db_prepare(db, "evaluation_rollups_apply", sql, err) != 0)
         return -1;
     /* $1 unused by the rebuild; kept so both share S_SELECT. */
-    snprintf(sql, sizeof sql, S_INSERT S_SELECT S_UPSERT_TAIL, "$1::text IS NULL OR true");
+    snprintf(sql, sizeof sql, S_INSERT S_SELECT S_UPSERT_TAIL,
+             "($1::text IS NULL OR true) AND " S_NOT_WAITING);
     if (ow_db_prepare(db, "evaluation_rollups_rebuild", sql, err) != 0)
         return -1;
     if (ow_db_prepare(db, "evaluation_rollups_deltas", S_DELTAS_SQL, err) != 0)
-        return -1;
-    /* A rating still queued for the applier (rollup_applier.c) takes its exclusion on its
-     * queue row; the pass counts it as excluded. If a pass is folding it right now, this
-     * waits for the pass's commit and then finds no row, and the apply statement (next, a
-     * new snapshot) takes the folded rating out as usual. No index: the queue holds well
-     * under a second of ratings, and exclusions are rare. */
-    if (ow_db_prepare(
-            db, "evaluation_rollups_pending_exclude",
-            "UPDATE rollup_pending SET excluded = true WHERE rating_id = ANY ($1::uuid[])",
-            err) != 0)
         return -1;
     return ow_db_prepare(db, "evaluation_rollups_read",
                          "SELECT key, period_start::text, " S_COUNTERS " FROM rollups"
@@ -137,10 +139,7 @@ int rollups_prepare(ow_db_t *db, ow_error_t *err)
 
 int rollups_prepare_progress(ow_db_t *db, ow_error_t *err)
 {
-    if (ow_db_prepare(db, "evaluation_rollups_pending_progress",
-                      "UPDATE rollup_pending SET rectified = rectified OR $2::int > 0,"
-                      " revisited = revisited OR $3::int > 0 WHERE rating_id = $1::uuid",
-                      err) != 0)
+    if (rollup_applier_prepare(db, err) != 0)
         return -1;
     /* Only the two counters of the rating's slices; a row missing would mean the rating was
      * never rolled up, so the insert side only guards against that. */
@@ -151,7 +150,7 @@ int rollups_prepare_progress(ow_db_t *db, ow_error_t *err)
         " FROM (SELECT r.*, (to_timestamp(r.rated_at_us / 1000000.0) AT TIME ZONE"
         "  'Asia/Shanghai')::date AS day FROM ratings r WHERE r.rating_id = $1::uuid"
         "  AND NOT r.excluded AND r.is_bad"
-        "  AND NOT EXISTS (SELECT 1 FROM rollup_pending q WHERE q.rating_id = r.rating_id)) x"
+        "  AND " S_NOT_WAITING ") x"
         " CROSS JOIN LATERAL (VALUES ('all', ''), ('department', x.department_code),"
         "  ('item', x.item_code), ('window', x.window_id), ('staff', x.staff_id),"
         "  ('channel', x.channel), ('centre', x.centre_id), ('level', x.level)) d(dimension, key)"
@@ -172,12 +171,7 @@ int rollups_apply_progress(ow_db_t *db, const char *rating_id, int rectified, in
     snprintf(a, sizeof a, "%d", rectified);
     snprintf(b, sizeof b, "%d", revisited);
     const char *params[] = {rating_id, a, b};
-    /* Queued (rollup_applier.c): the flag goes on the queue row, as for an exclusion. */
-    PGresult *res = ow_db_exec(db, "evaluation_rollups_pending_progress", 3, params, err);
-    if (!res)
-        return -1;
-    PQclear(res);
-    res = ow_db_exec(db, "evaluation_rollups_progress", 3, params, err);
+    PGresult *res = ow_db_exec(db, "evaluation_rollups_progress", 3, params, err);
     if (!res)
         return -1;
     PQclear(res);
@@ -203,11 +197,6 @@ int rollups_apply(ow_db_t *db, const char *const *rating_ids, size_t count, int 
     array[at++] = '}';
     array[at] = '\0';
     const char *params[] = {array, sign < 0 ? "-1" : "1"};
-    if (sign < 0) {
-        if (!(res = ow_db_exec(db, "evaluation_rollups_pending_exclude", 1, params, err)))
-            goto cleanup;
-        PQclear(res);
-    }
     res = ow_db_exec(db, "evaluation_rollups_apply", 2, params, err);
     if (!res)
         goto cleanup;
@@ -220,15 +209,19 @@ cleanup:
 
 int rollups_rebuild(ow_db_t *db, ow_error_t *err)
 {
-    if (ow_db_run(db, "DELETE FROM rollups", err) != 0 ||
-        ow_db_run(db, "DELETE FROM rollup_pending", err) != 0)
+    /* The relay's lock stops numbering: every rating whose event has a seq is then visible to
+     * the rebuild below (taken after it), and the watermark can move to the last seq. */
+    if (rollup_applier_hold(db, err) != 0 ||
+        ow_db_run(db, "SELECT last_seq FROM outbox_state FOR UPDATE", err) != 0 ||
+        ow_db_run(db, "DELETE FROM rollups", err) != 0)
         return -1;
     const char *params[] = {NULL, "1"};
     PGresult *res = ow_db_exec(db, "evaluation_rollups_rebuild", 2, params, err);
     if (!res)
         return -1;
     PQclear(res);
-    return 0;
+    return ow_db_run(
+        db, "UPDATE rollup_applier_state SET last_seq = (SELECT last_seq FROM outbox_state)", err);
 }
 
 static void s_tally_from_row(const PGresult *res, int row, int col, rating_tally_t *t)

@@ -21,10 +21,11 @@
 int rollups_prepare(ow_db_t *db, ow_error_t *err);
 
 /* Inside the caller's transaction: adds the ratings with these ids (text UUIDs) to their
- * slices (sign +1), or takes them out after they were marked excluded (sign -1). A rating still
- * queued for the roll-up applier (rollup_applier.h) is skipped: its exclusion goes on its queue
- * row, which the pass then counts as excluded (a pass in flight is waited for).
- * Returns 0 or -1 with err (the caller rolls back). */
+ * slices (sign +1: the single path, whose ratings the applier skips), or takes them out after
+ * they were marked excluded (sign -1). For sign -1 the caller took rollup_applier_hold before
+ * it marked them, so that what waited for the applier was folded as it stood; a rating of the
+ * applier's whose event has no seq yet is skipped, and the pass will count it as it then stands
+ * (excluded). Returns 0 or -1 with err (the caller rolls back). */
 int rollups_apply(ow_db_t *db, const char *const *rating_ids, size_t count, int sign,
                   ow_error_t *err);
 
@@ -34,13 +35,16 @@ int rollups_prepare_progress(ow_db_t *db, ow_error_t *err);
 /* Inside the caller's transaction: the bad review rating_id was rectified / revisited (its
  * ticket reached that step; rectification_store.c sets the rating's flag once): adds 1 to the
  * rectified / revisited counters of its slices (DOMAIN.md §6 rectification and revisit rates).
- * An excluded rating or one that is not bad changes nothing; one still queued for the applier
- * gets the flag on its queue row, which the pass counts. Returns 0 or -1 with err. */
+ * An excluded rating or one that is not bad changes nothing. The caller took
+ * rollup_applier_hold before it set the flag, as for rollups_apply's exclusion. Returns 0 or -1
+ * with err. */
 int rollups_apply_progress(ow_db_t *db, const char *rating_id, int rectified, int revisited,
                            ow_error_t *err);
 
 /* Throws every roll-up away and recomputes it from the raw ratings (repair, and seeding the
- * benchmark), emptying the applier's queue with it. Inside the caller's transaction. */
+ * benchmark), with the applier's watermark moved to the last event numbered: holds the
+ * applier's lock and the relay's (ingest waits) to the caller's COMMIT. Inside the caller's
+ * transaction. */
 int rollups_rebuild(ow_db_t *db, ow_error_t *err);
 
 /* True for all, department, item, window, staff, channel, centre, level. */

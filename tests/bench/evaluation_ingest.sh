@@ -62,9 +62,23 @@ pg_ticks() {
   echo "$total"
 }
 echo "== evaluationd: evaluation.rate, $window in flight, ${secs}s (batched per drain)"
-# The roll-ups trail ingest (rollup_applier.c): sample how far behind they are while it runs.
-lag_sql="SELECT coalesce(((extract(epoch FROM clock_timestamp()) * 1000000)::bigint
-  - min(rated_at_us)) / 1000, 0) FROM evaluation.rollup_pending"
+# The roll-ups trail ingest (rollup_applier.c): sample how far behind they are while it runs —
+# the age of the oldest rating not folded yet. Since migration 0009 the applier folds from the
+# outbox after its watermark; a build from before it kept a queue table (rollup_pending), and one
+# from before the applier had neither (nothing trails).
+if [ "$(psql "$url" -X -qtA -c "SELECT to_regclass('evaluation.rollup_applier_state') IS NOT NULL")" = t ]; then
+  waiting="FROM evaluation.outbox WHERE type = 'rating.recorded' AND (seq IS NULL
+    OR seq > (SELECT last_seq FROM evaluation.rollup_applier_state))"
+  lag_sql="SELECT coalesce(((extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+    - min(time_us)) / 1000, 0) $waiting"
+elif [ "$(psql "$url" -X -qtA -c "SELECT to_regclass('evaluation.rollup_pending') IS NOT NULL")" = t ]; then
+  waiting="FROM evaluation.rollup_pending"
+  lag_sql="SELECT coalesce(((extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+    - min(rated_at_us)) / 1000, 0) $waiting"
+else
+  waiting=""
+  lag_sql="SELECT 0"
+fi
 # (The cluster's own psql: the wrapper on PATH starts perl each time, 3 % of the CPU.)
 ( end=$((SECONDS + secs + 5)); while [ $SECONDS -lt $end ]; do
     "$pgbin/psql" "$url" -X -qtA -c "$lag_sql" 2>/dev/null; sleep 0.5; done > "$work/lag.txt" ) &
@@ -80,11 +94,9 @@ echo "== $instances evaluationd instance(s): $endpoints"
 "$work/evaluation_ingest" "$endpoints" "$secs" "$window" "$cases" "$bad" || true
 echo "== load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 start_ms=$(date +%s%3N)
-# (A build from before the roll-up applier has no queue: nothing to wait for.)
-queue=$(psql "$url" -X -qtA -c "SELECT to_regclass('evaluation.rollup_pending') IS NOT NULL")
 for _ in $(seq 600); do
-  [ "$queue" = t ] || break
-  [ "$(psql "$url" -X -qtA -c 'SELECT count(*) FROM evaluation.rollup_pending')" = 0 ] && break
+  [ -n "$waiting" ] || break
+  [ "$(psql "$url" -X -qtA -c "SELECT count(*) $waiting")" = 0 ] && break
   sleep 0.1
 done
 eval_after=$(eval_ticks); pg_after=$(pg_ticks)
@@ -98,10 +110,9 @@ echo "roll-ups caught up $(( $(date +%s%3N) - start_ms )) ms after the last repl
   "$(sort -n "$work/lag.txt" | tail -n 1) ms, median $(sort -n "$work/lag.txt" |
   awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}') ms"
 psql "$url" -X -qtA -c "SELECT 'ratings committed: ' || count(*) FROM evaluation.ratings" \
-  -c "SELECT 'rating.recorded events: ' || count(*) FROM evaluation.outbox" \
+  -c "SELECT 'rating.recorded events: ' || count(*) FROM evaluation.outbox WHERE type = 'rating.recorded'" \
   -c "SELECT 'roll-up total (all, year): ' || coalesce(sum(total), 0) FROM evaluation.rollups WHERE dimension = 'all' AND period = 'year'" \
   -c "SHOW synchronous_commit"
-[ "$queue" = t ] && psql "$url" -X -qtA \
-  -c "SELECT 'ratings not yet in the roll-ups: ' || count(*) FROM evaluation.rollup_pending"
+[ -n "$waiting" ] && psql "$url" -X -qtA -c "SELECT 'ratings not yet in the roll-ups: ' || count(*) $waiting"
 bench_statements
 grep -v "replay failed" "$work/evaluationd.log" | head -5 || true
