@@ -118,8 +118,8 @@ bool provincial_push_is_push(const char *event_type, bool has_subscription)
     return !has_subscription && event_type && strcmp(event_type, PROVINCIAL_PUSH_EVENT) == 0;
 }
 
-/* Queues the deliveries of pushes with one statement. A push that fails its checks is skipped
- * (logged) unless none passes: then the event is poison, with the first one's error. */
+/* Queues the deliveries of pushes with one statement. A push that fails its checks is logged
+ * and skipped; when none passes, the event is poison, with the first one's error. */
 static int s_queue(ow_db_t *db, const ow_event_t *ev, const provincial_push_config_t *cfg,
                    Onewindow__V1__RatingPush *const *pushes, size_t n, ow_error_t *err)
 {
