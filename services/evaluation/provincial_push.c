@@ -40,7 +40,7 @@ struct provincial_pushes {
     PGresult *ratings;              /* provincial_push_build: the rows its messages borrow */
     Onewindow__V1__RatingPush *own; /* provincial_push_build: those messages */
     ow_outbox_event_t *events;
-    uint8_t **payloads; /* one packed RatingPush per event, owned */
+    uint8_t **payloads; /* one packed RatingPushBatch per event, owned */
     size_t n;
 };
 
@@ -81,19 +81,57 @@ static int s_identity_row(const PGresult *ids, const char *case_no)
     return -1;
 }
 
+/* Bytes one push adds to a packed RatingPushBatch: field 1's tag, the length varint, the push. */
+static size_t s_batch_share(const Onewindow__V1__RatingPush *msg)
+{
+    size_t len = onewindow__v1__rating_push__get_packed_size(msg), varint = 1;
+    for (size_t v = len; v >= 0x80; v >>= 7)
+        varint++;
+    return 1 + varint + len;
+}
+
+/* Packs msgs[0..count) (their pointers in ptrs) as the next event of p. */
+static int s_add_event(provincial_pushes_t *p, Onewindow__V1__RatingPush **ptrs, size_t count,
+                       int64_t now_us, ow_error_t *err)
+{
+    Onewindow__V1__RatingPushBatch batch = ONEWINDOW__V1__RATING_PUSH_BATCH__INIT;
+    batch.n_pushes = count;
+    batch.pushes = ptrs;
+    size_t len = onewindow__v1__rating_push_batch__get_packed_size(&batch);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf) {
+        ow_error_set(err, OW_INTERNAL, "out of memory packing %zu pushes", count);
+        return -1;
+    }
+    onewindow__v1__rating_push_batch__pack(&batch, buf);
+    /* Consumers that file events by case (none needs it of this one) see the case of a push
+     * alone; a batch names none. */
+    bool one = count == 1;
+    p->payloads[p->n] = buf;
+    p->events[p->n++] = (ow_outbox_event_t){.type = PROVINCIAL_PUSH_EVENT,
+                                            .case_no = one ? ptrs[0]->case_no : "",
+                                            .centre_id = one ? ptrs[0]->area_code : "",
+                                            .time_us = now_us,
+                                            .payload = buf,
+                                            .len = len};
+    return 0;
+}
+
 int provincial_push_build_from(ow_db_t *db, Onewindow__V1__RatingPush *msgs, size_t n,
                                int64_t now_us, provincial_pushes_t **out, ow_error_t *err)
 {
     int rc = -1;
     PGresult *ids = NULL;
     sql_array_t named = {0};
+    Onewindow__V1__RatingPush **ptrs = calloc(n ? n : 1, sizeof *ptrs);
     provincial_pushes_t *p = calloc(1, sizeof *p);
     *out = NULL;
+    /* At most one event per push, however the batch splits. */
     if (p) {
         p->events = calloc(n ? n : 1, sizeof *p->events);
         p->payloads = calloc(n ? n : 1, sizeof *p->payloads);
     }
-    if (!p || !p->events || !p->payloads) {
+    if (!ptrs || !p || !p->events || !p->payloads) {
         ow_error_set(err, OW_INTERNAL, "out of memory for %zu pushes", n);
         goto cleanup;
     }
@@ -118,30 +156,33 @@ int provincial_push_build_from(ow_db_t *db, Onewindow__V1__RatingPush *msgs, siz
             msg->applicant_id_number = PQgetvalue(ids, j, 3);
             msg->applicant_type = (char *)provincial_push_applicant_type(msg->applicant_id_type);
         }
-        size_t len = onewindow__v1__rating_push__get_packed_size(msg);
-        uint8_t *buf = malloc(len ? len : 1);
-        if (buf)
-            onewindow__v1__rating_push__pack(msg, buf);
-        /* The identity lives in ids, freed below: the message must not keep pointing at it. */
-        msg->applicant_name = msg->applicant_id_type = msg->applicant_id_number = (char *)"";
-        msg->applicant_type = (char *)"";
-        if (!buf) {
-            ow_error_set(err, OW_INTERNAL, "out of memory packing the push of %s", msg->case_no);
-            goto cleanup;
-        }
-        p->payloads[p->n] = buf;
-        p->events[p->n++] = (ow_outbox_event_t){.type = "rating.push_requested",
-                                                .case_no = msg->case_no,
-                                                .centre_id = msg->area_code,
-                                                .time_us = now_us,
-                                                .payload = buf,
-                                                .len = len};
+        ptrs[i] = msg;
     }
+    /* Greedy: as many pushes per event as fit the payload limit (in practice all of them). */
+    size_t first = 0, bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t share = s_batch_share(&msgs[i]);
+        if (i > first && bytes + share > PROVINCIAL_PUSH_EVENT_MAX) {
+            if (s_add_event(p, ptrs + first, i - first, now_us, err) != 0)
+                goto cleanup;
+            first = i;
+            bytes = 0;
+        }
+        bytes += share;
+    }
+    if (n > first && s_add_event(p, ptrs + first, n - first, now_us, err) != 0)
+        goto cleanup;
     *out = p;
     p = NULL;
     rc = 0;
 cleanup:
+    /* The identities live in ids, freed below: no message may keep pointing at them. */
+    for (size_t i = 0; i < n; i++) {
+        msgs[i].applicant_name = msgs[i].applicant_id_type = (char *)"";
+        msgs[i].applicant_id_number = msgs[i].applicant_type = (char *)"";
+    }
     provincial_pushes_destroy(&p);
+    free(ptrs);
     PQclear(ids);
     sql_array_clear(&named);
     return rc;

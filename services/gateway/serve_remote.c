@@ -27,9 +27,19 @@
 
 _Static_assert(REMOTE_SUBS_MAX == ACCESS_SUBS_MAX, "an integrator key's subscriptions fit a call");
 
-/* Never sent to an integrator, whatever it subscribed to: it carries a person's contact
- * details for the rating push (and is not in the gateway's log anyway). */
-#define S_EVENT_NEVER_OUTSIDE "rating.push_requested"
+/* Never sent to an integrator or a centre, whatever it subscribed to: the provincial push, one
+ * rating's (rating.push_requested) or a transaction's (rating.pushes_requested), carries the
+ * rater's identity (and is not in the gateway's log anyway). */
+static const char *const S_EVENTS_NEVER_OUTSIDE[] = {"rating.push_requested",
+                                                     "rating.pushes_requested", NULL};
+
+static bool s_never_outside(const char *type)
+{
+    for (size_t i = 0; S_EVENTS_NEVER_OUTSIDE[i]; i++)
+        if (strcmp(type, S_EVENTS_NEVER_OUTSIDE[i]) == 0)
+            return true;
+    return false;
+}
 
 typedef struct {
     remote_call_t call; /* the peer, its key and centre; request_id "push" */
@@ -160,10 +170,11 @@ free:
 static bool s_may_read(s_remote_t *r, const remote_call_t *call, const char *type,
                        const char *ev_centre)
 {
+    /* First: a batch of pushes names no centre, which would read as the default centre's. */
+    if (s_never_outside(type))
+        return false;
     if (call->centre[0])
         return access_centre_covers(call->centre, *ev_centre ? ev_centre : r->api->default_centre);
-    if (strcmp(type, S_EVENT_NEVER_OUTSIDE) == 0)
-        return false;
     access_principal_t integrator = {.role = ACCESS_ROLE_INTEGRATOR};
     snprintf(integrator.subscriptions, sizeof integrator.subscriptions, "%s", call->subscriptions);
     return access_may_read_event(&integrator, type, ev_centre, r->api->default_centre);

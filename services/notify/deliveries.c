@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ow_pgarray.h"
+
 /* The columns of ROW_COL_*, in order. */
 #define S_ROW_COLS                                                                                 \
     "delivery_id, event_id, case_no, kind, channel, recipient, target, state, attempts,"           \
@@ -20,6 +22,19 @@ static const ow_db_statement_t s_statements[] = {
      " next_attempt_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
      " $14, $15) ON CONFLICT DO NOTHING"
      " RETURNING delivery_id"},
+    /* notify_delivery_queue for a whole batch: one array per column, in the batch's order (so
+     * queued_seq, the sending order, follows it). */
+    {"notify_delivery_queue_many",
+     "INSERT INTO deliveries (event_id, kind, recipient, channel, case_no, text, template_kind,"
+     " template_version, queued_at_us, target, subject, subscription_id, event_type, urgent,"
+     " next_attempt_at_us) SELECT d.event_id, d.kind, d.recipient, d.channel, d.case_no, d.text,"
+     " d.template_kind, d.template_version, $15, d.target, d.subject,"
+     " NULLIF(d.subscription_id, '')::uuid, d.event_type, d.urgent, d.next_at"
+     " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+     " $7::text[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::boolean[],"
+     " $14::bigint[]) WITH ORDINALITY AS d(event_id, kind, recipient, channel, case_no, text,"
+     " template_kind, template_version, target, subject, subscription_id, event_type, urgent,"
+     " next_at, ord) ORDER BY d.ord ON CONFLICT DO NOTHING"},
     /* The attempt is counted and leased in the statement that claims it (deliveries.h). */
     {"notify_delivery_claim_due",
      "UPDATE deliveries d SET attempts = d.attempts + 1, lease_until_us = $1 + $2,"
@@ -94,6 +109,65 @@ int deliveries_queue(ow_db_t *db, const delivery_t *d, int64_t now_us, ow_error_
     int queued = PQntuples(res) == 1;
     PQclear(res);
     return queued;
+}
+
+int deliveries_queue_many(ow_db_t *db, const delivery_t *ds, size_t n, int64_t now_us,
+                          ow_error_t *err)
+{
+    enum { S_COLS = 14 }; /* the array parameters $1…$14; $15 is now_us */
+    int rc = -1;
+    ow_pgarray_t *cols[S_COLS] = {0};
+    if (n == 0)
+        return 0;
+    for (int c = 0; c < S_COLS; c++)
+        if (!(cols[c] = ow_pgarray_new()))
+            goto oom;
+    for (size_t i = 0; i < n; i++) {
+        const delivery_t *d = &ds[i];
+        const char *texts[] = {d->event_id,
+                               d->kind,
+                               d->recipient,
+                               d->channel,
+                               d->case_no,
+                               d->text,
+                               d->template_kind,
+                               NULL, /* template_version */
+                               d->target ? d->target : "",
+                               d->subject ? d->subject : "",
+                               d->subscription_id ? d->subscription_id : "",
+                               d->event_type ? d->event_type : "",
+                               d->urgent ? "true" : "false"};
+        int failed = 0;
+        for (int c = 0; c < 13; c++)
+            failed |= c == 7 ? ow_pgarray_add_int64(cols[c], d->template_version)
+                             : ow_pgarray_add_text(cols[c], texts[c]);
+        failed |=
+            ow_pgarray_add_int64(cols[13], d->not_before_us > now_us ? d->not_before_us : now_us);
+        if (failed)
+            goto oom;
+    }
+    char at[24];
+    snprintf(at, sizeof at, "%" PRId64, now_us);
+    const char *params[S_COLS + 1];
+    for (int c = 0; c < 13; c++)
+        params[c] = ow_pgarray_text(cols[c]);
+    params[13] = ow_pgarray_text(cols[13]);
+    params[14] = at;
+    for (int c = 0; c < S_COLS + 1; c++)
+        if (!params[c])
+            goto oom;
+    PGresult *res = ow_db_exec(db, "notify_delivery_queue_many", S_COLS + 1, params, err);
+    if (!res)
+        goto cleanup;
+    rc = atoi(PQcmdTuples(res));
+    PQclear(res);
+    goto cleanup;
+oom:
+    ow_error_set(err, OW_INTERNAL, "out of memory queuing %zu deliveries", n);
+cleanup:
+    for (int c = 0; c < S_COLS; c++)
+        ow_pgarray_destroy(&cols[c]);
+    return rc;
 }
 
 PGresult *deliveries_claim(ow_db_t *db, const char *channel, int limit, ow_error_t *err)

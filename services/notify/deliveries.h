@@ -81,6 +81,13 @@ int deliveries_prepare(ow_db_t *db, ow_error_t *err);
  * was already there (nothing changed), -1 with err. */
 int deliveries_queue(ow_db_t *db, const delivery_t *d, int64_t now_us, ow_error_t *err);
 
+/* Inside the caller's transaction: queues the n deliveries ds at now_us with ONE statement, in
+ * their order (a batch event's thousands of deliveries cost one round trip and one plan, not one
+ * each). As deliveries_queue, a delivery whose key is already there (or repeated within ds) is
+ * skipped. Returns the number queued, or -1 with err (nothing queued). */
+int deliveries_queue_many(ow_db_t *db, const delivery_t *ds, size_t n, int64_t now_us,
+                          ow_error_t *err);
+
 /* Inside the caller's transaction: locks and returns up to `limit` queued deliveries of
  * channel in queue order (rows locked by another sender are skipped). The caller PQclear()s
  * the result; NULL with err on a database error. */

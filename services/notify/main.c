@@ -187,6 +187,7 @@ static int s_setup(ow_service_t *svc, void *arg, ow_error_t *err)
     ow_inbox_on(inbox, "rectification.rater_told", evaluation_notices_on_ticket, &self->rules);
     ow_inbox_on(inbox, "rectification.overdue", evaluation_notices_on_ticket, &self->rules);
     ow_inbox_on(inbox, PROVINCIAL_PUSH_EVENT, provincial_push_on_event, &self->push);
+    ow_inbox_on(inbox, PROVINCIAL_PUSH_BATCH_EVENT, provincial_push_on_event, &self->push);
     /* What the inbox queued goes out at once, not at the next poll. */
     ow_inbox_on_commit(inbox, s_kick, self);
     return 0;

@@ -8,6 +8,7 @@
 #include "deliveries.h"
 #include "ow_case_events.h"
 #include "ow_clock.h"
+#include "ow_log.h"
 
 static bool s_printable(const char *s)
 {
@@ -117,6 +118,75 @@ bool provincial_push_is_push(const char *event_type, bool has_subscription)
     return !has_subscription && event_type && strcmp(event_type, PROVINCIAL_PUSH_EVENT) == 0;
 }
 
+/* Queues the deliveries of pushes with one statement. A push that fails its checks is logged
+ * and skipped; when none passes, the event is poison, with the first one's error. */
+static int s_queue(ow_db_t *db, const ow_event_t *ev, const provincial_push_config_t *cfg,
+                   Onewindow__V1__RatingPush *const *pushes, size_t n, ow_error_t *err)
+{
+    int rc = -1;
+    size_t queued = 0, skipped = 0;
+    ow_error_t first;
+    ow_error_clear(&first);
+    delivery_t *ds = calloc(n ? n : 1, sizeof *ds);
+    char **bodies = calloc(n ? n : 1, sizeof *bodies);
+    if (!ds || !bodies) {
+        ow_error_set(err, OW_INTERNAL, "out of memory for %zu pushes", n);
+        goto cleanup;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const Onewindow__V1__RatingPush *p = pushes[i];
+        ow_error_t why;
+        ow_error_clear(&why);
+        char *body = NULL;
+        provincial_push_check(p, &why);
+        if (ow_case_event_finish(&why, ev) == 0 && !(body = provincial_push_json(p, &why)) &&
+            why.code != OW_INVALID_ARGUMENT) {
+            *err = why; /* out of memory: the inbox retries */
+            goto cleanup;
+        }
+        if (!body) {
+            /* Names the fields, never their values: the push carries an identity. */
+            if (skipped++ == 0)
+                first = why;
+            char index[24];
+            snprintf(index, sizeof index, "%zu", i);
+            ow_log_kv(OW_LOG_WARN, "provincial push skipped: it breaks a bound", "event",
+                      ev->event_id, "type", ev->type, "index", index, "error", why.message, NULL);
+            continue;
+        }
+        bodies[queued] = body;
+        ds[queued++] = (delivery_t){
+            .event_id = ev->event_id,
+            .kind = PROVINCIAL_PUSH_KIND,
+            .recipient = p->rating_id, /* the key: one push per rating (migration 0004) */
+            .channel = DELIVERY_CHANNEL_WEBHOOK,
+            .case_no = p->case_no,
+            .text = body,
+            .template_kind = "rating_push_json",
+            .template_version = 1,
+            .target = cfg->url,
+            /* Whichever event carried it: the province sees the event it always saw. */
+            .event_type = PROVINCIAL_PUSH_EVENT,
+        };
+    }
+    if (queued == 0) {
+        /* Nothing to deliver at all: poison, parked for an operator. */
+        if (skipped > 0)
+            *err = first;
+        else
+            ow_error_set(err, OW_INVALID_ARGUMENT, "%s %s (seq %llu): holds no push", ev->type,
+                         ev->event_id, (unsigned long long)ev->seq);
+        goto cleanup;
+    }
+    rc = deliveries_queue_many(db, ds, queued, ow_clock_now_us(), err) < 0 ? -1 : 0;
+cleanup:
+    for (size_t i = 0; bodies && i < n; i++)
+        free(bodies[i]);
+    free(bodies);
+    free(ds);
+    return rc;
+}
+
 int provincial_push_on_event(ow_db_t *db, const ow_event_t *ev, void *arg, ow_error_t *err)
 {
     const provincial_push_config_t *cfg = arg;
@@ -124,6 +194,19 @@ int provincial_push_on_event(ow_db_t *db, const ow_event_t *ev, void *arg, ow_er
      * identity, whatever pattern they chose. Push off: record nothing. */
     if (!cfg->url || !*cfg->url)
         return 0;
+    /* The batch of a transaction, or (from an outbox older than the batch) one push. */
+    if (strcmp(ev->type, PROVINCIAL_PUSH_BATCH_EVENT) == 0) {
+        Onewindow__V1__RatingPushBatch *b =
+            onewindow__v1__rating_push_batch__unpack(NULL, ev->payload_len, ev->payload);
+        if (!b) {
+            ow_error_set(err, OW_INVALID_ARGUMENT, "%s %s: payload is not a RatingPushBatch",
+                         ev->type, ev->event_id);
+            return -1;
+        }
+        int rc = s_queue(db, ev, cfg, b->pushes, b->n_pushes, err);
+        onewindow__v1__rating_push_batch__free_unpacked(b, NULL);
+        return rc;
+    }
     Onewindow__V1__RatingPush *p =
         onewindow__v1__rating_push__unpack(NULL, ev->payload_len, ev->payload);
     if (!p) {
@@ -131,29 +214,7 @@ int provincial_push_on_event(ow_db_t *db, const ow_event_t *ev, void *arg, ow_er
                      ev->event_id);
         return -1;
     }
-    int rc = -1;
-    char *body = NULL;
-    provincial_push_check(p, err);
-    if (ow_case_event_finish(err, ev) != 0)
-        goto cleanup;
-    body = provincial_push_json(p, err);
-    if (!body)
-        goto cleanup;
-    delivery_t d = {
-        .event_id = ev->event_id,
-        .kind = PROVINCIAL_PUSH_KIND,
-        .recipient = p->rating_id, /* the key: one push per rating (migration 0004) */
-        .channel = DELIVERY_CHANNEL_WEBHOOK,
-        .case_no = p->case_no,
-        .text = body,
-        .template_kind = "rating_push_json",
-        .template_version = 1,
-        .target = cfg->url,
-        .event_type = PROVINCIAL_PUSH_EVENT,
-    };
-    rc = deliveries_queue(db, &d, ow_clock_now_us(), err) < 0 ? -1 : 0;
-cleanup:
-    free(body);
+    int rc = s_queue(db, ev, cfg, &p, 1, err);
     onewindow__v1__rating_push__free_unpacked(p, NULL);
     return rc;
 }

@@ -4,7 +4,11 @@ and 7, DOMAIN.md §6/§8): a real-name rating is pushed once to a local HTTP rec
 here, as signed JSON carrying the DOMAIN §6 fields and the rater's identity; the receiver's
 first answer (500) is retried until it accepts (200); a SIGKILL of notifyd and a restart
 push nothing again; the identity reaches no file-sink notice, no log line and is not kept
-once accepted. An unrated case gets the 3-day rating reminder after the test clock moves."""
+once accepted. Ratings made together travel from evaluationd as rating.pushes_requested, one
+event per transaction, and the province still receives one POST per rating, unchanged; a
+batch of two pushes and an old single rating.push_requested (as an outbox may hold at an
+upgrade), put in evaluation's outbox by hand, are each pushed once per rating. An unrated case
+gets the 3-day rating reminder after the test clock moves."""
 
 import hashlib
 import hmac
@@ -15,6 +19,7 @@ import sys
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
@@ -105,6 +110,79 @@ def submit_and_decide(s, item, seq, tag):
     return case_no if status == 200 else ""
 
 
+def push_payload(rating_id, case_no, grade):
+    """A RatingPush (evaluation.proto) by hand: what notifyd checks and the province reads."""
+    return (harness.pb_field_bytes(1, rating_id) + harness.pb_field_bytes(2, case_no) +
+            harness.pb_field_bytes(3, "330100-01") + harness.pb_field_bytes(6, "330122000000") +
+            harness.pb_field_varint(18, grade) + harness.pb_field_varint(19, 1795000000000000))
+
+
+def batch_rating_ids(s):
+    """Every rating id in evaluation's rating.pushes_requested events, event by event."""
+    rows = s.sql("SELECT payload FROM evaluation.outbox WHERE type = 'rating.pushes_requested'"
+                 " ORDER BY id")
+    return [[harness.pb_decode(p)[1][0].decode() for p in harness.pb_decode(bytes(r[0])).get(1, [])]
+            for r in rows]
+
+
+def check_pushed_once(s, province, case_no, rating_id, what):
+    """The rating reached the province once accepted, after one refusal, signed, unchanged."""
+    accepted = wait_until(lambda: [r for r in province.of(case_no) if r["code"] == 200], timeout=40)
+    reqs = province.of(case_no)
+    s.check(what + ": one POST per rating, refused once (500), retried, accepted (200)",
+            accepted and [r["code"] for r in reqs] == [500, 200]
+            and all(r["json"].get("rating_id") == rating_id for r in reqs),
+            [(r["code"], r["json"].get("rating_id")) for r in reqs])
+    s.check(what + ": signed, one delivery id, X-OneWindow-Event rating.push_requested",
+            reqs and all(signed(r) for r in reqs) and len({r["delivery"] for r in reqs}) == 1
+            and all(r["event"] == "rating.push_requested" for r in reqs),
+            [(r["delivery"], r["event"]) for r in reqs])
+
+
+def test_batches(s, province, item, tag):
+    # Ratings made together: evaluationd writes the pushes of each transaction as ONE
+    # rating.pushes_requested (how many transactions is its batching's business), never one
+    # rating.push_requested per rating; each rating still reaches the province on its own.
+    cases = [submit_and_decide(s, item, 8103 + i, tag) for i in range(4)]
+    if not all(cases):
+        return
+
+    def rate(case_no):
+        def once():
+            st, resp = s.post("/v1/ratings", {"case_no": case_no, "grade": 4, "channel": "web"},
+                              key=tag + "-rate-" + case_no)
+            return (st, resp) if st != 412 else None
+        return wait_until(once, timeout=30)
+    with ThreadPoolExecutor(max_workers=len(cases)) as pool:
+        got = list(pool.map(rate, cases))
+    s.check("the ratings made together are recorded (201)",
+            all(g and g[0] == 201 for g in got), got)
+    if not all(g and g[0] == 201 for g in got):
+        return
+    ids = [g[1]["rating"]["rating_id"] for g in got]
+    for case_no, rating_id in zip(cases, ids):
+        check_pushed_once(s, province, case_no, rating_id, "rating of " + case_no)
+    in_batches = [r for b in batch_rating_ids(s) for r in b]
+    s.check("each rating's push is in exactly one rating.pushes_requested",
+            all(in_batches.count(r) == 1 for r in ids), in_batches)
+    s.check("evaluationd writes no rating.push_requested (one outbox row per rating) any more",
+            s.sql_value("SELECT count(*) FROM evaluation.outbox WHERE type = 'rating.push_requested'") == 0)
+
+    # A batch of two pushes, and the old event of one push as an outbox may hold it at an
+    # upgrade, written into evaluation's outbox by hand: the relay publishes them like any.
+    injected = [("INJ-%s-%d" % (tag, i), str(uuid.uuid4())) for i in range(3)]
+    batch = b"".join(harness.pb_field_bytes(1, push_payload(r, c, 5)) for c, r in injected[:2])
+    s.sql("INSERT INTO evaluation.outbox (type, case_no, centre_id, time_us, payload) VALUES"
+          " ('rating.pushes_requested', '', '', 1795000000000000, %s),"
+          " ('rating.push_requested', %s, '330122000000', 1795000000000000, %s)",
+          (batch, injected[2][0], push_payload(injected[2][1], injected[2][0], 1)))
+    for case_no, rating_id in injected:
+        check_pushed_once(s, province, case_no, rating_id, "injected " + case_no)
+    s.check("one delivery per injected rating, of the push's kind",
+            s.sql_value("SELECT count(*) FROM notify.deliveries WHERE kind = 'rating_push' AND"
+                        " recipient = ANY(%s)", ([r for _, r in injected],)) == 3)
+
+
 def test(s, province):
     item = harness.pick_item(harness.demo_items(s))
     tag = "push-" + uuid.uuid4().hex[:8]
@@ -177,12 +255,18 @@ def test(s, province):
             wait_until(lambda: any(m.get("type") == "rating.recorded" and m.get("case_no") == rated
                                    for m in list(province.integrator)), timeout=20),
             [m.get("type") for m in province.integrator])
-    s.check("…but never rating.push_requested",
-            not any(m.get("type") == "rating.push_requested" for m in list(province.integrator)),
+    test_batches(s, province, item, tag)
+    s.check("…but never a push event (rating.push_requested, rating.pushes_requested)",
+            not any(m.get("type") in ("rating.push_requested", "rating.pushes_requested")
+                    for m in list(province.integrator)),
             [m.get("type") for m in province.integrator])
-    s.check("no other delivery of the push event",
-            s.sql_value("SELECT count(*) FROM notify.deliveries WHERE event_type = 'rating.push_requested'"
+    s.check("no other delivery of a push event",
+            s.sql_value("SELECT count(*) FROM notify.deliveries WHERE event_type IN"
+                        " ('rating.push_requested', 'rating.pushes_requested')"
                         " AND kind <> 'rating_push'") == 0)
+    s.check("nor in the gateway's event log",
+            s.sql_value("SELECT count(*) FROM gateway.events WHERE type IN"
+                        " ('rating.push_requested', 'rating.pushes_requested')") == 0)
     with open(s.sink_path, "rb") as f:
         sink = f.read().decode(errors="replace")
     s.check("the file sink never shows the identity", id_number not in sink)

@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """The rater's identity stays out of every export (DOMAIN.md §6, issue 6): the provincial push
-event rating.push_requested — the only event that carries the identity — is emitted by
-evaluationd for a rating, yet never appears to anyone outside: not in the gateway's event replay
-(GET /v1/events, even for an administrator), and so not in the SSE stream or a township
-centre's subscription, which read the same log. The check that the event exists in evaluation's
-own outbox first is what lets this test fail if the gateway ever relays it."""
+event rating.pushes_requested (the pushes of one transaction; rating.push_requested, one push,
+before it) — the only events that carry the identity — is emitted by evaluationd for a rating,
+yet never appears to anyone outside: not in the gateway's event replay (GET /v1/events, even for
+an administrator), and so not in the SSE stream or a township centre's subscription, which read
+the same log. The check that the event exists in evaluation's own outbox first is what lets this
+test fail if the gateway ever relays it; a batch of two pushes and an old single push written
+into the outbox by hand are withheld as well."""
 
 import os
 import sys
@@ -13,6 +15,9 @@ import uuid
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 from harness import applicant, wait_until  # noqa: E402
+
+
+PUSH_TYPES = ("rating.push_requested", "rating.pushes_requested")
 
 
 def all_events(s):
@@ -60,8 +65,9 @@ def test(s):
                                           "channel": "web"})
     s.check("rated (201)", status == 201, (status, resp))
 
+    # A single rating's transaction: one event of its one push, filed under its case.
     pushes = lambda: s.sql_value("SELECT count(*) FROM evaluation.outbox "
-                                 "WHERE type = 'rating.push_requested' AND case_no = %s", (case_no,))
+                                 "WHERE type = 'rating.pushes_requested' AND case_no = %s", (case_no,))
     s.check("evaluationd emitted the provincial push for the rating (so this test can fail)",
             wait_until(lambda: pushes() == 1, timeout=20), pushes())
     # The gateway has seen everything up to the push once rating.recorded, committed in the same
@@ -70,10 +76,28 @@ def test(s):
     s.check("the gateway's log has the case's rating.recorded",
             wait_until(lambda: any(e["type"] == "rating.recorded" for e in seen()), timeout=30),
             [e.get("type") for e in seen()])
-    s.check("…and no rating.push_requested, even for an administrator",
-            all(e["type"] != "rating.push_requested" for e in seen()), [e.get("type") for e in seen()])
+    s.check("…and no push event, even for an administrator",
+            all(e["type"] not in PUSH_TYPES for e in seen()), [e.get("type") for e in seen()])
+
+    # A batch of several pushes (no case, no centre on its envelope) and an old single push, by
+    # hand in evaluation's outbox, then a marker event after them: once the marker is in the
+    # gateway's log, so would they be.
+    push = harness.pb_field_bytes(1, str(uuid.uuid4())) + harness.pb_field_bytes(2, case_no)
+    marker = "privacy-marker-" + uuid.uuid4().hex[:8]
+    s.sql("INSERT INTO evaluation.outbox (type, case_no, centre_id, time_us, payload) VALUES"
+          " ('rating.pushes_requested', '', '', 1795000000000000, %s),"
+          " ('rating.push_requested', %s, '', 1795000000000000, %s),"
+          " ('test.privacy_marker', %s, '', 1795000000000000, '')",
+          (harness.pb_field_bytes(1, push) * 2, case_no, push, marker))
+    s.check("the marker after the hand-written push events reaches the gateway's log",
+            wait_until(lambda: any(e.get("case_no") == marker for e in (all_events(s) or [])),
+                       timeout=30))
+    events = all_events(s)
+    s.check("…and neither push event does, even for an administrator",
+            events is not None and all(e.get("type") not in PUSH_TYPES for e in events),
+            [e.get("type") for e in events or []])
     s.check("nor in the gateway's table at all",
-            s.sql_value("SELECT count(*) FROM gateway.events WHERE type = 'rating.push_requested'") == 0)
+            s.sql_value("SELECT count(*) FROM gateway.events WHERE type IN %s", (PUSH_TYPES,)) == 0)
     s.check("the gateway's inbox still moved past it (nothing stuck behind the withheld event)",
             wait_until(lambda: s.sql_value("SELECT last_seq FROM gateway.inbox WHERE source = 'evaluation'")
                        >= s.sql_value("SELECT coalesce(max(seq), 0) FROM evaluation.outbox WHERE case_no = %s", (case_no,)),

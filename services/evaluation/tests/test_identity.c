@@ -1,9 +1,10 @@
 /* The rater's identity apart (DOMAIN.md §6, issue 6), on a database provisioned as in
  * production (ow_provision) with evaluationd connected as its own role ow_evaluation: the
  * identity lands in evaluation_identity.applicants, which ow_evaluation can add to but not read
- * (nor the read log); rating.push_requested carries it, read through read_applicants and logged
- * once per read with its purpose; no other event carries it; anonymous ratings carry and read
- * none; the batched path too; the read log is append-only even for the administrator. */
+ * (nor the read log); rating.pushes_requested carries it, read through read_applicants and
+ * logged once per read with its purpose; no other event carries it; anonymous ratings carry and
+ * read none; the batched path too, with every push of a batch in ONE event (a bigger batch than
+ * an event holds splits); the read log is append-only even for the administrator. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -182,20 +183,38 @@ static long s_long(s_fixture_t *f, const char *sql)
     return ow_test_pg_long(f->admin, sql);
 }
 
-/* The push of case_no, unpacked (caller frees), or NULL. */
-static Onewindow__V1__RatingPush *s_push_of(s_fixture_t *f, const char *case_no)
+/* The push of case_no inside the one rating.pushes_requested that holds it, or NULL (none, or
+ * in more than one push). *batch_p: the unpacked event it lies in, which the caller frees with
+ * onewindow__v1__rating_push_batch__free_unpacked (NULL when none). */
+static Onewindow__V1__RatingPush *s_push_of(s_fixture_t *f, const char *case_no,
+                                            Onewindow__V1__RatingPushBatch **batch_p)
 {
-    const char *params[] = {case_no};
     PGresult *res = PQexecParams(f->admin,
                                  "SELECT payload FROM evaluation.outbox WHERE type ="
-                                 " 'rating.push_requested' AND case_no = $1",
-                                 1, NULL, params, NULL, NULL, 1);
-    Onewindow__V1__RatingPush *p = NULL;
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-        p = onewindow__v1__rating_push__unpack(NULL, (size_t)PQgetlength(res, 0, 0),
-                                               (const uint8_t *)PQgetvalue(res, 0, 0));
+                                 " '" PROVINCIAL_PUSH_EVENT "' ORDER BY seq",
+                                 0, NULL, NULL, NULL, NULL, 1);
+    Onewindow__V1__RatingPush *found = NULL;
+    int seen = 0;
+    *batch_p = NULL;
+    for (int r = 0; PQresultStatus(res) == PGRES_TUPLES_OK && r < PQntuples(res); r++) {
+        Onewindow__V1__RatingPushBatch *b = onewindow__v1__rating_push_batch__unpack(
+            NULL, (size_t)PQgetlength(res, r, 0), (const uint8_t *)PQgetvalue(res, r, 0));
+        assert_non_null(b);
+        Onewindow__V1__RatingPush *mine = NULL;
+        for (size_t i = 0; i < b->n_pushes; i++)
+            if (strcmp(b->pushes[i]->case_no, case_no) == 0) {
+                mine = b->pushes[i];
+                seen++;
+            }
+        if (mine && !*batch_p) {
+            *batch_p = b;
+            found = mine;
+        } else {
+            onewindow__v1__rating_push_batch__free_unpacked(b, NULL);
+        }
+    }
     PQclear(res);
-    return p;
+    return seen == 1 ? found : NULL;
 }
 
 static void test_identity_is_apart(void **state)
@@ -243,7 +262,8 @@ static void test_push_carries_it_alone(void **state)
                             " 'provincial_push'");
     s_rate(f->db, "P-1", 2, false);
     s_rate(f->db, "P-2", 5, true);
-    Onewindow__V1__RatingPush *p = s_push_of(f, "P-1");
+    Onewindow__V1__RatingPushBatch *b = NULL;
+    Onewindow__V1__RatingPush *p = s_push_of(f, "P-1", &b);
     assert_non_null(p);
     assert_string_equal(p->applicant_name, "张三");
     assert_string_equal(p->applicant_id_type, "resident_id");
@@ -259,20 +279,30 @@ static void test_push_carries_it_alone(void **state)
     assert_int_equal(p->grade, 2);
     assert_int_equal(p->rated_at_us, S_DECIDED + S_DAY);
     assert_false(p->anonymous);
-    onewindow__v1__rating_push__free_unpacked(p, NULL);
+    /* A single rating's transaction: an event of its one push, filed under its case. */
+    assert_int_equal(b->n_pushes, 1);
+    onewindow__v1__rating_push_batch__free_unpacked(b, NULL);
+    assert_int_equal(s_long(f, "SELECT count(*) FROM evaluation.outbox WHERE type ="
+                               " '" PROVINCIAL_PUSH_EVENT "' AND case_no = 'P-1' AND centre_id ="
+                               " '330122001000'"),
+                     1);
     /* Anonymous: pushed, flagged, without identity, and nothing read. */
-    p = s_push_of(f, "P-2");
+    p = s_push_of(f, "P-2", &b);
     assert_non_null(p);
     assert_true(p->anonymous);
     assert_string_equal(p->applicant_id_number, "");
     assert_string_equal(p->applicant_name, "");
-    onewindow__v1__rating_push__free_unpacked(p, NULL);
+    onewindow__v1__rating_push_batch__free_unpacked(b, NULL);
     assert_int_equal(s_long(f, "SELECT count(*) FROM evaluation_identity.reads WHERE purpose ="
                                " 'provincial_push'"),
                      reads0 + 1);
     /* The id number's bytes are in exactly one event: the push. */
     assert_int_equal(s_long(f, "SELECT count(*) FROM evaluation.outbox WHERE position(convert_to("
                                "'" S_ID_NO "', 'UTF8') IN payload) > 0 AND type <>"
+                               " '" PROVINCIAL_PUSH_EVENT "'"),
+                     0);
+    /* The event of one push per rating is gone from evaluationd (notifyd still reads it). */
+    assert_int_equal(s_long(f, "SELECT count(*) FROM evaluation.outbox WHERE type ="
                                " 'rating.push_requested'"),
                      0);
     assert_int_equal(s_long(f, "SELECT count(*) FROM evaluation.outbox WHERE position(convert_to("
@@ -299,15 +329,76 @@ static void test_batched_push(void **state)
         free(out[i].reply);
     }
     for (int i = 0; i < 2; i++) {
-        Onewindow__V1__RatingPush *p = s_push_of(f, i ? "Q-2" : "Q-1");
+        Onewindow__V1__RatingPushBatch *b = NULL;
+        Onewindow__V1__RatingPush *p = s_push_of(f, i ? "Q-2" : "Q-1", &b);
         assert_non_null(p);
         assert_string_equal(p->applicant_id_number, S_ID_NO);
         assert_int_equal(p->grade, i ? 4 : 1);
-        onewindow__v1__rating_push__free_unpacked(p, NULL);
+        /* Both pushes of the batch in one event, in case order. */
+        assert_int_equal(b->n_pushes, 2);
+        assert_string_equal(b->pushes[i]->case_no, i ? "Q-2" : "Q-1");
+        onewindow__v1__rating_push_batch__free_unpacked(b, NULL);
     }
+    /* One outbox row for the batch's pushes, under no single case or centre. */
+    assert_int_equal(s_long(f, "SELECT count(*) FROM evaluation.outbox WHERE type ="
+                               " '" PROVINCIAL_PUSH_EVENT "' AND case_no = '' AND centre_id = ''"),
+                     1);
     assert_int_equal(s_long(f, "SELECT count(*) FROM evaluation_identity.reads"), reads0 + 2);
     assert_int_equal(provincial_push_applicant_type("uscc")[0], 'l');
     assert_string_equal(provincial_push_applicant_type("passport"), "");
+}
+
+/* A batch whose one event would pass the outbox's payload limit splits, greedily, into as few
+ * events as fit — each under the limit, every push in exactly one, in order. Anonymous pushes:
+ * no identity is read, so no database is needed. */
+static void test_batch_splits_past_the_limit(void **state)
+{
+    (void)state;
+    enum { N = 5 };
+    size_t big = PROVINCIAL_PUSH_EVENT_MAX / 3; /* two fit an event, three do not */
+    char *name = malloc(big + 1);
+    assert_non_null(name);
+    memset(name, 'x', big);
+    name[big] = '\0';
+    Onewindow__V1__RatingPush msgs[N];
+    char cases[N][16];
+    for (int i = 0; i < N; i++) {
+        onewindow__v1__rating_push__init(&msgs[i]);
+        snprintf(cases[i], sizeof cases[i], "S-%d", i);
+        msgs[i].rating_id = cases[i];
+        msgs[i].case_no = cases[i];
+        msgs[i].area_code = "330122001000";
+        msgs[i].item_name = name;
+        msgs[i].grade = 3;
+        msgs[i].anonymous = true;
+    }
+    provincial_pushes_t *pushes = NULL;
+    ow_error_t err;
+    ow_error_clear(&err);
+    assert_int_equal(provincial_push_build_from(NULL, msgs, N, S_DECIDED, &pushes, &err), 0);
+    size_t n = 0, next = 0;
+    const ow_outbox_event_t *ev = provincial_pushes_events(pushes, &n);
+    assert_int_equal(n, 3); /* 2 + 2 + 1 */
+    for (size_t e = 0; e < n; e++) {
+        assert_string_equal(ev[e].type, PROVINCIAL_PUSH_EVENT);
+        assert_true(ev[e].len <= PROVINCIAL_PUSH_EVENT_MAX);
+        Onewindow__V1__RatingPushBatch *b =
+            onewindow__v1__rating_push_batch__unpack(NULL, ev[e].len, ev[e].payload);
+        assert_non_null(b);
+        for (size_t i = 0; i < b->n_pushes; i++)
+            assert_string_equal(b->pushes[i]->case_no, cases[next++]);
+        /* Only an event of one push is filed under its case. */
+        assert_string_equal(ev[e].case_no, b->n_pushes == 1 ? b->pushes[0]->case_no : "");
+        onewindow__v1__rating_push_batch__free_unpacked(b, NULL);
+    }
+    assert_int_equal(next, N);
+    provincial_pushes_destroy(&pushes);
+    /* No valid rating: no event at all. */
+    assert_int_equal(provincial_push_build_from(NULL, msgs, 0, S_DECIDED, &pushes, &err), 0);
+    provincial_pushes_events(pushes, &n);
+    assert_int_equal(n, 0);
+    provincial_pushes_destroy(&pushes);
+    free(name);
 }
 
 int main(void)
@@ -316,6 +407,7 @@ int main(void)
         cmocka_unit_test(test_identity_is_apart),
         cmocka_unit_test(test_push_carries_it_alone),
         cmocka_unit_test(test_batched_push),
+        cmocka_unit_test(test_batch_splits_past_the_limit),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -234,11 +234,12 @@ static void test_rate_once_with_event(void **state)
     free(reply);
 
     assert_int_equal(s_count(scratch, "ratings", "C-RATE"), 1);
-    /* rating.recorded, and (since issue 6) rating.push_requested for the province — the one
-     * event that carries the identity (tests/test_identity.c). */
+    /* rating.recorded, and (since issue 6) rating.pushes_requested for the province — the one
+     * event that carries the identity (tests/test_identity.c), here of this rating's one push
+     * and so filed under its case. */
     assert_int_equal(s_count(scratch, "outbox", "C-RATE"), 2);
     PGresult *res = PQexec(ow_db_conn(db), "SELECT type, payload FROM outbox WHERE case_no = "
-                                           "'C-RATE' AND type <> 'rating.push_requested'");
+                                           "'C-RATE' AND type <> 'rating.pushes_requested'");
     assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
     assert_string_equal(PQgetvalue(res, 0, 0), "rating.recorded");
     size_t plen = 0;
