@@ -122,6 +122,25 @@ static void test_login_schema_and_app(void **state)
     assert_string_equal(v, "test_db");
     assert_string_equal(ow_db_schema(fx->db), fx->schema);
     assert_true(ow_db_ready(fx->db));
+    /* JIT is off unless the URL turns it on (ow_db.c s_build_options). */
+    s_prepare(fx->db, "jit", "SELECT current_setting('jit')");
+    s_value(fx->db, "jit", v, sizeof v);
+    assert_string_equal(v, "off");
+    char url[1024];
+    snprintf(url, sizeof url, "%s%soptions=-c%%20jit%%3Don", fx->url,
+             strchr(fx->url, '?') ? "&" : "?");
+    ow_error_t jit_err;
+    ow_error_clear(&jit_err);
+    ow_db_t *jit = ow_db_new(url, NULL, NULL, fx->schema, "test_db", &jit_err);
+    if (!jit)
+        fail_msg("connect with jit on: %s", jit_err.message);
+    s_prepare(jit, "jit", "SELECT current_setting('jit')");
+    s_value(jit, "jit", v, sizeof v);
+    assert_string_equal(v, "on");
+    s_prepare(jit, "schema", "SELECT current_schema()");
+    s_value(jit, "schema", v, sizeof v);
+    assert_string_equal(v, fx->schema);
+    ow_db_destroy(&jit);
 
     /* An unqualified name lands in the schema. */
     s_run(fx->db, "CREATE TABLE t (k text PRIMARY KEY)");

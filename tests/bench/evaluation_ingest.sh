@@ -67,10 +67,12 @@ echo "== evaluationd: evaluation.rate, $window in flight, ${secs}s (batched per 
 # outbox after its watermark; a build from before it kept a queue table (rollup_pending), and one
 # from before the applier had neither (nothing trails).
 if [ "$(psql "$url" -X -qtA -c "SELECT to_regclass('evaluation.rollup_applier_state') IS NOT NULL")" = t ]; then
-  waiting="FROM evaluation.outbox WHERE type = 'rating.recorded' AND (seq IS NULL
-    OR seq > (SELECT last_seq FROM evaluation.rollup_applier_state))"
+  # (Through the seq index: a sampler that read the whole outbox twice a second would be
+  # billed to the ratings.)
+  waiting="FROM evaluation.outbox WHERE type = 'rating.recorded'
+    AND seq > (SELECT last_seq FROM evaluation.rollup_applier_state)"
   lag_sql="SELECT coalesce(((extract(epoch FROM clock_timestamp()) * 1000000)::bigint
-    - min(time_us)) / 1000, 0) $waiting"
+    - (SELECT time_us $waiting ORDER BY seq LIMIT 1)) / 1000, 0)"
 elif [ "$(psql "$url" -X -qtA -c "SELECT to_regclass('evaluation.rollup_pending') IS NOT NULL")" = t ]; then
   waiting="FROM evaluation.rollup_pending"
   lag_sql="SELECT coalesce(((extract(epoch FROM clock_timestamp()) * 1000000)::bigint
