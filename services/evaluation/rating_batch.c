@@ -1,6 +1,7 @@
 /* rating_batch — see rating_batch.h. */
 #include "rating_batch.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,16 +20,16 @@
 #define S_METHOD  "evaluation.rate"
 #define S_KEY_MAX 200
 
+/* The batch's keys already used: by a rating (kept on it since migration 0011) or in the
+ * idempotency table (keys from before it, and keys of other methods; ow_idem). Keys only: the
+ * hashes of the few found are compared in C. Planned for each batch's keys (ow_db_exec_planned):
+ * `= ANY` in a generic plan made while a table was empty scanned it whole (docs/intake.md). */
+#define S_IDEM_FIND_SQL                                                                            \
+    "SELECT idem_key, '" S_METHOD "', encode(request_hash, 'hex'), NULL, case_no FROM ratings"     \
+    " WHERE idem_key = ANY ($1::text[]) UNION ALL SELECT key, method,"                             \
+    " encode(request_hash, 'hex'), reply, NULL FROM idempotency WHERE key = ANY ($1::text[])"
+
 static const ow_db_statement_t s_statements[] = {
-    /* ow_idem's lock, one per key, taken in lock-id order so two batches never deadlock. */
-    {"evaluation_batch_idem_lock",
-     "SELECT count(pg_advisory_xact_lock(l)) FROM (SELECT DISTINCT"
-     " hashtext('onewindow.idem.' || current_schema() || '.' || k) AS l"
-     " FROM unnest($1::text[]) k ORDER BY 1) s"},
-    {"evaluation_batch_idem_find",
-     "SELECT i.key, i.method = $3, i.request_hash = sha256(decode(u.body, 'hex')), i.reply,"
-     " i.method FROM unnest($1::text[], $2::text[]) AS u(key, body)"
-     " JOIN idempotency i ON i.key = u.key"},
     /* No row lock on the cases (one per rating was a write each): a rating of the same case
      * by another instance meets ON CONFLICT below and is answered ALREADY_EXISTS. */
     {"evaluation_batch_cases",
@@ -41,21 +42,18 @@ static const ow_db_statement_t s_statements[] = {
      * their rating.recorded events (rollup_applier.h). No ON CONFLICT (its speculative insert
      * cost a third of the statement): the case was read above, and a rating of the same case by
      * another instance in between fails the batch on UNIQUE (case_no), which is then run again
-     * (rating_requests.c). */
+     * (rating_requests.c). The idempotency key and the request's SHA-256 are kept on the rating
+     * (migration 0011); another instance's rating with the same key fails the batch on UNIQUE
+     * (idem_key) in the same way, and the run again answers it as a repeat. */
     {"evaluation_batch_ratings",
      "INSERT INTO ratings (rating_id, case_no, grade, is_bad, comment, channel, rated_at_us,"
      " department_code, item_code, centre_id, indicator_set, window_id, staff_id, level,"
-     " anonymous, scores, applier_folds)"
+     " anonymous, scores, applier_folds, idem_key, request_hash)"
      " SELECT id, c, g, g <= 2, cm, ch, $2::bigint, d, it, ce, iset, w, st, lv, an,"
-     " sc::smallint[], true FROM unnest($1::text[], $3::smallint[], $4::text[], $5::text[],"
-     " $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],"
-     " $13::boolean[], $14::text[], $15::uuid[])"
-     " AS u(c, g, cm, ch, d, it, ce, iset, w, st, lv, an, sc, id)"},
-    /* ow_idem_save's row, many at once. */
-    {"evaluation_batch_idem_save",
-     "INSERT INTO idempotency (key, method, request_hash, reply)"
-     " SELECT u.k, $4, sha256(decode(u.b, 'hex')), decode(u.r, 'hex')"
-     " FROM unnest($1::text[], $2::text[], $3::text[]) AS u(k, b, r)"},
+     " sc::smallint[], true, k, decode(h, 'hex') FROM unnest($1::text[], $3::smallint[],"
+     " $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
+     " $11::text[], $12::text[], $13::boolean[], $14::text[], $15::uuid[], $16::text[],"
+     " $17::text[]) AS u(c, g, cm, ch, d, it, ce, iset, w, st, lv, an, sc, id, k, h)"},
 };
 
 int rating_batch_prepare(ow_db_t *db, ow_error_t *err)
@@ -74,7 +72,8 @@ typedef struct {
     int32_t scores[INDICATOR_COUNT];
     const char *set_name;
     const char *level;
-    int case_row; /* its case's row of evaluation_batch_cases */
+    int case_row;  /* its case's row of evaluation_batch_cases */
+    char hash[65]; /* the request's SHA-256, hex: kept with its key (migration 0011) */
     rating_t rating;
 } s_item_t;
 
@@ -127,6 +126,14 @@ static void s_check_request(const rating_batch_request_t *rq, s_item_t *item,
                      S_KEY_MAX);
         return;
     }
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int md_len = 0;
+    if (!EVP_Digest(rq->payload, rq->len, md, &md_len, EVP_sha256(), NULL) || md_len != 32) {
+        ow_error_set(&out->err, OW_INTERNAL, "cannot hash the request");
+        return;
+    }
+    for (unsigned int k = 0; k < md_len; k++)
+        snprintf(item->hash + 2 * k, 3, "%02x", md[k]);
     item->live = true;
 }
 
@@ -233,6 +240,22 @@ static uint8_t *s_pack(const ProtobufCMessage *m, size_t *len)
     return buf;
 }
 
+/* The answer to a rating request: a packed Reply holding the RatingReply of r, into a new
+ * *reply. The same for a fresh rating and for a repeat answered from the stored one, so a repeat
+ * gets the first answer byte for byte. Returns 0 or -1 (out of memory). */
+static int s_reply_of(const rating_t *r, uint8_t **reply, size_t *len)
+{
+    Onewindow__V1__Rating msg = ONEWINDOW__V1__RATING__INIT;
+    ratings_fill_message(r, &msg);
+    Onewindow__V1__RatingReply body = ONEWINDOW__V1__RATING_REPLY__INIT;
+    body.rating = &msg;
+    size_t body_len = 0;
+    uint8_t *packed = s_pack(&body.base, &body_len);
+    int rc = packed ? ow_rpc_pack_reply(NULL, packed, body_len, reply, len) : -1;
+    free(packed);
+    return rc;
+}
+
 /* The batch's events: rating.recorded of each fresh rating, then the provincial pushes. */
 typedef struct {
     ow_outbox_event_t *events;
@@ -294,8 +317,7 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
                      .payloads = calloc(n ? n : 1, sizeof *ev.payloads),
                      .pushes = calloc(n ? n : 1, sizeof *ev.pushes)};
     enum {
-        A_KEY,
-        A_BODY,
+        A_FIND, /* every distinct key of the batch, to look up */
         A_CASE,
         A_GRADE,
         A_COMMENT,
@@ -310,7 +332,8 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         A_ANON,
         A_SCORES,
         A_ID,
-        A_REPLY,
+        A_KEY,  /* the fresh ratings' keys */
+        A_HASH, /* and their requests' hashes */
         A_COUNT
     };
     sql_array_t a[A_COUNT];
@@ -352,24 +375,18 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
             items[i].live = false;
             continue;
         }
-        sql_array_add_text(&a[A_KEY], reqs[i].idempotency_key);
-        sql_array_add_hex(&a[A_BODY], reqs[i].payload, reqs[i].len);
+        sql_array_add_text(&a[A_FIND], reqs[i].idempotency_key);
     }
     if (ow_db_begin(db, err) != 0)
         goto cleanup;
-    /* The first answer to a key already used, verbatim; nothing new is written for it. */
-    if (a[A_KEY].count > 0) {
-        const char *keys = sql_array_text(&a[A_KEY]), *bodies = sql_array_text(&a[A_BODY]);
-        if (!keys || !bodies) {
+    /* The first answer to a key already used; nothing new is written for it. */
+    if (a[A_FIND].count > 0) {
+        const char *find[] = {sql_array_text(&a[A_FIND])};
+        if (!find[0]) {
             ow_error_set(err, OW_INTERNAL, "out of memory listing idempotency keys");
             goto cleanup;
         }
-        const char *lock[] = {keys};
-        if (!(res = ow_db_exec(db, "evaluation_batch_idem_lock", 1, lock, err)))
-            goto cleanup;
-        PQclear(res);
-        const char *find[] = {keys, bodies, S_METHOD};
-        if (!(res = ow_db_exec(db, "evaluation_batch_idem_find", 3, find, err)))
+        if (!(res = ow_db_exec_planned(db, S_IDEM_FIND_SQL, 1, find, err)))
             goto cleanup;
         for (int r = 0; r < PQntuples(res); r++) {
             int k = s_index_find(by_key, keyed, PQgetvalue(res, r, 0));
@@ -377,16 +394,25 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
             if (i < 0 || !items[i].live)
                 continue;
             items[i].live = false;
-            if (PQgetvalue(res, r, 1)[0] != 't')
+            if (strcmp(PQgetvalue(res, r, 1), S_METHOD) != 0)
                 ow_error_set(&out[i].err, OW_FAILED_PRECONDITION,
                              "idempotency key '%s' was already used for %s, not %s: use a new key",
-                             reqs[i].idempotency_key, PQgetvalue(res, r, 4), S_METHOD);
-            else if (PQgetvalue(res, r, 2)[0] != 't')
+                             reqs[i].idempotency_key, PQgetvalue(res, r, 1), S_METHOD);
+            else if (strcmp(PQgetvalue(res, r, 2), items[i].hash) != 0)
                 ow_error_set(&out[i].err, OW_FAILED_PRECONDITION,
                              "idempotency key '%s' was already used for %s with a different "
                              "request: use a new key",
                              reqs[i].idempotency_key, S_METHOD);
-            else {
+            else if (!PQgetisnull(res, r, 4)) {
+                /* Kept on its rating: the answer is rebuilt from it. */
+                rating_t first;
+                if (ratings_get(db, PQgetvalue(res, r, 4), &first, err) != 0)
+                    goto cleanup;
+                if (s_reply_of(&first, &out[i].reply, &out[i].reply_len) != 0) {
+                    ow_error_set(err, OW_INTERNAL, "out of memory packing a stored rating");
+                    goto cleanup;
+                }
+            } else {
                 size_t len = 0;
                 unsigned char *stored =
                     PQunescapeBytea((const unsigned char *)PQgetvalue(res, r, 3), &len);
@@ -449,23 +475,26 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         sql_array_add_text(&a[A_SCORES], scores);
         ow_uuid_v4(items[i].rating.rating_id);
         sql_array_add_text(&a[A_ID], items[i].rating.rating_id);
+        sql_array_add_text(&a[A_KEY], reqs[i].idempotency_key);
+        sql_array_add_text(&a[A_HASH], items[i].hash);
         fresh++;
     }
     if (fresh > 0) {
-        const char *params[15] = {sql_array_text(&a[A_CASE]),    now_text,
+        const char *params[17] = {sql_array_text(&a[A_CASE]),    now_text,
                                   sql_array_text(&a[A_GRADE]),   sql_array_text(&a[A_COMMENT]),
                                   sql_array_text(&a[A_CHANNEL]), sql_array_text(&a[A_DEPT]),
                                   sql_array_text(&a[A_ITEM]),    sql_array_text(&a[A_CENTRE]),
                                   sql_array_text(&a[A_SET]),     sql_array_text(&a[A_WINDOW]),
                                   sql_array_text(&a[A_STAFF]),   sql_array_text(&a[A_LEVEL]),
                                   sql_array_text(&a[A_ANON]),    sql_array_text(&a[A_SCORES]),
-                                  sql_array_text(&a[A_ID])};
-        for (size_t k = 0; k < 15; k++)
+                                  sql_array_text(&a[A_ID]),      sql_array_text(&a[A_KEY]),
+                                  sql_array_text(&a[A_HASH])};
+        for (size_t k = 0; k < 17; k++)
             if (!params[k]) {
                 ow_error_set(err, OW_INTERNAL, "out of memory listing %zu ratings", fresh);
                 goto cleanup;
             }
-        if (!(res = ow_db_exec(db, "evaluation_batch_ratings", 15, params, err)))
+        if (!(res = ow_db_exec(db, "evaluation_batch_ratings", 17, params, err)))
             goto cleanup;
         PQclear(res);
         res = NULL;
@@ -481,13 +510,7 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
             size_t len = 0;
             /* rating.recorded: the Rating alone, which has no field for the rater (§6). */
             uint8_t *event = s_pack(&msg.base, &len);
-            Onewindow__V1__RatingReply body = ONEWINDOW__V1__RATING_REPLY__INIT;
-            body.rating = &msg;
-            size_t body_len = 0;
-            uint8_t *packed = s_pack(&body.base, &body_len);
-            int packed_rc =
-                packed ? ow_rpc_pack_reply(NULL, packed, body_len, &out[i].reply, &out[i].reply_len)
-                       : -1;
+            int packed_rc = s_reply_of(r, &out[i].reply, &out[i].reply_len);
             if (event) {
                 ev.payloads[ev.recorded] = event;
                 ev.events[ev.recorded++] = (ow_outbox_event_t){.type = "rating.recorded",
@@ -497,12 +520,10 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
                                                                .payload = event,
                                                                .len = len};
             }
-            free(packed);
             if (!event || packed_rc != 0) {
                 ow_error_set(err, OW_INTERNAL, "out of memory packing a rating");
                 goto cleanup;
             }
-            sql_array_add_hex(&a[A_REPLY], out[i].reply, out[i].reply_len);
             sql_array_add_text(&recorded, r->case_no);
             out[i].fresh = true;
         }
@@ -517,25 +538,6 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         if (ratings_follow_up(db, rated, now_us, err) != 0 ||
             provincial_push_build_from(db, ev.pushes, rows, now_us, &pushes, err) != 0)
             goto cleanup;
-        /* Fresh keys, in the batch's order: the A_KEY/A_BODY arrays held every key. */
-        sql_array_t keys = {0}, bodies = {0};
-        for (size_t i = 0; i < n; i++)
-            if (out[i].fresh) {
-                sql_array_add_text(&keys, reqs[i].idempotency_key);
-                sql_array_add_hex(&bodies, reqs[i].payload, reqs[i].len);
-            }
-        const char *save[] = {sql_array_text(&keys), sql_array_text(&bodies),
-                              sql_array_text(&a[A_REPLY]), S_METHOD};
-        if (!save[0] || !save[1] || !save[2])
-            ow_error_set(err, OW_INTERNAL, "out of memory listing %zu keys", rows);
-        else
-            res = ow_db_exec(db, "evaluation_batch_idem_save", 4, save, err);
-        sql_array_clear(&keys);
-        sql_array_clear(&bodies);
-        if (!res)
-            goto cleanup;
-        PQclear(res);
-        res = NULL;
         /* Last before COMMIT: the relay's lock (s_write_events) is held until then, and the
          * other instances' batches wait for it. */
         if (s_write_events(db, relay, &ev, pushes, &numbered, err) != 0)

@@ -297,7 +297,13 @@ static void test_batch_answers_each_and_matches_recount(void **state)
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.outbox WHERE type = 'rating.recorded'",
              schema);
     assert_int_equal(ow_test_pg_long(admin, sql), fresh);
+    /* The keys are kept on the ratings (migration 0011), with their requests' hashes. */
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.idempotency", schema);
+    assert_int_equal(ow_test_pg_long(admin, sql), 0);
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM %s.ratings WHERE idem_key LIKE 'k-%%'"
+             " AND length(request_hash) = 32",
+             schema);
     assert_int_equal(ow_test_pg_long(admin, sql), fresh);
     /* The comment with a quote and a backslash came through the array literal intact. */
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.ratings WHERE comment = '窗口\"服务\"\\好'",
@@ -549,6 +555,84 @@ static void test_report_pages(void **state)
  * batch fails whole with ALREADY_EXISTS, writing nothing, and run again it answers that case
  * ALREADY_EXISTS and records the others (what rating_requests_flush does). The other instance
  * is a child process holding its uncommitted rating until the batch waits on it. */
+/* Keys are kept on the ratings (migration 0011); the idempotency table is still read for the
+ * keys written before, and for keys other methods used. */
+static void test_keys_on_ratings(void **state)
+{
+    ow_test_pg_t *pg = *state;
+    ow_db_t *db = ow_test_pg_db(pg);
+    PGconn *admin = ow_test_pg_admin(pg);
+    const char *schema = ow_test_pg_name(pg);
+    ow_error_t err;
+    ow_error_clear(&err);
+    char sql[2048];
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s.served_cases (case_no, item_code, department_code, centre_id,"
+             " channel, accepted_at_us, decided_at_us) SELECT 'K' || g, 'I1', 'D1',"
+             " '330122000000', 'window', 1, 2 FROM generate_series(0, 4) g",
+             schema);
+    assert_int_equal(ow_test_pg_run(admin, sql, &err), 0);
+    enum { N = 4 };
+    rating_batch_request_t reqs[N];
+    rating_batch_outcome_t out[N];
+    uint8_t *bodies[N];
+    static const char *const keys[N] = {"appeal-key", "legacy-key", "fresh-key", "fresh-key-2"};
+    for (int i = 0; i < N; i++) {
+        char case_no[8];
+        snprintf(case_no, sizeof case_no, "K%d", i);
+        bodies[i] = s_rate_case(case_no, 4, "web", "", "", 0, &reqs[i].len);
+        reqs[i].idempotency_key = keys[i];
+        reqs[i].payload = bodies[i];
+    }
+    /* Another method's key, and a rating's key from before the migration with its reply. */
+    char hex[512];
+    for (size_t k = 0; k < reqs[1].len && 2 * k + 2 < sizeof hex; k++)
+        snprintf(hex + 2 * k, 3, "%02x", bodies[1][k]);
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s.idempotency (key, method, request_hash, reply) VALUES"
+             " ('appeal-key', 'evaluation.appeal', '\\x00', '\\x00'),"
+             " ('legacy-key', 'evaluation.rate', sha256(decode('%s', 'hex')), '\\x0a0b0c')",
+             schema, hex);
+    assert_int_equal(ow_test_pg_run(admin, sql, &err), 0);
+    assert_int_equal(rating_batch_record(db, NULL, reqs, N, S_T0, out, &err), 0);
+    assert_int_equal(s_reply_status(&out[0]), OW_FAILED_PRECONDITION);
+    assert_non_null(strstr(out[0].err.message, "evaluation.appeal"));
+    assert_false(out[1].fresh);
+    assert_int_equal(out[1].reply_len, 3);
+    assert_memory_equal(out[1].reply, "\x0a\x0b\x0c", 3);
+    assert_true(out[2].fresh && out[3].fresh);
+    uint8_t *first = out[2].reply;
+    size_t first_len = out[2].reply_len;
+    free(out[1].reply);
+    free(out[3].reply);
+
+    /* The same key again: the first answer, rebuilt from the rating; with another body (another
+     * case): refused, nothing written. */
+    uint8_t *other = s_rate_case("K4", 2, "app", "", "", 0, &reqs[3].len);
+    reqs[3].payload = other;
+    reqs[3].idempotency_key = keys[2];
+    assert_int_equal(rating_batch_record(db, NULL, &reqs[2], 1, S_T0 + 1000, out, &err), 0);
+    assert_false(out[0].fresh);
+    assert_int_equal(out[0].reply_len, first_len);
+    assert_memory_equal(out[0].reply, first, first_len);
+    free(out[0].reply);
+    assert_int_equal(rating_batch_record(db, NULL, &reqs[3], 1, S_T0 + 1000, out, &err), 0);
+    assert_int_equal(s_reply_status(&out[0]), OW_FAILED_PRECONDITION);
+    assert_non_null(strstr(out[0].err.message, "different request"));
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM %s.ratings WHERE case_no = 'K4'", schema);
+    assert_int_equal(ow_test_pg_long(admin, sql), 0);
+    /* Two instances racing with one key meet on the unique index. */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s.ratings (case_no, grade, is_bad, channel, rated_at_us, idem_key)"
+             " VALUES ('K4', 4, false, 'web', 3, 'fresh-key')",
+             schema);
+    assert_int_not_equal(ow_test_pg_run(admin, sql, &err), 0);
+    free(first);
+    free(other);
+    for (int i = 0; i < N; i++)
+        free(bodies[i]);
+}
+
 static void test_race_with_another_instance(void **state)
 {
     ow_test_pg_t *pg = *state;
@@ -622,6 +706,7 @@ int main(void)
         cmocka_unit_test(test_period_starts_and_deltas),
         cmocka_unit_test_setup_teardown(test_report_pages, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_race_with_another_instance, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_on_ratings, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
