@@ -7,4 +7,6 @@
 -- Keys written before this migration stay in the idempotency table, which the batch still reads
 -- (also for keys other methods used). The single path (ratings.c) still uses the table.
 ALTER TABLE ratings ADD COLUMN idem_key text, ADD COLUMN request_hash bytea;
-CREATE UNIQUE INDEX ratings_idem_key ON ratings (idem_key) WHERE idem_key IS NOT NULL;
+-- Not partial: the planner takes a column's uniqueness from a plain unique index only; with the
+-- partial one and no statistics yet it costed a batch's key lookup as reading the whole table.
+CREATE UNIQUE INDEX ratings_idem_key ON ratings (idem_key);
