@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "binary_arrays.h"
 #include "indicator_sets.h"
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "ow_envelope.h"
@@ -46,16 +47,19 @@ static const ow_db_statement_t s_statements[] = {
      * another instance in between fails the batch on UNIQUE (case_no), which is then run again
      * (rating_requests.c). The idempotency key and the request's SHA-256 are kept on the rating
      * (migration 0011); another instance's rating with the same key fails the batch on UNIQUE
-     * (idem_key) in the same way, and the run again answers it as a repeat. */
+     * (idem_key) in the same way, and the run again answers it as a repeat. The arrays travel in
+     * the binary format (binary_arrays.h), the now as text. */
     {"evaluation_batch_ratings",
      "INSERT INTO ratings (rating_id, case_no, grade, is_bad, comment, channel, rated_at_us,"
      " department_code, item_code, centre_id, indicator_set, window_id, staff_id, level,"
      " anonymous, scores, applier_folds, idem_key, request_hash)"
      " SELECT id, c, g, g <= 2, cm, ch, $2::bigint, d, it, ce, iset, w, st, lv, an,"
-     " sc::smallint[], true, k, decode(h, 'hex') FROM unnest($1::text[], $3::smallint[],"
+     " ARRAY[s1, s2, s3, s4, s5, s6, s7], true, k, h FROM unnest($1::text[], $3::smallint[],"
      " $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],"
-     " $11::text[], $12::text[], $13::boolean[], $14::text[], $15::uuid[], $16::text[],"
-     " $17::text[]) AS u(c, g, cm, ch, d, it, ce, iset, w, st, lv, an, sc, id, k, h)"},
+     " $11::text[], $12::text[], $13::boolean[], $14::smallint[], $15::smallint[],"
+     " $16::smallint[], $17::smallint[], $18::smallint[], $19::smallint[], $20::smallint[],"
+     " $21::uuid[], $22::text[], $23::bytea[])"
+     " AS u(c, g, cm, ch, d, it, ce, iset, w, st, lv, an, s1, s2, s3, s4, s5, s6, s7, id, k, h)"},
 };
 
 int rating_batch_prepare(ow_db_t *db, ow_error_t *err)
@@ -74,8 +78,9 @@ typedef struct {
     int32_t scores[INDICATOR_COUNT];
     const char *set_name;
     const char *level;
-    int case_row;  /* its case's row of evaluation_batch_cases */
-    char hash[65]; /* the request's SHA-256, hex: kept with its key (migration 0011) */
+    int case_row;       /* its case's row of evaluation_batch_cases */
+    uint8_t digest[32]; /* the request's SHA-256, kept with its key (migration 0011) */
+    char hash[65];      /* the same in hex, as the lookup returns a stored one */
     rating_t rating;
 } s_item_t;
 
@@ -138,6 +143,7 @@ static void s_check_request(const rating_batch_request_t *rq, s_item_t *item,
         ow_error_set(&out->err, OW_INTERNAL, "cannot hash the request");
         return;
     }
+    memcpy(item->digest, md, sizeof item->digest);
     for (unsigned int k = 0; k < md_len; k++)
         snprintf(item->hash + 2 * k, 3, "%02x", md[k]);
     item->live = true;
@@ -322,28 +328,37 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
     s_events_t ev = {.events = calloc(n ? 2 * n : 1, sizeof *ev.events),
                      .payloads = calloc(n ? n : 1, sizeof *ev.payloads),
                      .pushes = calloc(n ? n : 1, sizeof *ev.pushes)};
+    sql_array_t find_keys = {0}; /* every distinct key of the batch, to look up */
+    /* The columns of evaluation_batch_ratings, parameter by parameter ($2, the now, is text). */
     enum {
-        A_FIND, /* every distinct key of the batch, to look up */
-        A_CASE,
-        A_GRADE,
-        A_COMMENT,
-        A_CHANNEL,
-        A_DEPT,
-        A_ITEM,
-        A_CENTRE,
-        A_SET,
-        A_WINDOW,
-        A_STAFF,
-        A_LEVEL,
-        A_ANON,
-        A_SCORES,
-        A_ID,
-        A_KEY,  /* the fresh ratings' keys */
-        A_HASH, /* and their requests' hashes */
-        A_COUNT
+        B_CASE,
+        B_NOW,
+        B_GRADE,
+        B_COMMENT,
+        B_CHANNEL,
+        B_DEPT,
+        B_ITEM,
+        B_CENTRE,
+        B_SET,
+        B_WINDOW,
+        B_STAFF,
+        B_LEVEL,
+        B_ANON,
+        B_SCORE, /* seven of them, one per indicator */
+        B_ID = B_SCORE + INDICATOR_COUNT,
+        B_KEY,  /* the fresh ratings' keys */
+        B_HASH, /* and their requests' hashes */
+        B_COUNT
     };
-    sql_array_t a[A_COUNT];
-    memset(a, 0, sizeof a);
+    binary_array_t b[B_COUNT];
+    for (int k = 0; k < B_COUNT; k++) {
+        uint32_t type = k == B_GRADE || (k >= B_SCORE && k < B_ID) ? BINARY_ARRAY_INT2
+                        : k == B_ANON                              ? BINARY_ARRAY_BOOL
+                        : k == B_ID                                ? BINARY_ARRAY_UUID
+                        : k == B_HASH                              ? BINARY_ARRAY_BYTEA
+                                                                   : BINARY_ARRAY_TEXT;
+        binary_array_init(&b[k], type);
+    }
     sql_array_t recorded = {0}; /* the cases recorded */
     s_item_t *items = calloc(n ? n : 1, sizeof *items);
     s_index_t *by_key = calloc(n ? n : 1, sizeof *by_key);
@@ -381,13 +396,13 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
             items[i].live = false;
             continue;
         }
-        sql_array_add_text(&a[A_FIND], reqs[i].idempotency_key);
+        sql_array_add_text(&find_keys, reqs[i].idempotency_key);
     }
     if (ow_db_begin(db, err) != 0)
         goto cleanup;
     /* The first answer to a key already used; nothing new is written for it. */
-    if (a[A_FIND].count > 0) {
-        const char *find[] = {sql_array_text(&a[A_FIND])};
+    if (find_keys.count > 0) {
+        const char *find[] = {sql_array_text(&find_keys)};
         if (!find[0]) {
             ow_error_set(err, OW_INTERNAL, "out of memory listing idempotency keys");
             goto cleanup;
@@ -462,45 +477,42 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         if (!items[i].live)
             continue;
         const rating_t *r = &items[i].rating;
-        const int32_t *s = items[i].scores;
-        char scores[64];
-        snprintf(scores, sizeof scores, "{%d,%d,%d,%d,%d,%d,%d}", (int)s[0], (int)s[1], (int)s[2],
-                 (int)s[3], (int)s[4], (int)s[5], (int)s[6]);
-        sql_array_add_text(&a[A_CASE], r->case_no);
-        sql_array_add_int(&a[A_GRADE], r->grade);
-        sql_array_add_text(&a[A_COMMENT], r->comment);
-        sql_array_add_text(&a[A_CHANNEL], r->channel);
-        sql_array_add_text(&a[A_DEPT], r->department_code);
-        sql_array_add_text(&a[A_ITEM], r->item_code);
-        sql_array_add_text(&a[A_CENTRE], r->centre_id);
-        sql_array_add_text(&a[A_SET], items[i].set_name);
-        sql_array_add_text(&a[A_WINDOW], items[i].req->window_id);
-        sql_array_add_text(&a[A_STAFF], items[i].req->staff_id);
-        sql_array_add_text(&a[A_LEVEL], items[i].level ? items[i].level : "");
-        sql_array_add_text(&a[A_ANON], items[i].req->anonymous ? "t" : "f");
-        sql_array_add_text(&a[A_SCORES], scores);
+        binary_array_add_text(&b[B_CASE], r->case_no);
+        binary_array_add_int2(&b[B_GRADE], (int16_t)r->grade);
+        binary_array_add_text(&b[B_COMMENT], r->comment);
+        binary_array_add_text(&b[B_CHANNEL], r->channel);
+        binary_array_add_text(&b[B_DEPT], r->department_code);
+        binary_array_add_text(&b[B_ITEM], r->item_code);
+        binary_array_add_text(&b[B_CENTRE], r->centre_id);
+        binary_array_add_text(&b[B_SET], items[i].set_name);
+        binary_array_add_text(&b[B_WINDOW], items[i].req->window_id);
+        binary_array_add_text(&b[B_STAFF], items[i].req->staff_id);
+        binary_array_add_text(&b[B_LEVEL], items[i].level ? items[i].level : "");
+        binary_array_add_bool(&b[B_ANON], items[i].req->anonymous);
+        for (int k = 0; k < INDICATOR_COUNT; k++)
+            binary_array_add_int2(&b[B_SCORE + k], (int16_t)items[i].scores[k]);
         ow_uuid_v4(items[i].rating.rating_id);
-        sql_array_add_text(&a[A_ID], items[i].rating.rating_id);
-        sql_array_add_text(&a[A_KEY], reqs[i].idempotency_key);
-        sql_array_add_text(&a[A_HASH], items[i].hash);
+        binary_array_add_uuid(&b[B_ID], items[i].rating.rating_id);
+        binary_array_add_text(&b[B_KEY], reqs[i].idempotency_key);
+        binary_array_add_bytes(&b[B_HASH], items[i].digest, sizeof items[i].digest);
         fresh++;
     }
     if (fresh > 0) {
-        const char *params[17] = {sql_array_text(&a[A_CASE]),    now_text,
-                                  sql_array_text(&a[A_GRADE]),   sql_array_text(&a[A_COMMENT]),
-                                  sql_array_text(&a[A_CHANNEL]), sql_array_text(&a[A_DEPT]),
-                                  sql_array_text(&a[A_ITEM]),    sql_array_text(&a[A_CENTRE]),
-                                  sql_array_text(&a[A_SET]),     sql_array_text(&a[A_WINDOW]),
-                                  sql_array_text(&a[A_STAFF]),   sql_array_text(&a[A_LEVEL]),
-                                  sql_array_text(&a[A_ANON]),    sql_array_text(&a[A_SCORES]),
-                                  sql_array_text(&a[A_ID]),      sql_array_text(&a[A_KEY]),
-                                  sql_array_text(&a[A_HASH])};
-        for (size_t k = 0; k < 17; k++)
+        const char *params[B_COUNT];
+        int lengths[B_COUNT], formats[B_COUNT];
+        for (int k = 0; k < B_COUNT; k++) {
+            params[k] = (const char *)binary_array_finish(&b[k], &lengths[k]);
+            formats[k] = 1;
             if (!params[k]) {
                 ow_error_set(err, OW_INTERNAL, "out of memory listing %zu ratings", fresh);
                 goto cleanup;
             }
-        if (!(res = ow_db_exec(db, "evaluation_batch_ratings", 17, params, err)))
+        }
+        params[B_NOW] = now_text;
+        lengths[B_NOW] = 0;
+        formats[B_NOW] = 0;
+        if (!(res = ow_db_execb(db, "evaluation_batch_ratings", B_COUNT, params, lengths, formats,
+                                err)))
             goto cleanup;
         PQclear(res);
         res = NULL;
@@ -589,8 +601,9 @@ cleanup:
         }
     }
     PQclear(res);
-    for (size_t k = 0; k < A_COUNT; k++)
-        sql_array_clear(&a[k]);
+    sql_array_clear(&find_keys);
+    for (int k = 0; k < B_COUNT; k++)
+        binary_array_clear(&b[k]);
     for (size_t i = 0; items && i < n; i++)
         if (items[i].req)
             onewindow__v1__rate_case__free_unpacked(items[i].req, NULL);
