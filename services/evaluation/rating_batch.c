@@ -80,7 +80,6 @@ typedef struct {
     const char *level;
     int case_row;       /* its case's row of evaluation_batch_cases */
     uint8_t digest[32]; /* the request's SHA-256, kept with its key (migration 0011) */
-    char hash[65];      /* the same in hex, as the lookup returns a stored one */
     rating_t rating;
 } s_item_t;
 
@@ -144,9 +143,17 @@ static void s_check_request(const rating_batch_request_t *rq, s_item_t *item,
         return;
     }
     memcpy(item->digest, md, sizeof item->digest);
-    for (unsigned int k = 0; k < md_len; k++)
-        snprintf(item->hash + 2 * k, 3, "%02x", md[k]);
     item->live = true;
+}
+
+/* Whether hex (a stored request hash, as encode(…, 'hex') gives it) is digest's. */
+static bool s_same_hash(const char *hex, const uint8_t digest[32])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int k = 0; k < 32; k++)
+        if (hex[2 * k] != digits[digest[k] >> 4] || hex[2 * k + 1] != digits[digest[k] & 15])
+            return false;
+    return hex[64] == '\0';
 }
 
 /* Checks the fields (all problems at once, as ratings_record_input). */
@@ -419,7 +426,7 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
                 ow_error_set(&out[i].err, OW_FAILED_PRECONDITION,
                              "idempotency key '%s' was already used for %s, not %s: use a new key",
                              reqs[i].idempotency_key, PQgetvalue(res, r, 1), S_METHOD);
-            else if (strcmp(PQgetvalue(res, r, 2), items[i].hash) != 0)
+            else if (!s_same_hash(PQgetvalue(res, r, 2), items[i].digest))
                 ow_error_set(&out[i].err, OW_FAILED_PRECONDITION,
                              "idempotency key '%s' was already used for %s with a different "
                              "request: use a new key",
