@@ -61,6 +61,18 @@ PGresult *ow_db_execb(ow_db_t *self, const char *name, int nparams, const char *
 PGresult *ow_db_exec_planned(ow_db_t *self, const char *sql, int nparams, const char *const *values,
                              ow_error_t *err);
 
+/* Sends a prepared statement inside the open transaction WITHOUT waiting for its result (libpq's
+ * pipeline mode): the next call that waits — ow_db_exec*, ow_db_run, ow_db_commit — sends its
+ * own statement behind it, so all of them cost one round trip. For statements whose result
+ * the caller does not need (its rows are discarded) but whose failure must stop the work: when
+ * a deferred statement fails, the server skips every statement after it, and the next waiting
+ * call returns its error (status as ow_db_exec, message naming it) instead of its own result —
+ * a deferred failure before ow_db_commit rolls the transaction back. The caller must not use
+ * the raw connection (ow_db_conn) while statements are deferred. Returns 0, or -1 with err
+ * (FAILED_PRECONDITION outside a transaction; UNAVAILABLE). */
+int ow_db_defer(ow_db_t *self, const char *name, int nparams, const char *const *values,
+                ow_error_t *err);
+
 /* Runs SQL text without parameters (DDL, BEGIN, …). Returns 0 or -1 with err. */
 int ow_db_run(ow_db_t *self, const char *sql, ow_error_t *err);
 

@@ -177,11 +177,14 @@ static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *
                                      .reply = job->reply,
                                      .reply_len = job->reply_len};
     }
-    /* With the relay, the events go in already numbered (each row written once); the lock it
-     * takes is held to COMMIT, and the idempotency records are the only statement after it. */
-    if ((relay ? ow_relay_add_numbered(relay, events, n, err)
-               : ow_outbox_add_many(db, events, n, err)) < 0 ||
-        ow_idem_save_many(db, S_SUBMIT, saves, n, err) < 0)
+    /* The cases and the idempotency records are deferred (ow_db_defer): they travel with the
+     * next statement, and a failure of either (another instance on the same number or key)
+     * fails it, so the batch falls back as before. With the relay that statement is its lock,
+     * taken last and held to COMMIT, and the events go in already numbered (each row written
+     * once). Round trips: the lock with what was deferred, the events, COMMIT. */
+    if (ow_idem_defer_save_many(db, S_SUBMIT, saves, n, err) < 0 ||
+        (relay ? ow_relay_add_numbered(relay, events, n, err)
+               : ow_outbox_add_many(db, events, n, err)) < 0)
         goto done;
     for (size_t i = 0; i < n; i++)
         set[i].job->rc = 0;

@@ -253,35 +253,35 @@ static void test_set_based_batch_over_two_days(void **state)
     free(good);
 }
 
-/* A set-based statement that fails (here: a guard refusing any statement that queues more than
- * one event, standing for a race or a constraint) rolls back to its savepoint and every
+/* A set-based statement that fails (here: a guard refusing any statement that writes more than
+ * one row of table, standing for a race or a constraint) rolls back to its savepoint and every
  * request runs alone: the same answers, gapless serials, one event each. */
-static void test_set_statement_failure_falls_back(void **state)
+static void s_falls_back_on(s_fixture_t *fx, const char *table)
 {
-    s_fixture_t *fx = *state;
     ow_error_t err;
     ow_error_clear(&err);
-    assert_int_equal(ow_test_pg_run(ow_db_conn(fx->db),
-                                    "CREATE FUNCTION one_event_only() RETURNS trigger"
-                                    " LANGUAGE plpgsql AS $$ BEGIN"
-                                    " IF (SELECT count(*) FROM added) > 1 THEN"
-                                    " RAISE unique_violation USING MESSAGE = 'one at a time';"
-                                    " END IF; RETURN NULL; END $$;"
-                                    "CREATE TRIGGER one_event_only AFTER INSERT ON outbox"
-                                    " REFERENCING NEW TABLE AS added FOR EACH STATEMENT"
-                                    " EXECUTE FUNCTION one_event_only()",
-                                    &err),
-                     0);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "CREATE OR REPLACE FUNCTION one_row_only() RETURNS trigger"
+             " LANGUAGE plpgsql AS $$ BEGIN"
+             " IF (SELECT count(*) FROM added) > 1 THEN"
+             " RAISE unique_violation USING MESSAGE = 'one at a time';"
+             " END IF; RETURN NULL; END $$;"
+             "CREATE TRIGGER one_row_only AFTER INSERT ON %s"
+             " REFERENCING NEW TABLE AS added FOR EACH STATEMENT"
+             " EXECUTE FUNCTION one_row_only()",
+             table);
+    assert_int_equal(ow_test_pg_run(ow_db_conn(fx->db), sql, &err), 0);
     size_t len;
     uint8_t *good = s_application("孙八", 4, &len);
     enum { N = 4 };
     intake_job_t *jobs[N];
-    char keys[N][32];
+    char keys[N][48];
     long cases = s_count(fx, "SELECT count(*) FROM cases");
     long events = s_count(fx, "SELECT count(*) FROM outbox");
     for (int i = 0; i < N; i++) {
         jobs[i] = calloc(1, sizeof *jobs[i]);
-        snprintf(keys[i], sizeof keys[i], "fallback-%d", i);
+        snprintf(keys[i], sizeof keys[i], "fallback-%s-%d", table, i);
         s_job(jobs[i], keys[i], good, len);
     }
     assert_int_equal(intake_batch_run(fx->db, &fx->settings, jobs, N), N);
@@ -291,8 +291,8 @@ static void test_set_statement_failure_falls_back(void **state)
                                  " (SELECT count(*) FROM cases WHERE substr(case_no, 7, 8) ="
                                  " to_char(c.day, 'YYYYMMDD'))"),
                      0);
-    assert_int_equal(
-        ow_test_pg_run(ow_db_conn(fx->db), "DROP TRIGGER one_event_only ON outbox", &err), 0);
+    snprintf(sql, sizeof sql, "DROP TRIGGER one_row_only ON %s", table);
+    assert_int_equal(ow_test_pg_run(ow_db_conn(fx->db), sql, &err), 0);
     /* The same keys again through the set-based path: the first answers, nothing new. */
     for (int i = 0; i < N; i++) {
         uint8_t *first = jobs[i]->reply;
@@ -308,6 +308,15 @@ static void test_set_statement_failure_falls_back(void **state)
     }
     assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), cases + N);
     free(good);
+}
+
+/* The events' statement fails after the cases' and the keys' (deferred, ow_db_defer) went in;
+ * the cases' or the keys' statement fails, which the next statement that waits reports. */
+static void test_set_statement_failure_falls_back(void **state)
+{
+    s_falls_back_on(*state, "outbox");
+    s_falls_back_on(*state, "cases");
+    s_falls_back_on(*state, "idempotency");
 }
 
 /* The packed CaseSummary of a reply's case (caller frees; *len set). */
