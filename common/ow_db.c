@@ -558,31 +558,64 @@ PGresult *ow_db_exec_planned(ow_db_t *self, const char *sql, int nparams, const 
     return NULL;
 }
 
-int ow_db_defer(ow_db_t *self, const char *name, int nparams, const char *const *values,
-                ow_error_t *err)
+/* Sends the prepared statement name, or with name NULL the SQL text sql (no parameters), into
+ * the pipeline (ow_db_defer). */
+static int s_defer(ow_db_t *self, const char *name, const char *sql, int nparams,
+                   const char *const *values, ow_error_t *err)
 {
+    const char *what = name ? name : sql;
     if (!self->in_tx) {
         ow_error_set(err, OW_FAILED_PRECONDITION,
-                     "%s deferred outside a transaction: its failure would come too late", name);
+                     "%s deferred outside a transaction: its failure would come too late", what);
         return -1;
     }
     if (s_ensure(self, err) != 0)
         return -1;
     if ((self->deferred == S_DEFER_MAX || self->unprepared > 0) && s_flush(self, err) != 0)
         return -1;
-    if (self->unprepared > 0 && s_prepare_again(self, name, err) != 0)
+    if (name && self->unprepared > 0 && s_prepare_again(self, name, err) != 0)
         return -1;
     if (self->deferred == 0 && !PQenterPipelineMode(self->conn)) {
-        s_fail(self, NULL, name, err);
+        s_fail(self, NULL, what, err);
         return -1;
     }
-    if (!PQsendQueryPrepared(self->conn, name, nparams, values, NULL, NULL, 0)) {
-        s_fail(self, NULL, name, err);
+    int sent = name ? PQsendQueryPrepared(self->conn, name, nparams, values, NULL, NULL, 0)
+                    : PQsendQueryParams(self->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+    if (!sent) {
+        s_fail(self, NULL, what, err);
         s_discard(self);
         return -1;
     }
-    snprintf(self->deferred_names[self->deferred], sizeof self->deferred_names[0], "%s", name);
+    snprintf(self->deferred_names[self->deferred], sizeof self->deferred_names[0], "%s", what);
     self->deferred++;
+    return 0;
+}
+
+int ow_db_defer(ow_db_t *self, const char *name, int nparams, const char *const *values,
+                ow_error_t *err)
+{
+    return s_defer(self, name, NULL, nparams, values, err);
+}
+
+int ow_db_begin_deferred(ow_db_t *self, const char *savepoint, ow_error_t *err)
+{
+    char sql[96];
+    if (self->in_tx) {
+        ow_error_set(err, OW_FAILED_PRECONDITION, "a transaction is already open");
+        return -1;
+    }
+    if (snprintf(sql, sizeof sql, "SAVEPOINT %s", savepoint) >= (int)sizeof sql) {
+        ow_error_set(err, OW_INTERNAL, "savepoint name '%s' too long", savepoint);
+        return -1;
+    }
+    if (s_ensure(self, err) != 0)
+        return -1;
+    self->in_tx = true;
+    if (s_defer(self, NULL, "BEGIN", 0, NULL, err) != 0 ||
+        s_defer(self, NULL, sql, 0, NULL, err) != 0) {
+        ow_db_rollback(self);
+        return -1;
+    }
     return 0;
 }
 

@@ -84,6 +84,11 @@ int ow_db_begin(ow_db_t *self, ow_error_t *err);
 /* ow_db_begin that also sets SAVEPOINT savepoint (a plain identifier), in the same round trip:
  * for a batch that may roll back to it. */
 int ow_db_begin_savepoint(ow_db_t *self, const char *savepoint, ow_error_t *err);
+/* ow_db_begin_savepoint with BEGIN and the savepoint deferred (ow_db_defer): they travel with
+ * the next statement, which saves a round trip. A connection that turns out dead is then that
+ * statement's failure (UNAVAILABLE), not a reconnect here as in ow_db_begin: the caller rolls
+ * back — nothing was written — and may start again, which reconnects. */
+int ow_db_begin_deferred(ow_db_t *self, const char *savepoint, ow_error_t *err);
 int ow_db_commit(ow_db_t *self, ow_error_t *err);
 void ow_db_rollback(ow_db_t *self);
 bool ow_db_in_transaction(const ow_db_t *self);

@@ -392,6 +392,45 @@ static void test_defer(void **state)
     assert_int_equal(s_count(db, "SELECT count(*) FROM d"), 25);
 }
 
+/* ow_db_begin_deferred: BEGIN and the savepoint go with the next statement; an idle connection
+ * found dead there fails that statement (UNAVAILABLE), and after the rollback the next begin
+ * reconnects. */
+static void test_begin_deferred(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_db_t *db = fx->db;
+    s_run(db, "CREATE TABLE bd (k text PRIMARY KEY)");
+    s_prepare(db, "bd_ins", "INSERT INTO bd (k) VALUES ($1)");
+    ow_error_t err;
+    ow_error_clear(&err);
+    const char *a[1] = {"a"}, *b[1] = {"b"};
+    assert_int_equal(ow_db_begin_deferred(db, "sp", &err), 0);
+    assert_true(ow_db_in_transaction(db));
+    assert_int_equal(ow_db_begin_deferred(db, "sp", &err), -1);
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION);
+    ow_error_clear(&err);
+    PGresult *res = ow_db_exec(db, "bd_ins", 1, a, &err);
+    assert_non_null(res);
+    PQclear(res);
+    assert_int_equal(ow_db_run(db, "ROLLBACK TO SAVEPOINT sp", &err), 0); /* it exists */
+    assert_int_equal(ow_db_commit(db, &err), 0);
+    assert_int_equal(s_count(db, "SELECT count(*) FROM bd"), 0);
+
+    s_terminate_backend(fx, db);
+    assert_int_equal(ow_db_begin_deferred(db, "sp", &err), 0);
+    assert_null(ow_db_exec(db, "bd_ins", 1, b, &err));
+    assert_int_equal(err.code, OW_UNAVAILABLE);
+    ow_error_clear(&err);
+    ow_db_rollback(db);
+    assert_int_equal(ow_db_begin_deferred(db, "sp", &err), 0);
+    res = ow_db_exec(db, "bd_ins", 1, b, &err);
+    if (!res)
+        fail_msg("insert after the reconnect: %s", err.message);
+    PQclear(res);
+    assert_int_equal(ow_db_commit(db, &err), 0);
+    assert_int_equal(s_count(db, "SELECT count(*) FROM bd"), 1);
+}
+
 static void test_reconnect_reprepares(void **state)
 {
     s_fixture_t *fx = *state;
@@ -492,6 +531,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_transactions, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_exec_planned, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_defer, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_begin_deferred, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_reprepares, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_backs_off, s_setup, s_teardown),
     };

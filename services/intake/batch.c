@@ -314,8 +314,11 @@ size_t intake_batch_run(ow_db_t *db, const intake_settings_t *settings, intake_j
     return intake_batch_run_numbered(db, NULL, settings, jobs, n);
 }
 
-size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
-                                 intake_job_t *const *jobs, size_t n)
+/* One attempt at the batch's transaction. *again is set when it failed before COMMIT because
+ * the connection was lost (nothing was written), so that starting again — which reconnects —
+ * is safe. */
+static size_t s_run_once(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
+                         intake_job_t *const *jobs, size_t n, bool *again)
 {
     ow_error_t err;
     ow_error_clear(&err);
@@ -323,7 +326,8 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
     intake_item_cache_t *items = NULL;
     s_route_t route[INTAKE_BATCH_MAX];
     bool ran[INTAKE_BATCH_MAX] = {false};
-    bool slow = false;
+    bool slow = false, committing = false;
+    *again = false;
     for (size_t i = 0; i < n; i++) {
         jobs[i]->rc = -1;
         jobs[i]->reply = NULL;
@@ -340,11 +344,12 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
         ow_error_set(&err, OW_INTERNAL, "out of memory");
         goto fail;
     }
-    /* The set path rolls back to intake_set when it cannot write: set with BEGIN, one round
-     * trip. (Not with SET LOCAL plan_cache_mode = force_generic_plan, tried to spare the
-     * outbox statement's planning in every small batch: a generic plan made while a table is
-     * still empty — a fresh cluster — scans it whole until the next ANALYZE, docs/intake.md.) */
-    if (ow_db_begin_savepoint(db, "intake_set", &err) < 0)
+    /* The set path rolls back to intake_set when it cannot write: set with BEGIN, both
+     * deferred to travel with the idempotency lookup (ow_db_begin_deferred). (Not with SET
+     * LOCAL plan_cache_mode = force_generic_plan, tried to spare the outbox statement's
+     * planning in every small batch: a generic plan made while a table is still empty — a
+     * fresh cluster — scans it whole until the next ANALYZE, docs/intake.md.) */
+    if (ow_db_begin_deferred(db, "intake_set", &err) < 0)
         goto fail;
     int set_rc = s_run_set(db, relay, settings, items, jobs, n, route, &err);
     for (size_t i = 0; i < n; i++) {
@@ -370,6 +375,7 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
      * here, before COMMIT. */
     if (relay && ok > 0 && slow && ow_relay_number_in_transaction(relay, &err) < 0)
         goto fail;
+    committing = true;
     if (ow_db_commit(db, &err) < 0)
         goto fail;
     if (relay)
@@ -377,6 +383,7 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
     intake_item_cache_destroy(&items);
     return ok;
 fail:
+    *again = !committing && err.code == OW_UNAVAILABLE;
     /* Nothing of this transaction survives: what had succeeded is undone, so its answer
      * (and a job never run) becomes the transaction's error; a job refused on its own keeps
      * its answer, which was true of it either way. */
@@ -393,4 +400,17 @@ fail:
         }
     }
     return 0;
+}
+
+size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
+                                 intake_job_t *const *jobs, size_t n)
+{
+    /* A connection found dead at the batch's first statement (the server restarted while the
+     * daemon was idle: libpq notices only on use) costs one more attempt, as ow_db_begin's
+     * retry did before BEGIN travelled with that statement. */
+    bool again = false;
+    size_t ok = s_run_once(db, relay, settings, jobs, n, &again);
+    if (again)
+        ok = s_run_once(db, relay, settings, jobs, n, &again);
+    return ok;
 }

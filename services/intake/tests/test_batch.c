@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "batch.h"
 #include "case_store.h"
 #include "catalogue.h"
@@ -319,6 +320,31 @@ static void test_set_statement_failure_falls_back(void **state)
     s_falls_back_on(*state, "idempotency");
 }
 
+/* A connection that died while the daemon was idle (the server restarted) is found at the
+ * batch's first statement, which BEGIN travels with: the batch starts again on a new
+ * connection and every request is answered. */
+static void test_batch_survives_a_dead_idle_connection(void **state)
+{
+    s_fixture_t *fx = *state;
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", PQbackendPID(ow_db_conn(fx->db)));
+    ow_error_t err;
+    ow_error_clear(&err);
+    assert_int_equal(ow_test_pg_run(ow_test_pg_admin(fx->pg), sql, &err), 0);
+    struct timespec pause = {0, 100 * 1000000L}; /* the signal takes a moment */
+    nanosleep(&pause, NULL);
+    size_t len;
+    uint8_t *good = s_application("周九", 4, &len);
+    intake_job_t job;
+    memset(&job, 0, sizeof job);
+    s_job(&job, "dead-idle-1", good, len);
+    intake_job_t *jobs[1] = {&job};
+    assert_int_equal(intake_batch_run(fx->db, &fx->settings, jobs, 1), 1);
+    assert_int_equal(job.rc, 0);
+    free(job.reply);
+    free(good);
+}
+
 /* The packed CaseSummary of a reply's case (caller frees; *len set). */
 static uint8_t *s_reply_summary(const uint8_t *reply, size_t reply_len, size_t *len)
 {
@@ -446,6 +472,7 @@ int main(void)
         cmocka_unit_test(test_a_failed_transaction_answers_nobody_ok),
         cmocka_unit_test(test_set_based_batch_over_two_days),
         cmocka_unit_test(test_set_statement_failure_falls_back),
+        cmocka_unit_test(test_batch_survives_a_dead_idle_connection),
         cmocka_unit_test(test_case_as_written_equals_case_read_back),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
