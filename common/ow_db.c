@@ -41,6 +41,7 @@ struct ow_db {
      * yet, by name for their errors. */
     int deferred;
     char deferred_names[S_DEFER_MAX][64];
+    PGresult **deferred_out[S_DEFER_MAX]; /* where a kept result goes (ow_db_defer_keep) */
 };
 
 static char *s_strdup_or_null(const char *s)
@@ -320,6 +321,9 @@ static int s_pipeline_finish(ow_db_t *self, PGresult **own, const char *what, ow
         } else if (mine && !failed && s_result_ok(res)) {
             *own = res;
             res = NULL;
+        } else if (!mine && !failed && self->deferred_out[i]) {
+            *self->deferred_out[i] = res;
+            res = NULL;
         }
         PQclear(res);
         /* Each statement's results end with a NULL. */
@@ -561,8 +565,10 @@ PGresult *ow_db_exec_planned(ow_db_t *self, const char *sql, int nparams, const 
 /* Sends the prepared statement name, or with name NULL the SQL text sql (no parameters), into
  * the pipeline (ow_db_defer). */
 static int s_defer(ow_db_t *self, const char *name, const char *sql, int nparams,
-                   const char *const *values, ow_error_t *err)
+                   const char *const *values, PGresult **out, ow_error_t *err)
 {
+    if (out)
+        *out = NULL;
     const char *what = name ? name : sql;
     if (!self->in_tx) {
         ow_error_set(err, OW_FAILED_PRECONDITION,
@@ -587,6 +593,7 @@ static int s_defer(ow_db_t *self, const char *name, const char *sql, int nparams
         return -1;
     }
     snprintf(self->deferred_names[self->deferred], sizeof self->deferred_names[0], "%s", what);
+    self->deferred_out[self->deferred] = out;
     self->deferred++;
     return 0;
 }
@@ -594,7 +601,13 @@ static int s_defer(ow_db_t *self, const char *name, const char *sql, int nparams
 int ow_db_defer(ow_db_t *self, const char *name, int nparams, const char *const *values,
                 ow_error_t *err)
 {
-    return s_defer(self, name, NULL, nparams, values, err);
+    return s_defer(self, name, NULL, nparams, values, NULL, err);
+}
+
+int ow_db_defer_keep(ow_db_t *self, const char *name, int nparams, const char *const *values,
+                     PGresult **out, ow_error_t *err)
+{
+    return s_defer(self, name, NULL, nparams, values, out, err);
 }
 
 int ow_db_begin_deferred(ow_db_t *self, const char *savepoint, ow_error_t *err)
@@ -611,8 +624,8 @@ int ow_db_begin_deferred(ow_db_t *self, const char *savepoint, ow_error_t *err)
     if (s_ensure(self, err) != 0)
         return -1;
     self->in_tx = true;
-    if (s_defer(self, NULL, "BEGIN", 0, NULL, err) != 0 ||
-        s_defer(self, NULL, sql, 0, NULL, err) != 0) {
+    if (s_defer(self, NULL, "BEGIN", 0, NULL, NULL, err) != 0 ||
+        s_defer(self, NULL, sql, 0, NULL, NULL, err) != 0) {
         ow_db_rollback(self);
         return -1;
     }

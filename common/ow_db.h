@@ -73,6 +73,13 @@ PGresult *ow_db_exec_planned(ow_db_t *self, const char *sql, int nparams, const 
 int ow_db_defer(ow_db_t *self, const char *name, int nparams, const char *const *values,
                 ow_error_t *err);
 
+/* As ow_db_defer, and the statement's result is kept: the next call that waits sets *out
+ * (caller PQclear()s), or leaves it NULL when this or an earlier deferred statement failed (that
+ * call then fails). *out must stay valid until then. For reads that do not depend on each
+ * other, sent together. */
+int ow_db_defer_keep(ow_db_t *self, const char *name, int nparams, const char *const *values,
+                     PGresult **out, ow_error_t *err);
+
 /* Runs SQL text without parameters (DDL, BEGIN, …). Returns 0 or -1 with err. */
 int ow_db_run(ow_db_t *self, const char *sql, ow_error_t *err);
 

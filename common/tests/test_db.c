@@ -373,6 +373,32 @@ static void test_defer(void **state)
     assert_false(ow_db_in_transaction(db));
     assert_int_equal(s_count(db, "SELECT count(*) FROM d WHERE k = 'f'"), 0);
 
+    /* Kept results (ow_db_defer_keep): set by the call that waits, in their own order; left
+     * NULL behind a failure. */
+    assert_int_equal(ow_db_begin(db, &err), 0);
+    PGresult *first = NULL, *second = NULL;
+    assert_int_equal(ow_db_defer_keep(db, "d_count", 0, NULL, &first, &err), 0);
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, f, &err), 0);
+    assert_int_equal(ow_db_defer_keep(db, "d_count", 0, NULL, &second, &err), 0);
+    assert_null(first);
+    res = ow_db_exec(db, "d_count", 0, NULL, &err);
+    assert_non_null(res);
+    assert_string_equal(PQgetvalue(res, 0, 0), "6");
+    PQclear(res);
+    assert_non_null(first);
+    assert_non_null(second);
+    assert_string_equal(PQgetvalue(first, 0, 0), "5");
+    assert_string_equal(PQgetvalue(second, 0, 0), "6");
+    PQclear(first);
+    PQclear(second);
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, f, &err), 0); /* taken now */
+    assert_int_equal(ow_db_defer_keep(db, "d_count", 0, NULL, &second, &err), 0);
+    assert_null(ow_db_exec(db, "d_count", 0, NULL, &err));
+    assert_int_equal(err.code, OW_ALREADY_EXISTS);
+    ow_error_clear(&err);
+    assert_null(second);
+    ow_db_rollback(db);
+
     /* A rollback drops what was deferred; the connection stays usable. */
     assert_int_equal(ow_db_begin(db, &err), 0);
     const char *g[1] = {"g"};

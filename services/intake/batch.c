@@ -9,6 +9,7 @@
 #include "ow_db.h"
 #include "ow_idem.h"
 #include "ow_outbox.h"
+#include "ow_text.h"
 #include "receive.h"
 #include "submit.h"
 
@@ -242,7 +243,13 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
         rc = 0;
         goto done;
     }
-    /* The savepoint intake_set was set with BEGIN (intake_batch_run_numbered). */
+    /* The savepoint intake_set was set with BEGIN (intake_batch_run_numbered). The items named
+     * are asked for now, to come back with the idempotency lookup: BEGIN, the items and the
+     * lookup in one round trip. A malformed code is reported by the check, not read. */
+    for (size_t i = 0; i < n_set; i++)
+        if (ow_text_code(set[i].req->item_code, INTAKE_CODE_MAX) &&
+            intake_item_cache_prefetch(items, db, set[i].req->item_code, err) < 0)
+            goto fallback;
     /* A repeat returns the first answer before anything is re-checked (as in submit.c). */
     if (ow_idem_find_many(db, S_SUBMIT, finds, n_set, err) < 0)
         goto fallback;
