@@ -101,23 +101,11 @@ static bool s_key_seen_before(intake_job_t *const *jobs, size_t i)
     return false;
 }
 
-/* The writes of the set-based path for the valid new submits set[0..n): n serials per day in
- * one statement, every case with its materials in one, every case.accepted in one, every
- * idempotency record in one. Returns 0 with every job's reply, or -1 with err (the caller
- * rolls back to intake_set). */
-static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
-                       s_set_job_t *set, size_t n, ow_error_t *err)
+/* The distinct local days of set[0..n) into days, ascending — as every counter taker locks
+ * them (case_number.h) — with how many of set fall on each into counts. Returns how many. */
+static size_t s_days(const s_set_job_t *set, size_t n, int *days, long *counts)
 {
-    int rc = -1;
-    int days[INTAKE_BATCH_MAX] = {0};
-    long counts[INTAKE_BATCH_MAX] = {0}, lasts[INTAKE_BATCH_MAX] = {0},
-         next[INTAKE_BATCH_MAX] = {0};
     size_t n_days = 0;
-    intake_new_case_t cases[INTAKE_BATCH_MAX];
-    ow_outbox_event_t events[INTAKE_BATCH_MAX];
-    ow_idem_entry_t saves[INTAKE_BATCH_MAX];
-
-    /* Days ascending, as every counter taker locks them (case_number.h). */
     for (size_t i = 0; i < n; i++) {
         size_t d = 0;
         while (d < n_days && days[d] != set[i].day)
@@ -137,7 +125,30 @@ static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *
             counts[b] = counts[b - 1];
             counts[b - 1] = tc;
         }
-    if (intake_case_number_take(db, settings->county_code, days, counts, n_days, lasts, err) < 0)
+    return n_days;
+}
+
+/* The writes of the set-based path for the valid new submits set[0..n): n serials per day in
+ * one statement (or, with taken, the serials already taken for exactly these: lasts[0..n_days)
+ * of s_days), every case with its materials in one, every case.accepted in one, every
+ * idempotency record in one. Returns 0 with every job's reply, or -1 with err (the caller
+ * rolls back to intake_set). */
+static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
+                       s_set_job_t *set, size_t n, const long *taken, ow_error_t *err)
+{
+    int rc = -1;
+    int days[INTAKE_BATCH_MAX] = {0};
+    long counts[INTAKE_BATCH_MAX] = {0}, lasts[INTAKE_BATCH_MAX] = {0},
+         next[INTAKE_BATCH_MAX] = {0};
+    intake_new_case_t cases[INTAKE_BATCH_MAX];
+    ow_outbox_event_t events[INTAKE_BATCH_MAX];
+    ow_idem_entry_t saves[INTAKE_BATCH_MAX];
+
+    size_t n_days = s_days(set, n, days, counts);
+    if (taken)
+        memcpy(lasts, taken, n_days * sizeof *lasts);
+    else if (intake_case_number_take(db, settings->county_code, days, counts, n_days, lasts, err) <
+             0)
         goto done;
     /* The day's serials are handed out in arrival order: gapless, since all of them commit or
      * none. */
@@ -213,7 +224,10 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
     int rc = -1;
     s_set_job_t *set = calloc(n ? n : 1, sizeof *set);
     ow_idem_entry_t *finds = calloc(n ? n : 1, sizeof *finds);
-    size_t n_set = 0, n_valid = 0;
+    size_t n_set = 0, n_valid = 0, n_days = 0;
+    int days[INTAKE_BATCH_MAX];
+    long counts[INTAKE_BATCH_MAX], lasts[INTAKE_BATCH_MAX];
+    PGresult *taken = NULL;
     if (!set || !finds) {
         ow_error_set(err, OW_INTERNAL, "out of memory");
         goto done;
@@ -250,6 +264,13 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
         if (ow_text_code(set[i].req->item_code, INTAKE_CODE_MAX) &&
             intake_item_cache_prefetch(items, db, set[i].req->item_code, err) < 0)
             goto fallback;
+    /* The serials too, one for every decoded submit — in the usual batch all of them are new
+     * and valid. When some are not, the savepoint gives every serial back (below) before the
+     * valid ones take theirs: the day's numbers stay gapless either way. */
+    n_days = s_days(set, n_set, days, counts);
+    if (intake_case_number_take_deferred(db, settings->county_code, days, counts, n_days, &taken,
+                                         err) < 0)
+        goto fallback;
     /* A repeat returns the first answer before anything is re-checked (as in submit.c). */
     if (ow_idem_find_many(db, S_SUBMIT, finds, n_set, err) < 0)
         goto fallback;
@@ -285,8 +306,22 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
         }
         n_valid++;
     }
-    if (n_valid > 0 && s_set_write(db, relay, settings, set, n_valid, err) < 0)
-        goto fallback;
+    if (n_valid == n_set) {
+        /* Exactly the serials taken with the lookup, in arrival order (s_days of the same
+         * jobs in the same order). */
+        if (!taken ||
+            intake_case_number_take_read(taken, settings->county_code, days, counts, n_days, lasts,
+                                         err) < 0 ||
+            s_set_write(db, relay, settings, set, n_valid, lasts, err) < 0)
+            goto fallback;
+    } else {
+        /* A repeat or a refusal among them: the serials taken for all go back with the
+         * savepoint (nothing else was written since), and the valid ones take theirs. */
+        if (ow_db_run(db, "ROLLBACK TO SAVEPOINT intake_set", err) < 0)
+            goto done;
+        if (n_valid > 0 && s_set_write(db, relay, settings, set, n_valid, NULL, err) < 0)
+            goto fallback;
+    }
     rc = 0;
     goto done;
 fallback:
@@ -306,6 +341,7 @@ fallback:
         }
     rc = 0;
 done:
+    PQclear(taken);
     for (size_t i = 0; set && i < n_set; i++)
         s_set_job_clear(&set[i]);
     for (size_t i = 0; finds && i < n_set; i++)

@@ -167,6 +167,8 @@ static void test_one_transaction_each_at_its_savepoint(void **state)
     assert_int_equal(intake_batch_run(fx->db, &fx->settings, again, 1), 1);
     assert_memory_equal(jobs[2]->reply, first, first_len);
     assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), 2);
+    /* The serial taken for it with the lookup went back (batch.c). */
+    assert_int_equal(s_count(fx, "SELECT last_serial FROM case_counters"), 2);
 
     for (int i = 0; i < 5; i++) {
         free(jobs[i]->reply);
