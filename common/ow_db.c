@@ -13,6 +13,7 @@
 #define S_BACKOFF_MIN_MS 100
 #define S_BACKOFF_MAX_MS 5000
 #define S_SCHEMA_MAX     63 /* NAMEDATALEN - 1 */
+#define S_DEFER_MAX      8  /* deferred statements before one that waits (ow_db_defer) */
 
 typedef struct s_stmt {
     char *name;
@@ -36,6 +37,11 @@ struct ow_db {
     int backoff_ms;      /* next wait after a failed reconnect */
     int64_t next_try_us; /* monotonic: no reconnect attempt before this */
     char last_error[OW_ERROR_MESSAGE_MAX / 2];
+    /* Statements sent by ow_db_defer (in libpq's pipeline mode) whose results are not read
+     * yet, by name for their errors. */
+    int deferred;
+    char deferred_names[S_DEFER_MAX][64];
+    PGresult **deferred_out[S_DEFER_MAX]; /* where a kept result goes (ow_db_defer_keep) */
 };
 
 static char *s_strdup_or_null(const char *s)
@@ -137,6 +143,7 @@ static int s_connect(ow_db_t *self, ow_error_t *err)
         PQfinish(self->conn);
         self->conn = NULL;
     }
+    self->deferred = 0;
     /* dbname first with expand_dbname: the URL is expanded in place, and the keywords
      * after it (empty ones are ignored by libpq) override what it said. */
     const char *keys[] = {"dbname",          "user", "password", "options", "application_name",
@@ -292,6 +299,78 @@ static bool s_result_ok(const PGresult *res)
     return res && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
 }
 
+/* Reads what the pipeline holds after a Sync: the deferred statements' results, then (when own
+ * is not NULL) the result of the statement sent after them, then the Sync's; leaves pipeline
+ * mode. The first deferred statement that failed sets err (the server skipped every statement
+ * after it: those come back as "aborted" and are not errors of their own), and then *own is
+ * NULL. Returns 0, or -1 with err. */
+static int s_pipeline_finish(ow_db_t *self, PGresult **own, const char *what, ow_error_t *err)
+{
+    int rc = 0, count = self->deferred + (own ? 1 : 0);
+    bool failed = false;
+    if (own)
+        *own = NULL;
+    if (!PQpipelineSync(self->conn))
+        count = 0; /* the connection broke: nothing can be read */
+    for (int i = 0; i < count; i++) {
+        PGresult *res = PQgetResult(self->conn);
+        if (!res)
+            break; /* the connection broke */
+        bool mine = own && i == self->deferred;
+        ExecStatusType st = PQresultStatus(res);
+        if (!failed && st != PGRES_PIPELINE_ABORTED && !s_result_ok(res)) {
+            s_fail(self, res, mine ? what : self->deferred_names[i], err);
+            failed = true;
+        } else if (mine && !failed && s_result_ok(res)) {
+            *own = res;
+            res = NULL;
+        } else if (!mine && !failed && self->deferred_out[i]) {
+            *self->deferred_out[i] = res;
+            res = NULL;
+        }
+        PQclear(res);
+        /* Each statement's results end with a NULL. */
+        while ((res = PQgetResult(self->conn)) != NULL)
+            PQclear(res);
+    }
+    PGresult *sync = s_connected(self) ? PQgetResult(self->conn) : NULL;
+    bool synced = sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+    PQclear(sync);
+    self->deferred = 0;
+    if (!synced || !PQexitPipelineMode(self->conn)) {
+        if (!failed)
+            s_fail(self, NULL, own ? what : "deferred statements", err);
+        failed = true;
+        if (own) {
+            PQclear(*own);
+            *own = NULL;
+        }
+    }
+    if (failed)
+        rc = -1;
+    return rc;
+}
+
+/* Before a call that cannot travel in the pipeline (SQL text, a commit, a rollback): the
+ * deferred statements' results. Returns 0 (also when nothing was deferred), or -1 with err. */
+static int s_flush(ow_db_t *self, ow_error_t *err)
+{
+    if (self->deferred == 0)
+        return 0;
+    return s_pipeline_finish(self, NULL, NULL, err);
+}
+
+/* s_flush when the call already failed: whatever the deferred statements did is dropped. */
+static void s_discard(ow_db_t *self)
+{
+    if (self->deferred == 0 || !self->conn)
+        return;
+    ow_error_t ignored;
+    ow_error_clear(&ignored);
+    s_flush(self, &ignored);
+    self->deferred = 0;
+}
+
 ow_db_t *ow_db_new(const char *conninfo, const char *role, const char *password, const char *schema,
                    const char *app, ow_error_t *err)
 {
@@ -378,7 +457,7 @@ int ow_db_prepare(ow_db_t *self, const char *name, const char *sql, ow_error_t *
         }
         tail = &s->next;
     }
-    if (s_ensure(self, err) != 0)
+    if (s_ensure(self, err) != 0 || s_flush(self, err) != 0)
         goto cleanup;
     res = PQprepare(self->conn, name, sql, 0, NULL);
     if (!s_result_ok(res)) {
@@ -438,8 +517,17 @@ PGresult *ow_db_execb(ow_db_t *self, const char *name, int nparams, const char *
      * decide. The caller sees UNAVAILABLE and the next call reconnects. */
     if (s_ensure(self, err) != 0)
         return NULL;
-    if (self->unprepared > 0 && s_prepare_again(self, name, err) != 0)
+    if (self->unprepared > 0 && (s_flush(self, err) != 0 || s_prepare_again(self, name, err) != 0))
         return NULL;
+    if (self->deferred > 0) {
+        /* Behind the deferred statements: one round trip for all. */
+        if (!PQsendQueryPrepared(self->conn, name, nparams, values, lengths, formats, 0)) {
+            s_fail(self, NULL, name, err);
+            s_discard(self);
+            return NULL;
+        }
+        return s_pipeline_finish(self, &res, name, err) == 0 ? res : NULL;
+    }
     res = PQexecPrepared(self->conn, name, nparams, values, lengths, formats, 0);
     if (s_result_ok(res))
         return res;
@@ -460,12 +548,91 @@ PGresult *ow_db_exec_planned(ow_db_t *self, const char *sql, int nparams, const 
     /* As ow_db_execb: no retry after a failure mid-call. */
     if (s_ensure(self, err) != 0)
         return NULL;
-    PGresult *res = PQexecParams(self->conn, sql, nparams, NULL, values, NULL, NULL, 0);
+    PGresult *res = NULL;
+    if (self->deferred > 0) {
+        if (!PQsendQueryParams(self->conn, sql, nparams, NULL, values, NULL, NULL, 0)) {
+            s_fail(self, NULL, "SQL", err);
+            s_discard(self);
+            return NULL;
+        }
+        return s_pipeline_finish(self, &res, "SQL", err) == 0 ? res : NULL;
+    }
+    res = PQexecParams(self->conn, sql, nparams, NULL, values, NULL, NULL, 0);
     if (s_result_ok(res))
         return res;
     s_fail(self, res, "SQL", err);
     PQclear(res);
     return NULL;
+}
+
+/* Sends the prepared statement name, or with name NULL the SQL text sql (no parameters), into
+ * the pipeline (ow_db_defer). */
+static int s_defer(ow_db_t *self, const char *name, const char *sql, int nparams,
+                   const char *const *values, PGresult **out, ow_error_t *err)
+{
+    if (out)
+        *out = NULL;
+    const char *what = name ? name : sql;
+    if (!self->in_tx) {
+        ow_error_set(err, OW_FAILED_PRECONDITION,
+                     "%s deferred outside a transaction: its failure would come too late", what);
+        return -1;
+    }
+    if (s_ensure(self, err) != 0)
+        return -1;
+    if ((self->deferred == S_DEFER_MAX || self->unprepared > 0) && s_flush(self, err) != 0)
+        return -1;
+    if (name && self->unprepared > 0 && s_prepare_again(self, name, err) != 0)
+        return -1;
+    if (self->deferred == 0 && !PQenterPipelineMode(self->conn)) {
+        s_fail(self, NULL, what, err);
+        return -1;
+    }
+    int sent = name ? PQsendQueryPrepared(self->conn, name, nparams, values, NULL, NULL, 0)
+                    : PQsendQueryParams(self->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
+    if (!sent) {
+        s_fail(self, NULL, what, err);
+        s_discard(self);
+        return -1;
+    }
+    snprintf(self->deferred_names[self->deferred], sizeof self->deferred_names[0], "%s", what);
+    self->deferred_out[self->deferred] = out;
+    self->deferred++;
+    return 0;
+}
+
+int ow_db_defer(ow_db_t *self, const char *name, int nparams, const char *const *values,
+                ow_error_t *err)
+{
+    return s_defer(self, name, NULL, nparams, values, NULL, err);
+}
+
+int ow_db_defer_keep(ow_db_t *self, const char *name, int nparams, const char *const *values,
+                     PGresult **out, ow_error_t *err)
+{
+    return s_defer(self, name, NULL, nparams, values, out, err);
+}
+
+int ow_db_begin_deferred(ow_db_t *self, const char *savepoint, ow_error_t *err)
+{
+    char sql[96];
+    if (self->in_tx) {
+        ow_error_set(err, OW_FAILED_PRECONDITION, "a transaction is already open");
+        return -1;
+    }
+    if (snprintf(sql, sizeof sql, "SAVEPOINT %s", savepoint) >= (int)sizeof sql) {
+        ow_error_set(err, OW_INTERNAL, "savepoint name '%s' too long", savepoint);
+        return -1;
+    }
+    if (s_ensure(self, err) != 0)
+        return -1;
+    self->in_tx = true;
+    if (s_defer(self, NULL, "BEGIN", 0, NULL, NULL, err) != 0 ||
+        s_defer(self, NULL, sql, 0, NULL, NULL, err) != 0) {
+        ow_db_rollback(self);
+        return -1;
+    }
+    return 0;
 }
 
 /* Keeps in_tx true to the server's state after SQL text that may open or close a
@@ -487,6 +654,8 @@ int ow_db_run(ow_db_t *self, const char *sql, ow_error_t *err)
     PGresult *res = NULL;
     if (s_ensure(self, err) != 0)
         return -1;
+    if (s_flush(self, err) != 0)
+        goto cleanup;
     res = PQexec(self->conn, sql);
     if (!s_result_ok(res) && PQresultStatus(res) != PGRES_EMPTY_QUERY) {
         s_fail(self, res, "SQL", err);
@@ -566,7 +735,23 @@ int ow_db_commit(ow_db_t *self, ow_error_t *err)
                      "connection to PostgreSQL lost inside the transaction: nothing was written");
         goto cleanup;
     }
-    res = PQexec(self->conn, "COMMIT");
+    if (self->deferred > 0) {
+        /* Behind the deferred statements; when one of them failed, COMMIT was skipped and the
+         * cleanup below rolls back. */
+        if (!PQsendQueryParams(self->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0)) {
+            s_fail(self, NULL, "COMMIT", err);
+            s_discard(self);
+            goto cleanup;
+        }
+        if (s_pipeline_finish(self, &res, "COMMIT", err) != 0 || !res) {
+            if (err && err->code == OW_UNAVAILABLE)
+                ow_error_set(err, OW_UNAVAILABLE,
+                             "connection to PostgreSQL lost during COMMIT: outcome unknown");
+            goto cleanup;
+        }
+    } else {
+        res = PQexec(self->conn, "COMMIT");
+    }
     if (!s_result_ok(res)) {
         s_fail(self, res, "COMMIT", err);
         if (err && err->code == OW_UNAVAILABLE)
@@ -595,6 +780,7 @@ cleanup:
 void ow_db_rollback(ow_db_t *self)
 {
     self->in_tx = false;
+    s_discard(self); /* the deferred statements' outcome no longer matters */
     if (!s_connected(self) || PQtransactionStatus(self->conn) == PQTRANS_IDLE)
         return;
     PGresult *res = PQexec(self->conn, "ROLLBACK");

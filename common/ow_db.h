@@ -61,6 +61,25 @@ PGresult *ow_db_execb(ow_db_t *self, const char *name, int nparams, const char *
 PGresult *ow_db_exec_planned(ow_db_t *self, const char *sql, int nparams, const char *const *values,
                              ow_error_t *err);
 
+/* Sends a prepared statement inside the open transaction WITHOUT waiting for its result (libpq's
+ * pipeline mode): the next call that waits — ow_db_exec*, ow_db_run, ow_db_commit — sends its
+ * own statement behind it, so all of them cost one round trip. For statements whose result
+ * the caller does not need (its rows are discarded) but whose failure must stop the work: when
+ * a deferred statement fails, the server skips every statement after it, and the next waiting
+ * call returns its error (status as ow_db_exec, message naming it) instead of its own result —
+ * a deferred failure before ow_db_commit rolls the transaction back. The caller must not use
+ * the raw connection (ow_db_conn) while statements are deferred. Returns 0, or -1 with err
+ * (FAILED_PRECONDITION outside a transaction; UNAVAILABLE). */
+int ow_db_defer(ow_db_t *self, const char *name, int nparams, const char *const *values,
+                ow_error_t *err);
+
+/* As ow_db_defer, and the statement's result is kept: the next call that waits sets *out
+ * (caller PQclear()s), or leaves it NULL when this or an earlier deferred statement failed (that
+ * call then fails). *out must stay valid until then. For reads that do not depend on each
+ * other, sent together. */
+int ow_db_defer_keep(ow_db_t *self, const char *name, int nparams, const char *const *values,
+                     PGresult **out, ow_error_t *err);
+
 /* Runs SQL text without parameters (DDL, BEGIN, …). Returns 0 or -1 with err. */
 int ow_db_run(ow_db_t *self, const char *sql, ow_error_t *err);
 
@@ -72,6 +91,11 @@ int ow_db_begin(ow_db_t *self, ow_error_t *err);
 /* ow_db_begin that also sets SAVEPOINT savepoint (a plain identifier), in the same round trip:
  * for a batch that may roll back to it. */
 int ow_db_begin_savepoint(ow_db_t *self, const char *savepoint, ow_error_t *err);
+/* ow_db_begin_savepoint with BEGIN and the savepoint deferred (ow_db_defer): they travel with
+ * the next statement, which saves a round trip. A connection that turns out dead is then that
+ * statement's failure (UNAVAILABLE), not a reconnect here as in ow_db_begin: the caller rolls
+ * back — nothing was written — and may start again, which reconnects. */
+int ow_db_begin_deferred(ow_db_t *self, const char *savepoint, ow_error_t *err);
 int ow_db_commit(ow_db_t *self, ow_error_t *err);
 void ow_db_rollback(ow_db_t *self);
 bool ow_db_in_transaction(const ow_db_t *self);

@@ -266,8 +266,9 @@ cleanup:
     return rc;
 }
 
-int ow_idem_save_many(ow_db_t *db, const char *method, const ow_idem_entry_t *entries, size_t n,
-                      ow_error_t *err)
+/* ow_idem_save_many, or with defer its statement sent by ow_db_defer. */
+static int s_save_many(ow_db_t *db, const char *method, const ow_idem_entry_t *entries, size_t n,
+                       bool defer, ow_error_t *err)
 {
     int rc = -1;
     PGresult *res = NULL;
@@ -296,6 +297,10 @@ int ow_idem_save_many(ow_db_t *db, const char *method, const ow_idem_entry_t *en
         goto cleanup;
     const char *values[4] = {ow_pgarray_text(keys), ow_pgarray_text(bodies), method,
                              ow_pgarray_text(replies)};
+    if (defer) {
+        rc = ow_db_defer(db, "ow_idem_save_many", 4, values, err);
+        goto cleanup;
+    }
     res = ow_db_exec(db, "ow_idem_save_many", 4, values, err);
     if (!res)
         goto cleanup;
@@ -306,4 +311,16 @@ cleanup:
     ow_pgarray_destroy(&bodies);
     ow_pgarray_destroy(&replies);
     return rc;
+}
+
+int ow_idem_save_many(ow_db_t *db, const char *method, const ow_idem_entry_t *entries, size_t n,
+                      ow_error_t *err)
+{
+    return s_save_many(db, method, entries, n, false, err);
+}
+
+int ow_idem_defer_save_many(ow_db_t *db, const char *method, const ow_idem_entry_t *entries,
+                            size_t n, ow_error_t *err)
+{
+    return s_save_many(db, method, entries, n, true, err);
 }

@@ -55,4 +55,10 @@ int ow_idem_find_many(ow_db_t *db, const char *method, ow_idem_entry_t *entries,
  * with err: ALREADY_EXISTS when one of the keys is taken (see above; the caller rolls back). */
 int ow_idem_save_many(ow_db_t *db, const char *method, const ow_idem_entry_t *entries, size_t n,
                       ow_error_t *err);
+
+/* As ow_idem_save_many with its statement deferred (ow_db_defer): sent now, its failure —
+ * ALREADY_EXISTS as above — returned by the next call on db that waits for a result, which
+ * then has not run. Returns 0, or -1 with err (a key malformed; the connection). */
+int ow_idem_defer_save_many(ow_db_t *db, const char *method, const ow_idem_entry_t *entries,
+                            size_t n, ow_error_t *err);
 #endif

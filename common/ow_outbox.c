@@ -79,6 +79,17 @@ static const char S_SQL_PEEK[] =
  * its own statement so that the numbering below, a new statement, runs on a snapshot taken
  * after the lock: under READ COMMITTED it sees every seq a previous holder assigned. */
 static const char S_SQL_LOCK[] = "SELECT last_seq FROM outbox_state FOR UPDATE";
+/* The lock for ow_relay_add_numbered, and whether any committed row waits for a seq. last_seq
+ * is the locked row's newest version (READ COMMITTED re-reads a row it waited for), but the
+ * look at the outbox sees the snapshot from before the wait: a "yes" that is no longer true
+ * only costs the full statement (which looks again); a "no" that is no longer true leaves those
+ * rows to the next pass, numbered after this batch's, still gapless. Planned on every call
+ * (ow_db_exec_planned) and as min(id), like S_SQL_PEEK: prepared, its plan made on the empty
+ * outbox of a new schema read the whole outbox on every call until the next ANALYZE (6 ms a
+ * batch in intake's benchmark, docs/intake.md). */
+static const char S_SQL_LOCK_PEEK[] =
+    "SELECT last_seq, (SELECT min(id) FROM outbox WHERE seq IS NULL) IS NOT NULL"
+    "  FROM outbox_state FOR UPDATE";
 /* Numbers the committed, unsequenced rows in id order from $1 + 1. Rows of transactions
  * still open are invisible here and get the next numbers when they commit: that is what
  * makes seq gapless and in commit order where ids are not. "o.seq IS NULL" changes no row
@@ -251,15 +262,30 @@ static const char S_SQL_NUMBER_AND_ADD[] =
                     " SELECT seq, event_id, type, case_no, centre_id, time_us, payload FROM updated"
                     " UNION ALL"
                     " SELECT seq, event_id, NULL, NULL, NULL, NULL, NULL FROM ins ORDER BY seq";
+/* S_SQL_NUMBER_AND_ADD when nothing waits (the usual case): the same rows come back, and the
+ * planner, which plans these array statements anew for every small batch, has a fifth of the
+ * work (0.3 ms of intake's 3 ms batch at 2,000/s went to planning the full one). */
+static const char S_SQL_ADD_NUMBERED[] =
+    "WITH ins AS ("
+    "  INSERT INTO outbox (type, case_no, centre_id, time_us, payload, seq)"
+    "  SELECT e.type, e.case_no, e.centre_id, e.time_us, decode(e.payload, 'hex'),"
+    "  $6::bigint + e.ord"
+    "  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[])"
+    "  WITH ORDINALITY AS e(type, case_no, centre_id, time_us, payload, ord)"
+    "  RETURNING seq, event_id),"
+    " advanced AS ("
+    "  UPDATE outbox_state SET last_seq = $6::bigint + cardinality($1::text[]))"
+    " SELECT seq, event_id, NULL, NULL, NULL, NULL, NULL FROM ins ORDER BY seq";
 
 static int s_seq_of(const PGresult *res, int row, int col, uint64_t *out, ow_error_t *err);
 
 /* Inserts events[0..n) with one statement inside the open transaction on db: unsequenced, or,
  * when locked_last is not NULL (the relay's lock is held and last_seq is *locked_last),
- * numbered after what waits (S_SQL_NUMBER_AND_ADD; *rows gets every row numbered, in seq
- * order, for the caller to clear). Returns 0, or -1 with err. */
+ * numbered after what waits (S_SQL_NUMBER_AND_ADD, or S_SQL_ADD_NUMBERED when the lock saw
+ * nothing waiting; *rows gets every row numbered, in seq order, for the caller to clear).
+ * Returns 0, or -1 with err. */
 static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
-                      const uint64_t *locked_last, PGresult **rows, ow_error_t *err)
+                      const uint64_t *locked_last, bool waiting, PGresult **rows, ow_error_t *err)
 {
     int rc = -1;
     PGresult *res = NULL;
@@ -293,8 +319,13 @@ static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
         rc = 0;
         goto cleanup;
     }
-    const char *name = locked_last ? "ow_outbox_number_and_add" : "ow_outbox_add_many";
-    if (ow_db_prepare(db, name, locked_last ? S_SQL_NUMBER_AND_ADD : S_SQL_ADD_MANY, err) != 0)
+    const char *name = !locked_last ? "ow_outbox_add_many"
+                       : waiting    ? "ow_outbox_number_and_add"
+                                    : "ow_outbox_add_numbered";
+    const char *sql = !locked_last ? S_SQL_ADD_MANY
+                      : waiting    ? S_SQL_NUMBER_AND_ADD
+                                   : S_SQL_ADD_NUMBERED;
+    if (ow_db_prepare(db, name, sql, err) != 0)
         goto cleanup;
     char last_text[24] = "";
     if (locked_last)
@@ -336,7 +367,7 @@ cleanup:
 
 int ow_outbox_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n, ow_error_t *err)
 {
-    return s_add_many(db, events, n, NULL, NULL, err);
+    return s_add_many(db, events, n, NULL, false, NULL, err);
 }
 
 /* ---- rows → envelopes ---- */
@@ -678,7 +709,7 @@ int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, siz
     }
     /* The lock in its own statement, so that the next one's snapshot sees every row a
      * previous holder numbered (S_SQL_LOCK). */
-    PGresult *res = ow_db_exec(self->db, "ow_relay_lock", 0, NULL, err);
+    PGresult *res = ow_db_exec_planned(self->db, S_SQL_LOCK_PEEK, 0, NULL, err);
     uint64_t last = 0;
     if (!res)
         return -1;
@@ -688,22 +719,23 @@ int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, siz
         PQclear(res);
         return -1;
     }
+    bool waiting = PQgetvalue(res, 0, 1)[0] == 't';
     PQclear(res);
     PGresult *rows = NULL;
-    if (s_add_many(self->db, events, n, &last, &rows, err) != 0)
+    if (s_add_many(self->db, events, n, &last, waiting, &rows, err) != 0)
         return -1;
     if (self->n_held == 0)
         self->held_after = last;
     /* The waiting rows come first, whole; then ours, as seq and event id (S_SQL_NUMBER_AND_ADD),
      * in the order of events. */
-    int count = PQntuples(rows), waiting = count - (int)n;
-    self->held_full = self->held_full || waiting == S_PASS_MAX;
-    int rc = s_hold_rows(self, rows, 0, waiting, err);
-    for (int i = waiting; rc == 0 && i < count; i++) {
+    int count = PQntuples(rows), numbered = count - (int)n;
+    self->held_full = self->held_full || numbered == S_PASS_MAX;
+    int rc = s_hold_rows(self, rows, 0, numbered, err);
+    for (int i = numbered; rc == 0 && i < count; i++) {
         uint64_t seq = 0;
         rc = s_seq_of(rows, i, 0, &seq, err);
         if (rc == 0)
-            rc = s_hold_event(self, &events[i - waiting], seq, PQgetvalue(rows, i, 1), err);
+            rc = s_hold_event(self, &events[i - numbered], seq, PQgetvalue(rows, i, 1), err);
     }
     PQclear(rows);
     return rc;

@@ -318,6 +318,164 @@ static void test_exec_planned(void **state)
     assert_int_equal(err.code, OW_INTERNAL);
 }
 
+static long s_count(ow_db_t *db, const char *sql)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    PGresult *res = ow_db_exec_planned(db, sql, 0, NULL, &err);
+    if (!res)
+        fail_msg("%s: %s", sql, err.message);
+    long n = atol(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return n;
+}
+
+/* ow_db_defer: deferred statements run before the next call that waits, in order, in one
+ * round trip; a failed one fails that call with its own error, and nothing after it ran; a
+ * failure before COMMIT leaves nothing; a rollback drops them. */
+static void test_defer(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_db_t *db = fx->db;
+    s_run(db, "CREATE TABLE d (k text PRIMARY KEY)");
+    s_prepare(db, "d_ins", "INSERT INTO d (k) VALUES ($1)");
+    s_prepare(db, "d_count", "SELECT count(*) FROM d");
+    ow_error_t err;
+    ow_error_clear(&err);
+    const char *a[1] = {"a"}, *b[1] = {"b"}, *c[1] = {"c"};
+
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, a, &err), -1); /* outside a transaction */
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION);
+    ow_error_clear(&err);
+
+    /* Results in order: the read that waits sees both deferred rows. */
+    assert_int_equal(ow_db_begin(db, &err), 0);
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, a, &err), 0);
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, b, &err), 0);
+    PGresult *res = ow_db_exec(db, "d_count", 0, NULL, &err);
+    assert_non_null(res);
+    assert_string_equal(PQgetvalue(res, 0, 0), "2");
+    PQclear(res);
+    /* COMMIT waits for a deferred statement too. */
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, c, &err), 0);
+    assert_int_equal(ow_db_commit(db, &err), 0);
+    assert_int_equal(s_count(db, "SELECT count(*) FROM d"), 3);
+
+    /* A deferred failure is the next call's error, by status and name; the call after it did
+     * not run; a savepoint still undoes it (the batch's fallback). */
+    assert_int_equal(ow_db_begin_savepoint(db, "sp", &err), 0);
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, a, &err), 0); /* taken */
+    const char *d[1] = {"d"};
+    assert_null(ow_db_exec(db, "d_ins", 1, d, &err));
+    assert_int_equal(err.code, OW_ALREADY_EXISTS);
+    assert_non_null(strstr(err.message, "d_ins"));
+    ow_error_clear(&err);
+    assert_int_equal(ow_db_run(db, "ROLLBACK TO SAVEPOINT sp", &err), 0);
+    assert_int_equal(s_count(db, "SELECT count(*) FROM d WHERE k = 'd'"), 0);
+    /* Through ow_db_exec_planned and ow_db_run as well. */
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, d, &err), 0);
+    assert_int_equal(s_count(db, "SELECT count(*) FROM d"), 4);
+    const char *e[1] = {"e"};
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, e, &err), 0);
+    assert_int_equal(ow_db_run(db, "SAVEPOINT sp2", &err), 0);
+    assert_int_equal(ow_db_commit(db, &err), 0);
+    assert_int_equal(s_count(db, "SELECT count(*) FROM d"), 5);
+
+    /* A failure deferred up to COMMIT: nothing of the transaction is written. */
+    assert_int_equal(ow_db_begin(db, &err), 0);
+    const char *f[1] = {"f"};
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, f, &err), 0);
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, a, &err), 0);
+    assert_int_equal(ow_db_commit(db, &err), -1);
+    assert_int_equal(err.code, OW_ALREADY_EXISTS);
+    ow_error_clear(&err);
+    assert_false(ow_db_in_transaction(db));
+    assert_int_equal(s_count(db, "SELECT count(*) FROM d WHERE k = 'f'"), 0);
+
+    /* Kept results (ow_db_defer_keep): set by the call that waits, in their own order; left
+     * NULL behind a failure. */
+    assert_int_equal(ow_db_begin(db, &err), 0);
+    PGresult *first = NULL, *second = NULL;
+    assert_int_equal(ow_db_defer_keep(db, "d_count", 0, NULL, &first, &err), 0);
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, f, &err), 0);
+    assert_int_equal(ow_db_defer_keep(db, "d_count", 0, NULL, &second, &err), 0);
+    assert_null(first);
+    res = ow_db_exec(db, "d_count", 0, NULL, &err);
+    assert_non_null(res);
+    assert_string_equal(PQgetvalue(res, 0, 0), "6");
+    PQclear(res);
+    assert_non_null(first);
+    assert_non_null(second);
+    assert_string_equal(PQgetvalue(first, 0, 0), "5");
+    assert_string_equal(PQgetvalue(second, 0, 0), "6");
+    PQclear(first);
+    PQclear(second);
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, f, &err), 0); /* taken now */
+    assert_int_equal(ow_db_defer_keep(db, "d_count", 0, NULL, &second, &err), 0);
+    assert_null(ow_db_exec(db, "d_count", 0, NULL, &err));
+    assert_int_equal(err.code, OW_ALREADY_EXISTS);
+    ow_error_clear(&err);
+    assert_null(second);
+    ow_db_rollback(db);
+
+    /* A rollback drops what was deferred; the connection stays usable. */
+    assert_int_equal(ow_db_begin(db, &err), 0);
+    const char *g[1] = {"g"};
+    assert_int_equal(ow_db_defer(db, "d_ins", 1, g, &err), 0);
+    ow_db_rollback(db);
+    assert_int_equal(s_count(db, "SELECT count(*) FROM d"), 5);
+
+    /* More than fit before one call that waits: the excess is read first, nothing is lost. */
+    assert_int_equal(ow_db_begin(db, &err), 0);
+    for (int i = 0; i < 20; i++) {
+        char k[8];
+        snprintf(k, sizeof k, "m%d", i);
+        const char *v[1] = {k};
+        assert_int_equal(ow_db_defer(db, "d_ins", 1, v, &err), 0);
+    }
+    assert_int_equal(ow_db_commit(db, &err), 0);
+    assert_int_equal(s_count(db, "SELECT count(*) FROM d"), 25);
+}
+
+/* ow_db_begin_deferred: BEGIN and the savepoint go with the next statement; an idle connection
+ * found dead there fails that statement (UNAVAILABLE), and after the rollback the next begin
+ * reconnects. */
+static void test_begin_deferred(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_db_t *db = fx->db;
+    s_run(db, "CREATE TABLE bd (k text PRIMARY KEY)");
+    s_prepare(db, "bd_ins", "INSERT INTO bd (k) VALUES ($1)");
+    ow_error_t err;
+    ow_error_clear(&err);
+    const char *a[1] = {"a"}, *b[1] = {"b"};
+    assert_int_equal(ow_db_begin_deferred(db, "sp", &err), 0);
+    assert_true(ow_db_in_transaction(db));
+    assert_int_equal(ow_db_begin_deferred(db, "sp", &err), -1);
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION);
+    ow_error_clear(&err);
+    PGresult *res = ow_db_exec(db, "bd_ins", 1, a, &err);
+    assert_non_null(res);
+    PQclear(res);
+    assert_int_equal(ow_db_run(db, "ROLLBACK TO SAVEPOINT sp", &err), 0); /* it exists */
+    assert_int_equal(ow_db_commit(db, &err), 0);
+    assert_int_equal(s_count(db, "SELECT count(*) FROM bd"), 0);
+
+    s_terminate_backend(fx, db);
+    assert_int_equal(ow_db_begin_deferred(db, "sp", &err), 0);
+    assert_null(ow_db_exec(db, "bd_ins", 1, b, &err));
+    assert_int_equal(err.code, OW_UNAVAILABLE);
+    ow_error_clear(&err);
+    ow_db_rollback(db);
+    assert_int_equal(ow_db_begin_deferred(db, "sp", &err), 0);
+    res = ow_db_exec(db, "bd_ins", 1, b, &err);
+    if (!res)
+        fail_msg("insert after the reconnect: %s", err.message);
+    PQclear(res);
+    assert_int_equal(ow_db_commit(db, &err), 0);
+    assert_int_equal(s_count(db, "SELECT count(*) FROM bd"), 1);
+}
+
 static void test_reconnect_reprepares(void **state)
 {
     s_fixture_t *fx = *state;
@@ -417,6 +575,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_error_mapping, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_transactions, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_exec_planned, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_defer, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_begin_deferred, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_reprepares, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_reconnect_backs_off, s_setup, s_teardown),
     };

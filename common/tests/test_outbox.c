@@ -384,6 +384,16 @@ static void test_add_numbered(void **state)
     ow_relay_after_commit(fx->relay, false);
     assert_int_equal(ow_relay_last_seq(fx->relay), 4);
     s_assert_gapless(fx, 4);
+
+    /* Nothing waits (the lighter statement): the events follow directly. */
+    s_begin(fx->db);
+    assert_int_equal(ow_relay_add_numbered(fx->relay, evs, 2, &err), 0);
+    s_commit(fx->db);
+    ow_relay_after_commit(fx->relay, true);
+    assert_int_equal(ow_relay_last_seq(fx->relay), 6);
+    s_types_by_seq(fx, types, sizeof types);
+    assert_string_equal(types, "t.waiting,t.n1,t.n2,t.after,t.n1,t.n2");
+    s_assert_gapless(fx, 6);
     assert_int_equal(s_pass(fx->relay), 0);
 
     /* A bad event refuses the call; the caller rolls back and nothing is left. */
@@ -392,7 +402,7 @@ static void test_add_numbered(void **state)
     assert_int_equal(ow_relay_add_numbered(fx->relay, &bad, 1, &err), -1);
     ow_db_rollback(fx->db);
     ow_relay_after_commit(fx->relay, false);
-    s_assert_gapless(fx, 4);
+    s_assert_gapless(fx, 6);
     ow_db_destroy(&other);
 }
 

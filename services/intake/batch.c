@@ -9,6 +9,7 @@
 #include "ow_db.h"
 #include "ow_idem.h"
 #include "ow_outbox.h"
+#include "ow_text.h"
 #include "receive.h"
 #include "submit.h"
 
@@ -100,23 +101,11 @@ static bool s_key_seen_before(intake_job_t *const *jobs, size_t i)
     return false;
 }
 
-/* The writes of the set-based path for the valid new submits set[0..n): n serials per day in
- * one statement, every case with its materials in one, every case.accepted in one, every
- * idempotency record in one. Returns 0 with every job's reply, or -1 with err (the caller
- * rolls back to intake_set). */
-static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
-                       s_set_job_t *set, size_t n, ow_error_t *err)
+/* The distinct local days of set[0..n) into days, ascending — as every counter taker locks
+ * them (case_number.h) — with how many of set fall on each into counts. Returns how many. */
+static size_t s_days(const s_set_job_t *set, size_t n, int *days, long *counts)
 {
-    int rc = -1;
-    int days[INTAKE_BATCH_MAX] = {0};
-    long counts[INTAKE_BATCH_MAX] = {0}, lasts[INTAKE_BATCH_MAX] = {0},
-         next[INTAKE_BATCH_MAX] = {0};
     size_t n_days = 0;
-    intake_new_case_t cases[INTAKE_BATCH_MAX];
-    ow_outbox_event_t events[INTAKE_BATCH_MAX];
-    ow_idem_entry_t saves[INTAKE_BATCH_MAX];
-
-    /* Days ascending, as every counter taker locks them (case_number.h). */
     for (size_t i = 0; i < n; i++) {
         size_t d = 0;
         while (d < n_days && days[d] != set[i].day)
@@ -136,7 +125,30 @@ static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *
             counts[b] = counts[b - 1];
             counts[b - 1] = tc;
         }
-    if (intake_case_number_take(db, settings->county_code, days, counts, n_days, lasts, err) < 0)
+    return n_days;
+}
+
+/* The writes of the set-based path for the valid new submits set[0..n): n serials per day in
+ * one statement (or, with taken, the serials already taken for exactly these: lasts[0..n_days)
+ * of s_days), every case with its materials in one, every case.accepted in one, every
+ * idempotency record in one. Returns 0 with every job's reply, or -1 with err (the caller
+ * rolls back to intake_set). */
+static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
+                       s_set_job_t *set, size_t n, const long *taken, ow_error_t *err)
+{
+    int rc = -1;
+    int days[INTAKE_BATCH_MAX] = {0};
+    long counts[INTAKE_BATCH_MAX] = {0}, lasts[INTAKE_BATCH_MAX] = {0},
+         next[INTAKE_BATCH_MAX] = {0};
+    intake_new_case_t cases[INTAKE_BATCH_MAX];
+    ow_outbox_event_t events[INTAKE_BATCH_MAX];
+    ow_idem_entry_t saves[INTAKE_BATCH_MAX];
+
+    size_t n_days = s_days(set, n, days, counts);
+    if (taken)
+        memcpy(lasts, taken, n_days * sizeof *lasts);
+    else if (intake_case_number_take(db, settings->county_code, days, counts, n_days, lasts, err) <
+             0)
         goto done;
     /* The day's serials are handed out in arrival order: gapless, since all of them commit or
      * none. */
@@ -177,11 +189,14 @@ static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *
                                      .reply = job->reply,
                                      .reply_len = job->reply_len};
     }
-    /* With the relay, the events go in already numbered (each row written once); the lock it
-     * takes is held to COMMIT, and the idempotency records are the only statement after it. */
-    if ((relay ? ow_relay_add_numbered(relay, events, n, err)
-               : ow_outbox_add_many(db, events, n, err)) < 0 ||
-        ow_idem_save_many(db, S_SUBMIT, saves, n, err) < 0)
+    /* The cases and the idempotency records are deferred (ow_db_defer): they travel with the
+     * next statement, and a failure of either (another instance on the same number or key)
+     * fails it, so the batch falls back as before. With the relay that statement is its lock,
+     * taken last and held to COMMIT, and the events go in already numbered (each row written
+     * once). Round trips: the lock with what was deferred, the events, COMMIT. */
+    if (ow_idem_defer_save_many(db, S_SUBMIT, saves, n, err) < 0 ||
+        (relay ? ow_relay_add_numbered(relay, events, n, err)
+               : ow_outbox_add_many(db, events, n, err)) < 0)
         goto done;
     for (size_t i = 0; i < n; i++)
         set[i].job->rc = 0;
@@ -209,7 +224,10 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
     int rc = -1;
     s_set_job_t *set = calloc(n ? n : 1, sizeof *set);
     ow_idem_entry_t *finds = calloc(n ? n : 1, sizeof *finds);
-    size_t n_set = 0, n_valid = 0;
+    size_t n_set = 0, n_valid = 0, n_days = 0;
+    int days[INTAKE_BATCH_MAX];
+    long counts[INTAKE_BATCH_MAX], lasts[INTAKE_BATCH_MAX];
+    PGresult *taken = NULL;
     if (!set || !finds) {
         ow_error_set(err, OW_INTERNAL, "out of memory");
         goto done;
@@ -239,7 +257,20 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
         rc = 0;
         goto done;
     }
-    /* The savepoint intake_set was set with BEGIN (intake_batch_run_numbered). */
+    /* The savepoint intake_set was set with BEGIN (intake_batch_run_numbered). The items named
+     * are asked for now, to come back with the idempotency lookup: BEGIN, the items and the
+     * lookup in one round trip. A malformed code is reported by the check, not read. */
+    for (size_t i = 0; i < n_set; i++)
+        if (ow_text_code(set[i].req->item_code, INTAKE_CODE_MAX) &&
+            intake_item_cache_prefetch(items, db, set[i].req->item_code, err) < 0)
+            goto fallback;
+    /* The serials too, one for every decoded submit — in the usual batch all of them are new
+     * and valid. When some are not, the savepoint gives every serial back (below) before the
+     * valid ones take theirs: the day's numbers stay gapless either way. */
+    n_days = s_days(set, n_set, days, counts);
+    if (intake_case_number_take_deferred(db, settings->county_code, days, counts, n_days, &taken,
+                                         err) < 0)
+        goto fallback;
     /* A repeat returns the first answer before anything is re-checked (as in submit.c). */
     if (ow_idem_find_many(db, S_SUBMIT, finds, n_set, err) < 0)
         goto fallback;
@@ -275,8 +306,22 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
         }
         n_valid++;
     }
-    if (n_valid > 0 && s_set_write(db, relay, settings, set, n_valid, err) < 0)
-        goto fallback;
+    if (n_valid == n_set) {
+        /* Exactly the serials taken with the lookup, in arrival order (s_days of the same
+         * jobs in the same order). */
+        if (!taken ||
+            intake_case_number_take_read(taken, settings->county_code, days, counts, n_days, lasts,
+                                         err) < 0 ||
+            s_set_write(db, relay, settings, set, n_valid, lasts, err) < 0)
+            goto fallback;
+    } else {
+        /* A repeat or a refusal among them: the serials taken for all go back with the
+         * savepoint (nothing else was written since), and the valid ones take theirs. */
+        if (ow_db_run(db, "ROLLBACK TO SAVEPOINT intake_set", err) < 0)
+            goto done;
+        if (n_valid > 0 && s_set_write(db, relay, settings, set, n_valid, NULL, err) < 0)
+            goto fallback;
+    }
     rc = 0;
     goto done;
 fallback:
@@ -296,6 +341,7 @@ fallback:
         }
     rc = 0;
 done:
+    PQclear(taken);
     for (size_t i = 0; set && i < n_set; i++)
         s_set_job_clear(&set[i]);
     for (size_t i = 0; finds && i < n_set; i++)
@@ -311,8 +357,11 @@ size_t intake_batch_run(ow_db_t *db, const intake_settings_t *settings, intake_j
     return intake_batch_run_numbered(db, NULL, settings, jobs, n);
 }
 
-size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
-                                 intake_job_t *const *jobs, size_t n)
+/* One attempt at the batch's transaction. *again is set when it failed before COMMIT because
+ * the connection was lost (nothing was written), so that starting again — which reconnects —
+ * is safe. */
+static size_t s_run_once(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
+                         intake_job_t *const *jobs, size_t n, bool *again)
 {
     ow_error_t err;
     ow_error_clear(&err);
@@ -320,7 +369,8 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
     intake_item_cache_t *items = NULL;
     s_route_t route[INTAKE_BATCH_MAX];
     bool ran[INTAKE_BATCH_MAX] = {false};
-    bool slow = false;
+    bool slow = false, committing = false;
+    *again = false;
     for (size_t i = 0; i < n; i++) {
         jobs[i]->rc = -1;
         jobs[i]->reply = NULL;
@@ -337,11 +387,12 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
         ow_error_set(&err, OW_INTERNAL, "out of memory");
         goto fail;
     }
-    /* The set path rolls back to intake_set when it cannot write: set with BEGIN, one round
-     * trip. (Not with SET LOCAL plan_cache_mode = force_generic_plan, tried to spare the
-     * outbox statement's planning in every small batch: a generic plan made while a table is
-     * still empty — a fresh cluster — scans it whole until the next ANALYZE, docs/intake.md.) */
-    if (ow_db_begin_savepoint(db, "intake_set", &err) < 0)
+    /* The set path rolls back to intake_set when it cannot write: set with BEGIN, both
+     * deferred to travel with the idempotency lookup (ow_db_begin_deferred). (Not with SET
+     * LOCAL plan_cache_mode = force_generic_plan, tried to spare the outbox statement's
+     * planning in every small batch: a generic plan made while a table is still empty — a
+     * fresh cluster — scans it whole until the next ANALYZE, docs/intake.md.) */
+    if (ow_db_begin_deferred(db, "intake_set", &err) < 0)
         goto fail;
     int set_rc = s_run_set(db, relay, settings, items, jobs, n, route, &err);
     for (size_t i = 0; i < n; i++) {
@@ -367,6 +418,7 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
      * here, before COMMIT. */
     if (relay && ok > 0 && slow && ow_relay_number_in_transaction(relay, &err) < 0)
         goto fail;
+    committing = true;
     if (ow_db_commit(db, &err) < 0)
         goto fail;
     if (relay)
@@ -374,6 +426,7 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
     intake_item_cache_destroy(&items);
     return ok;
 fail:
+    *again = !committing && err.code == OW_UNAVAILABLE;
     /* Nothing of this transaction survives: what had succeeded is undone, so its answer
      * (and a job never run) becomes the transaction's error; a job refused on its own keeps
      * its answer, which was true of it either way. */
@@ -390,4 +443,17 @@ fail:
         }
     }
     return 0;
+}
+
+size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
+                                 intake_job_t *const *jobs, size_t n)
+{
+    /* A connection found dead at the batch's first statement (the server restarted while the
+     * daemon was idle: libpq notices only on use) costs one more attempt, as ow_db_begin's
+     * retry did before BEGIN travelled with that statement. */
+    bool again = false;
+    size_t ok = s_run_once(db, relay, settings, jobs, n, &again);
+    if (again)
+        ok = s_run_once(db, relay, settings, jobs, n, &again);
+    return ok;
 }

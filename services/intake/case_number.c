@@ -137,35 +137,32 @@ done:
     return rc;
 }
 
-int intake_case_number_take(ow_db_t *db, const char *county_code, const int *days,
-                            const long *counts, size_t n, long *lasts, ow_error_t *err)
+/* The counter statement's array parameters for days[0..n) and counts[0..n). */
+static int s_take_params(const int *days, const long *counts, size_t n, ow_pgarray_t *day_list,
+                         ow_pgarray_t *count_list, ow_error_t *err)
 {
-    int rc = -1;
-    PGresult *res = NULL;
-    ow_pgarray_t *day_list = ow_pgarray_new();
-    ow_pgarray_t *count_list = ow_pgarray_new();
-    if (!day_list || !count_list) {
-        ow_error_set(err, OW_INTERNAL, "out of memory");
-        goto done;
-    }
     for (size_t i = 0; i < n; i++) {
         char day[16];
         snprintf(day, sizeof day, "%08d", days[i]);
-        lasts[i] = 0;
         if (ow_pgarray_add_text(day_list, day) < 0 ||
             ow_pgarray_add_int64(count_list, counts[i]) < 0) {
             ow_error_set(err, OW_INTERNAL, "out of memory");
-            goto done;
+            return -1;
         }
     }
-    const char *params[3] = {county_code, ow_pgarray_text(day_list), ow_pgarray_text(count_list)};
-    res = ow_db_exec(db, "intake_counter_take", 3, params, err);
-    if (!res)
-        goto done;
+    return 0;
+}
+
+/* The statement's answer: lasts[i] for each day, checked. */
+static int s_take_read(const PGresult *res, const char *county_code, const int *days,
+                       const long *counts, size_t n, long *lasts, ow_error_t *err)
+{
+    for (size_t i = 0; i < n; i++)
+        lasts[i] = 0;
     if ((size_t)PQntuples(res) != n) {
         ow_error_set(err, OW_INTERNAL, "case counter returned %d rows for %zu days", PQntuples(res),
                      n);
-        goto done;
+        return -1;
     }
     for (int r = 0; r < PQntuples(res); r++) {
         int day = atoi(PQgetvalue(res, r, 0));
@@ -174,7 +171,7 @@ int intake_case_number_take(ow_db_t *db, const char *county_code, const int *day
             ow_error_set(err, OW_RESOURCE_EXHAUSTED,
                          "case serials of %08d for county %s are exhausted (%ld)", day, county_code,
                          value);
-            goto done;
+            return -1;
         }
         for (size_t i = 0; i < n; i++)
             if (days[i] == day)
@@ -183,12 +180,58 @@ int intake_case_number_take(ow_db_t *db, const char *county_code, const int *day
     for (size_t i = 0; i < n; i++)
         if (lasts[i] < counts[i]) {
             ow_error_set(err, OW_INTERNAL, "case counter gave no serials for %08d", days[i]);
-            goto done;
+            return -1;
         }
-    rc = 0;
+    return 0;
+}
+
+/* Runs the counter statement now and returns its result, or (out not NULL) defers it with its
+ * result kept in *out (ow_db_defer_keep) and returns a non-NULL marker that is not a result.
+ * NULL with err. */
+static PGresult *s_take_send(ow_db_t *db, const char *county_code, const int *days,
+                             const long *counts, size_t n, PGresult **out, ow_error_t *err)
+{
+    PGresult *res = NULL;
+    ow_pgarray_t *day_list = ow_pgarray_new();
+    ow_pgarray_t *count_list = ow_pgarray_new();
+    if (!day_list || !count_list) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto done;
+    }
+    if (s_take_params(days, counts, n, day_list, count_list, err) < 0)
+        goto done;
+    const char *params[3] = {county_code, ow_pgarray_text(day_list), ow_pgarray_text(count_list)};
+    if (out) {
+        if (ow_db_defer_keep(db, "intake_counter_take", 3, params, out, err) == 0)
+            res = (PGresult *)out; /* a marker: not a result */
+    } else {
+        res = ow_db_exec(db, "intake_counter_take", 3, params, err);
+    }
 done:
-    PQclear(res);
     ow_pgarray_destroy(&day_list);
     ow_pgarray_destroy(&count_list);
+    return res;
+}
+
+int intake_case_number_take(ow_db_t *db, const char *county_code, const int *days,
+                            const long *counts, size_t n, long *lasts, ow_error_t *err)
+{
+    PGresult *res = s_take_send(db, county_code, days, counts, n, NULL, err);
+    if (!res)
+        return -1;
+    int rc = s_take_read(res, county_code, days, counts, n, lasts, err);
+    PQclear(res);
     return rc;
+}
+
+int intake_case_number_take_deferred(ow_db_t *db, const char *county_code, const int *days,
+                                     const long *counts, size_t n, PGresult **out, ow_error_t *err)
+{
+    return s_take_send(db, county_code, days, counts, n, out, err) ? 0 : -1;
+}
+
+int intake_case_number_take_read(const PGresult *res, const char *county_code, const int *days,
+                                 const long *counts, size_t n, long *lasts, ow_error_t *err)
+{
+    return s_take_read(res, county_code, days, counts, n, lasts, err);
 }

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <libpq-fe.h>
 #include "ow_status.h"
 
 typedef struct ow_db ow_db_t;
@@ -57,5 +58,14 @@ int intake_case_number_next_serial(ow_db_t *db, const char *county_code, int yyy
  * (RESOURCE_EXHAUSTED past INTAKE_SERIAL_MAX, or the database error; the caller rolls back). */
 int intake_case_number_take(ow_db_t *db, const char *county_code, const int *days,
                             const long *counts, size_t n, long *lasts, ow_error_t *err);
+
+/* intake_case_number_take in two halves, for a batch that sends the statement with others
+ * (ow_db_defer_keep): _deferred sends it, the next call on db that waits sets *out (NULL when
+ * the statement failed: that call fails); _read checks the answer as intake_case_number_take
+ * does and sets lasts. Both return 0, or -1 with err. */
+int intake_case_number_take_deferred(ow_db_t *db, const char *county_code, const int *days,
+                                     const long *counts, size_t n, PGresult **out, ow_error_t *err);
+int intake_case_number_take_read(const PGresult *res, const char *county_code, const int *days,
+                                 const long *counts, size_t n, long *lasts, ow_error_t *err);
 
 #endif

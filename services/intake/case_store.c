@@ -364,14 +364,9 @@ int intake_case_insert_many(ow_db_t *db, const intake_new_case_t *cases, size_t 
     const char *params[14];
     for (int k = 0; k < 14; k++)
         params[k] = ow_pgarray_text(a[k]);
-    res = ow_db_exec(db, "intake_case_insert_many", 14, params, err);
-    if (!res)
-        goto done;
-    if (strtoull(PQcmdTuples(res), NULL, 10) != n) {
-        ow_error_set(err, OW_INTERNAL, "%zu cases to write but %s written", n, PQcmdTuples(res));
-        goto done;
-    }
-    rc = 0;
+    /* Deferred: nothing is read back, and a failure (a number taken by another instance)
+     * stops the batch at its next statement. One row per element of the arrays, all or none. */
+    rc = ow_db_defer(db, "intake_case_insert_many", 14, params, err);
     goto done;
 oom:
     ow_error_set(err, OW_INTERNAL, "out of memory writing %zu cases", n);

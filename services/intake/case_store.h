@@ -47,8 +47,10 @@ intake_case_t *intake_case_insert_returning(ow_db_t *db, const intake_new_case_t
                                             ow_error_t *err);
 
 /* The set-based group commit (batch.c): intake_case_insert for cases[0..n) in ONE statement
- * (the cases as written are intake_case_written's). Returns 0, or -1 with err (ALREADY_EXISTS
- * when a number is taken, or another database error: the caller rolls back). */
+ * (the cases as written are intake_case_written's), sent deferred (ow_db_defer): its failure
+ * — ALREADY_EXISTS when a number is taken, or another database error — is returned by the
+ * next call on db that waits for a result, and the caller rolls back. Returns 0, or -1 with
+ * err (out of memory; the connection). */
 int intake_case_insert_many(ow_db_t *db, const intake_new_case_t *cases, size_t n, ow_error_t *err);
 
 /* The case c as intake_case_load reads it right after it was written by one of the inserts

@@ -40,21 +40,17 @@ static bool s_bool(const PGresult *res, int row, int col)
     return PQgetvalue(res, row, col)[0] == 't';
 }
 
-/* Reads the item row of statement (current version: version < 0; else that version). */
-static intake_item_t *s_find(ow_db_t *db, const char *impl_code, int version, ow_error_t *err)
+/* The item in res, the rows of one of the statements above (taken over: cleared on failure
+ * too). Returns it, or NULL with err (NOT_FOUND when res has no row). */
+static intake_item_t *s_item_of(PGresult *res, const char *impl_code, ow_error_t *err)
 {
     s_loaded_item_t *self = calloc(1, sizeof *self);
     if (!self) {
+        PQclear(res);
         ow_error_set(err, OW_INTERNAL, "out of memory reading item %s", impl_code);
         return NULL;
     }
-    char v[16];
-    snprintf(v, sizeof v, "%d", version);
-    const char *params[2] = {impl_code, v};
-    self->item_res = version < 0 ? ow_db_exec(db, "intake_item_current", 1, params, err)
-                                 : ow_db_exec(db, "intake_item_version", 2, params, err);
-    if (!self->item_res)
-        goto fail;
+    self->item_res = res;
     if (PQntuples(self->item_res) < 1) {
         ow_error_set(err, OW_NOT_FOUND, "no item with 实施编码 '%s' in the catalogue", impl_code);
         goto fail;
@@ -101,6 +97,17 @@ fail:;
     return NULL;
 }
 
+/* Reads the item row of statement (current version: version < 0; else that version). */
+static intake_item_t *s_find(ow_db_t *db, const char *impl_code, int version, ow_error_t *err)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", version);
+    const char *params[2] = {impl_code, v};
+    PGresult *res = version < 0 ? ow_db_exec(db, "intake_item_current", 1, params, err)
+                                : ow_db_exec(db, "intake_item_version", 2, params, err);
+    return res ? s_item_of(res, impl_code, err) : NULL;
+}
+
 intake_item_t *intake_catalogue_find(ow_db_t *db, const char *impl_code, ow_error_t *err)
 {
     return s_find(db, impl_code, -1, err);
@@ -124,8 +131,14 @@ void intake_item_destroy(intake_item_t **self_p)
     *self_p = NULL;
 }
 
+/* An item of the cache: read, or asked for (intake_item_cache_prefetch) and its rows not yet
+ * turned into the item. */
 typedef struct s_cached {
+    char *impl_code;
     intake_item_t *item;
+    PGresult *rows; /* set by the database's next answer (ow_db_defer_keep) */
+    bool asked;     /* rows were asked for */
+    bool missing;   /* no such item: asked, and the answer had no row */
     struct s_cached *next;
 } s_cached_t;
 
@@ -147,29 +160,70 @@ void intake_item_cache_destroy(intake_item_cache_t **self_p)
         s_cached_t *c = self->items;
         self->items = c->next;
         intake_item_destroy(&c->item);
+        PQclear(c->rows);
+        free(c->impl_code);
         free(c);
     }
     free(self);
     *self_p = NULL;
 }
 
-const intake_item_t *intake_item_cache_find(intake_item_cache_t *self, ow_db_t *db,
-                                            const char *impl_code, ow_error_t *err)
+/* The entry for impl_code, new when there is none. NULL when out of memory. */
+static s_cached_t *s_entry(intake_item_cache_t *self, const char *impl_code)
 {
     for (s_cached_t *c = self->items; c; c = c->next)
-        if (strcmp(c->item->impl_code, impl_code) == 0)
-            return c->item;
+        if (strcmp(c->impl_code, impl_code) == 0)
+            return c;
     s_cached_t *c = calloc(1, sizeof *c);
-    if (!c) {
-        ow_error_set(err, OW_INTERNAL, "out of memory reading item %s", impl_code);
-        return NULL;
-    }
-    c->item = intake_catalogue_find(db, impl_code, err);
-    if (!c->item) {
+    if (!c || !(c->impl_code = strdup(impl_code))) {
         free(c);
         return NULL;
     }
     c->next = self->items;
     self->items = c;
+    return c;
+}
+
+int intake_item_cache_prefetch(intake_item_cache_t *self, ow_db_t *db, const char *impl_code,
+                               ow_error_t *err)
+{
+    s_cached_t *c = s_entry(self, impl_code);
+    if (!c) {
+        ow_error_set(err, OW_INTERNAL, "out of memory reading item %s", impl_code);
+        return -1;
+    }
+    if (c->item || c->asked)
+        return 0;
+    const char *params[1] = {impl_code};
+    if (ow_db_defer_keep(db, "intake_item_current", 1, params, &c->rows, err) < 0)
+        return -1;
+    c->asked = true;
+    return 0;
+}
+
+const intake_item_t *intake_item_cache_find(intake_item_cache_t *self, ow_db_t *db,
+                                            const char *impl_code, ow_error_t *err)
+{
+    s_cached_t *c = s_entry(self, impl_code);
+    if (!c) {
+        ow_error_set(err, OW_INTERNAL, "out of memory reading item %s", impl_code);
+        return NULL;
+    }
+    if (c->item)
+        return c->item;
+    if (c->missing) {
+        ow_error_set(err, OW_NOT_FOUND, "no item with 实施编码 '%s' in the catalogue", impl_code);
+        return NULL;
+    }
+    if (c->rows) {
+        /* Prefetched: the answer came with an earlier round trip. */
+        PGresult *rows = c->rows;
+        c->rows = NULL;
+        c->missing = PQntuples(rows) < 1;
+        c->item = s_item_of(rows, impl_code, err);
+        return c->item;
+    }
+    /* Not asked, or the asking failed (the transaction then failed with it): read now. */
+    c->item = intake_catalogue_find(db, impl_code, err);
     return c->item;
 }

@@ -80,6 +80,13 @@ intake_item_cache_t *intake_item_cache_new(void);
 /* Frees the cache and every item in it; sets *self_p to NULL. */
 void intake_item_cache_destroy(intake_item_cache_t **self_p);
 
+/* Asks for the current version of impl_code without waiting (ow_db_defer_keep, inside the
+ * open transaction on db): the answer comes with the next statement that waits, and a later
+ * intake_item_cache_find of the same code reads it from the cache, one round trip fewer.
+ * Returns 0, or -1 with err (out of memory; the connection). */
+int intake_item_cache_prefetch(intake_item_cache_t *self, ow_db_t *db, const char *impl_code,
+                               ow_error_t *err);
+
 /* As intake_catalogue_find, from the cache when the item was read before. The item is owned
  * by the cache (valid until intake_item_cache_destroy); NULL with err as there (a miss is not
  * cached). */

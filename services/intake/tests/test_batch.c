@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "batch.h"
 #include "case_store.h"
 #include "catalogue.h"
@@ -166,6 +167,8 @@ static void test_one_transaction_each_at_its_savepoint(void **state)
     assert_int_equal(intake_batch_run(fx->db, &fx->settings, again, 1), 1);
     assert_memory_equal(jobs[2]->reply, first, first_len);
     assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), 2);
+    /* The serial taken for it with the lookup went back (batch.c). */
+    assert_int_equal(s_count(fx, "SELECT last_serial FROM case_counters"), 2);
 
     for (int i = 0; i < 5; i++) {
         free(jobs[i]->reply);
@@ -253,35 +256,35 @@ static void test_set_based_batch_over_two_days(void **state)
     free(good);
 }
 
-/* A set-based statement that fails (here: a guard refusing any statement that queues more than
- * one event, standing for a race or a constraint) rolls back to its savepoint and every
+/* A set-based statement that fails (here: a guard refusing any statement that writes more than
+ * one row of table, standing for a race or a constraint) rolls back to its savepoint and every
  * request runs alone: the same answers, gapless serials, one event each. */
-static void test_set_statement_failure_falls_back(void **state)
+static void s_falls_back_on(s_fixture_t *fx, const char *table)
 {
-    s_fixture_t *fx = *state;
     ow_error_t err;
     ow_error_clear(&err);
-    assert_int_equal(ow_test_pg_run(ow_db_conn(fx->db),
-                                    "CREATE FUNCTION one_event_only() RETURNS trigger"
-                                    " LANGUAGE plpgsql AS $$ BEGIN"
-                                    " IF (SELECT count(*) FROM added) > 1 THEN"
-                                    " RAISE unique_violation USING MESSAGE = 'one at a time';"
-                                    " END IF; RETURN NULL; END $$;"
-                                    "CREATE TRIGGER one_event_only AFTER INSERT ON outbox"
-                                    " REFERENCING NEW TABLE AS added FOR EACH STATEMENT"
-                                    " EXECUTE FUNCTION one_event_only()",
-                                    &err),
-                     0);
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "CREATE OR REPLACE FUNCTION one_row_only() RETURNS trigger"
+             " LANGUAGE plpgsql AS $$ BEGIN"
+             " IF (SELECT count(*) FROM added) > 1 THEN"
+             " RAISE unique_violation USING MESSAGE = 'one at a time';"
+             " END IF; RETURN NULL; END $$;"
+             "CREATE TRIGGER one_row_only AFTER INSERT ON %s"
+             " REFERENCING NEW TABLE AS added FOR EACH STATEMENT"
+             " EXECUTE FUNCTION one_row_only()",
+             table);
+    assert_int_equal(ow_test_pg_run(ow_db_conn(fx->db), sql, &err), 0);
     size_t len;
     uint8_t *good = s_application("孙八", 4, &len);
     enum { N = 4 };
     intake_job_t *jobs[N];
-    char keys[N][32];
+    char keys[N][48];
     long cases = s_count(fx, "SELECT count(*) FROM cases");
     long events = s_count(fx, "SELECT count(*) FROM outbox");
     for (int i = 0; i < N; i++) {
         jobs[i] = calloc(1, sizeof *jobs[i]);
-        snprintf(keys[i], sizeof keys[i], "fallback-%d", i);
+        snprintf(keys[i], sizeof keys[i], "fallback-%s-%d", table, i);
         s_job(jobs[i], keys[i], good, len);
     }
     assert_int_equal(intake_batch_run(fx->db, &fx->settings, jobs, N), N);
@@ -291,8 +294,8 @@ static void test_set_statement_failure_falls_back(void **state)
                                  " (SELECT count(*) FROM cases WHERE substr(case_no, 7, 8) ="
                                  " to_char(c.day, 'YYYYMMDD'))"),
                      0);
-    assert_int_equal(
-        ow_test_pg_run(ow_db_conn(fx->db), "DROP TRIGGER one_event_only ON outbox", &err), 0);
+    snprintf(sql, sizeof sql, "DROP TRIGGER one_row_only ON %s", table);
+    assert_int_equal(ow_test_pg_run(ow_db_conn(fx->db), sql, &err), 0);
     /* The same keys again through the set-based path: the first answers, nothing new. */
     for (int i = 0; i < N; i++) {
         uint8_t *first = jobs[i]->reply;
@@ -307,6 +310,40 @@ static void test_set_statement_failure_falls_back(void **state)
         free(jobs[i]);
     }
     assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), cases + N);
+    free(good);
+}
+
+/* The events' statement fails after the cases' and the keys' (deferred, ow_db_defer) went in;
+ * the cases' or the keys' statement fails, which the next statement that waits reports. */
+static void test_set_statement_failure_falls_back(void **state)
+{
+    s_falls_back_on(*state, "outbox");
+    s_falls_back_on(*state, "cases");
+    s_falls_back_on(*state, "idempotency");
+}
+
+/* A connection that died while the daemon was idle (the server restarted) is found at the
+ * batch's first statement, which BEGIN travels with: the batch starts again on a new
+ * connection and every request is answered. */
+static void test_batch_survives_a_dead_idle_connection(void **state)
+{
+    s_fixture_t *fx = *state;
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%d)", PQbackendPID(ow_db_conn(fx->db)));
+    ow_error_t err;
+    ow_error_clear(&err);
+    assert_int_equal(ow_test_pg_run(ow_test_pg_admin(fx->pg), sql, &err), 0);
+    struct timespec pause = {0, 100 * 1000000L}; /* the signal takes a moment */
+    nanosleep(&pause, NULL);
+    size_t len;
+    uint8_t *good = s_application("周九", 4, &len);
+    intake_job_t job;
+    memset(&job, 0, sizeof job);
+    s_job(&job, "dead-idle-1", good, len);
+    intake_job_t *jobs[1] = {&job};
+    assert_int_equal(intake_batch_run(fx->db, &fx->settings, jobs, 1), 1);
+    assert_int_equal(job.rc, 0);
+    free(job.reply);
     free(good);
 }
 
@@ -437,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_a_failed_transaction_answers_nobody_ok),
         cmocka_unit_test(test_set_based_batch_over_two_days),
         cmocka_unit_test(test_set_statement_failure_falls_back),
+        cmocka_unit_test(test_batch_survives_a_dead_idle_connection),
         cmocka_unit_test(test_case_as_written_equals_case_read_back),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
