@@ -157,3 +157,14 @@ void ow_text_copy(char *dst, size_t size, const char *src)
     }
     dst[o] = '\0';
 }
+
+int ow_text_hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}

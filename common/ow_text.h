@@ -53,4 +53,7 @@ void ow_text_copy(char *dst, size_t size, const char *src);
  * without the format machinery, which showed in the hot paths' profiles. */
 void ow_text_put(char *dst, size_t size, const char *src);
 
+/* The value of one hexadecimal digit (0-9, a-f, A-F), or -1 for any other character. */
+int ow_text_hex_digit(char c);
+
 #endif

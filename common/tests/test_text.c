@@ -139,16 +139,27 @@ static void test_put(void **state)
     assert_string_equal(one, "");
 }
 
+static void test_hex_digit(void **state)
+{
+    (void)state;
+    const char *digits = "0123456789abcdefABCDEF";
+    const int values[] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
+                          11, 12, 13, 14, 15, 10, 11, 12, 13, 14, 15};
+    for (size_t i = 0; digits[i]; i++)
+        assert_int_equal(ow_text_hex_digit(digits[i]), values[i]);
+    assert_int_equal(ow_text_hex_digit('g'), -1);
+    assert_int_equal(ow_text_hex_digit('/'), -1);
+    assert_int_equal(ow_text_hex_digit('\0'), -1);
+    assert_int_equal(ow_text_hex_digit((char)0xc3), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8_sequences),
-        cmocka_unit_test(test_utf8_chars_and_valid),
-        cmocka_unit_test(test_text_checks),
-        cmocka_unit_test(test_printable),
-        cmocka_unit_test(test_ids_and_keys),
-        cmocka_unit_test(test_copy),
-        cmocka_unit_test(test_put),
+        cmocka_unit_test(test_utf8_sequences), cmocka_unit_test(test_utf8_chars_and_valid),
+        cmocka_unit_test(test_text_checks),    cmocka_unit_test(test_printable),
+        cmocka_unit_test(test_ids_and_keys),   cmocka_unit_test(test_copy),
+        cmocka_unit_test(test_hex_digit),      cmocka_unit_test(test_put),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ow_text.h"
+
 #define S_HEADER 20 /* the five int32s, written by binary_array_finish */
 
 static void s_put(binary_array_t *a, const void *bytes, size_t n)
@@ -71,17 +73,6 @@ void binary_array_add_bool(binary_array_t *a, bool v)
     binary_array_add_bytes(a, &b, 1);
 }
 
-static int s_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 void binary_array_add_uuid(binary_array_t *a, const char *text)
 {
     uint8_t u[16];
@@ -89,7 +80,7 @@ void binary_array_add_uuid(binary_array_t *a, const char *text)
     for (const char *p = text ? text : ""; *p && n < 16; p++) {
         if (*p == '-')
             continue;
-        int hi = s_hex(p[0]), lo = p[1] ? s_hex(p[1]) : -1;
+        int hi = ow_text_hex_digit(p[0]), lo = p[1] ? ow_text_hex_digit(p[1]) : -1;
         if (hi < 0 || lo < 0)
             break;
         u[n++] = (uint8_t)(hi << 4 | lo);

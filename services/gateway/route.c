@@ -6,17 +6,7 @@
 #include <string.h>
 
 #include "json_fields.h"
-
-static int s_hex(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "ow_text.h"
 
 /* Percent-decodes in[0..len) into out (out_size bytes, NUL-terminated). plus_is_space for
  * query strings (application/x-www-form-urlencoded). Returns the decoded length, or -1 for a
@@ -30,8 +20,8 @@ static long s_percent_decode(const char *in, size_t len, bool plus_is_space, cha
         if (c == '%') {
             if (len - i < 3)
                 return -1;
-            int hi = s_hex(in[i + 1]);
-            int lo = s_hex(in[i + 2]);
+            int hi = ow_text_hex_digit(in[i + 1]);
+            int lo = ow_text_hex_digit(in[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = (char)(hi * 16 + lo);

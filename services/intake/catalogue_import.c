@@ -393,11 +393,6 @@ static int s_find(const s_staged_t *rows, int n, const char *impl_code)
     return -1;
 }
 
-static int s_hex(int c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 static Onewindow__V1__CatalogueItem *s_unpack_hex(const char *hex, ow_error_t *err)
 {
     size_t n = strlen(hex) / 2;
@@ -407,7 +402,7 @@ static Onewindow__V1__CatalogueItem *s_unpack_hex(const char *hex, ow_error_t *e
         return NULL;
     }
     for (size_t i = 0; i < n; i++)
-        buf[i] = (uint8_t)(s_hex(hex[2 * i]) << 4 | s_hex(hex[2 * i + 1]));
+        buf[i] = (uint8_t)(ow_text_hex_digit(hex[2 * i]) << 4 | ow_text_hex_digit(hex[2 * i + 1]));
     Onewindow__V1__CatalogueItem *it = onewindow__v1__catalogue_item__unpack(NULL, n, buf);
     free(buf);
     if (!it)
