@@ -365,6 +365,18 @@ cleanup:
     return rc;
 }
 
+int ow_outbox_hold_numbering(ow_db_t *db, uint64_t *last_seq, ow_error_t *err)
+{
+    PGresult *res = ow_db_exec_planned(db, S_SQL_LOCK, 0, NULL, err);
+    if (!res)
+        return -1;
+    int rc = PQntuples(res) == 1 ? s_seq_of(res, 0, 0, last_seq, err) : -1;
+    if (PQntuples(res) != 1)
+        ow_error_set(err, OW_INTERNAL, "outbox_state has %d rows, expected 1", PQntuples(res));
+    PQclear(res);
+    return rc;
+}
+
 int ow_outbox_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n, ow_error_t *err)
 {
     return s_add_many(db, events, n, NULL, false, NULL, err);

@@ -45,6 +45,12 @@ typedef struct {
  * before anything is written. Returns 0, or -1 with err naming the first bad event (nothing
  * written) or the database error (the caller rolls back). */
 int ow_outbox_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n, ow_error_t *err);
+/* Inside an open transaction on db: takes the relay's lock, so that no event is numbered until
+ * the caller's COMMIT or ROLLBACK, and sets *last_seq to the last seq assigned: every event with
+ * a seq is then visible to the caller's next statements. For a reader that must see the
+ * numbered stream complete (evaluationd's roll-up rebuild). Returns 0, or -1 with err. */
+int ow_outbox_hold_numbering(ow_db_t *db, uint64_t *last_seq, ow_error_t *err);
+
 /* Creates the relay for `source` on db (the relay only uses db between handlers, never
  * inside a caller's transaction), publishing to busd's XSUB at bus_endpoint. Registers the
  * "_replay" method on server. Runs a pass at once, then on every ow_relay_kick and at least

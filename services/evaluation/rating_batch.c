@@ -358,7 +358,10 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         B_COUNT
     };
     binary_array_t b[B_COUNT];
+    memset(b, 0, sizeof b);
     for (int k = 0; k < B_COUNT; k++) {
+        if (k == B_NOW)
+            continue; /* a text parameter */
         uint32_t type = k == B_GRADE || (k >= B_SCORE && k < B_ID) ? BINARY_ARRAY_INT2
                         : k == B_ANON                              ? BINARY_ARRAY_BOOL
                         : k == B_ID                                ? BINARY_ARRAY_UUID
@@ -506,18 +509,16 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
     }
     if (fresh > 0) {
         const char *params[B_COUNT];
-        int lengths[B_COUNT], formats[B_COUNT];
+        int lengths[B_COUNT] = {0}, formats[B_COUNT];
         for (int k = 0; k < B_COUNT; k++) {
-            params[k] = (const char *)binary_array_finish(&b[k], &lengths[k]);
-            formats[k] = 1;
+            bool text = k == B_NOW;
+            params[k] = text ? now_text : (const char *)binary_array_finish(&b[k], &lengths[k]);
+            formats[k] = text ? 0 : 1;
             if (!params[k]) {
                 ow_error_set(err, OW_INTERNAL, "out of memory listing %zu ratings", fresh);
                 goto cleanup;
             }
         }
-        params[B_NOW] = now_text;
-        lengths[B_NOW] = 0;
-        formats[B_NOW] = 0;
         if (!(res = ow_db_execb(db, "evaluation_batch_ratings", B_COUNT, params, lengths, formats,
                                 err)))
             goto cleanup;

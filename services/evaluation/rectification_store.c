@@ -324,12 +324,12 @@ static int s_begin_keyed(ow_db_t *db, const char *key, const char *method, const
 static int s_effects(ow_db_t *db, const char *ticket_id, const rect_effects_t *fx,
                      const rect_ticket_t *t, const char *note, ow_error_t *err)
 {
-    /* What waits for the roll-up applier is folded before the flags change, so that the
-     * rating counts in the roll-ups as it stood and the step's delta follows (rollups.h). */
-    if ((fx->count_rectified || fx->count_revisited || fx->exclude_rating) &&
-        rollup_applier_hold(db, err) != 0)
-        return -1;
     if (fx->count_rectified || fx->count_revisited) {
+        /* What waits for the roll-up applier is folded before the flag changes, so that the
+         * rating counts as it stood and the step's delta follows (rollups.h); an exclusion
+         * below holds the applier itself (ratings_exclude). */
+        if (rollup_applier_hold(db, err) != 0)
+            return -1;
         const char *params[] = {ticket_id, fx->count_rectified ? "true" : "false",
                                 fx->count_revisited ? "true" : "false"};
         PGresult *res = ow_db_exec(db, "evaluation_rect_flag", 3, params, err);

@@ -2,10 +2,12 @@
  * a batch of ratings costs one statement; tests/test_rollups.c checks it against a recount. */
 #include "rollups.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ow_outbox.h"
 #include "rollup_applier.h"
 #include "sql_arrays.h"
 
@@ -211,8 +213,8 @@ int rollups_rebuild(ow_db_t *db, ow_error_t *err)
 {
     /* The relay's lock stops numbering: every rating whose event has a seq is then visible to
      * the rebuild below (taken after it), and the watermark can move to the last seq. */
-    if (rollup_applier_hold(db, err) != 0 ||
-        ow_db_run(db, "SELECT last_seq FROM outbox_state FOR UPDATE", err) != 0 ||
+    uint64_t last_seq = 0;
+    if (rollup_applier_hold(db, err) != 0 || ow_outbox_hold_numbering(db, &last_seq, err) != 0 ||
         ow_db_run(db, "DELETE FROM rollups", err) != 0)
         return -1;
     const char *params[] = {NULL, "1"};
@@ -220,8 +222,13 @@ int rollups_rebuild(ow_db_t *db, ow_error_t *err)
     if (!res)
         return -1;
     PQclear(res);
-    return ow_db_run(
-        db, "UPDATE rollup_applier_state SET last_seq = (SELECT last_seq FROM outbox_state)", err);
+    char last[24];
+    snprintf(last, sizeof last, "%" PRIu64, last_seq);
+    const char *advance[] = {last};
+    if (!(res = ow_db_exec(db, "evaluation_applier_advance", 1, advance, err)))
+        return -1;
+    PQclear(res);
+    return 0;
 }
 
 static void s_tally_from_row(const PGresult *res, int row, int col, rating_tally_t *t)

@@ -476,6 +476,12 @@ static void test_batch_answers_each_and_matches_recount(void **state)
     assert_int_equal(ow_db_begin(db, &err), 0);
     assert_int_equal(rollups_rebuild(db, &err), 0);
     assert_int_equal(ow_db_commit(db, &err), 0);
+    /* …and left the applier's watermark at the last event numbered. */
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM %s.rollup_applier_state a, %s.outbox_state o"
+             " WHERE a.last_seq = o.last_seq",
+             schema, schema);
+    assert_int_equal(ow_test_pg_long(admin, sql), 1);
     snprintf(sql, sizeof sql,
              "SELECT count(*) FROM ((TABLE %s.rollups EXCEPT TABLE %s.rollups_batch) UNION ALL"
              " (TABLE %s.rollups_batch EXCEPT TABLE %s.rollups)) d",
@@ -551,10 +557,19 @@ static void test_report_pages(void **state)
     assert_int_equal(err.code, OW_INVALID_ARGUMENT);
 }
 
-/* Another instance rates a case of the batch between the batch's read and its insert: the
- * batch fails whole with ALREADY_EXISTS, writing nothing, and run again it answers that case
- * ALREADY_EXISTS and records the others (what rating_requests_flush does). The other instance
- * is a child process holding its uncommitted rating until the batch waits on it. */
+/* Five decided cases prefix0..prefix4 of one item, department and centre. */
+static void s_seed_cases(ow_test_pg_t *pg, const char *prefix)
+{
+    char sql[512];
+    ow_error_t err;
+    snprintf(sql, sizeof sql,
+             "INSERT INTO %s.served_cases (case_no, item_code, department_code, centre_id,"
+             " channel, accepted_at_us, decided_at_us) SELECT '%s' || g, 'I1', 'D1',"
+             " '330122000000', 'window', 1, 2 FROM generate_series(0, 4) g",
+             ow_test_pg_name(pg), prefix);
+    assert_int_equal(ow_test_pg_run(ow_test_pg_admin(pg), sql, &err), 0);
+}
+
 /* Keys are kept on the ratings (migration 0011); the idempotency table is still read for the
  * keys written before, and for keys other methods used. */
 static void test_keys_on_ratings(void **state)
@@ -566,12 +581,7 @@ static void test_keys_on_ratings(void **state)
     ow_error_t err;
     ow_error_clear(&err);
     char sql[2048];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO %s.served_cases (case_no, item_code, department_code, centre_id,"
-             " channel, accepted_at_us, decided_at_us) SELECT 'K' || g, 'I1', 'D1',"
-             " '330122000000', 'window', 1, 2 FROM generate_series(0, 4) g",
-             schema);
-    assert_int_equal(ow_test_pg_run(admin, sql, &err), 0);
+    s_seed_cases(pg, "K");
     enum { N = 4 };
     rating_batch_request_t reqs[N];
     rating_batch_outcome_t out[N];
@@ -633,6 +643,10 @@ static void test_keys_on_ratings(void **state)
         free(bodies[i]);
 }
 
+/* Another instance rates a case of the batch between the batch's read and its insert: the
+ * batch fails whole with ALREADY_EXISTS, writing nothing, and run again it answers that case
+ * ALREADY_EXISTS and records the others (what rating_requests_flush does). The other instance
+ * is a child process holding its uncommitted rating until the batch waits on it. */
 static void test_race_with_another_instance(void **state)
 {
     ow_test_pg_t *pg = *state;
@@ -642,12 +656,7 @@ static void test_race_with_another_instance(void **state)
     ow_error_t err;
     ow_error_clear(&err);
     char sql[512];
-    snprintf(sql, sizeof sql,
-             "INSERT INTO %s.served_cases (case_no, item_code, department_code, centre_id,"
-             " channel, accepted_at_us, decided_at_us) SELECT 'R' || g, 'I1', 'D1',"
-             " '330122000000', 'window', 1, 2 FROM generate_series(0, 4) g",
-             schema);
-    assert_int_equal(ow_test_pg_run(admin, sql, &err), 0);
+    s_seed_cases(pg, "R");
     pid_t child = fork();
     assert_true(child >= 0);
     if (child == 0) {
