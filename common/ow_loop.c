@@ -27,6 +27,7 @@ struct ow_zwatch {
     struct event *resume; /* zero-delay timer: continue a drain cut short by the bound */
     ow_zsock_fn *on_message;
     void *arg;
+    void (*on_writable)(void *arg); /* one-shot, set by ow_zwatch_when_writable */
     bool *dead_p; /* set while draining: destroy marks it so the drain stops touching us */
     ow_zwatch_t *prev, *next;
 };
@@ -189,6 +190,14 @@ static void s_drain(ow_zwatch_t *w)
             ow_error("loop: ZMQ_EVENTS failed: %s", zmq_strerror(errno));
             break;
         }
+        if (w->on_writable && (events & ZMQ_POLLOUT)) {
+            void (*fn)(void *arg) = w->on_writable;
+            w->on_writable = NULL;
+            fn(w->arg);
+            if (dead)
+                return;
+            continue; /* what fn sent may have changed the events */
+        }
         if (!(events & ZMQ_POLLIN))
             break;
         if (handled == S_DRAIN_MAX || w->loop->stopping) {
@@ -259,6 +268,15 @@ void ow_zwatch_poke(ow_zwatch_t *watch)
 {
     if (watch && !watch->dead_p)
         event_active(watch->ev, EV_READ, 0);
+}
+
+void ow_zwatch_when_writable(ow_zwatch_t *watch, void (*fn)(void *arg))
+{
+    if (!watch)
+        return;
+    watch->on_writable = fn;
+    /* The socket may have become writable before this call, its edge already consumed. */
+    ow_zwatch_poke(watch);
 }
 
 void ow_zwatch_destroy(ow_zwatch_t **watch_p)

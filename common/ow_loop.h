@@ -53,6 +53,12 @@ ow_zwatch_t *ow_loop_watch(ow_loop_t *self, void *zsock, ow_zsock_fn *on_message
 /* Re-checks the socket soon: call after every send on a watched socket. */
 void ow_zwatch_poke(ow_zwatch_t *watch);
 
+/* Runs fn(arg) — arg as given to ow_loop_watch — once, the next time the socket can take a
+ * message (ZMQ_POLLOUT): after a send refused with EAGAIN, because the high-water mark was
+ * reached or, with ZMQ_IMMEDIATE, no connection is up yet. ZeroMQ signals ZMQ_FD when that
+ * changes (a pipe attached, or drained below its low-water mark). */
+void ow_zwatch_when_writable(ow_zwatch_t *watch, void (*fn)(void *arg));
+
 void ow_zwatch_destroy(ow_zwatch_t **watch_p);
 
 /* A timer firing after `seconds`, then every `seconds` when repeat is true. The loop owns

@@ -535,6 +535,9 @@ typedef struct s_pending {
     ow_status_t refused;
     char refused_msg[256];
     struct s_pending *prev, *next; /* every pending call, newest first */
+    /* Calls ZeroMQ has not taken yet, oldest first (see s_client_send). */
+    struct s_pending *unsent_prev, *unsent_next;
+    bool unsent;
     struct s_pending *same_bucket; /* the next in this call's bucket of the index */
 } s_pending_t;
 
@@ -549,6 +552,7 @@ struct ow_rpc_client {
     s_pending_t **buckets;
     size_t n_buckets; /* a power of two, or 0 before the first call */
     size_t n_pending;
+    s_pending_t *unsent_head, *unsent_tail;
     bool destroying;
 };
 
@@ -607,9 +611,38 @@ static void s_pending_link(ow_rpc_client_t *c, s_pending_t *p)
     }
 }
 
+static void s_unsent_append(ow_rpc_client_t *c, s_pending_t *p)
+{
+    p->unsent = true;
+    p->unsent_next = NULL;
+    p->unsent_prev = c->unsent_tail;
+    if (c->unsent_tail)
+        c->unsent_tail->unsent_next = p;
+    else
+        c->unsent_head = p;
+    c->unsent_tail = p;
+}
+
+static void s_unsent_remove(ow_rpc_client_t *c, s_pending_t *p)
+{
+    if (!p->unsent)
+        return;
+    if (p->unsent_prev)
+        p->unsent_prev->unsent_next = p->unsent_next;
+    else
+        c->unsent_head = p->unsent_next;
+    if (p->unsent_next)
+        p->unsent_next->unsent_prev = p->unsent_prev;
+    else
+        c->unsent_tail = p->unsent_prev;
+    p->unsent_prev = p->unsent_next = NULL;
+    p->unsent = false;
+}
+
 static void s_pending_unlink(s_pending_t *p)
 {
     ow_rpc_client_t *c = p->client;
+    s_unsent_remove(c, p);
     if (p->prev)
         p->prev->next = p->next;
     else
@@ -651,13 +684,49 @@ static void s_pending_fail(s_pending_t *p, ow_status_t status, const char *messa
     s_pending_finish(p, &result);
 }
 
-static void s_client_send(s_pending_t *p)
+static int s_client_send_now(s_pending_t *p)
 {
     const void *frames[1] = {p->frame};
     size_t sizes[1] = {p->frame_len};
-    if (ow_zsend(p->client->sock, p->client->watch, frames, sizes, 1) != 0)
-        ow_debug("rpc %s: sending %s %s deferred to next retry: %s", p->client->endpoint, p->method,
-                 p->request_id, zmq_strerror(errno));
+    return ow_zsend(p->client->sock, p->client->watch, frames, sizes, 1);
+}
+
+/* Sends the calls ZeroMQ refused earlier, oldest first, until it refuses again; then waits
+ * for the socket to become writable. */
+static void s_client_flush(void *arg)
+{
+    ow_rpc_client_t *c = arg;
+    while (c->unsent_head) {
+        s_pending_t *p = c->unsent_head;
+        if (s_client_send_now(p) != 0) {
+            ow_zwatch_when_writable(c->watch, s_client_flush);
+            return;
+        }
+        s_unsent_remove(c, p);
+    }
+}
+
+/* ZeroMQ refuses a send (EAGAIN) when the DEALER has no pipe with room: before the first
+ * connection is up with ZMQ_IMMEDIATE (an endpoint list), or at the high-water mark. Such a
+ * call waits in the unsent queue and goes as soon as the socket is writable, not at its
+ * next retry: the retry interval is a quarter of the timeout, and a client that starts with
+ * a burst of calls (the gateway at start-up) had them all held that long. Calls keep their
+ * order: a new one queues behind those waiting. */
+static void s_client_send(s_pending_t *p)
+{
+    ow_rpc_client_t *c = p->client;
+    if (p->unsent || c->unsent_head) {
+        if (!p->unsent)
+            s_unsent_append(c, p);
+        s_client_flush(c);
+        return;
+    }
+    if (s_client_send_now(p) != 0) {
+        ow_debug("rpc %s: %s %s waits for the socket: %s", c->endpoint, p->method, p->request_id,
+                 zmq_strerror(errno));
+        s_unsent_append(c, p);
+        ow_zwatch_when_writable(c->watch, s_client_flush);
+    }
 }
 
 /* Retry timer: resend until the deadline, then give up with DEADLINE_EXCEEDED. */
@@ -771,7 +840,8 @@ cleanup:
 
 /* Connects sock to each endpoint of the comma-separated list. With several, a request goes
  * to only those instances whose connection is up (ZMQ_IMMEDIATE): the DEALER deals requests
- * round-robin among them, and a retry finds a live one when another has gone. */
+ * round-robin among them, and a retry finds a live one when another has gone. Until one is
+ * up ZeroMQ refuses every send; the unsent queue holds those calls (s_client_send). */
 static int s_connect_all(void *sock, const char *list, ow_error_t *err)
 {
     char one[OW_RPC_ENDPOINT_MAX + 1];

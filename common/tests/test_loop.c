@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include <zmq.h>
 
 #include "ow_clock.h"
 #include "ow_loop.h"
+#include "ow_test_loop.h"
 
 typedef struct {
     ow_loop_t *loop;
@@ -327,6 +329,63 @@ static void test_zsend(void **state)
     zmq_close(router);
 }
 
+/* ---- when writable ---- */
+
+static void s_ignore(void *zsock, void *arg)
+{
+    (void)arg;
+    char buf[8];
+    zmq_recv(zsock, buf, sizeof buf, ZMQ_DONTWAIT);
+}
+
+static void s_writable(void *arg)
+{
+    (*(int *)arg)++;
+}
+
+static bool s_once(void *arg)
+{
+    return *(int *)arg > 0;
+}
+
+/* A DEALER with ZMQ_IMMEDIATE refuses sends until a connection is up; the hook runs once,
+ * when the peer appears, and not before (the rpc client's unsent queue relies on it). */
+static void test_when_writable(void **state)
+{
+    s_fixture_t *f = *state;
+    const char *tmp = getenv("TMPDIR");
+    char dir[200], endpoint[240];
+    snprintf(dir, sizeof dir, "%s/ow-loop-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    assert_non_null(mkdtemp(dir));
+    snprintf(endpoint, sizeof endpoint, "ipc://%s/w.sock", dir);
+    void *dealer = zmq_socket(ow_loop_zctx(f->loop), ZMQ_DEALER);
+    int on = 1, zero = 0;
+    zmq_setsockopt(dealer, ZMQ_IMMEDIATE, &on, sizeof on);
+    zmq_setsockopt(dealer, ZMQ_LINGER, &zero, sizeof zero);
+    assert_int_equal(zmq_connect(dealer, endpoint), 0);
+    int ran = 0;
+    ow_zwatch_t *watch = ow_loop_watch(f->loop, dealer, s_ignore, &ran);
+    assert_non_null(watch);
+    assert_int_equal(zmq_send(dealer, "x", 1, ZMQ_DONTWAIT), -1);
+    assert_int_equal(errno, EAGAIN);
+    ow_zwatch_when_writable(watch, s_writable);
+    assert_false(ow_test_loop_until(f->loop, s_once, &ran, 0.3));
+    void *router = zmq_socket(ow_loop_zctx(f->loop), ZMQ_ROUTER);
+    zmq_setsockopt(router, ZMQ_LINGER, &zero, sizeof zero);
+    assert_int_equal(zmq_bind(router, endpoint), 0);
+    assert_true(ow_test_loop_until(f->loop, s_once, &ran, 5.0));
+    assert_int_equal(zmq_send(dealer, "x", 1, ZMQ_DONTWAIT), 1);
+    ow_test_loop_until(f->loop, NULL, NULL, 0.1);
+    assert_int_equal(ran, 1); /* one-shot */
+    ow_zwatch_destroy(&watch);
+    zmq_close(dealer);
+    zmq_close(router);
+    char path[240];
+    snprintf(path, sizeof path, "%s/w.sock", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 /* ---- shutdown ---- */
 
 static int s_order[4];
@@ -393,6 +452,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_handler_destroys_its_watch, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_handler_stops_loop, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_zsend, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_when_writable, s_setup, s_teardown),
         cmocka_unit_test(test_shutdown_hooks_reverse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -716,6 +716,45 @@ static void s_echo_times(ow_rpc_client_t *client, int n)
     }
 }
 
+/* A burst of calls made as the client starts, before any connection to a list of instances
+ * is up (ZeroMQ refuses them then): they go as soon as one is, not at their retry a quarter
+ * of the timeout later (15 s here). */
+static void test_burst_before_connections_are_up(void **state)
+{
+    s_fixture_t *f = *state;
+    ow_error_t err;
+    char second[320], list[700];
+    snprintf(second, sizeof second, "ipc://%s/rpc2.sock", f->dir);
+    snprintf(list, sizeof list, "%s,%s", f->endpoint, second);
+    ow_rpc_server_t *server2 = ow_rpc_server_new(f->loop, second, &err);
+    assert_non_null(server2);
+    ow_rpc_server_handle(server2, "test.collect", s_collect, f);
+    ow_rpc_client_t *client = ow_rpc_client_new(f->loop, list, &err);
+    assert_non_null(client);
+    enum { N = 500 };
+    s_numbered_t *calls = calloc(N, sizeof *calls);
+    f->collected = calloc(N, sizeof *f->collected);
+    assert_non_null(calls);
+    assert_non_null(f->collected);
+    f->want_collected = N;
+    int64_t start = ow_clock_mono_us();
+    for (size_t i = 0; i < N; i++) {
+        char payload[32];
+        int len = snprintf(payload, sizeof payload, "call-%zu", i);
+        calls[i] = (s_numbered_t){f, i};
+        ow_rpc_call(client, "test.collect", NULL, NULL, (const uint8_t *)payload, (size_t)len,
+                    60000, s_numbered_done, &calls[i]);
+    }
+    assert_true(ow_test_loop_until(f->loop, s_all_answered, f, 10));
+    assert_int_equal(f->n_right, N);
+    assert_true(ow_clock_mono_us() - start < 5000000);
+    ow_rpc_client_destroy(&client);
+    ow_rpc_server_destroy(&server2);
+    free(calls);
+    free(f->collected);
+    f->collected = NULL;
+}
+
 /* A client given two instances' endpoints deals its calls to both, and when one goes away
  * the calls (retries included) reach the other; a bad list is refused naming the entry. */
 static void test_client_over_several_instances(void **state)
@@ -768,6 +807,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reply_to_gone_peer, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_bind_errors, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_client_over_several_instances, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_burst_before_connections_are_up, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
