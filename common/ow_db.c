@@ -568,7 +568,8 @@ PGresult *ow_db_exec_planned(ow_db_t *self, const char *sql, int nparams, const 
 /* Sends the prepared statement name, or with name NULL the SQL text sql (no parameters), into
  * the pipeline (ow_db_defer). */
 static int s_defer(ow_db_t *self, const char *name, const char *sql, int nparams,
-                   const char *const *values, PGresult **out, ow_error_t *err)
+                   const char *const *values, const int *lengths, const int *formats,
+                   PGresult **out, ow_error_t *err)
 {
     if (out)
         *out = NULL;
@@ -588,7 +589,8 @@ static int s_defer(ow_db_t *self, const char *name, const char *sql, int nparams
         s_fail(self, NULL, what, err);
         return -1;
     }
-    int sent = name ? PQsendQueryPrepared(self->conn, name, nparams, values, NULL, NULL, 0)
+    /* libpq copies the parameters into its output buffer here: the caller's may go at once. */
+    int sent = name ? PQsendQueryPrepared(self->conn, name, nparams, values, lengths, formats, 0)
                     : PQsendQueryParams(self->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
     if (!sent) {
         s_fail(self, NULL, what, err);
@@ -604,13 +606,19 @@ static int s_defer(ow_db_t *self, const char *name, const char *sql, int nparams
 int ow_db_defer(ow_db_t *self, const char *name, int nparams, const char *const *values,
                 ow_error_t *err)
 {
-    return s_defer(self, name, NULL, nparams, values, NULL, err);
+    return s_defer(self, name, NULL, nparams, values, NULL, NULL, NULL, err);
+}
+
+int ow_db_deferb(ow_db_t *self, const char *name, int nparams, const char *const *values,
+                 const int *lengths, const int *formats, ow_error_t *err)
+{
+    return s_defer(self, name, NULL, nparams, values, lengths, formats, NULL, err);
 }
 
 int ow_db_defer_keep(ow_db_t *self, const char *name, int nparams, const char *const *values,
                      PGresult **out, ow_error_t *err)
 {
-    return s_defer(self, name, NULL, nparams, values, out, err);
+    return s_defer(self, name, NULL, nparams, values, NULL, NULL, out, err);
 }
 
 int ow_db_begin_deferred(ow_db_t *self, const char *savepoint, ow_error_t *err)
@@ -627,8 +635,8 @@ int ow_db_begin_deferred(ow_db_t *self, const char *savepoint, ow_error_t *err)
     if (s_ensure(self, err) != 0)
         return -1;
     self->in_tx = true;
-    if (s_defer(self, NULL, "BEGIN", 0, NULL, NULL, err) != 0 ||
-        s_defer(self, NULL, sql, 0, NULL, NULL, err) != 0) {
+    if (s_defer(self, NULL, "BEGIN", 0, NULL, NULL, NULL, NULL, err) != 0 ||
+        s_defer(self, NULL, sql, 0, NULL, NULL, NULL, NULL, err) != 0) {
         ow_db_rollback(self);
         return -1;
     }

@@ -73,6 +73,10 @@ PGresult *ow_db_exec_planned(ow_db_t *self, const char *sql, int nparams, const 
 int ow_db_defer(ow_db_t *self, const char *name, int nparams, const char *const *values,
                 ow_error_t *err);
 
+/* As ow_db_defer with per-parameter lengths and formats (1 = binary), as ow_db_execb. */
+int ow_db_deferb(ow_db_t *self, const char *name, int nparams, const char *const *values,
+                 const int *lengths, const int *formats, ow_error_t *err);
+
 /* As ow_db_defer, and the statement's result is kept: the next call that waits sets *out
  * (caller PQclear()s), or leaves it NULL when this or an earlier deferred statement failed (that
  * call then fails). *out must stay valid until then. For reads that do not depend on each

@@ -81,8 +81,10 @@ int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err);
  * ow_relay_number_in_transaction) and inserts events[0..n) with their seqs already set after
  * it, so each row is written once rather than inserted and then rewritten with its seq (the
  * largest cost of a batch that emits two events per request). Put it last before COMMIT: the
- * lock is held until then. Returns 0, or -1 with err (the caller rolls back). Every call must
- * be followed by ow_relay_after_commit. */
+ * lock is held until then. When nothing waited (the usual case) the insert is deferred
+ * (ow_db_deferb) and travels with COMMIT: its failure is then COMMIT's (or that of a statement
+ * the caller runs in between), and the transaction rolls back. Returns 0, or -1 with err (the
+ * caller rolls back). Every call must be followed by ow_relay_after_commit. */
 int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, size_t n,
                           ow_error_t *err);
 

@@ -396,6 +396,22 @@ static void test_add_numbered(void **state)
     s_assert_gapless(fx, 6);
     assert_int_equal(s_pass(fx->relay), 0);
 
+    /* Nothing waiting, the insert travels with COMMIT: when the server refuses it there, the
+     * COMMIT fails, nothing of the transaction remains and nothing is published. */
+    s_admin_run(fx, "ALTER TABLE %s.outbox ADD CONSTRAINT no_poison CHECK (type <> 't.poison')");
+    const ow_outbox_event_t poison[2] = {{.type = "t.n1", .time_us = 1},
+                                         {.type = "t.poison", .time_us = 2}};
+    s_begin(fx->db);
+    assert_int_equal(ow_relay_add_numbered(fx->relay, poison, 2, &err), 0);
+    assert_int_equal(ow_db_commit(fx->db, &err), -1);
+    assert_non_null(strstr(err.message, "no_poison"));
+    ow_relay_after_commit(fx->relay, false);
+    assert_false(ow_db_in_transaction(fx->db));
+    assert_int_equal(ow_relay_last_seq(fx->relay), 6);
+    assert_int_equal(s_admin_long(fx, "SELECT count(*) FROM %s.outbox"), 6);
+    assert_int_equal(s_admin_long(fx, "SELECT last_seq FROM %s.outbox_state"), 6);
+    s_admin_run(fx, "ALTER TABLE %s.outbox DROP CONSTRAINT no_poison");
+
     /* A bad event refuses the call; the caller rolls back and nothing is left. */
     const ow_outbox_event_t bad = {.type = "", .time_us = 1};
     s_begin(fx->db);
@@ -547,6 +563,13 @@ static bool s_heard_six(void *arg)
     return l->events >= 6;
 }
 
+static bool s_heard_eight(void *arg)
+{
+    s_listener_t *l = arg;
+    s_listen(l);
+    return l->events >= 8;
+}
+
 static void test_publishes_events_and_heartbeats(void **state)
 {
     s_fixture_t *fx = *state;
@@ -618,6 +641,40 @@ static void test_publishes_events_and_heartbeats(void **state)
         PQclear(res);
     }
     assert_string_equal(l.case_nos[5], "330122-2");
+
+    /* Nothing waiting: the insert is deferred with event ids made by the relay. The rows hold
+     * exactly those ids and the payload bytes (sent as a binary bytea array), and the copies
+     * published carry the same. */
+    static const uint8_t raw[] = {0x00, 0xff, 0x5c, 0x78, 0x00};
+    const ow_outbox_event_t quiet[2] = {
+        {.type = "t.q1", .centre_id = "330122000000", .time_us = -5, .payload = raw, .len = 5},
+        {.type = "t.q2", .time_us = 9},
+    };
+    s_begin(fx->db);
+    assert_int_equal(ow_relay_add_numbered(fx->relay, quiet, 2, &err), 0);
+    s_commit(fx->db);
+    ow_relay_after_commit(fx->relay, true);
+    assert_true(ow_test_loop_until(fx->loop, s_heard_eight, &l, 10));
+    assert_int_equal(l.seqs[6], 7);
+    assert_int_equal(l.seqs[7], 8);
+    assert_string_equal(l.types[6], "t.q1");
+    assert_int_equal(l.payload_lens[6], 5);
+    assert_int_equal(l.payload_lens[7], 0);
+    assert_string_not_equal(l.event_ids[6], l.event_ids[7]);
+    PGresult *res = PQexec(ow_db_conn(fx->db),
+                           "SELECT event_id, type, case_no, centre_id, time_us, payload = "
+                           "'\\x00ff5c7800'::bytea, length(payload) FROM outbox WHERE seq >= 7 "
+                           "ORDER BY seq");
+    assert_int_equal(PQntuples(res), 2);
+    assert_string_equal(PQgetvalue(res, 0, 0), l.event_ids[6]);
+    assert_string_equal(PQgetvalue(res, 1, 0), l.event_ids[7]);
+    assert_string_equal(PQgetvalue(res, 0, 1), "t.q1");
+    assert_string_equal(PQgetvalue(res, 0, 2), "");
+    assert_string_equal(PQgetvalue(res, 0, 3), "330122000000");
+    assert_string_equal(PQgetvalue(res, 0, 4), "-5");
+    assert_string_equal(PQgetvalue(res, 0, 5), "t");
+    assert_string_equal(PQgetvalue(res, 1, 6), "0");
+    PQclear(res);
     ow_db_destroy(&other);
     assert_int_equal(ow_relay_dropped(fx->relay), 0);
     zmq_close(l.sub);

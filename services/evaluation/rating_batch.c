@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "binary_arrays.h"
+#include "ow_binary_array.h"
 #include "indicator_sets.h"
 #include "onewindow/v1/evaluation.pb-c.h"
 #include "ow_envelope.h"
@@ -48,7 +48,7 @@ static const ow_db_statement_t s_statements[] = {
      * (rating_requests.c). The idempotency key and the request's SHA-256 are kept on the rating
      * (migration 0011); another instance's rating with the same key fails the batch on UNIQUE
      * (idem_key) in the same way, and the run again answers it as a repeat. The arrays travel in
-     * the binary format (binary_arrays.h), the now as text. */
+     * the binary format (ow_binary_array.h), the now as text. */
     {"evaluation_batch_ratings",
      "INSERT INTO ratings (rating_id, case_no, grade, is_bad, comment, channel, rated_at_us,"
      " department_code, item_code, centre_id, indicator_set, window_id, staff_id, level,"
@@ -357,17 +357,17 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         B_HASH, /* and their requests' hashes */
         B_COUNT
     };
-    binary_array_t b[B_COUNT];
+    ow_binary_array_t b[B_COUNT];
     memset(b, 0, sizeof b);
     for (int k = 0; k < B_COUNT; k++) {
         if (k == B_NOW)
             continue; /* a text parameter */
-        uint32_t type = k == B_GRADE || (k >= B_SCORE && k < B_ID) ? BINARY_ARRAY_INT2
-                        : k == B_ANON                              ? BINARY_ARRAY_BOOL
-                        : k == B_ID                                ? BINARY_ARRAY_UUID
-                        : k == B_HASH                              ? BINARY_ARRAY_BYTEA
-                                                                   : BINARY_ARRAY_TEXT;
-        binary_array_init(&b[k], type);
+        uint32_t type = k == B_GRADE || (k >= B_SCORE && k < B_ID) ? OW_BINARY_ARRAY_INT2
+                        : k == B_ANON                              ? OW_BINARY_ARRAY_BOOL
+                        : k == B_ID                                ? OW_BINARY_ARRAY_UUID
+                        : k == B_HASH                              ? OW_BINARY_ARRAY_BYTEA
+                                                                   : OW_BINARY_ARRAY_TEXT;
+        ow_binary_array_init(&b[k], type);
     }
     sql_array_t recorded = {0}; /* the cases recorded */
     s_item_t *items = calloc(n ? n : 1, sizeof *items);
@@ -487,24 +487,24 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         if (!items[i].live)
             continue;
         const rating_t *r = &items[i].rating;
-        binary_array_add_text(&b[B_CASE], r->case_no);
-        binary_array_add_int2(&b[B_GRADE], (int16_t)r->grade);
-        binary_array_add_text(&b[B_COMMENT], r->comment);
-        binary_array_add_text(&b[B_CHANNEL], r->channel);
-        binary_array_add_text(&b[B_DEPT], r->department_code);
-        binary_array_add_text(&b[B_ITEM], r->item_code);
-        binary_array_add_text(&b[B_CENTRE], r->centre_id);
-        binary_array_add_text(&b[B_SET], items[i].set_name);
-        binary_array_add_text(&b[B_WINDOW], items[i].req->window_id);
-        binary_array_add_text(&b[B_STAFF], items[i].req->staff_id);
-        binary_array_add_text(&b[B_LEVEL], items[i].level ? items[i].level : "");
-        binary_array_add_bool(&b[B_ANON], items[i].req->anonymous);
+        ow_binary_array_add_text(&b[B_CASE], r->case_no);
+        ow_binary_array_add_int2(&b[B_GRADE], (int16_t)r->grade);
+        ow_binary_array_add_text(&b[B_COMMENT], r->comment);
+        ow_binary_array_add_text(&b[B_CHANNEL], r->channel);
+        ow_binary_array_add_text(&b[B_DEPT], r->department_code);
+        ow_binary_array_add_text(&b[B_ITEM], r->item_code);
+        ow_binary_array_add_text(&b[B_CENTRE], r->centre_id);
+        ow_binary_array_add_text(&b[B_SET], items[i].set_name);
+        ow_binary_array_add_text(&b[B_WINDOW], items[i].req->window_id);
+        ow_binary_array_add_text(&b[B_STAFF], items[i].req->staff_id);
+        ow_binary_array_add_text(&b[B_LEVEL], items[i].level ? items[i].level : "");
+        ow_binary_array_add_bool(&b[B_ANON], items[i].req->anonymous);
         for (int k = 0; k < INDICATOR_COUNT; k++)
-            binary_array_add_int2(&b[B_SCORE + k], (int16_t)items[i].scores[k]);
+            ow_binary_array_add_int2(&b[B_SCORE + k], (int16_t)items[i].scores[k]);
         ow_uuid_v4(items[i].rating.rating_id);
-        binary_array_add_uuid(&b[B_ID], items[i].rating.rating_id);
-        binary_array_add_text(&b[B_KEY], reqs[i].idempotency_key);
-        binary_array_add_bytes(&b[B_HASH], items[i].digest, sizeof items[i].digest);
+        ow_binary_array_add_uuid(&b[B_ID], items[i].rating.rating_id);
+        ow_binary_array_add_text(&b[B_KEY], reqs[i].idempotency_key);
+        ow_binary_array_add_bytes(&b[B_HASH], items[i].digest, sizeof items[i].digest);
         fresh++;
     }
     if (fresh > 0) {
@@ -512,7 +512,7 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         int lengths[B_COUNT] = {0}, formats[B_COUNT];
         for (int k = 0; k < B_COUNT; k++) {
             bool text = k == B_NOW;
-            params[k] = text ? now_text : (const char *)binary_array_finish(&b[k], &lengths[k]);
+            params[k] = text ? now_text : (const char *)ow_binary_array_finish(&b[k], &lengths[k]);
             formats[k] = text ? 0 : 1;
             if (!params[k]) {
                 ow_error_set(err, OW_INTERNAL, "out of memory listing %zu ratings", fresh);
@@ -611,7 +611,7 @@ cleanup:
     PQclear(res);
     sql_array_clear(&find_keys);
     for (int k = 0; k < B_COUNT; k++)
-        binary_array_clear(&b[k]);
+        ow_binary_array_clear(&b[k]);
     for (size_t i = 0; items && i < n; i++)
         if (items[i].req)
             onewindow__v1__rate_case__free_unpacked(items[i].req, NULL);

@@ -1,7 +1,7 @@
-/* binary_arrays — see binary_arrays.h. The format (PostgreSQL's array_recv): five network-order
+/* ow_binary_array — see ow_binary_array.h. The format (PostgreSQL's array_recv): five network-order
  * int32s — dimensions (1), flags (0: no NULLs), element type, length, lower bound (1) — then each
  * element as an int32 length and its bytes in the element type's binary form. */
-#include "binary_arrays.h"
+#include "ow_binary_array.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -9,9 +9,9 @@
 
 #include "ow_text.h"
 
-#define S_HEADER 20 /* the five int32s, written by binary_array_finish */
+#define S_HEADER 20 /* the five int32s, written by ow_binary_array_finish */
 
-static void s_put(binary_array_t *a, const void *bytes, size_t n)
+static void s_put(ow_binary_array_t *a, const void *bytes, size_t n)
 {
     if (a->failed)
         return;
@@ -31,13 +31,13 @@ static void s_put(binary_array_t *a, const void *bytes, size_t n)
     a->len += n;
 }
 
-static void s_put_int32(binary_array_t *a, uint32_t v)
+static void s_put_int32(ow_binary_array_t *a, uint32_t v)
 {
     uint32_t be = htonl(v);
     s_put(a, &be, sizeof be);
 }
 
-void binary_array_init(binary_array_t *a, uint32_t elem_type)
+void ow_binary_array_init(ow_binary_array_t *a, uint32_t elem_type)
 {
     memset(a, 0, sizeof *a);
     a->elem_type = elem_type;
@@ -45,7 +45,7 @@ void binary_array_init(binary_array_t *a, uint32_t elem_type)
     s_put(a, header, sizeof header);
 }
 
-void binary_array_add_bytes(binary_array_t *a, const void *bytes, size_t len)
+void ow_binary_array_add_bytes(ow_binary_array_t *a, const void *bytes, size_t len)
 {
     if (len > INT32_MAX) {
         a->failed = true;
@@ -56,24 +56,33 @@ void binary_array_add_bytes(binary_array_t *a, const void *bytes, size_t len)
     a->count++;
 }
 
-void binary_array_add_text(binary_array_t *a, const char *s)
+void ow_binary_array_add_text(ow_binary_array_t *a, const char *s)
 {
-    binary_array_add_bytes(a, s ? s : "", s ? strlen(s) : 0);
+    ow_binary_array_add_bytes(a, s ? s : "", s ? strlen(s) : 0);
 }
 
-void binary_array_add_int2(binary_array_t *a, int16_t v)
+void ow_binary_array_add_int2(ow_binary_array_t *a, int16_t v)
 {
     uint16_t be = htons((uint16_t)v);
-    binary_array_add_bytes(a, &be, sizeof be);
+    ow_binary_array_add_bytes(a, &be, sizeof be);
 }
 
-void binary_array_add_bool(binary_array_t *a, bool v)
+void ow_binary_array_add_int8(ow_binary_array_t *a, int64_t v)
+{
+    uint64_t u = (uint64_t)v;
+    uint8_t be[8];
+    for (int i = 7; i >= 0; i--, u >>= 8)
+        be[i] = (uint8_t)(u & 0xff);
+    ow_binary_array_add_bytes(a, be, sizeof be);
+}
+
+void ow_binary_array_add_bool(ow_binary_array_t *a, bool v)
 {
     uint8_t b = v ? 1 : 0;
-    binary_array_add_bytes(a, &b, 1);
+    ow_binary_array_add_bytes(a, &b, 1);
 }
 
-void binary_array_add_uuid(binary_array_t *a, const char *text)
+void ow_binary_array_add_uuid(ow_binary_array_t *a, const char *text)
 {
     uint8_t u[16];
     size_t n = 0;
@@ -90,10 +99,10 @@ void binary_array_add_uuid(binary_array_t *a, const char *text)
         a->failed = true;
         return;
     }
-    binary_array_add_bytes(a, u, sizeof u);
+    ow_binary_array_add_bytes(a, u, sizeof u);
 }
 
-const uint8_t *binary_array_finish(binary_array_t *a, int *len)
+const uint8_t *ow_binary_array_finish(ow_binary_array_t *a, int *len)
 {
     if (a->failed || !a->buf || a->len > INT32_MAX)
         return NULL;
@@ -103,7 +112,7 @@ const uint8_t *binary_array_finish(binary_array_t *a, int *len)
     return a->buf;
 }
 
-void binary_array_clear(binary_array_t *a)
+void ow_binary_array_clear(ow_binary_array_t *a)
 {
     free(a->buf);
     memset(a, 0, sizeof *a);
