@@ -621,6 +621,11 @@ int ow_db_defer_keep(ow_db_t *self, const char *name, int nparams, const char *c
     return s_defer(self, name, NULL, nparams, values, NULL, NULL, out, err);
 }
 
+int ow_db_defer_text(ow_db_t *self, const char *sql, PGresult **out, ow_error_t *err)
+{
+    return s_defer(self, NULL, sql, 0, NULL, NULL, NULL, out, err);
+}
+
 int ow_db_begin_deferred(ow_db_t *self, const char *savepoint, ow_error_t *err)
 {
     char sql[96];
@@ -628,7 +633,7 @@ int ow_db_begin_deferred(ow_db_t *self, const char *savepoint, ow_error_t *err)
         ow_error_set(err, OW_FAILED_PRECONDITION, "a transaction is already open");
         return -1;
     }
-    if (snprintf(sql, sizeof sql, "SAVEPOINT %s", savepoint) >= (int)sizeof sql) {
+    if (savepoint && snprintf(sql, sizeof sql, "SAVEPOINT %s", savepoint) >= (int)sizeof sql) {
         ow_error_set(err, OW_INTERNAL, "savepoint name '%s' too long", savepoint);
         return -1;
     }
@@ -636,7 +641,7 @@ int ow_db_begin_deferred(ow_db_t *self, const char *savepoint, ow_error_t *err)
         return -1;
     self->in_tx = true;
     if (s_defer(self, NULL, "BEGIN", 0, NULL, NULL, NULL, NULL, err) != 0 ||
-        s_defer(self, NULL, sql, 0, NULL, NULL, NULL, NULL, err) != 0) {
+        (savepoint && s_defer(self, NULL, sql, 0, NULL, NULL, NULL, NULL, err) != 0)) {
         ow_db_rollback(self);
         return -1;
     }

@@ -84,6 +84,10 @@ int ow_db_deferb(ow_db_t *self, const char *name, int nparams, const char *const
 int ow_db_defer_keep(ow_db_t *self, const char *name, int nparams, const char *const *values,
                      PGresult **out, ow_error_t *err);
 
+/* As ow_db_defer_keep for SQL text without parameters, parsed and planned when it runs (as
+ * ow_db_exec_planned); out may be NULL when the result is not needed. */
+int ow_db_defer_text(ow_db_t *self, const char *sql, PGresult **out, ow_error_t *err);
+
 /* Runs SQL text without parameters (DDL, BEGIN, …). Returns 0 or -1 with err. */
 int ow_db_run(ow_db_t *self, const char *sql, ow_error_t *err);
 
@@ -95,10 +99,10 @@ int ow_db_begin(ow_db_t *self, ow_error_t *err);
 /* ow_db_begin that also sets SAVEPOINT savepoint (a plain identifier), in the same round trip:
  * for a batch that may roll back to it. */
 int ow_db_begin_savepoint(ow_db_t *self, const char *savepoint, ow_error_t *err);
-/* ow_db_begin_savepoint with BEGIN and the savepoint deferred (ow_db_defer): they travel with
- * the next statement, which saves a round trip. A connection that turns out dead is then that
- * statement's failure (UNAVAILABLE), not a reconnect here as in ow_db_begin: the caller rolls
- * back — nothing was written — and may start again, which reconnects. */
+/* ow_db_begin_savepoint with BEGIN and the savepoint (none when NULL) deferred (ow_db_defer): they
+ * travel with the next statement, which saves a round trip. A connection that turns out dead is
+ * then that statement's failure (UNAVAILABLE), not a reconnect here as in ow_db_begin: the caller
+ * rolls back — nothing was written — and may start again, which reconnects. */
 int ow_db_begin_deferred(ow_db_t *self, const char *savepoint, ow_error_t *err);
 int ow_db_commit(ow_db_t *self, ow_error_t *err);
 void ow_db_rollback(ow_db_t *self);

@@ -56,6 +56,9 @@ struct ow_relay {
     size_t n_held, held_cap;
     uint64_t held_after;
     bool held_full;
+    /* What ow_relay_lock_ahead's deferred lock read, once a later call has waited; taken by
+     * ow_relay_add_numbered, cleared by ow_relay_after_commit. */
+    PGresult *ahead;
     uint64_t published;
     uint64_t dropped;
     bool failing;          /* the last pass failed: log the recovery */
@@ -717,6 +720,9 @@ int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err)
                      "relay: numbering in a transaction needs an open transaction");
         return -1;
     }
+    /* Its own lock statement; a lock read ahead would be stale once this moves last_seq. */
+    PQclear(self->ahead);
+    self->ahead = NULL;
     uint64_t last = 0;
     PGresult *rows = s_number(self, &last, err);
     if (!rows)
@@ -741,8 +747,11 @@ int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, siz
         return -1;
     }
     /* The lock in its own statement, so that the next one's snapshot sees every row a
-     * previous holder numbered (S_SQL_LOCK). */
-    PGresult *res = ow_db_exec_planned(self->db, S_SQL_LOCK_PEEK, 0, NULL, err);
+     * previous holder numbered (S_SQL_LOCK) — or what it read when taken ahead. */
+    PGresult *res = self->ahead;
+    self->ahead = NULL;
+    if (!res)
+        res = ow_db_exec_planned(self->db, S_SQL_LOCK_PEEK, 0, NULL, err);
     uint64_t last = 0;
     if (!res)
         return -1;
@@ -790,8 +799,17 @@ int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, siz
     return rc;
 }
 
+int ow_relay_lock_ahead(ow_relay_t *self, ow_error_t *err)
+{
+    PQclear(self->ahead);
+    self->ahead = NULL;
+    return ow_db_defer_text(self->db, S_SQL_LOCK_PEEK, &self->ahead, err);
+}
+
 void ow_relay_after_commit(ow_relay_t *self, bool committed)
 {
+    PQclear(self->ahead);
+    self->ahead = NULL;
     /* A numbering that took a full pass's worth may have left rows behind. */
     bool full = committed && self->held_full;
     if (committed && self->n_held > 0) {
@@ -1079,6 +1097,7 @@ void ow_relay_destroy(ow_relay_t **self_p)
     ow_timer_destroy(&self->retention_timer);
     s_held_clear(self);
     free(self->held);
+    PQclear(self->ahead);
     if (self->pub)
         zmq_close(self->pub);
     free(self->source);

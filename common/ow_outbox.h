@@ -88,6 +88,14 @@ int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err);
 int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, size_t n,
                           ow_error_t *err);
 
+/* Takes the relay's lock for a later ow_relay_add_numbered at the start of the caller's
+ * transaction, deferred (ow_db_defer_text): it travels with the caller's next statement that
+ * waits, and ow_relay_add_numbered uses what it read instead of a round trip of its own. For a
+ * caller already serialised from its first statement to COMMIT (intake's case-number counter),
+ * for whom holding the lock that long costs nothing. Call it before any SAVEPOINT: rolling
+ * back to a savepoint set before it would release the lock. Returns 0, or -1 with err. */
+int ow_relay_lock_ahead(ow_relay_t *self, ow_error_t *err);
+
 /* After the caller's COMMIT (committed) or ROLLBACK (!committed): publishes what
  * ow_relay_number_in_transaction or ow_relay_add_numbered numbered, or forgets it. */
 void ow_relay_after_commit(ow_relay_t *self, bool committed);

@@ -190,10 +190,12 @@ static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *
                                      .reply_len = job->reply_len};
     }
     /* The cases and the idempotency records are deferred (ow_db_defer): they travel with the
-     * next statement, and a failure of either (another instance on the same number or key)
-     * fails it, so the batch falls back as before. With the relay that statement is its lock,
-     * taken last and held to COMMIT, and the events go in already numbered (each row written
-     * once). Round trips: the lock with what was deferred, the events, COMMIT. */
+     * next statement that waits, and a failure of either (another instance on the same number
+     * or key) fails it. Without the relay that is the events' insert, and the batch falls back
+     * here. With it, the lock was taken ahead (s_run_once) and the events, already numbered
+     * (each row written once), are deferred too: all of it travels with COMMIT, one round
+     * trip, and a failure there runs the batch again request by request
+     * (intake_batch_run_numbered). */
     if (ow_idem_defer_save_many(db, S_SUBMIT, saves, n, err) < 0 ||
         (relay ? ow_relay_add_numbered(relay, events, n, err)
                : ow_outbox_add_many(db, events, n, err)) < 0)
@@ -361,7 +363,8 @@ size_t intake_batch_run(ow_db_t *db, const intake_settings_t *settings, intake_j
  * the connection was lost (nothing was written), so that starting again — which reconnects —
  * is safe. */
 static size_t s_run_once(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
-                         intake_job_t *const *jobs, size_t n, bool *again)
+                         intake_job_t *const *jobs, size_t n, bool set_path, bool *again,
+                         bool *set_refused)
 {
     ow_error_t err;
     ow_error_clear(&err);
@@ -370,7 +373,8 @@ static size_t s_run_once(ow_db_t *db, ow_relay_t *relay, const intake_settings_t
     s_route_t route[INTAKE_BATCH_MAX];
     bool ran[INTAKE_BATCH_MAX] = {false};
     bool slow = false, committing = false;
-    *again = false;
+    bool set_wrote = false;
+    *again = *set_refused = false;
     for (size_t i = 0; i < n; i++) {
         jobs[i]->rc = -1;
         jobs[i]->reply = NULL;
@@ -392,12 +396,20 @@ static size_t s_run_once(ow_db_t *db, ow_relay_t *relay, const intake_settings_t
      * LOCAL plan_cache_mode = force_generic_plan, tried to spare the outbox statement's
      * planning in every small batch: a generic plan made while a table is still empty — a
      * fresh cluster — scans it whole until the next ANALYZE, docs/intake.md.) */
-    if (ow_db_begin_deferred(db, "intake_set", &err) < 0)
+    if (ow_db_begin_deferred(db, NULL, &err) < 0)
         goto fail;
-    int set_rc = s_run_set(db, relay, settings, items, jobs, n, route, &err);
+    /* The relay's lock too, before the savepoint (a rollback to it would release the lock).
+     * The case-number counter row, taken in the same round trip, already serialises batches
+     * of submits from here to COMMIT, so holding the lock from here costs them nothing, and
+     * their events then need no round trip of their own (they travel with COMMIT). */
+    if ((relay && ow_relay_lock_ahead(relay, &err) < 0) ||
+        ow_db_defer_text(db, "SAVEPOINT intake_set", NULL, &err) < 0)
+        goto fail;
+    int set_rc = set_path ? s_run_set(db, relay, settings, items, jobs, n, route, &err) : 0;
     for (size_t i = 0; i < n; i++) {
         ran[i] = route[i] == S_ROUTE_SET;
         slow = slow || !ran[i];
+        set_wrote = set_wrote || (ran[i] && jobs[i]->rc == 0);
     }
     if (set_rc < 0)
         goto fail;
@@ -427,6 +439,11 @@ static size_t s_run_once(ow_db_t *db, ow_relay_t *relay, const intake_settings_t
     return ok;
 fail:
     *again = !committing && err.code == OW_UNAVAILABLE;
+    /* With the relay, the set path's cases, keys and events are deferred to the next statement
+     * that waits — COMMIT, in the usual batch: a race with another instance (the same number
+     * or key) or a refused insert is that statement's failure, and nothing was written —
+     * unless the connection went (UNAVAILABLE: COMMIT's outcome unknown). */
+    *set_refused = set_wrote && err.code != OW_UNAVAILABLE;
     /* Nothing of this transaction survives: what had succeeded is undone, so its answer
      * (and a job never run) becomes the transaction's error; a job refused on its own keeps
      * its answer, which was true of it either way. */
@@ -451,9 +468,13 @@ size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_se
     /* A connection found dead at the batch's first statement (the server restarted while the
      * daemon was idle: libpq notices only on use) costs one more attempt, as ow_db_begin's
      * retry did before BEGIN travelled with that statement. */
-    bool again = false;
-    size_t ok = s_run_once(db, relay, settings, jobs, n, &again);
+    bool again = false, set_refused = false;
+    size_t ok = s_run_once(db, relay, settings, jobs, n, true, &again, &set_refused);
     if (again)
-        ok = s_run_once(db, relay, settings, jobs, n, &again);
+        ok = s_run_once(db, relay, settings, jobs, n, true, &again, &set_refused);
+    /* What the set path wrote was refused at COMMIT (nothing was written): every request again,
+     * each alone at its savepoint, which settles races one request at a time. */
+    if (set_refused)
+        ok = s_run_once(db, relay, settings, jobs, n, false, &again, &set_refused);
     return ok;
 }

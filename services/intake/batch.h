@@ -54,9 +54,12 @@ typedef struct {
 size_t intake_batch_run(ow_db_t *db, const intake_settings_t *settings, intake_job_t *const *jobs,
                         size_t n);
 
-/* intake_batch_run that also numbers the batch's events inside its transaction, just before
- * COMMIT, and publishes them after it (ow_relay_number_in_transaction): one transaction and
- * one WAL flush per batch instead of two. relay must work on db; NULL is intake_batch_run. */
+/* intake_batch_run that also numbers the batch's events inside its transaction and publishes
+ * them after COMMIT: one transaction and one WAL flush per batch instead of two. The relay's
+ * lock is taken with the batch's first statements (ow_relay_lock_ahead), and the set path's
+ * writes travel with COMMIT; when they are refused there (another instance on the same number
+ * or key), nothing was written and the batch runs again with every request alone at its
+ * savepoint. relay must work on db; NULL is intake_batch_run. */
 size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
                                  intake_job_t *const *jobs, size_t n);
 

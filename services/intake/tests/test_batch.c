@@ -17,7 +17,9 @@
 #include "catalogue.h"
 #include "intake_api.h"
 #include "ow_clock.h"
+#include "ow_loop.h"
 #include "ow_migrate.h"
+#include "ow_outbox.h"
 #include "ow_test_error.h"
 #include "ow_test_pg.h"
 #include "submit.h"
@@ -322,6 +324,115 @@ static void test_set_statement_failure_falls_back(void **state)
     s_falls_back_on(*state, "idempotency");
 }
 
+/* Every outbox row has its seq, 1..count without a gap, and the relay's counter is the top.
+ * Returns the count. */
+static long s_events_numbered(s_fixture_t *fx)
+{
+    long count = s_count(fx, "SELECT count(*) FROM outbox");
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM outbox WHERE seq IS NULL"), 0);
+    assert_int_equal(s_count(fx, "SELECT coalesce(max(seq), 0) FROM outbox"), count);
+    assert_int_equal(s_count(fx, "SELECT last_seq FROM outbox_state"), count);
+    return count;
+}
+
+/* n jobs submitting with keys prefix-0.., run as intaked runs them (with its relay): returns how
+ * many were answered OK; the jobs are freed. */
+static size_t s_run_with_relay(s_fixture_t *fx, ow_relay_t *relay, const char *prefix, size_t n)
+{
+    size_t len;
+    uint8_t *good = s_application("周九", 4, &len);
+    intake_job_t *jobs[8];
+    char keys[8][48];
+    for (size_t i = 0; i < n; i++) {
+        jobs[i] = calloc(1, sizeof *jobs[i]);
+        snprintf(keys[i], sizeof keys[i], "%s-%zu", prefix, i);
+        s_job(jobs[i], keys[i], good, len);
+    }
+    size_t ok = intake_batch_run_numbered(fx->db, relay, &fx->settings, jobs, n);
+    for (size_t i = 0; i < n; i++) {
+        free(jobs[i]->reply);
+        free(jobs[i]);
+    }
+    free(good);
+    return ok;
+}
+
+/* With the relay (as intaked runs batches), its lock is taken ahead with the batch's first
+ * statements and the events travel with COMMIT: each path — all new, a repeat among new ones
+ * (the savepoint rolled back, the lock kept), a set statement refused (each request alone) —
+ * leaves every event numbered, gapless; an events insert refused at COMMIT answers nobody OK
+ * and leaves nothing, and the same keys then go through. */
+static void test_batch_with_relay(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    ow_error_clear(&err);
+    ow_loop_t *loop = ow_loop_new();
+    assert_non_null(loop);
+    ow_relay_t *relay =
+        ow_relay_new(loop, fx->db, "intake", "ipc:///nonexistent/onewindow-bus", NULL, &err);
+    if (!relay)
+        fail_msg("ow_relay_new: %s", err.message);
+    /* The earlier tests' events wait unnumbered: the first batch numbers them before its own. */
+    assert_int_equal(s_run_with_relay(fx, relay, "relay-a", 4), 4);
+    long base = s_events_numbered(fx);
+    /* One key already committed among two new: the serials taken for three go back with the
+     * savepoint, and the two new events follow the first four. */
+    assert_int_equal(s_run_with_relay(fx, relay, "relay-a", 1), 1);
+    assert_int_equal(s_events_numbered(fx), base);
+    {
+        size_t len;
+        uint8_t *good = s_application("周九", 4, &len);
+        intake_job_t a, b, c;
+        s_job(&a, "relay-b-0", good, len);
+        s_job(&b, "relay-a-0", good, len);
+        s_job(&c, "relay-b-1", good, len);
+        intake_job_t *jobs[3] = {&a, &b, &c};
+        assert_int_equal(intake_batch_run_numbered(fx->db, relay, &fx->settings, jobs, 3), 3);
+        free(a.reply);
+        free(b.reply);
+        free(c.reply);
+        free(good);
+    }
+    assert_int_equal(s_events_numbered(fx), base + 2);
+    /* The cases' statement refused: each request runs alone, its events numbered before COMMIT
+     * by the relay's own lock. */
+    assert_int_equal(ow_test_pg_run(ow_db_conn(fx->db),
+                                    "CREATE FUNCTION one_case_only() RETURNS trigger"
+                                    " LANGUAGE plpgsql AS $$ BEGIN"
+                                    " IF (SELECT count(*) FROM added) > 1 THEN"
+                                    " RAISE unique_violation USING MESSAGE = 'one at a time';"
+                                    " END IF; RETURN NULL; END $$;"
+                                    "CREATE TRIGGER one_case_only AFTER INSERT ON cases"
+                                    " REFERENCING NEW TABLE AS added FOR EACH STATEMENT"
+                                    " EXECUTE FUNCTION one_case_only()",
+                                    &err),
+                     0);
+    assert_int_equal(s_run_with_relay(fx, relay, "relay-c", 3), 3);
+    assert_int_equal(s_events_numbered(fx), base + 5);
+    assert_int_equal(
+        ow_test_pg_run(ow_db_conn(fx->db), "DROP TRIGGER one_case_only ON cases", &err), 0);
+    /* The events refused at COMMIT: nobody is answered OK, nothing is written, no serial used. */
+    long cases = s_count(fx, "SELECT count(*) FROM cases");
+    long serials = s_count(fx, "SELECT sum(last_serial) FROM case_counters");
+    assert_int_equal(ow_test_pg_run(ow_db_conn(fx->db),
+                                    "ALTER TABLE outbox ADD CONSTRAINT no_events CHECK (false)"
+                                    " NOT VALID",
+                                    &err),
+                     0);
+    assert_int_equal(s_run_with_relay(fx, relay, "relay-d", 2), 0);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), cases);
+    assert_int_equal(s_count(fx, "SELECT sum(last_serial) FROM case_counters"), serials);
+    assert_int_equal(s_events_numbered(fx), base + 5);
+    assert_int_equal(
+        ow_test_pg_run(ow_db_conn(fx->db), "ALTER TABLE outbox DROP CONSTRAINT no_events", &err),
+        0);
+    assert_int_equal(s_run_with_relay(fx, relay, "relay-d", 2), 2);
+    assert_int_equal(s_events_numbered(fx), base + 7);
+    ow_relay_destroy(&relay);
+    ow_loop_destroy(&loop);
+}
+
 /* A connection that died while the daemon was idle (the server restarted) is found at the
  * batch's first statement, which BEGIN travels with: the batch starts again on a new
  * connection and every request is answered. */
@@ -476,6 +587,7 @@ int main(void)
         cmocka_unit_test(test_set_statement_failure_falls_back),
         cmocka_unit_test(test_batch_survives_a_dead_idle_connection),
         cmocka_unit_test(test_case_as_written_equals_case_read_back),
+        cmocka_unit_test(test_batch_with_relay),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
