@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #define S_UUID_LEN 36
@@ -237,12 +238,8 @@ static void s_pool_take(uint8_t *out, size_t n)
     s_pool_left -= n;
 }
 
-void ow_uuid_v4(char out[37])
+static void s_uuid_text(const uint8_t b[16], char out[37])
 {
-    uint8_t b[16];
-    s_pool_take(b, sizeof b);
-    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* RFC 4122 4.4: version 4 */
-    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* variant 10xx */
     static const char hex[] = "0123456789abcdef";
     size_t o = 0;
     for (size_t i = 0; i < 16; i++) {
@@ -252,4 +249,30 @@ void ow_uuid_v4(char out[37])
         out[o++] = hex[b[i] & 0x0f];
     }
     out[o] = '\0';
+}
+
+void ow_uuid_v4(char out[37])
+{
+    uint8_t b[16];
+    s_pool_take(b, sizeof b);
+    b[6] = (uint8_t)((b[6] & 0x0f) | 0x40); /* RFC 4122 4.4: version 4 */
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* variant 10xx */
+    s_uuid_text(b, out);
+}
+
+void ow_uuid_v7(char out[37])
+{
+    uint8_t b[16];
+    s_pool_take(b, sizeof b);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    uint64_t ms = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+    /* The fraction of the millisecond in 1/4096ths (RFC 9562 6.2, method 3). */
+    uint32_t frac = (uint32_t)(((uint64_t)(ts.tv_nsec % 1000000) << 12) / 1000000);
+    for (int i = 5; i >= 0; i--, ms >>= 8)
+        b[i] = (uint8_t)(ms & 0xff);
+    b[6] = (uint8_t)(0x70 | (frac >> 8)); /* version 7 */
+    b[7] = (uint8_t)(frac & 0xff);
+    b[8] = (uint8_t)((b[8] & 0x3f) | 0x80); /* variant 10xx */
+    s_uuid_text(b, out);
 }

@@ -312,7 +312,7 @@ static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
         ow_binary_array_add_int8(&a[TIME], e->time_us);
         ow_binary_array_add_bytes(&a[PAYLOAD], e->payload, e->len);
         if (deferred) {
-            ow_uuid_v4(ids[i]);
+            ow_uuid_v7(ids[i]); /* time-ordered: the event_id index grows at its right edge */
             ow_binary_array_add_uuid(id_array, ids[i]);
         }
     }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -298,6 +299,43 @@ static void test_uuid(void **state)
     assert_non_null(strchr("89ab", a[19]));
 }
 
+/* v7: the version and variant where RFC 9562 puts them, the Unix time in ms in the first 48
+ * bits, and an id made later sorts later (the index locality it is for). */
+static void test_uuid_v7(void **state)
+{
+    (void)state;
+    char a[37], b[37];
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_REALTIME, &t0);
+    ow_uuid_v7(a);
+    clock_gettime(CLOCK_REALTIME, &t1);
+    usleep(2000);
+    ow_uuid_v7(b);
+    assert_int_equal(strlen(a), 36);
+    assert_int_equal(a[14], '7');
+    assert_non_null(strchr("89ab", a[19]));
+    assert_true(strcmp(a, b) < 0);
+    char hex[13];
+    memcpy(hex, a, 8);
+    memcpy(hex + 8, a + 9, 4);
+    hex[12] = '\0';
+    unsigned long long ms = strtoull(hex, NULL, 16);
+    assert_true(ms >=
+                (unsigned long long)t0.tv_sec * 1000 + (unsigned long long)t0.tv_nsec / 1000000);
+    assert_true(ms <=
+                (unsigned long long)t1.tv_sec * 1000 + (unsigned long long)t1.tv_nsec / 1000000);
+    /* Many in a row: all different, and in order but for ids of the same 1/4096 ms. */
+    char prev[37] = "", id[37];
+    int behind = 0;
+    for (int i = 0; i < 1000; i++) {
+        ow_uuid_v7(id);
+        assert_string_not_equal(id, prev);
+        behind += strncmp(id, prev, 18) < 0;
+        memcpy(prev, id, sizeof id);
+    }
+    assert_int_equal(behind, 0);
+}
+
 static int s_cmp_ids(const void *a, const void *b)
 {
     return strcmp(a, b);
@@ -346,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_truncated_frames),
         cmocka_unit_test(test_random_garbage),
         cmocka_unit_test(test_uuid),
+        cmocka_unit_test(test_uuid_v7),
         cmocka_unit_test(test_uuid_pool_and_fork),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -501,7 +501,8 @@ int rating_batch_record(ow_db_t *db, ow_relay_t *relay, const rating_batch_reque
         ow_binary_array_add_bool(&b[B_ANON], items[i].req->anonymous);
         for (int k = 0; k < INDICATOR_COUNT; k++)
             ow_binary_array_add_int2(&b[B_SCORE + k], (int16_t)items[i].scores[k]);
-        ow_uuid_v4(items[i].rating.rating_id);
+        ow_uuid_v7(
+            items[i].rating.rating_id); /* time-ordered: the primary key grows at its right edge */
         ow_binary_array_add_uuid(&b[B_ID], items[i].rating.rating_id);
         ow_binary_array_add_text(&b[B_KEY], reqs[i].idempotency_key);
         ow_binary_array_add_bytes(&b[B_HASH], items[i].digest, sizeof items[i].digest);
