@@ -315,29 +315,35 @@ static bool s_all_answered(void *arg)
     return f->n_answered == f->want_collected;
 }
 
+/* Makes n numbered test.collect calls through client at once (timeout_ms each) and turns the
+ * loop until all are answered, at most wait_s: every one must get its own payload back. */
+static void s_numbered_calls(s_fixture_t *f, ow_rpc_client_t *client, size_t n, int timeout_ms,
+                             double wait_s)
+{
+    s_numbered_t *calls = calloc(n, sizeof *calls);
+    f->collected = calloc(n, sizeof *f->collected);
+    assert_non_null(calls);
+    assert_non_null(f->collected);
+    f->want_collected = n;
+    for (size_t i = 0; i < n; i++) {
+        char payload[32];
+        int len = snprintf(payload, sizeof payload, "call-%zu", i);
+        calls[i] = (s_numbered_t){f, i};
+        ow_rpc_call(client, "test.collect", NULL, NULL, (const uint8_t *)payload, (size_t)len,
+                    timeout_ms, s_numbered_done, &calls[i]);
+    }
+    assert_true(ow_test_loop_until(f->loop, s_all_answered, f, wait_s));
+    assert_int_equal(f->n_right, n);
+    free(calls);
+    free(f->collected);
+    f->collected = NULL;
+}
+
 /* Thousands of calls in flight at once (the gateway under load), answered in reverse: every
  * reply reaches its own call, through the client's index growing while they wait. */
 static void test_many_calls_in_flight(void **state)
 {
-    s_fixture_t *f = *state;
-    enum { N = 3000 };
-    s_numbered_t *calls = calloc(N, sizeof *calls);
-    f->collected = calloc(N, sizeof *f->collected);
-    assert_non_null(calls);
-    assert_non_null(f->collected);
-    f->want_collected = N;
-    for (size_t i = 0; i < N; i++) {
-        char payload[32];
-        int len = snprintf(payload, sizeof payload, "call-%zu", i);
-        calls[i] = (s_numbered_t){f, i};
-        ow_rpc_call(f->client, "test.collect", NULL, NULL, (const uint8_t *)payload, (size_t)len,
-                    30000, s_numbered_done, &calls[i]);
-    }
-    assert_true(ow_test_loop_until(f->loop, s_all_answered, f, 30));
-    assert_int_equal(f->n_right, N);
-    free(calls);
-    free(f->collected);
-    f->collected = NULL;
+    s_numbered_calls(*state, ((s_fixture_t *)*state)->client, 3000, 30000, 30);
 }
 
 static void test_test_clock_does_not_expire_requests(void **state)
@@ -716,6 +722,21 @@ static void s_echo_times(ow_rpc_client_t *client, int n)
     }
 }
 
+/* A second instance of the fixture's server (test.echo counting into *count, test.collect),
+ * and in list the two endpoints, as a client is given them. */
+static ow_rpc_server_t *s_second_instance(s_fixture_t *f, int *count, char *list, size_t size)
+{
+    ow_error_t err;
+    char second[320];
+    snprintf(second, sizeof second, "ipc://%s/rpc2.sock", f->dir);
+    snprintf(list, size, "%s, %s", f->endpoint, second);
+    ow_rpc_server_t *server2 = ow_rpc_server_new(f->loop, second, &err);
+    assert_non_null(server2);
+    ow_rpc_server_handle(server2, "test.echo", s_count_echo, count);
+    ow_rpc_server_handle(server2, "test.collect", s_collect, f);
+    return server2;
+}
+
 /* A burst of calls made as the client starts, before any connection to a list of instances
  * is up (ZeroMQ refuses them then): they go as soon as one is, not at their retry a quarter
  * of the timeout later (15 s here). */
@@ -723,36 +744,16 @@ static void test_burst_before_connections_are_up(void **state)
 {
     s_fixture_t *f = *state;
     ow_error_t err;
-    char second[320], list[700];
-    snprintf(second, sizeof second, "ipc://%s/rpc2.sock", f->dir);
-    snprintf(list, sizeof list, "%s,%s", f->endpoint, second);
-    ow_rpc_server_t *server2 = ow_rpc_server_new(f->loop, second, &err);
-    assert_non_null(server2);
-    ow_rpc_server_handle(server2, "test.collect", s_collect, f);
+    char list[700];
+    int on_second = 0;
+    ow_rpc_server_t *server2 = s_second_instance(f, &on_second, list, sizeof list);
     ow_rpc_client_t *client = ow_rpc_client_new(f->loop, list, &err);
     assert_non_null(client);
-    enum { N = 500 };
-    s_numbered_t *calls = calloc(N, sizeof *calls);
-    f->collected = calloc(N, sizeof *f->collected);
-    assert_non_null(calls);
-    assert_non_null(f->collected);
-    f->want_collected = N;
     int64_t start = ow_clock_mono_us();
-    for (size_t i = 0; i < N; i++) {
-        char payload[32];
-        int len = snprintf(payload, sizeof payload, "call-%zu", i);
-        calls[i] = (s_numbered_t){f, i};
-        ow_rpc_call(client, "test.collect", NULL, NULL, (const uint8_t *)payload, (size_t)len,
-                    60000, s_numbered_done, &calls[i]);
-    }
-    assert_true(ow_test_loop_until(f->loop, s_all_answered, f, 10));
-    assert_int_equal(f->n_right, N);
+    s_numbered_calls(f, client, 500, 60000, 10);
     assert_true(ow_clock_mono_us() - start < 5000000);
     ow_rpc_client_destroy(&client);
     ow_rpc_server_destroy(&server2);
-    free(calls);
-    free(f->collected);
-    f->collected = NULL;
 }
 
 /* A client given two instances' endpoints deals its calls to both, and when one goes away
@@ -761,13 +762,9 @@ static void test_client_over_several_instances(void **state)
 {
     s_fixture_t *f = *state;
     ow_error_t err;
-    char second[320], list[700];
-    snprintf(second, sizeof second, "ipc://%s/rpc2.sock", f->dir);
-    snprintf(list, sizeof list, "%s, %s", f->endpoint, second);
+    char list[700];
     int on_second = 0;
-    ow_rpc_server_t *server2 = ow_rpc_server_new(f->loop, second, &err);
-    assert_non_null(server2);
-    ow_rpc_server_handle(server2, "test.echo", s_count_echo, &on_second);
+    ow_rpc_server_t *server2 = s_second_instance(f, &on_second, list, sizeof list);
     ow_rpc_client_t *client = ow_rpc_client_new(f->loop, list, &err);
     assert_non_null(client);
     ow_test_loop_until(f->loop, NULL, NULL, 0.2); /* both connections up */
@@ -779,7 +776,7 @@ static void test_client_over_several_instances(void **state)
     ow_rpc_server_destroy(&server2);
     s_echo_times(client, 10);
     ow_rpc_client_destroy(&client);
-    snprintf(list, sizeof list, "%s,,%s", f->endpoint, second);
+    snprintf(list, sizeof list, "%s,,ipc://%s/rpc2.sock", f->endpoint, f->dir);
     assert_null(ow_rpc_client_new(f->loop, list, &err));
     assert_int_equal(err.code, OW_INVALID_ARGUMENT);
     assert_non_null(strstr(err.message, "entry 2 is empty"));
