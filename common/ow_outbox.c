@@ -720,11 +720,12 @@ int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err)
                      "relay: numbering in a transaction needs an open transaction");
         return -1;
     }
-    /* Its own lock statement; a lock read ahead would be stale once this moves last_seq. */
-    PQclear(self->ahead);
-    self->ahead = NULL;
     uint64_t last = 0;
     PGresult *rows = s_number(self, &last, err);
+    /* s_number took the lock itself: a lock read ahead (which arrived, at the latest, with its
+     * statements) is stale once last_seq moves. */
+    PQclear(self->ahead);
+    self->ahead = NULL;
     if (!rows)
         return -1;
     if (self->n_held == 0)

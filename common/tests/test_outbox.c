@@ -422,6 +422,43 @@ static void test_add_numbered(void **state)
     ow_db_destroy(&other);
 }
 
+/* ow_relay_lock_ahead: the lock travels with the next statement that waits and
+ * ow_relay_add_numbered numbers from what it read; when numbering in between moved last_seq,
+ * what was read ahead is not used. Every case leaves the seqs gapless. */
+static void test_lock_ahead(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    ow_error_clear(&err);
+    const ow_outbox_event_t ev = {.type = "t.ahead", .time_us = 1};
+    /* Nothing waited in between: add_numbered takes the lock itself. */
+    s_begin(fx->db);
+    assert_int_equal(ow_relay_lock_ahead(fx->relay, &err), 0);
+    assert_int_equal(ow_relay_add_numbered(fx->relay, &ev, 1, &err), 0);
+    s_commit(fx->db);
+    ow_relay_after_commit(fx->relay, true);
+    s_assert_gapless(fx, 1);
+    /* A statement waited: the lock read ahead is used. */
+    s_begin(fx->db);
+    assert_int_equal(ow_relay_lock_ahead(fx->relay, &err), 0);
+    assert_int_equal(ow_db_run(fx->db, "SELECT 1", &err), 0);
+    assert_int_equal(ow_relay_add_numbered(fx->relay, &ev, 1, &err), 0);
+    s_commit(fx->db);
+    ow_relay_after_commit(fx->relay, true);
+    s_assert_gapless(fx, 2);
+    /* The lock's answer arrives with a numbering that then moves last_seq: the events after it
+     * follow it, not the stale answer. */
+    s_begin(fx->db);
+    s_add(fx->db, "t.mine", NULL, 0);
+    assert_int_equal(ow_relay_lock_ahead(fx->relay, &err), 0);
+    assert_int_equal(ow_relay_number_in_transaction(fx->relay, &err), 1);
+    assert_int_equal(ow_relay_add_numbered(fx->relay, &ev, 1, &err), 0);
+    s_commit(fx->db);
+    ow_relay_after_commit(fx->relay, true);
+    assert_int_equal(ow_relay_last_seq(fx->relay), 4);
+    s_assert_gapless(fx, 4);
+}
+
 /* Two relays of one source (two instances of a daemon) racing on their own threads while a
  * producer commits: the outbox_state row lock keeps seq single-writer. */
 typedef struct {
@@ -841,6 +878,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seq_follows_commit_order, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_number_in_transaction, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_add_numbered, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_lock_ahead, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_racing_relays_stay_gapless, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_publishes_events_and_heartbeats, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_replay_and_retention, s_setup, s_teardown),
