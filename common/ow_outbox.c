@@ -751,8 +751,12 @@ int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, siz
      * previous holder numbered (S_SQL_LOCK) — or what it read when taken ahead. */
     PGresult *res = self->ahead;
     self->ahead = NULL;
-    if (!res)
+    if (!res) {
         res = ow_db_exec_planned(self->db, S_SQL_LOCK_PEEK, 0, NULL, err);
+        /* A lock taken ahead whose answer only arrived with this one: stale after this call. */
+        PQclear(self->ahead);
+        self->ahead = NULL;
+    }
     uint64_t last = 0;
     if (!res)
         return -1;
