@@ -13,8 +13,8 @@
 
 static void s_put(ow_binary_array_t *a, const void *bytes, size_t n)
 {
-    if (a->failed)
-        return;
+    if (a->failed || n == 0)
+        return; /* an empty element may come as NULL, which memcpy must not be given */
     if (a->len + n > a->cap) {
         size_t cap = a->cap ? a->cap : 1024;
         while (cap < a->len + n)

@@ -81,6 +81,15 @@ static void test_uuid_and_bool(void **state)
     assert_memory_equal(p + 29, "\x00", 1);
     ow_binary_array_clear(&a);
 
+    /* An empty element may come as NULL (an event without payload). */
+    ow_binary_array_init(&a, OW_BINARY_ARRAY_BYTEA);
+    ow_binary_array_add_bytes(&a, NULL, 0);
+    p = ow_binary_array_finish(&a, &len);
+    assert_non_null(p);
+    assert_int_equal(len, 24);
+    assert_int_equal(s_int32_at(p + 20), 0);
+    ow_binary_array_clear(&a);
+
     ow_binary_array_init(&a, OW_BINARY_ARRAY_INT8);
     ow_binary_array_add_int8(&a, 1764000000123456);
     ow_binary_array_add_int8(&a, -1);
