@@ -77,7 +77,8 @@ int ow_relay_pass(ow_relay_t *self, ow_error_t *err);
 int ow_relay_number_in_transaction(ow_relay_t *self, ow_error_t *err);
 
 /* Instead of ow_outbox_add_many and ow_relay_number_in_transaction: inside the caller's open
- * transaction on the relay's connection, takes the relay's lock, numbers what waits (as
+ * transaction on the relay's connection, takes the relay's lock (or uses what
+ * ow_relay_lock_ahead read, when its answer has arrived), numbers what waits (as
  * ow_relay_number_in_transaction) and inserts events[0..n) with their seqs already set after
  * it, so each row is written once rather than inserted and then rewritten with its seq (the
  * largest cost of a batch that emits two events per request). Put it last before COMMIT: the
