@@ -42,12 +42,15 @@ psql "$url" -X -q -v ON_ERROR_STOP=1 -c "INSERT INTO evaluation.served_cases (ca
          (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
   FROM generate_series(1, $cases) g" -c "VACUUM ANALYZE evaluation.served_cases"
 
+bench_wal_recycled
+psql "$url" -X -q -c 'CHECKPOINT' >/dev/null
 echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)  ($(nproc) cores, shared)"
 echo "== reference: pgbench single-row inserts, durable commits, 16 clients, ${secs}s"
 psql "$url" -X -q -c 'CREATE TABLE bench_ref (id bigserial PRIMARY KEY, v text NOT NULL)'
 echo "INSERT INTO bench_ref (v) VALUES ('x');" > "$work/insert.sql"
 "$pgbin/pgbench" -n -c 16 -j 2 -T "$secs" -f "$work/insert.sql" "$url" 2>/dev/null |
   grep -E "^(tps|latency average)"
+psql "$url" -X -q -c 'CHECKPOINT' >/dev/null # what pgbench wrote is recycled too
 # CPU time (clock ticks) of evaluationd, and of the whole cluster (the postmaster, every live
 # child, and the children it has reaped): per rating, a figure a shared machine's load moves far
 # less than the rate.

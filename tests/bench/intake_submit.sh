@@ -12,11 +12,7 @@ window=${3:-256}
 bench_init intake
 bench_client intake_submit intake_submit "$build"
 bench_database "$build"
-# WAL as a production cluster at this write rate keeps it: segments recycled after a
-# checkpoint instead of created and zero-filled during a run (a 16 MB file every few seconds,
-# each a stall of tens of ms on this disk).
-psql "$url" -X -q -c "ALTER SYSTEM SET min_wal_size = '2GB'" -c "ALTER SYSTEM SET max_wal_size = '4GB'" \
-  -c "SELECT pg_reload_conf()" >/dev/null
+bench_wal_recycled # (each phase's settle checkpoints)
 bench_config intaked info
 bench_daemon "$build" intaked intake.cases
 { printf 'SET ROLE ow_intake;\nSET search_path = intake;\n'; cat "$root/deploy/demo/intake.sql"; } |

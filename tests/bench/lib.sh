@@ -56,6 +56,15 @@ bench_database() {
   fi
 }
 
+# WAL as a production cluster at a high write rate keeps it: segments recycled after a
+# checkpoint instead of created and zero-filled during a run (a 16 MB file every second or two
+# at these rates, each a stall of tens of ms on this disk; docs/configuration.md). A CHECKPOINT
+# after this makes the segments written so far (the seeding's) ready for recycling.
+bench_wal_recycled() {
+  psql "$url" -X -q -c "ALTER SYSTEM SET min_wal_size = '2GB'" -c "ALTER SYSTEM SET max_wal_size = '4GB'" \
+    -c "SELECT pg_reload_conf()" >/dev/null
+}
+
 bench_statements() {
   [ -n "${OW_BENCH_STATEMENTS:-}" ] || return 0
   echo "== the $OW_BENCH_STATEMENTS statements that took the most server time${1:+ ($1)}"
