@@ -96,6 +96,14 @@ ow_test_pg_t *ow_test_pg_new_database(const char *prefix, ow_error_t *err)
     return s_new(prefix, true, err);
 }
 
+int ow_test_pg_teardown(void **state)
+{
+    ow_test_pg_t *pg = *state;
+    ow_test_pg_destroy(&pg);
+    *state = NULL;
+    return 0;
+}
+
 void ow_test_pg_destroy(ow_test_pg_t **self_p)
 {
     if (!self_p || !*self_p)

@@ -39,6 +39,9 @@ ow_test_pg_t *ow_test_pg_new_database(const char *prefix, ow_error_t *err);
  * to drop is printed to stderr. Sets *self_p to NULL; harmless when already NULL. */
 void ow_test_pg_destroy(ow_test_pg_t **self_p);
 
+/* A cmocka teardown for tests whose state is an ow_test_pg_t: destroys it. Returns 0. */
+int ow_test_pg_teardown(void **state);
+
 /* The scratch schema's or database's name (owned by self). */
 const char *ow_test_pg_name(const ow_test_pg_t *self);
 

@@ -15,15 +15,9 @@
     " COALESCE(dead_at_us, 0), resent_count"
 
 static const ow_db_statement_t s_statements[] = {
-    /* Any key: the delivery key, or one push per rating (migration 0004). */
-    {"notify_delivery_queue",
-     "INSERT INTO deliveries (event_id, kind, recipient, channel, case_no, text, template_kind,"
-     " template_version, queued_at_us, target, subject, subscription_id, event_type, urgent,"
-     " next_attempt_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-     " $14, $15) ON CONFLICT DO NOTHING"
-     " RETURNING delivery_id"},
-    /* notify_delivery_queue for a whole batch: one array per column, in the batch's order (so
-     * queued_seq, the sending order, follows it). */
+    /* One array per column, in the batch's order (so queued_seq, the sending order, follows
+     * it). Any key skips a delivery already there: the delivery key, or one push per rating
+     * (migration 0004). */
     {"notify_delivery_queue_many",
      "INSERT INTO deliveries (event_id, kind, recipient, channel, case_no, text, template_kind,"
      " template_version, queued_at_us, target, subject, subscription_id, event_type, urgent,"
@@ -84,31 +78,7 @@ int deliveries_prepare(ow_db_t *db, ow_error_t *err)
 
 int deliveries_queue(ow_db_t *db, const delivery_t *d, int64_t now_us, ow_error_t *err)
 {
-    char version[16], at[24], due[24];
-    snprintf(version, sizeof version, "%d", d->template_version);
-    snprintf(at, sizeof at, "%" PRId64, now_us);
-    snprintf(due, sizeof due, "%" PRId64, d->not_before_us > now_us ? d->not_before_us : now_us);
-    const char *params[] = {d->event_id,
-                            d->kind,
-                            d->recipient,
-                            d->channel,
-                            d->case_no,
-                            d->text,
-                            d->template_kind,
-                            version,
-                            at,
-                            d->target ? d->target : "",
-                            d->subject ? d->subject : "",
-                            d->subscription_id && *d->subscription_id ? d->subscription_id : NULL,
-                            d->event_type ? d->event_type : "",
-                            d->urgent ? "true" : "false",
-                            due};
-    PGresult *res = ow_db_exec(db, "notify_delivery_queue", 15, params, err);
-    if (!res)
-        return -1;
-    int queued = PQntuples(res) == 1;
-    PQclear(res);
-    return queued;
+    return deliveries_queue_many(db, d, 1, now_us, err);
 }
 
 int deliveries_queue_many(ow_db_t *db, const delivery_t *ds, size_t n, int64_t now_us,

@@ -57,13 +57,6 @@ static int s_setup(void **state)
     return 0;
 }
 
-static int s_teardown(void **state)
-{
-    ow_test_pg_t *pg = *state;
-    ow_test_pg_destroy(&pg);
-    return 0;
-}
-
 static unsigned s_event_no;
 
 static void s_event(ow_db_t *db, ow_inbox_apply_fn *fn, const char *source, const char *type,
@@ -427,5 +420,5 @@ int main(void)
         cmocka_unit_test(test_records_and_month),
         cmocka_unit_test(test_year_table),
     };
-    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+    return cmocka_run_group_tests(tests, s_setup, ow_test_pg_teardown);
 }

@@ -56,13 +56,6 @@ static int s_setup(void **state)
     return 0;
 }
 
-static int s_teardown(void **state)
-{
-    ow_test_pg_t *pg = *state;
-    ow_test_pg_destroy(&pg);
-    return 0;
-}
-
 static uint32_t s_rand(uint32_t *s)
 {
     *s = *s * 1103515245u + 12345u;
@@ -713,9 +706,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_period_starts_and_deltas),
-        cmocka_unit_test_setup_teardown(test_report_pages, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_race_with_another_instance, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_keys_on_ratings, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_report_pages, s_setup, ow_test_pg_teardown),
+        cmocka_unit_test_setup_teardown(test_race_with_another_instance, s_setup,
+                                        ow_test_pg_teardown),
+        cmocka_unit_test_setup_teardown(test_keys_on_ratings, s_setup, ow_test_pg_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,13 +55,6 @@ static int s_setup(void **state)
     return 0;
 }
 
-static int s_teardown(void **state)
-{
-    ow_test_pg_t *pg = *state;
-    ow_test_pg_destroy(&pg);
-    return 0;
-}
-
 static unsigned s_event_no;
 
 static int s_apply(ow_db_t *db, ow_inbox_apply_fn *fn, const char *type, const char *case_no,
@@ -379,5 +372,5 @@ int main(void)
         cmocka_unit_test(test_window_enforced),
         cmocka_unit_test(test_fired_timers),
     };
-    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+    return cmocka_run_group_tests(tests, s_setup, ow_test_pg_teardown);
 }

@@ -60,13 +60,6 @@ static int s_setup(void **state)
     return 0;
 }
 
-static int s_teardown(void **state)
-{
-    ow_test_pg_t *pg = *state;
-    ow_test_pg_destroy(&pg);
-    return 0;
-}
-
 static unsigned s_event_no;
 
 static int s_apply(ow_db_t *db, ow_inbox_apply_fn *fn, const char *source, const char *type,
@@ -600,5 +593,5 @@ int main(void)
         cmocka_unit_test(test_overdue),
         cmocka_unit_test(test_appeal),
     };
-    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+    return cmocka_run_group_tests(tests, s_setup, ow_test_pg_teardown);
 }

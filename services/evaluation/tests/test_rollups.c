@@ -45,13 +45,6 @@ static int s_setup(void **state)
     return 0;
 }
 
-static int s_teardown(void **state)
-{
-    ow_test_pg_t *pg = *state;
-    ow_test_pg_destroy(&pg);
-    return 0;
-}
-
 static uint32_t s_rand(uint32_t *s)
 {
     *s = *s * 1103515245u + 12345u;
@@ -201,7 +194,7 @@ static void test_rollups_match_recount(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_rollups_match_recount, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_rollups_match_recount, s_setup, ow_test_pg_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

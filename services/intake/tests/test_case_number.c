@@ -89,13 +89,6 @@ static int s_setup(void **state)
     return 0;
 }
 
-static int s_teardown(void **state)
-{
-    ow_test_pg_t *pg = *state;
-    ow_test_pg_destroy(&pg);
-    return 0;
-}
-
 static ow_db_t *s_connect(ow_test_pg_t *schema)
 {
     ow_error_t err;
@@ -277,6 +270,6 @@ int main(void)
         cmocka_unit_test(test_serials_are_gapless_and_unique_under_concurrency),
     };
     int failed = cmocka_run_group_tests_name("format", pure, NULL, NULL);
-    failed += cmocka_run_group_tests_name("counter", postgres, s_setup, s_teardown);
+    failed += cmocka_run_group_tests_name("counter", postgres, s_setup, ow_test_pg_teardown);
     return failed;
 }

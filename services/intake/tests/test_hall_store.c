@@ -49,13 +49,6 @@ static int s_setup(void **state)
     return 0;
 }
 
-static int s_teardown(void **state)
-{
-    ow_test_pg_t *pg = *state;
-    ow_test_pg_destroy(&pg);
-    return 0;
-}
-
 static ow_db_t *s_connect(ow_test_pg_t *pg, ow_error_t *err)
 {
     ow_db_t *db = ow_test_pg_connect(pg, "intake-test", err);
@@ -343,5 +336,5 @@ int main(void)
         cmocka_unit_test(test_one_person_racing_books_once_a_day),
         cmocka_unit_test(test_no_shows_forfeit_once_and_block),
     };
-    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+    return cmocka_run_group_tests(tests, s_setup, ow_test_pg_teardown);
 }

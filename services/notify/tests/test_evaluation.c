@@ -14,32 +14,14 @@
 
 #include "evaluation_notices.h"
 #include "provincial_push.h"
+#include "push_sample.h"
 #include "staff_rules.h"
 #include "templates.h"
 
 static Onewindow__V1__RatingPush s_push(void)
 {
-    Onewindow__V1__RatingPush p = ONEWINDOW__V1__RATING_PUSH__INIT;
-    p.rating_id = "5d7df5e9-a191-4aaa-b691-55195583a9d8";
-    p.case_no = "3301222026112210001";
-    p.item_code = "330100-01";
-    p.item_name = "食品经营许可";
-    p.item_version = 3;
-    p.area_code = "330122000000";
-    p.level = "county";
-    p.department_code = "SCJG";
-    p.department_name = "市场监督管理局";
-    p.applicant_name = "张\"三\"";
-    p.applicant_id_type = "resident_id";
-    p.applicant_id_number = "33012219800101001X";
-    p.applicant_type = "natural_person";
-    p.case_status = "approved";
-    p.channel = "web";
-    p.staff_id = "TL0101";
-    p.window_id = "W03";
-    p.grade = 2;
-    p.rated_at_us = 1790000000123456;
-    return p;
+    return push_sample("5d7df5e9-a191-4aaa-b691-55195583a9d8", "3301222026112210001", 2,
+                       1790000000123456);
 }
 
 static void test_push_json_carries_every_domain_field(void **state)

@@ -20,6 +20,7 @@
 #include "ow_test_event.h"
 #include "ow_test_pg.h"
 #include "provincial_push.h"
+#include "push_sample.h"
 
 extern const ow_migration_t notify_core_migrations[];
 extern const size_t notify_core_migrations_count;
@@ -63,13 +64,6 @@ static int s_setup(void **state)
     return 0;
 }
 
-static int s_teardown(void **state)
-{
-    ow_test_pg_t *pg = *state;
-    ow_test_pg_destroy(&pg);
-    return 0;
-}
-
 static long s_count(void **state, const char *sql)
 {
     return ow_test_pg_long(ow_db_conn(ow_test_pg_db(*state)), sql);
@@ -85,27 +79,7 @@ static Onewindow__V1__RatingPush s_push(int i, s_ids_t *ids)
 {
     snprintf(ids->rating_id, sizeof ids->rating_id, "5d7df5e9-a191-4aaa-b691-%012d", i);
     snprintf(ids->case_no, sizeof ids->case_no, "33012220261122%05d", i);
-    Onewindow__V1__RatingPush p = ONEWINDOW__V1__RATING_PUSH__INIT;
-    p.rating_id = ids->rating_id;
-    p.case_no = ids->case_no;
-    p.item_code = "330100-01";
-    p.item_name = "食品经营许可";
-    p.item_version = 3;
-    p.area_code = "330122000000";
-    p.level = "county";
-    p.department_code = "SCJG";
-    p.department_name = "市场监督管理局";
-    p.applicant_name = "张\"三\"";
-    p.applicant_id_type = "resident_id";
-    p.applicant_id_number = "33012219800101001X";
-    p.applicant_type = "natural_person";
-    p.case_status = "approved";
-    p.channel = "web";
-    p.staff_id = "TL0101";
-    p.window_id = "W03";
-    p.grade = 1 + i % 5;
-    p.rated_at_us = S_NOW + i;
-    return p;
+    return push_sample(ids->rating_id, ids->case_no, 1 + i % 5, S_NOW + i);
 }
 
 /* Applies an event of type carrying payload through the handler, as the inbox does. */
@@ -318,5 +292,5 @@ int main(void)
         cmocka_unit_test(test_batch_of_2000_in_one_statement),
         cmocka_unit_test(test_bad_pushes),
     };
-    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+    return cmocka_run_group_tests(tests, s_setup, ow_test_pg_teardown);
 }

@@ -53,13 +53,6 @@ static int s_setup(void **state)
     return 0;
 }
 
-static int s_teardown(void **state)
-{
-    ow_test_pg_t *pg = *state;
-    ow_test_pg_destroy(&pg);
-    return 0;
-}
-
 static long s_count(ow_test_pg_t *pg, const char *fmt, ...)
 {
     char sql[1024], full[1200];
@@ -309,5 +302,5 @@ int main(void)
         cmocka_unit_test(test_transfer_release_claim),
         cmocka_unit_test(test_decide_batch),
     };
-    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+    return cmocka_run_group_tests(tests, s_setup, ow_test_pg_teardown);
 }

@@ -112,13 +112,6 @@ static int s_setup(void **state)
     return 0;
 }
 
-static int s_teardown(void **state)
-{
-    ow_test_pg_t *pg = *state;
-    ow_test_pg_destroy(&pg);
-    return 0;
-}
-
 static long s_count(ow_db_t *db, const char *sql)
 {
     PGresult *res = PQexec(ow_db_conn(db), sql);
@@ -369,9 +362,9 @@ int main(void)
         cmocka_unit_test(s_centre_rules),
         cmocka_unit_test(s_row_rules),
         cmocka_unit_test(s_who_may),
-        cmocka_unit_test_setup_teardown(s_put_org, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(s_absence_moves_work, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(s_keep_until_done, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(s_put_org, s_setup, ow_test_pg_teardown),
+        cmocka_unit_test_setup_teardown(s_absence_moves_work, s_setup, ow_test_pg_teardown),
+        cmocka_unit_test_setup_teardown(s_keep_until_done, s_setup, ow_test_pg_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,13 +46,6 @@ static int s_setup(void **state)
     return 0;
 }
 
-static int s_teardown(void **state)
-{
-    ow_test_pg_t *pg = *state;
-    ow_test_pg_destroy(&pg);
-    return 0;
-}
-
 static void s_away(ow_db_t *db, const char *staff_id)
 {
     char sql[512];
@@ -218,9 +211,10 @@ static void test_work_list_and_history(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_absence_outside_now, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_assignment_follows_absences, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(test_work_list_and_history, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_absence_outside_now, s_setup, ow_test_pg_teardown),
+        cmocka_unit_test_setup_teardown(test_assignment_follows_absences, s_setup,
+                                        ow_test_pg_teardown),
+        cmocka_unit_test_setup_teardown(test_work_list_and_history, s_setup, ow_test_pg_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

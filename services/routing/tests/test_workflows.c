@@ -54,13 +54,6 @@ static int s_setup(void **state)
     return 0;
 }
 
-static int s_teardown(void **state)
-{
-    ow_test_pg_t *pg = *state;
-    ow_test_pg_destroy(&pg);
-    return 0;
-}
-
 static long s_count(ow_test_pg_t *pg, const char *fmt, ...)
 {
     char sql[1024], full[1200];
@@ -426,5 +419,5 @@ int main(void)
         cmocka_unit_test(test_cosign_refusal),   cmocka_unit_test(test_any_first_approval),
         cmocka_unit_test(test_delivery_overdue),
     };
-    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+    return cmocka_run_group_tests(tests, s_setup, ow_test_pg_teardown);
 }
