@@ -290,18 +290,19 @@ static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
                       const uint64_t *locked_last, bool waiting, PGresult **rows, char (*ids)[37],
                       ow_error_t *err)
 {
+    /* The parameters: five arrays, the locked last_seq (text), the event ids (deferred only). */
     enum { TYPE, CASE_NO, CENTRE, TIME, PAYLOAD, LAST, IDS, N_PARAMS };
-    static const uint32_t types[] = {OW_BINARY_ARRAY_TEXT, OW_BINARY_ARRAY_TEXT,
-                                     OW_BINARY_ARRAY_TEXT, OW_BINARY_ARRAY_INT8,
-                                     OW_BINARY_ARRAY_BYTEA};
+    static const uint32_t types[N_PARAMS] = {
+        [TYPE] = OW_BINARY_ARRAY_TEXT,     [CASE_NO] = OW_BINARY_ARRAY_TEXT,
+        [CENTRE] = OW_BINARY_ARRAY_TEXT,   [TIME] = OW_BINARY_ARRAY_INT8,
+        [PAYLOAD] = OW_BINARY_ARRAY_BYTEA, [IDS] = OW_BINARY_ARRAY_UUID};
     bool deferred = locked_last && !waiting;
+    int n_params = deferred ? N_PARAMS : locked_last ? LAST + 1 : PAYLOAD + 1;
     int rc = -1;
     PGresult *res = NULL;
-    ow_binary_array_t a[PAYLOAD + 2]; /* IDS at index PAYLOAD + 1 */
-    ow_binary_array_t *id_array = &a[PAYLOAD + 1];
-    for (int k = 0; k <= PAYLOAD; k++)
+    ow_binary_array_t a[N_PARAMS]; /* a[LAST] stays empty */
+    for (int k = 0; k < N_PARAMS; k++)
         ow_binary_array_init(&a[k], types[k]);
-    ow_binary_array_init(id_array, OW_BINARY_ARRAY_UUID);
     for (size_t i = 0; i < n; i++) {
         const ow_outbox_event_t *e = &events[i];
         if (s_event_check(e, err) != 0)
@@ -313,7 +314,7 @@ static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
         ow_binary_array_add_bytes(&a[PAYLOAD], e->payload, e->len);
         if (deferred) {
             ow_uuid_v7(ids[i]); /* time-ordered: the event_id index grows at its right edge */
-            ow_binary_array_add_uuid(id_array, ids[i]);
+            ow_binary_array_add_uuid(&a[IDS], ids[i]);
         }
     }
     /* Outside a transaction the events would commit on their own, without their change. */
@@ -337,28 +338,25 @@ static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
         goto cleanup;
     const char *values[N_PARAMS];
     int lengths[N_PARAMS] = {0}, formats[N_PARAMS] = {0};
-    for (int k = 0; k <= PAYLOAD; k++) {
+    char last_text[24] = "";
+    if (locked_last)
+        snprintf(last_text, sizeof last_text, "%" PRIu64, *locked_last);
+    for (int k = 0; k < n_params; k++) {
+        if (k == LAST) {
+            values[k] = last_text;
+            continue;
+        }
         if (!(values[k] = (const char *)ow_binary_array_finish(&a[k], &lengths[k]))) {
             ow_error_set(err, OW_INTERNAL, "out of memory");
             goto cleanup;
         }
         formats[k] = 1;
     }
-    char last_text[24] = "";
-    if (locked_last)
-        snprintf(last_text, sizeof last_text, "%" PRIu64, *locked_last);
-    values[LAST] = last_text;
     if (deferred) {
-        if (!(values[IDS] = (const char *)ow_binary_array_finish(id_array, &lengths[IDS]))) {
-            ow_error_set(err, OW_INTERNAL, "out of memory");
-            goto cleanup;
-        }
-        formats[IDS] = 1;
-        rc = ow_db_deferb(db, name, N_PARAMS, values, lengths, formats, err);
+        rc = ow_db_deferb(db, name, n_params, values, lengths, formats, err);
         goto cleanup;
     }
-    res =
-        ow_db_execb(db, name, locked_last ? LAST + 1 : PAYLOAD + 1, values, lengths, formats, err);
+    res = ow_db_execb(db, name, n_params, values, lengths, formats, err);
     if (!res)
         goto cleanup;
     if (locked_last) {
@@ -384,7 +382,7 @@ static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
     rc = 0;
 cleanup:
     PQclear(res);
-    for (int k = 0; k <= PAYLOAD + 1; k++)
+    for (int k = 0; k < N_PARAMS; k++)
         ow_binary_array_clear(&a[k]);
     return rc;
 }
