@@ -1,6 +1,7 @@
 #include "case_number.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,13 +186,13 @@ static int s_take_read(const PGresult *res, const char *county_code, const int *
     return 0;
 }
 
-/* Runs the counter statement now and returns its result, or (out not NULL) defers it with its
- * result kept in *out (ow_db_defer_keep) and returns a non-NULL marker that is not a result.
- * NULL with err. */
-static PGresult *s_take_send(ow_db_t *db, const char *county_code, const int *days,
-                             const long *counts, size_t n, PGresult **out, ow_error_t *err)
+/* Sends the counter statement: runs it now, its result in *res (caller PQclear()s), or
+ * (deferred) defers it with its result kept in *res by the next call that waits
+ * (ow_db_defer_keep). Returns 0, or -1 with err. */
+static int s_take_send(ow_db_t *db, const char *county_code, const int *days, const long *counts,
+                       size_t n, bool deferred, PGresult **res, ow_error_t *err)
 {
-    PGresult *res = NULL;
+    int rc = -1;
     ow_pgarray_t *day_list = ow_pgarray_new();
     ow_pgarray_t *count_list = ow_pgarray_new();
     if (!day_list || !count_list) {
@@ -201,23 +202,21 @@ static PGresult *s_take_send(ow_db_t *db, const char *county_code, const int *da
     if (s_take_params(days, counts, n, day_list, count_list, err) < 0)
         goto done;
     const char *params[3] = {county_code, ow_pgarray_text(day_list), ow_pgarray_text(count_list)};
-    if (out) {
-        if (ow_db_defer_keep(db, "intake_counter_take", 3, params, out, err) == 0)
-            res = (PGresult *)out; /* a marker: not a result */
-    } else {
-        res = ow_db_exec(db, "intake_counter_take", 3, params, err);
-    }
+    if (deferred)
+        rc = ow_db_defer_keep(db, "intake_counter_take", 3, params, res, err);
+    else
+        rc = (*res = ow_db_exec(db, "intake_counter_take", 3, params, err)) ? 0 : -1;
 done:
     ow_pgarray_destroy(&day_list);
     ow_pgarray_destroy(&count_list);
-    return res;
+    return rc;
 }
 
 int intake_case_number_take(ow_db_t *db, const char *county_code, const int *days,
                             const long *counts, size_t n, long *lasts, ow_error_t *err)
 {
-    PGresult *res = s_take_send(db, county_code, days, counts, n, NULL, err);
-    if (!res)
+    PGresult *res = NULL;
+    if (s_take_send(db, county_code, days, counts, n, false, &res, err) < 0)
         return -1;
     int rc = s_take_read(res, county_code, days, counts, n, lasts, err);
     PQclear(res);
@@ -227,7 +226,7 @@ int intake_case_number_take(ow_db_t *db, const char *county_code, const int *day
 int intake_case_number_take_deferred(ow_db_t *db, const char *county_code, const int *days,
                                      const long *counts, size_t n, PGresult **out, ow_error_t *err)
 {
-    return s_take_send(db, county_code, days, counts, n, out, err) ? 0 : -1;
+    return s_take_send(db, county_code, days, counts, n, true, out, err);
 }
 
 int intake_case_number_take_read(const PGresult *res, const char *county_code, const int *days,
