@@ -16,6 +16,7 @@
 #include "serve_events.h"
 #include "token.h"
 #include "token_store.h"
+#include "withheld_events.h"
 
 #define S_LIMIT_DEFAULT 100
 #define S_LIMIT_MAX     1000
@@ -127,10 +128,10 @@ int serve_events_setup(api_t *self, ow_error_t *err)
     ow_inbox_on(ow_service_inbox(self->svc), "", s_store, self);
     /* The provincial push carries the rater's identity, which no report, event or export may
      * show except the push itself (DOMAIN §6): it never enters the gateway's event log, so no
-     * replay, stream or township subscription can hand it to anyone — neither one rating's
-     * event nor a transaction's batch of them. The longer prefix wins. */
-    ow_inbox_on(ow_service_inbox(self->svc), "rating.push_requested", s_withhold, self);
-    ow_inbox_on(ow_service_inbox(self->svc), "rating.pushes_requested", s_withhold, self);
+     * replay, stream or township subscription can hand it to anyone (withheld_events.h). The
+     * longer prefix wins. */
+    for (size_t i = 0; withheld_events[i]; i++)
+        ow_inbox_on(ow_service_inbox(self->svc), withheld_events[i], s_withhold, self);
     return 0;
 }
 

@@ -20,26 +20,13 @@
 #include "centre_keys.h"
 #include "curve_key.h"
 #include "remote.h"
+#include "withheld_events.h"
 
 #define S_SUBSCRIBERS_MAX 64
 #define S_PUSH_INTERVAL_S 0.2
 #define S_SCAN_MAX        2000
 
 _Static_assert(REMOTE_SUBS_MAX == ACCESS_SUBS_MAX, "an integrator key's subscriptions fit a call");
-
-/* Never sent to an integrator or a centre, whatever it subscribed to: the provincial push, one
- * rating's (rating.push_requested) or a transaction's (rating.pushes_requested), carries the
- * rater's identity (and is not in the gateway's log anyway). */
-static const char *const S_EVENTS_NEVER_OUTSIDE[] = {"rating.push_requested",
-                                                     "rating.pushes_requested", NULL};
-
-static bool s_never_outside(const char *type)
-{
-    for (size_t i = 0; S_EVENTS_NEVER_OUTSIDE[i]; i++)
-        if (strcmp(type, S_EVENTS_NEVER_OUTSIDE[i]) == 0)
-            return true;
-    return false;
-}
 
 typedef struct {
     remote_call_t call; /* the peer, its key and centre; request_id "push" */
@@ -171,7 +158,7 @@ static bool s_may_read(s_remote_t *r, const remote_call_t *call, const char *typ
                        const char *ev_centre)
 {
     /* First: a batch of pushes names no centre, which would read as the default centre's. */
-    if (s_never_outside(type))
+    if (withheld_event(type)) /* never to an integrator or a centre, whatever it asked for */
         return false;
     if (call->centre[0])
         return access_centre_covers(call->centre, *ev_centre ? ev_centre : r->api->default_centre);
