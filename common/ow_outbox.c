@@ -56,6 +56,9 @@ struct ow_relay {
     size_t n_held, held_cap;
     uint64_t held_after;
     bool held_full;
+    /* The held events were numbered by the database after the lock taken ahead, whose answer
+     * comes with COMMIT (ow_relay_add_numbered_ahead): their seqs are 1.. until then. */
+    bool held_ahead;
     /* What ow_relay_lock_ahead's deferred lock read, once a later call has waited; taken by
      * ow_relay_add_numbered, cleared by ow_relay_after_commit. */
     PGresult *ahead;
@@ -277,6 +280,23 @@ static const char S_SQL_ADD_NUMBERED[] =
     "  WITH ORDINALITY AS e(type, case_no, centre_id, time_us, payload, event_id, ord))"
     " UPDATE outbox_state SET last_seq = $6::bigint + cardinality($1::text[])";
 
+/* ow_relay_add_numbered_ahead: the caller sends its whole transaction at once, so the answer of
+ * the lock taken ahead (ow_relay_lock_ahead) only comes back with COMMIT. The rows take their
+ * seqs from outbox_state in the statement itself, under that lock: this is a later statement,
+ * so its snapshot sees every seq a previous holder assigned (as after S_SQL_LOCK). Their event
+ * ids ($6) are made by the caller. Rows that waited for a seq are left to the next pass,
+ * numbered after these: still gapless. */
+static const char S_SQL_ADD_AHEAD[] =
+    "WITH base AS (SELECT last_seq FROM outbox_state),"
+    " ins AS ("
+    "  INSERT INTO outbox (event_id, type, case_no, centre_id, time_us, payload, seq)"
+    "  SELECT e.event_id, e.type, e.case_no, e.centre_id, e.time_us, e.payload,"
+    "         base.last_seq + e.ord"
+    "  FROM base, unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bytea[],"
+    "                    $6::uuid[])"
+    "  WITH ORDINALITY AS e(type, case_no, centre_id, time_us, payload, event_id, ord))"
+    " UPDATE outbox_state SET last_seq = last_seq + cardinality($1::text[])";
+
 static int s_seq_of(const PGresult *res, int row, int col, uint64_t *out, ow_error_t *err);
 
 /* Inserts events[0..n) with one statement inside the open transaction on db: unsequenced, or,
@@ -285,19 +305,23 @@ static int s_seq_of(const PGresult *res, int row, int col, uint64_t *out, ow_err
  * *rows gets every row numbered, in seq order, for the caller to clear. Without, the rows take
  * the seqs *locked_last + 1.. and the event ids this writes into ids[0..n), and the statement is
  * deferred (S_SQL_ADD_NUMBERED): its failure comes from the next statement that waits, or
- * COMMIT. Returns 0, or -1 with err. */
+ * COMMIT. With ids but no locked_last, the lock was taken ahead and has not answered: the rows
+ * take the seqs after outbox_state's (S_SQL_ADD_AHEAD), deferred too. Returns 0, or -1 with
+ * err. */
 static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
                       const uint64_t *locked_last, bool waiting, PGresult **rows, char (*ids)[37],
                       ow_error_t *err)
 {
-    /* The parameters: five arrays, the locked last_seq (text), the event ids (deferred only). */
+    /* The parameters: five arrays, the locked last_seq (text), the event ids (deferred only).
+     * Ahead, the ids are the sixth: nothing was read to put before them. */
     enum { TYPE, CASE_NO, CENTRE, TIME, PAYLOAD, LAST, IDS, N_PARAMS };
     static const uint32_t types[N_PARAMS] = {
         [TYPE] = OW_BINARY_ARRAY_TEXT,     [CASE_NO] = OW_BINARY_ARRAY_TEXT,
         [CENTRE] = OW_BINARY_ARRAY_TEXT,   [TIME] = OW_BINARY_ARRAY_INT8,
         [PAYLOAD] = OW_BINARY_ARRAY_BYTEA, [IDS] = OW_BINARY_ARRAY_UUID};
-    bool deferred = locked_last && !waiting;
-    int n_params = deferred ? N_PARAMS : locked_last ? LAST + 1 : PAYLOAD + 1;
+    bool ahead = !locked_last && ids;
+    bool deferred = (locked_last && !waiting) || ahead;
+    int n_params = ahead ? LAST + 1 : deferred ? N_PARAMS : locked_last ? LAST + 1 : PAYLOAD + 1;
     int rc = -1;
     PGresult *res = NULL;
     ow_binary_array_t a[N_PARAMS]; /* a[LAST] stays empty */
@@ -328,12 +352,14 @@ static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
         rc = 0;
         goto cleanup;
     }
-    const char *name = !locked_last ? "ow_outbox_add_many"
-                       : waiting    ? "ow_outbox_number_and_add"
-                                    : "ow_outbox_add_numbered";
-    const char *sql = !locked_last ? S_SQL_ADD_MANY
-                      : waiting    ? S_SQL_NUMBER_AND_ADD
-                                   : S_SQL_ADD_NUMBERED;
+    const char *name = ahead          ? "ow_outbox_add_ahead"
+                       : !locked_last ? "ow_outbox_add_many"
+                       : waiting      ? "ow_outbox_number_and_add"
+                                      : "ow_outbox_add_numbered";
+    const char *sql = ahead          ? S_SQL_ADD_AHEAD
+                      : !locked_last ? S_SQL_ADD_MANY
+                      : waiting      ? S_SQL_NUMBER_AND_ADD
+                                     : S_SQL_ADD_NUMBERED;
     if (ow_db_prepare(db, name, sql, err) != 0)
         goto cleanup;
     const char *values[N_PARAMS];
@@ -342,11 +368,12 @@ static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
     if (locked_last)
         snprintf(last_text, sizeof last_text, "%" PRIu64, *locked_last);
     for (int k = 0; k < n_params; k++) {
-        if (k == LAST) {
+        if (k == LAST && !ahead) {
             values[k] = last_text;
             continue;
         }
-        if (!(values[k] = (const char *)ow_binary_array_finish(&a[k], &lengths[k]))) {
+        ow_binary_array_t *array = k == LAST ? &a[IDS] : &a[k];
+        if (!(values[k] = (const char *)ow_binary_array_finish(array, &lengths[k]))) {
             ow_error_set(err, OW_INTERNAL, "out of memory");
             goto cleanup;
         }
@@ -703,6 +730,7 @@ static void s_held_clear(ow_relay_t *self)
         ow_event_clear(&self->held[i]);
     self->n_held = 0;
     self->held_full = false;
+    self->held_ahead = false;
 }
 
 /* The seq after everything held: where the next numbering in this transaction starts. */
@@ -809,8 +837,62 @@ int ow_relay_lock_ahead(ow_relay_t *self, ow_error_t *err)
     return ow_db_defer_text(self->db, S_SQL_LOCK_PEEK, &self->ahead, err);
 }
 
+int ow_relay_add_numbered_ahead(ow_relay_t *self, const ow_outbox_event_t *events, size_t n,
+                                ow_error_t *err)
+{
+    if (!ow_db_in_transaction(self->db) || self->n_held > 0) {
+        ow_error_set(err, OW_FAILED_PRECONDITION,
+                     "relay: events numbered ahead need an open transaction with nothing else "
+                     "numbered in it");
+        return -1;
+    }
+    if (n == 0)
+        return 0;
+    char(*ids)[37] = malloc(n * sizeof *ids);
+    if (!ids) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        return -1;
+    }
+    int rc = s_add_many(self->db, events, n, NULL, false, NULL, ids, err);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = s_hold_event(self, &events[i], 1 + i, ids[i], err);
+    free(ids);
+    self->held_ahead = true;
+    return rc;
+}
+
+/* The seqs of events numbered ahead, from the lock's answer that came with COMMIT: the last_seq
+ * the statement numbered after. Returns false (logged) when that answer is missing or unreadable:
+ * the rows are committed and numbered, but cannot be published here; subscribers recover them
+ * by replay. */
+static bool s_held_rebase(ow_relay_t *self)
+{
+    ow_error_t err;
+    ow_error_clear(&err);
+    uint64_t last = 0;
+    if (!self->ahead || PQntuples(self->ahead) != 1 ||
+        s_seq_of(self->ahead, 0, 0, &last, &err) != 0) {
+        ow_log_kv(OW_LOG_ERROR,
+                  "relay: the lock taken ahead did not answer; committed events left "
+                  "to replay",
+                  "source", self->source, "error", err.message, NULL);
+        return false;
+    }
+    for (size_t i = 0; i < self->n_held; i++)
+        self->held[i].seq += last;
+    self->held_after = last;
+    /* Rows that waited were not numbered by the statement: the next pass numbers them. */
+    if (PQgetvalue(self->ahead, 0, 1)[0] == 't')
+        ow_relay_kick(self);
+    return true;
+}
+
 void ow_relay_after_commit(ow_relay_t *self, bool committed)
 {
+    if (committed && self->held_ahead && !s_held_rebase(self)) {
+        s_held_clear(self);
+        ow_relay_kick(self);
+    }
     PQclear(self->ahead);
     self->ahead = NULL;
     /* A numbering that took a full pass's worth may have left rows behind. */

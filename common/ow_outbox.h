@@ -97,6 +97,17 @@ int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, siz
  * back to a savepoint set before it would release the lock. Returns 0, or -1 with err. */
 int ow_relay_lock_ahead(ow_relay_t *self, ow_error_t *err);
 
+/* As ow_relay_add_numbered for a caller that sends its whole transaction in one round trip,
+ * after ow_relay_lock_ahead, and nothing else numbered in it: the lock's answer has not come
+ * back yet, so the rows take their seqs in the statement itself, from the locked last_seq, and
+ * the relay learns them from that answer when COMMIT returns (ow_relay_after_commit). The
+ * insert is deferred (ow_db_deferb): its failure is COMMIT's. Rows that waited for a seq are
+ * left to the next pass, which is kicked: numbered after these, the stream stays gapless.
+ * Returns 0, or -1 with err (the caller rolls back). Every call must be followed by
+ * ow_relay_after_commit. */
+int ow_relay_add_numbered_ahead(ow_relay_t *self, const ow_outbox_event_t *events, size_t n,
+                                ow_error_t *err);
+
 /* After the caller's COMMIT (committed) or ROLLBACK (!committed): publishes what
  * ow_relay_number_in_transaction or ow_relay_add_numbered numbered, or forgets it. */
 void ow_relay_after_commit(ow_relay_t *self, bool committed);

@@ -63,4 +63,28 @@ size_t intake_batch_run(ow_db_t *db, const intake_settings_t *settings, intake_j
 size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
                                  intake_job_t *const *jobs, size_t n);
 
+/* What the daemon remembers of the database between batches: the items a batch read (their
+ * current versions) and where this daemon's last batch left the case counter. With it a batch
+ * of new submits is sent whole, in one round trip, its guesses checked by the database in the
+ * same transaction (the predicted path, batch.c). Owned by the caller. */
+typedef struct intake_batch_memory intake_batch_memory_t;
+
+/* An empty memory (caller frees with intake_batch_memory_destroy), or NULL when out of memory. */
+intake_batch_memory_t *intake_batch_memory_new(void);
+void intake_batch_memory_destroy(intake_batch_memory_t **self_p);
+
+/* How many batches committed on the predicted path, and how many were refused there (and then
+ * read), since the memory was made. */
+void intake_batch_memory_counts(const intake_batch_memory_t *self, uint64_t *predicted,
+                                uint64_t *refused);
+
+/* intake_batch_run_numbered that first tries the predicted path when memory knows enough (new
+ * submits only, items and counter known, no refusal among them): ONE round trip. When it does
+ * not apply, or a guess was wrong (nothing was written; the memory forgets, and backs off when
+ * that keeps happening), the batch runs as intake_batch_run_numbered, and what it reads is
+ * remembered. relay is required for the predicted path. */
+size_t intake_batch_run_predicted(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
+                                  intake_batch_memory_t *memory, intake_job_t *const *jobs,
+                                  size_t n);
+
 #endif

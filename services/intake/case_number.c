@@ -97,6 +97,25 @@ int intake_case_number_prepare(ow_db_t *db, ow_error_t *err)
             " RETURNING to_char(day, 'YYYYMMDD'), last_serial",
             err) < 0)
         return -1;
+    /* The same with the lasts the caller expects ($4): a day whose counter ends elsewhere
+     * (another writer took serials since this daemon's last batch) refuses the transaction
+     * (refused(), migration 0012), so nothing numbered on the wrong guess is ever written. */
+    if (ow_db_prepare(
+            db, "intake_counter_take_expected",
+            "WITH t AS ("
+            "  INSERT INTO case_counters (county_code, day, last_serial)"
+            "  SELECT $1, to_date(t.day, 'YYYYMMDD'), t.n"
+            "    FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS t(day, n, ord)"
+            "   ORDER BY t.ord"
+            "  ON CONFLICT (county_code, day)"
+            "  DO UPDATE SET last_serial = case_counters.last_serial + EXCLUDED.last_serial"
+            "  RETURNING to_char(day, 'YYYYMMDD') AS day, last_serial)"
+            " SELECT refused(format('case serials of %s for county %s end at %s, not at the %s "
+            "expected: another writer took some', t.day, $1, t.last_serial, e.last))"
+            "   FROM t JOIN unnest($2::text[], $4::int[]) AS e(day, last) ON e.day = t.day"
+            "  WHERE t.last_serial <> e.last",
+            err) < 0)
+        return -1;
     /* ON CONFLICT DO UPDATE re-reads the latest committed row after waiting for its lock, so
      * under READ COMMITTED two racing transactions get n and n+1, never the same n. */
     return ow_db_prepare(db, "intake_counter_next",
@@ -209,6 +228,42 @@ static int s_take_send(ow_db_t *db, const char *county_code, const int *days, co
 done:
     ow_pgarray_destroy(&day_list);
     ow_pgarray_destroy(&count_list);
+    return rc;
+}
+
+int intake_case_number_take_expected(ow_db_t *db, const char *county_code, const int *days,
+                                     const long *counts, const long *lasts, size_t n,
+                                     ow_error_t *err)
+{
+    int rc = -1;
+    ow_pgarray_t *day_list = ow_pgarray_new();
+    ow_pgarray_t *count_list = ow_pgarray_new();
+    ow_pgarray_t *last_list = ow_pgarray_new();
+    if (!day_list || !count_list || !last_list) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto done;
+    }
+    if (s_take_params(days, counts, n, day_list, count_list, err) < 0)
+        goto done;
+    for (size_t i = 0; i < n; i++) {
+        if (lasts[i] < counts[i] || lasts[i] > INTAKE_SERIAL_MAX) {
+            ow_error_set(err, OW_RESOURCE_EXHAUSTED,
+                         "case serials of %08d for county %s: %ld expected after taking %ld",
+                         days[i], county_code, lasts[i], counts[i]);
+            goto done;
+        }
+        if (ow_pgarray_add_int64(last_list, lasts[i]) < 0) {
+            ow_error_set(err, OW_INTERNAL, "out of memory");
+            goto done;
+        }
+    }
+    const char *params[4] = {county_code, ow_pgarray_text(day_list), ow_pgarray_text(count_list),
+                             ow_pgarray_text(last_list)};
+    rc = ow_db_defer(db, "intake_counter_take_expected", 4, params, err);
+done:
+    ow_pgarray_destroy(&day_list);
+    ow_pgarray_destroy(&count_list);
+    ow_pgarray_destroy(&last_list);
     return rc;
 }
 

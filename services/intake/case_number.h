@@ -68,4 +68,14 @@ int intake_case_number_take_deferred(ow_db_t *db, const char *county_code, const
 int intake_case_number_take_read(const PGresult *res, const char *county_code, const int *days,
                                  const long *counts, size_t n, long *lasts, ow_error_t *err);
 
+/* For a batch sent whole (batch.c, the predicted path): takes counts[i] serials of each day
+ * days[i] as intake_case_number_take does, deferred (ow_db_defer), expecting the day's last
+ * serial to become lasts[i]. When it does not (another writer took serials), the statement
+ * fails (serialization_failure) and with it the transaction: the caller's failure comes from
+ * its next statement that waits, or COMMIT. Returns 0, or -1 with err (RESOURCE_EXHAUSTED when
+ * an expected last is past INTAKE_SERIAL_MAX; the connection). */
+int intake_case_number_take_expected(ow_db_t *db, const char *county_code, const int *days,
+                                     const long *counts, const long *lasts, size_t n,
+                                     ow_error_t *err);
+
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ow_db.h"
+#include "ow_pgarray.h"
 
 /* An item read from the database: the public record first, then the results its strings
  * point into (owned here, so the record is valid until intake_item_destroy). */
@@ -31,6 +32,14 @@ int intake_catalogue_prepare(ow_db_t *db, ow_error_t *err)
          S_ITEM_SELECT " WHERE i.impl_code = $1 AND i.retired_at IS NULL" S_ITEM_ORDER},
         {"intake_item_version",
          S_ITEM_SELECT " WHERE i.impl_code = $1 AND i.version = $2::integer" S_ITEM_ORDER},
+        /* A version read earlier that has been retired since (an edit made a new one) refuses
+         * the transaction (refused(), migration 0012). */
+        {"intake_items_current",
+         "SELECT refused(format('item %s version %s is no longer the current one', e.code,"
+         "       e.version))"
+         "  FROM unnest($1::text[], $2::int[]) AS e(code, version)"
+         " WHERE NOT EXISTS (SELECT FROM items i WHERE i.impl_code = e.code"
+         "                      AND i.version = e.version AND i.retired_at IS NULL)"},
     };
     return OW_DB_PREPARE_ALL(db, statements, err);
 }
@@ -226,4 +235,66 @@ const intake_item_t *intake_item_cache_find(intake_item_cache_t *self, ow_db_t *
     /* Not asked, or the asking failed (the transaction then failed with it): read now. */
     c->item = intake_catalogue_find(db, impl_code, err);
     return c->item;
+}
+
+const intake_item_t *intake_item_cache_peek(const intake_item_cache_t *self, const char *impl_code)
+{
+    for (const s_cached_t *c = self->items; c; c = c->next)
+        if (strcmp(c->impl_code, impl_code) == 0)
+            return c->item;
+    return NULL;
+}
+
+/* Unlinks and frees the entry c of self (prev points at the link to it). */
+static void s_entry_drop(s_cached_t **prev, s_cached_t *c)
+{
+    *prev = c->next;
+    intake_item_destroy(&c->item);
+    PQclear(c->rows);
+    free(c->impl_code);
+    free(c);
+}
+
+void intake_item_cache_merge(intake_item_cache_t *self, intake_item_cache_t *from)
+{
+    s_cached_t **link = &from->items;
+    while (*link) {
+        s_cached_t *c = *link;
+        if (!c->item) {
+            link = &c->next;
+            continue;
+        }
+        for (s_cached_t **old = &self->items; *old; old = &(*old)->next)
+            if (strcmp((*old)->impl_code, c->impl_code) == 0) {
+                s_entry_drop(old, *old);
+                break;
+            }
+        *link = c->next;
+        c->next = self->items;
+        self->items = c;
+    }
+}
+
+int intake_items_current_deferred(ow_db_t *db, const intake_item_t *const *items, size_t n,
+                                  ow_error_t *err)
+{
+    int rc = -1;
+    ow_pgarray_t *codes = ow_pgarray_new();
+    ow_pgarray_t *versions = ow_pgarray_new();
+    if (!codes || !versions) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ow_pgarray_add_text(codes, items[i]->impl_code) < 0 ||
+            ow_pgarray_add_int64(versions, items[i]->version) < 0) {
+            ow_error_set(err, OW_INTERNAL, "out of memory");
+            goto done;
+        }
+    const char *params[2] = {ow_pgarray_text(codes), ow_pgarray_text(versions)};
+    rc = ow_db_defer(db, "intake_items_current", 2, params, err);
+done:
+    ow_pgarray_destroy(&codes);
+    ow_pgarray_destroy(&versions);
+    return rc;
 }

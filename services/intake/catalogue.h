@@ -93,4 +93,19 @@ int intake_item_cache_prefetch(intake_item_cache_t *self, ow_db_t *db, const cha
 const intake_item_t *intake_item_cache_find(intake_item_cache_t *self, ow_db_t *db,
                                             const char *impl_code, ow_error_t *err);
 
+/* The item impl_code as the cache read it, or NULL when it has not (never a database read):
+ * for a batch that decides from what it knows (batch.c, the predicted path). */
+const intake_item_t *intake_item_cache_peek(const intake_item_cache_t *self, const char *impl_code);
+
+/* Moves every item `from` has read into self, replacing self's entry of the same code (from's is
+ * the newer read). from keeps only what it had not read. */
+void intake_item_cache_merge(intake_item_cache_t *self, intake_item_cache_t *from);
+
+/* Inside the open transaction on db, deferred (ow_db_defer): refuses the transaction
+ * (serialization_failure, at the next statement that waits or COMMIT) unless each of items[0..n)
+ * is still its code's current version — for items read in an earlier transaction. Returns 0, or
+ * -1 with err. */
+int intake_items_current_deferred(ow_db_t *db, const intake_item_t *const *items, size_t n,
+                                  ow_error_t *err);
+
 #endif

@@ -57,6 +57,9 @@ struct intake_api {
     uint64_t *submit_failed;
     uint64_t *batches;
     uint64_t *batched;
+    intake_batch_memory_t *memory; /* the predicted path's (batch.h) */
+    uint64_t *predicted;
+    uint64_t *predicted_refused;
     /* The batch being gathered (batch.h), oldest first, and the zero-delay timer that
      * applies it once the loop has drained what was ready. */
     s_queued_t *head;
@@ -84,9 +87,11 @@ static void s_flush(void *arg)
         jobs[i++] = &q->job;
     /* The batch numbers its own events before COMMIT and publishes them after it: no
      * relay pass (a second transaction) between two batches. */
-    size_t ok = intake_batch_run_numbered(self->db, self->relay, &self->settings, jobs, n);
+    size_t ok =
+        intake_batch_run_predicted(self->db, self->relay, &self->settings, self->memory, jobs, n);
     (*self->batches)++;
     *self->batched += n;
+    intake_batch_memory_counts(self->memory, self->predicted, self->predicted_refused);
     bool receives = false;
     for (size_t j = 0; j < n; j++)
         receives = receives || jobs[j]->kind == INTAKE_JOB_RECEIVE;
@@ -153,6 +158,7 @@ static void s_free(void *arg)
     /* Clean shutdown finishes the batch: what was taken in is answered. */
     s_flush(self);
     ow_timer_destroy(&self->flush);
+    intake_batch_memory_destroy(&self->memory);
     /* The client first: its calls in flight are cancelled into the sender, which still lives. */
     ow_rpc_client_destroy(&self->deadline);
     ow_timer_sender_destroy(&self->timers);
@@ -555,6 +561,13 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
                                        "transactions of the group commit (submit and receive)");
     self->batched = ow_metrics_counter(m, "intake_batched_requests_total", NULL,
                                        "requests applied by the group commit");
+    self->predicted =
+        ow_metrics_counter(m, "intake_batches_predicted_total", NULL,
+                           "group commit transactions sent whole on what the daemon knew");
+    self->predicted_refused =
+        ow_metrics_counter(m, "intake_batches_prediction_refused_total", NULL,
+                           "predicted transactions refused (a guess was wrong), then read");
+    self->memory = intake_batch_memory_new();
     self->tail = &self->head;
     self->flush = ow_loop_timer(ow_service_loop(svc), -1, false, s_flush, self);
     ow_error_t terr;
@@ -562,7 +575,8 @@ int intake_api_attach(ow_service_t *svc, ow_error_t *err)
     self->timers = ow_timer_sender_new(ow_service_loop(svc), self->db, self->deadline,
                                        INTAKE_TIMER_OWNER, &terr);
     if (!self->submit_ok || !self->submit_invalid || !self->submit_failed || !self->batches ||
-        !self->batched || !self->flush || !self->timers) {
+        !self->batched || !self->predicted || !self->predicted_refused || !self->memory ||
+        !self->flush || !self->timers) {
         s_free(self);
         ow_error_set(err, OW_INTERNAL, "out of memory registering metrics");
         return -1;
