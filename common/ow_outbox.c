@@ -881,10 +881,19 @@ static bool s_held_rebase(ow_relay_t *self)
     for (size_t i = 0; i < self->n_held; i++)
         self->held[i].seq += last;
     self->held_after = last;
-    /* Rows that waited were not numbered by the statement: the next pass numbers them. */
-    if (PQgetvalue(self->ahead, 0, 1)[0] == 't')
+    /* Rows that waited were not numbered by the statement: the next pass numbers them (their
+     * writer kicked it; the lock taken ahead by ow_relay_lock_ahead also says whether any
+     * waited, and then it is kicked here too). */
+    if (PQnfields(self->ahead) > 1 && PQgetvalue(self->ahead, 0, 1)[0] == 't')
         ow_relay_kick(self);
     return true;
+}
+
+int ow_relay_lock_deferred(ow_relay_t *self, ow_error_t *err)
+{
+    PQclear(self->ahead);
+    self->ahead = NULL;
+    return ow_db_defer_keep(self->db, "ow_relay_lock", 0, NULL, &self->ahead, err);
 }
 
 void ow_relay_after_commit(ow_relay_t *self, bool committed)

@@ -97,8 +97,14 @@ int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, siz
  * back to a savepoint set before it would release the lock. Returns 0, or -1 with err. */
 int ow_relay_lock_ahead(ow_relay_t *self, ow_error_t *err);
 
+/* The relay's lock for ow_relay_add_numbered_ahead, deferred (ow_db_defer_keep): the plain
+ * lock, prepared, whose answer (last_seq) comes with the caller's next statement that waits.
+ * Before any SAVEPOINT, as ow_relay_lock_ahead. Returns 0, or -1 with err. */
+int ow_relay_lock_deferred(ow_relay_t *self, ow_error_t *err);
+
 /* As ow_relay_add_numbered for a caller that sends its whole transaction in one round trip,
- * after ow_relay_lock_ahead, and nothing else numbered in it: the lock's answer has not come
+ * after ow_relay_lock_deferred (or ow_relay_lock_ahead), and nothing else numbered in it: the
+ * lock's answer has not come
  * back yet, so the rows take their seqs in the statement itself, from the locked last_seq, and
  * the relay learns them from that answer when COMMIT returns (ow_relay_after_commit). The
  * insert is deferred (ow_db_deferb): its failure is COMMIT's. Rows that waited for a seq are

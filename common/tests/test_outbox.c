@@ -537,6 +537,7 @@ typedef struct {
     char case_nos[16][OW_CASE_NO_MAX + 1];
     char event_ids[16][37];
     size_t payload_lens[16];
+    int want; /* s_heard_wanted: how many events */
     char error[OW_ERROR_MESSAGE_MAX + 64];
 } s_listener_t;
 
@@ -595,18 +596,11 @@ static bool s_heard_three(void *arg)
     return l->events >= 3 && l->heartbeat_seq == 3;
 }
 
-static bool s_heard_six(void *arg)
+static bool s_heard_wanted(void *arg)
 {
     s_listener_t *l = arg;
     s_listen(l);
-    return l->events >= 6;
-}
-
-static bool s_heard_eight(void *arg)
-{
-    s_listener_t *l = arg;
-    s_listen(l);
-    return l->events >= 8;
+    return l->events >= l->want;
 }
 
 static void test_publishes_events_and_heartbeats(void **state)
@@ -663,7 +657,8 @@ static void test_publishes_events_and_heartbeats(void **state)
     assert_int_equal(ow_relay_add_numbered(fx->relay, evs, 2, &err), 0);
     s_commit(fx->db);
     ow_relay_after_commit(fx->relay, true);
-    assert_true(ow_test_loop_until(fx->loop, s_heard_six, &l, 10));
+    l.want = 6;
+    assert_true(ow_test_loop_until(fx->loop, s_heard_wanted, &l, 10));
     if (l.error[0])
         fail_msg("%s", l.error);
     static const char *const types[] = {"t.waiting", "t.n1", "t.n2"};
@@ -693,7 +688,8 @@ static void test_publishes_events_and_heartbeats(void **state)
     assert_int_equal(ow_relay_add_numbered(fx->relay, quiet, 2, &err), 0);
     s_commit(fx->db);
     ow_relay_after_commit(fx->relay, true);
-    assert_true(ow_test_loop_until(fx->loop, s_heard_eight, &l, 10));
+    l.want = 8;
+    assert_true(ow_test_loop_until(fx->loop, s_heard_wanted, &l, 10));
     assert_int_equal(l.seqs[6], 7);
     assert_int_equal(l.seqs[7], 8);
     assert_string_equal(l.types[6], "t.q1");
@@ -714,6 +710,37 @@ static void test_publishes_events_and_heartbeats(void **state)
     assert_string_equal(PQgetvalue(res, 0, 5), "t");
     assert_string_equal(PQgetvalue(res, 1, 6), "0");
     PQclear(res);
+
+    /* Numbered ahead (ow_relay_add_numbered_ahead): the whole transaction goes in one round
+     * trip, the rows take their seqs in the statement, and the relay learns them from the
+     * lock's answer that comes with COMMIT. A row that waited is left to the next pass,
+     * numbered after them: 9 and 10 are ours, 11 the late one. */
+    s_begin(other);
+    s_add(other, "t.late", NULL, 0);
+    s_commit(other);
+    s_begin(fx->db);
+    assert_int_equal(ow_relay_lock_deferred(fx->relay, &err), 0);
+    assert_int_equal(ow_relay_add_numbered_ahead(fx->relay, quiet, 2, &err), 0);
+    assert_int_equal(ow_relay_add_numbered_ahead(fx->relay, quiet, 1, &err), -1);
+    assert_int_equal(err.code, OW_FAILED_PRECONDITION); /* one numbering ahead a transaction */
+    s_commit(fx->db);
+    ow_relay_after_commit(fx->relay, true);
+    l.want = 11;
+    assert_true(ow_test_loop_until(fx->loop, s_heard_wanted, &l, 10));
+    static const char *const ahead[] = {"t.q1", "t.q2", "t.late"};
+    for (int i = 8; i < 11; i++) {
+        assert_int_equal(l.seqs[i], (uint64_t)i + 1);
+        assert_string_equal(l.types[i], ahead[i - 8]);
+        char sql[96];
+        snprintf(sql, sizeof sql, "SELECT event_id FROM outbox WHERE seq = %d", i + 1);
+        res = PQexec(ow_db_conn(fx->db), sql);
+        assert_int_equal(PQntuples(res), 1);
+        assert_string_equal(PQgetvalue(res, 0, 0), l.event_ids[i]);
+        PQclear(res);
+    }
+    assert_int_equal(l.payload_lens[8], 5);
+    assert_int_equal(ow_relay_last_seq(fx->relay), 11);
+    s_assert_gapless(fx, 11);
     ow_db_destroy(&other);
     assert_int_equal(ow_relay_dropped(fx->relay), 0);
     zmq_close(l.sub);

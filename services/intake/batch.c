@@ -692,7 +692,7 @@ static s_predict_t s_run_predicted(ow_db_t *db, ow_relay_t *relay,
     /* From here the batch is sent: any failure is the transaction's. */
     result = S_PREDICT_REFUSED;
     s_serials_t took = {.n = 0};
-    if (ow_db_begin_deferred(db, NULL, &err) < 0 || ow_relay_lock_ahead(relay, &err) < 0 ||
+    if (ow_db_begin_deferred(db, NULL, &err) < 0 || ow_relay_lock_deferred(relay, &err) < 0 ||
         intake_case_number_take_expected(db, settings->county_code, days, counts, lasts, n_days,
                                          &err) < 0 ||
         intake_items_current_deferred(db, distinct, n_distinct, &err) < 0 ||

@@ -27,12 +27,16 @@ echo "INSERT INTO bench_ref (v) VALUES ('x');" > "$work/insert.sql"
 ops=$(bench_ops_port intaked)
 batches() {
   curl -s "http://127.0.0.1:$ops/metrics" |
-    awk '/^onewindow_intake_batches_total/{b=$NF} /^onewindow_intake_batched_requests_total/{r=$NF} END {printf "%d %d\n", b, r}'
+    awk '/^onewindow_intake_batches_total/{b=$NF} /^onewindow_intake_batched_requests_total/{r=$NF}
+         /^onewindow_intake_batches_predicted_total/{p=$NF} /^onewindow_intake_batches_prediction_refused_total/{x=$NF}
+         END {printf "%d %d %d %d\n", b, r, p, x}'
 }
 report_batches() {
-  read -r b0 r0 <<<"$1"
-  read -r b1 r1 <<<"$(batches)"
-  awk -v b="$((b1 - b0))" -v r="$((r1 - r0))" 'BEGIN {printf "  group commit: %d requests in %d transactions = %.1f per transaction\n", r, b, b ? r / b : 0}'
+  read -r b0 r0 p0 x0 <<<"$1"
+  read -r b1 r1 p1 x1 <<<"$(batches)"
+  awk -v b="$((b1 - b0))" -v r="$((r1 - r0))" -v p="$((p1 - p0))" -v x="$((x1 - x0))" 'BEGIN {
+    printf "  group commit: %d requests in %d transactions = %.1f per transaction\n", r, b, b ? r / b : 0
+    printf "  predicted (one round trip): %d transactions, %d refused and read\n", p, x }'
 }
 # Each phase starts from a settled cluster: the previous phase's tables vacuumed and every
 # dirty page flushed, so a checkpoint or an autovacuum it caused is not billed to the next one.

@@ -335,9 +335,10 @@ static long s_events_numbered(s_fixture_t *fx)
     return count;
 }
 
-/* n jobs submitting with keys prefix-0.., run as intaked runs them (with its relay): returns how
- * many were answered OK; the jobs are freed. */
-static size_t s_run_with_relay(s_fixture_t *fx, ow_relay_t *relay, const char *prefix, size_t n)
+/* n jobs submitting with keys prefix-0.., run as intaked runs them (with its relay, and with
+ * memory the predicted path): returns how many were answered OK; the jobs are freed. */
+static size_t s_run_remembering(s_fixture_t *fx, ow_relay_t *relay, intake_batch_memory_t *memory,
+                                const char *prefix, size_t n)
 {
     size_t len;
     uint8_t *good = s_application("周九", 4, &len);
@@ -348,13 +349,19 @@ static size_t s_run_with_relay(s_fixture_t *fx, ow_relay_t *relay, const char *p
         snprintf(keys[i], sizeof keys[i], "%s-%zu", prefix, i);
         s_job(jobs[i], keys[i], good, len);
     }
-    size_t ok = intake_batch_run_numbered(fx->db, relay, &fx->settings, jobs, n);
+    size_t ok = memory ? intake_batch_run_predicted(fx->db, relay, &fx->settings, memory, jobs, n)
+                       : intake_batch_run_numbered(fx->db, relay, &fx->settings, jobs, n);
     for (size_t i = 0; i < n; i++) {
         free(jobs[i]->reply);
         free(jobs[i]);
     }
     free(good);
     return ok;
+}
+
+static size_t s_run_with_relay(s_fixture_t *fx, ow_relay_t *relay, const char *prefix, size_t n)
+{
+    return s_run_remembering(fx, relay, NULL, prefix, n);
 }
 
 /* With the relay (as intaked runs batches), its lock is taken ahead with the batch's first
@@ -430,6 +437,124 @@ static void test_batch_with_relay(void **state)
     assert_int_equal(s_run_with_relay(fx, relay, "relay-d", 2), 2);
     assert_int_equal(s_events_numbered(fx), base + 7);
     ow_relay_destroy(&relay);
+    ow_loop_destroy(&loop);
+}
+
+/* Asserts how many batches memory has committed predicted, and refused, so far. */
+static void s_assert_predicted(const intake_batch_memory_t *memory, uint64_t predicted,
+                               uint64_t refused)
+{
+    uint64_t p = 0, r = 0;
+    intake_batch_memory_counts(memory, &p, &r);
+    assert_int_equal(p, predicted);
+    assert_int_equal(r, refused);
+}
+
+/* The predicted path (batch.h): once a batch has read the counter and the items, the next is
+ * sent whole and its events are numbered by the database; every guess that turns out wrong —
+ * the counter moved by another writer, a key already committed, an item retired — refuses the
+ * transaction, writes nothing of it, and the batch is answered by the reading path exactly as it
+ * would have been; the memory learns again and the path resumes. */
+static void test_predicted_path(void **state)
+{
+    s_fixture_t *fx = *state;
+    ow_error_t err;
+    ow_error_clear(&err);
+    PGconn *conn = ow_db_conn(fx->db);
+    ow_loop_t *loop = ow_loop_new();
+    intake_batch_memory_t *memory = intake_batch_memory_new();
+    assert_non_null(loop);
+    assert_non_null(memory);
+    ow_relay_t *relay =
+        ow_relay_new(loop, fx->db, "intake", "ipc:///nonexistent/onewindow-bus", NULL, &err);
+    if (!relay)
+        fail_msg("ow_relay_new: %s", err.message);
+    /* Nothing known yet: the first batch reads, and is remembered. */
+    assert_int_equal(s_run_remembering(fx, relay, memory, "pred-a", 3), 3);
+    s_assert_predicted(memory, 0, 0);
+    long events = s_events_numbered(fx);
+    long serial = s_count(fx, "SELECT max(last_serial) FROM case_counters");
+    /* The next is predicted: its serials follow, its events are numbered after the others, and
+     * the relay knows their seqs from the lock's answer that came with COMMIT. */
+    assert_int_equal(s_run_remembering(fx, relay, memory, "pred-b", 4), 4);
+    s_assert_predicted(memory, 1, 0);
+    assert_int_equal(s_events_numbered(fx), events + 4);
+    assert_int_equal(ow_relay_last_seq(relay), (uint64_t)(events + 4));
+    assert_int_equal(s_count(fx, "SELECT max(last_serial) FROM case_counters"), serial + 4);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM cases WHERE case_no LIKE '%'"
+                                 " AND substr(case_no, 16)::int > 0"),
+                     s_count(fx, "SELECT count(*) FROM cases"));
+    /* Another writer takes a serial: the expected end is wrong, the predicted batch is refused,
+     * and the reading path numbers after the other's, gapless. */
+    assert_int_equal(ow_test_pg_run(conn,
+                                    "UPDATE case_counters SET last_serial = last_serial + 1"
+                                    " WHERE last_serial = (SELECT max(last_serial)"
+                                    " FROM case_counters)",
+                                    &err),
+                     0);
+    long cases = s_count(fx, "SELECT count(*) FROM cases");
+    assert_int_equal(s_run_remembering(fx, relay, memory, "pred-c", 2), 2);
+    s_assert_predicted(memory, 1, 1);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), cases + 2);
+    assert_int_equal(s_count(fx, "SELECT max(last_serial) FROM case_counters"), serial + 7);
+    assert_int_equal(s_events_numbered(fx), events + 6);
+    /* One batch reads after a refusal (the back-off), then the path resumes. */
+    assert_int_equal(s_run_remembering(fx, relay, memory, "pred-d", 1), 1);
+    s_assert_predicted(memory, 1, 1);
+    assert_int_equal(s_run_remembering(fx, relay, memory, "pred-e", 2), 2);
+    s_assert_predicted(memory, 2, 1);
+    /* A key already committed, among new ones: the record's unique key refuses the predicted
+     * batch, and the reading path answers the repeat with the first answer, byte for byte. */
+    size_t len;
+    uint8_t *good = s_application("周九", 4, &len);
+    intake_job_t first, again, fresh;
+    s_job(&first, "pred-f-0", good, len);
+    intake_job_t *one[1] = {&first};
+    assert_int_equal(intake_batch_run_predicted(fx->db, relay, &fx->settings, memory, one, 1), 1);
+    s_assert_predicted(memory, 3, 1);
+    s_job(&again, "pred-f-0", good, len);
+    s_job(&fresh, "pred-f-1", good, len);
+    intake_job_t *two[2] = {&fresh, &again};
+    assert_int_equal(intake_batch_run_predicted(fx->db, relay, &fx->settings, memory, two, 2), 2);
+    s_assert_predicted(memory, 3, 2);
+    assert_int_equal(again.reply_len, first.reply_len);
+    assert_memory_equal(again.reply, first.reply, first.reply_len);
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM idempotency WHERE key LIKE 'pred-f-%'"), 2);
+    assert_int_equal(s_events_numbered(fx), events + 11);
+    free(first.reply);
+    free(again.reply);
+    free(fresh.reply);
+    /* One read after the refusal (the last predicted batch succeeded, so no longer back-off),
+     * then an item retired since it was read: refused, and the reading path finds no current
+     * version. */
+    assert_int_equal(s_run_remembering(fx, relay, memory, "pred-g", 1), 1);
+    s_assert_predicted(memory, 3, 2);
+    assert_int_equal(s_run_remembering(fx, relay, memory, "pred-h", 1), 1);
+    s_assert_predicted(memory, 4, 2);
+    assert_int_equal(ow_test_pg_run(conn,
+                                    "UPDATE items SET retired_at = now() WHERE impl_code = '" S_FOOD
+                                    "' AND retired_at IS NULL",
+                                    &err),
+                     0);
+    cases = s_count(fx, "SELECT count(*) FROM cases");
+    intake_job_t late;
+    s_job(&late, "pred-k-0", good, len);
+    intake_job_t *retired[1] = {&late};
+    assert_int_equal(intake_batch_run_predicted(fx->db, relay, &fx->settings, memory, retired, 1),
+                     0);
+    s_assert_predicted(memory, 4, 3);
+    assert_int_equal(late.err.code, OW_INVALID_ARGUMENT);
+    assert_non_null(strstr(late.err.message, "no item"));
+    assert_int_equal(s_count(fx, "SELECT count(*) FROM cases"), cases);
+    assert_int_equal(ow_test_pg_run(conn,
+                                    "UPDATE items SET retired_at = NULL WHERE impl_code = '" S_FOOD
+                                    "' AND version = (SELECT max(version) FROM items"
+                                    " WHERE impl_code = '" S_FOOD "')",
+                                    &err),
+                     0);
+    free(good);
+    ow_relay_destroy(&relay);
+    intake_batch_memory_destroy(&memory);
     ow_loop_destroy(&loop);
 }
 
@@ -588,6 +713,7 @@ int main(void)
         cmocka_unit_test(test_batch_survives_a_dead_idle_connection),
         cmocka_unit_test(test_case_as_written_equals_case_read_back),
         cmocka_unit_test(test_batch_with_relay),
+        cmocka_unit_test(test_predicted_path),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
