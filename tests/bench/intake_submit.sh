@@ -57,6 +57,7 @@ echo "== intaked: intake.submit, ${window} in flight, ${secs}s (group commit: on
 "$work/intake_submit" "ipc://$work/intake.sock" max "$secs" "$window"
 report_batches "$before"
 bench_statements "the 256-in-flight phase"
+bench_slow "the 256-in-flight phase"
 settle
 before=$(batches)
 echo "== intaked: intake.submit at a fixed 2000/s, ${secs}s"
@@ -65,3 +66,4 @@ report_batches "$before"
 psql "$url" -X -qtA -c "SELECT 'cases committed: ' || count(*) FROM intake.cases"
 echo "load average: $(cut -d" " -f1-3 /proc/loadavg)"
 bench_statements "the fixed-rate phase"
+bench_slow "the settling and the fixed-rate phase"

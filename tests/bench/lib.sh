@@ -14,6 +14,11 @@
 #                                         (pg_stat_statements), to show where the time goes,
 #                                         then resets the counts so that the next call shows
 #                                         the next phase alone
+#   OW_BENCH_SLOW_MS=N                    in the environment: the server logs every statement
+#                                         slower than N ms, checkpoints and autovacuum runs,
+#                                         and the run ends with those of each phase counted
+#                                         by statement (bench_slow PHASE) — to tell a stall of
+#                                         the disk (slow COMMITs) from one of the work
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -49,11 +54,32 @@ bench_database() {
   psql "$admin" -X -q -c 'CREATE DATABASE owbench' >/dev/null
   url=${admin/\/postgres\?/\/owbench?}
   "$1/bin/owctl" db init --database-url "$url" >/dev/null
+  if [ -n "${OW_BENCH_SLOW_MS:-}" ]; then
+    psql "$admin" -X -q -c "ALTER SYSTEM SET log_min_duration_statement = $OW_BENCH_SLOW_MS" \
+      -c "ALTER SYSTEM SET log_checkpoints = on" -c "ALTER SYSTEM SET log_autovacuum_min_duration = 0" \
+      -c "SELECT pg_reload_conf()" >/dev/null
+  fi
   if [ -n "${OW_BENCH_STATEMENTS:-}" ]; then
     # Planning counts too: a statement planned on every execution pays it in every batch.
     psql "$url" -X -q -c 'CREATE EXTENSION pg_stat_statements' \
       -c 'ALTER SYSTEM SET pg_stat_statements.track_planning = on' -c 'SELECT pg_reload_conf()' >/dev/null
   fi
+}
+
+# With OW_BENCH_SLOW_MS: what the server logged since the last call, slow statements counted by
+# kind (mean and max ms), then checkpoints and autovacuum runs as logged.
+slow_from=1
+bench_slow() {
+  [ -n "${OW_BENCH_SLOW_MS:-}" ] || return 0
+  echo "== statements slower than ${OW_BENCH_SLOW_MS} ms, checkpoints and autovacuum${1:+ ($1)}"
+  tail -n +"$slow_from" "$work/pg/server.log" | awk '
+    /duration: [0-9.]+ ms/ {
+      match($0, /duration: [0-9.]+/); ms = substr($0, RSTART + 10, RLENGTH - 10) + 0
+      q = $0; sub(/.*duration: [0-9.]+ ms +(execute [^:]*|statement): */, "", q); q = substr(q, 1, 50)
+      n[q]++; sum[q] += ms; if (ms > max[q]) max[q] = ms; next }
+    /checkpoint (starting|complete)|automatic (vacuum|analyze)/ { sub(/^[^]]*\] /, ""); print "  " substr($0, 1, 150) }
+    END { for (q in n) printf "  %5d x %-50s mean %7.1f ms, max %7.1f ms\n", n[q], q, sum[q] / n[q], max[q] }'
+  slow_from=$(($(wc -l <"$work/pg/server.log") + 1))
 }
 
 # WAL as a production cluster at a high write rate keeps it: segments recycled after a
