@@ -1,4 +1,6 @@
 #include "batch.h"
+#include "batch_memory.h"
+#include "batch_set.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -8,34 +10,16 @@
 #include "ow_clock.h"
 #include "ow_db.h"
 #include "ow_idem.h"
-#include "ow_log.h"
 #include "ow_outbox.h"
 #include "ow_text.h"
 #include "receive.h"
 #include "submit.h"
-
-#define S_SUBMIT "intake.submit"
 
 /* How a job of the batch is answered. */
 typedef enum {
     S_ROUTE_SLOW, /* per request at its own savepoint (s_run_job) */
     S_ROUTE_SET,  /* by the set-based statements, or already answered by them */
 } s_route_t;
-
-/* One intake.submit of the set-based path, while it is being worked on. */
-typedef struct {
-    intake_job_t *job;
-    Onewindow__V1__SubmitApplication *req;
-    const char *channel;
-    const char *centre_id;
-    const intake_item_t *item; /* owned by the batch's item cache */
-    int day;                   /* local yyyymmdd of receipt: the case number's day */
-    char case_no[INTAKE_CASE_NO_SIZE];
-    char id_number[32];
-    intake_case_t *kase;
-    uint8_t *event;
-    size_t event_len;
-} s_set_job_t;
 
 static int s_apply(ow_db_t *db, const intake_settings_t *settings, intake_item_cache_t *items,
                    intake_job_t *job)
@@ -53,7 +37,7 @@ static int s_apply(ow_db_t *db, const intake_settings_t *settings, intake_item_c
     return -1;
 }
 
-static void s_drop_reply(intake_job_t *job)
+void intake_job_drop_reply(intake_job_t *job)
 {
     free(job->reply);
     job->reply = NULL;
@@ -74,7 +58,7 @@ static int s_run_job(ow_db_t *db, const intake_settings_t *settings, intake_item
         job->rc = s_apply(db, settings, items, job);
         if (job->rc == 0)
             return ow_db_run(db, "RELEASE SAVEPOINT intake_job; SAVEPOINT intake_job", err);
-        s_drop_reply(job);
+        intake_job_drop_reply(job);
         if (ow_db_run(db, "ROLLBACK TO SAVEPOINT intake_job", err) < 0)
             return -1;
         if (job->err.code != OW_ALREADY_EXISTS)
@@ -85,7 +69,7 @@ static int s_run_job(ow_db_t *db, const intake_settings_t *settings, intake_item
     return 0;
 }
 
-static void s_set_job_clear(s_set_job_t *sj)
+void intake_set_job_clear(intake_set_job_t *sj)
 {
     if (sj->req)
         onewindow__v1__submit_application__free_unpacked(sj->req, NULL);
@@ -94,7 +78,7 @@ static void s_set_job_clear(s_set_job_t *sj)
     memset(sj, 0, sizeof *sj);
 }
 
-static bool s_key_seen_before(intake_job_t *const *jobs, size_t i)
+bool intake_job_key_seen_before(intake_job_t *const *jobs, size_t i)
 {
     for (size_t j = 0; j < i; j++)
         if (jobs[j]->key && jobs[i]->key && strcmp(jobs[j]->key, jobs[i]->key) == 0)
@@ -102,9 +86,8 @@ static bool s_key_seen_before(intake_job_t *const *jobs, size_t i)
     return false;
 }
 
-/* The distinct local days of set[0..n) into days, ascending — as every counter taker locks
- * them (case_number.h) — with how many of set fall on each into counts. Returns how many. */
-static size_t s_days(const s_set_job_t *set, size_t n, int *days, long *counts)
+/* batch_set.h */
+size_t intake_set_days(const intake_set_job_t *set, size_t n, int *days, long *counts)
 {
     size_t n_days = 0;
     for (size_t i = 0; i < n; i++) {
@@ -129,23 +112,11 @@ static size_t s_days(const s_set_job_t *set, size_t n, int *days, long *counts)
     return n_days;
 }
 
-/* The case counter's last serial of each day a batch numbered in: days[i] ends at lasts[i]. */
-typedef struct {
-    int days[INTAKE_BATCH_MAX];
-    long lasts[INTAKE_BATCH_MAX];
-    size_t n;
-} s_serials_t;
-
-/* The writes of the set-based path for the valid new submits set[0..n): n serials per day in
- * one statement (or, with taken, the serials already taken for exactly these: lasts[0..n_days)
- * of s_days — or, ahead, the ones the predicted path expects to take), every case with its
- * materials in one, every case.accepted in one, every idempotency record in one. Ahead, the
- * events are numbered after the relay's lock taken ahead, without its answer
- * (ow_relay_add_numbered_ahead). Returns 0 with every job's reply and the days' last serials in
- * *took, or -1 with err (the caller rolls back to intake_set). */
-static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
-                       s_set_job_t *set, size_t n, const long *taken, bool ahead, s_serials_t *took,
-                       ow_error_t *err)
+/* batch_set.h; with the relay and not ahead, the lock was taken with the batch's first
+ * statements (s_run_once). */
+int intake_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
+                     intake_set_job_t *set, size_t n, const long *taken, bool ahead,
+                     intake_serials_t *took, ow_error_t *err)
 {
     int rc = -1;
     int days[INTAKE_BATCH_MAX] = {0};
@@ -155,7 +126,7 @@ static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *
     ow_outbox_event_t events[INTAKE_BATCH_MAX];
     ow_idem_entry_t saves[INTAKE_BATCH_MAX];
 
-    size_t n_days = s_days(set, n, days, counts);
+    size_t n_days = intake_set_days(set, n, days, counts);
     if (taken)
         memcpy(lasts, taken, n_days * sizeof *lasts);
     else if (intake_case_number_take(db, settings->county_code, days, counts, n_days, lasts, err) <
@@ -207,7 +178,7 @@ static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *
      * (each row written once), are deferred too: all of it travels with COMMIT, one round
      * trip, and a failure there runs the batch again request by request
      * (intake_batch_run_numbered). */
-    if (ow_idem_defer_save_many(db, S_SUBMIT, saves, n, err) < 0 ||
+    if (ow_idem_defer_save_many(db, INTAKE_SUBMIT_METHOD, saves, n, err) < 0 ||
         (ahead   ? ow_relay_add_numbered_ahead(relay, events, n, err)
          : relay ? ow_relay_add_numbered(relay, events, n, err)
                  : ow_outbox_add_many(db, events, n, err)) < 0)
@@ -221,7 +192,7 @@ static int s_set_write(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *
 done:
     if (rc != 0)
         for (size_t i = 0; i < n; i++)
-            s_drop_reply(set[i].job);
+            intake_job_drop_reply(set[i].job);
     return rc;
 }
 
@@ -236,10 +207,10 @@ done:
  * longer usable. */
 static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
                      intake_item_cache_t *items, intake_job_t *const *jobs, size_t n,
-                     s_route_t *route, s_serials_t *took, ow_error_t *err)
+                     s_route_t *route, intake_serials_t *took, ow_error_t *err)
 {
     int rc = -1;
-    s_set_job_t *set = calloc(n ? n : 1, sizeof *set);
+    intake_set_job_t *set = calloc(n ? n : 1, sizeof *set);
     ow_idem_entry_t *finds = calloc(n ? n : 1, sizeof *finds);
     size_t n_set = 0, n_valid = 0, n_days = 0;
     int days[INTAKE_BATCH_MAX];
@@ -254,7 +225,7 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
         route[i] = S_ROUTE_SLOW;
         /* A key met earlier in the batch is resolved against the first at its savepoint
          * (same answer byte for byte, or FAILED_PRECONDITION): ow_idem sees this transaction. */
-        if (job->kind != INTAKE_JOB_SUBMIT || s_key_seen_before(jobs, i))
+        if (job->kind != INTAKE_JOB_SUBMIT || intake_job_key_seen_before(jobs, i))
             continue;
         route[i] = S_ROUTE_SET;
         Onewindow__V1__SubmitApplication *req =
@@ -284,15 +255,15 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
     /* The serials too, one for every decoded submit — in the usual batch all of them are new
      * and valid. When some are not, the savepoint gives every serial back (below) before the
      * valid ones take theirs: the day's numbers stay gapless either way. */
-    n_days = s_days(set, n_set, days, counts);
+    n_days = intake_set_days(set, n_set, days, counts);
     if (intake_case_number_take_deferred(db, settings->county_code, days, counts, n_days, &taken,
                                          err) < 0)
         goto fallback;
     /* A repeat returns the first answer before anything is re-checked (as in submit.c). */
-    if (ow_idem_find_many(db, S_SUBMIT, finds, n_set, err) < 0)
+    if (ow_idem_find_many(db, INTAKE_SUBMIT_METHOD, finds, n_set, err) < 0)
         goto fallback;
     for (size_t i = 0; i < n_set; i++) {
-        s_set_job_t *sj = &set[i];
+        intake_set_job_t *sj = &set[i];
         if (finds[i].found == 1) {
             sj->job->reply = finds[i].reply;
             sj->job->reply_len = finds[i].reply_len;
@@ -314,7 +285,7 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
             continue;
         }
         if (i != n_valid) {
-            s_set_job_t t = set[n_valid];
+            intake_set_job_t t = set[n_valid];
             set[n_valid] = *sj;
             *sj = t;
             ow_idem_entry_t f = finds[n_valid];
@@ -329,7 +300,7 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
         if (!taken ||
             intake_case_number_take_read(taken, settings->county_code, days, counts, n_days, lasts,
                                          err) < 0 ||
-            s_set_write(db, relay, settings, set, n_valid, lasts, false, took, err) < 0)
+            intake_set_write(db, relay, settings, set, n_valid, lasts, false, took, err) < 0)
             goto fallback;
     } else {
         /* A repeat or a refusal among them: the serials taken for all go back with the
@@ -337,7 +308,7 @@ static int s_run_set(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *se
         if (ow_db_run(db, "ROLLBACK TO SAVEPOINT intake_set", err) < 0)
             goto done;
         if (n_valid > 0 &&
-            s_set_write(db, relay, settings, set, n_valid, NULL, false, took, err) < 0)
+            intake_set_write(db, relay, settings, set, n_valid, NULL, false, took, err) < 0)
             goto fallback;
     }
     rc = 0;
@@ -352,7 +323,7 @@ fallback:
     ow_error_clear(err);
     for (size_t i = 0; i < n; i++)
         if (route[i] == S_ROUTE_SET && jobs[i]->kind == INTAKE_JOB_SUBMIT) {
-            s_drop_reply(jobs[i]);
+            intake_job_drop_reply(jobs[i]);
             jobs[i]->rc = -1;
             ow_error_clear(&jobs[i]->err);
             route[i] = S_ROUTE_SLOW;
@@ -361,7 +332,7 @@ fallback:
 done:
     PQclear(taken);
     for (size_t i = 0; set && i < n_set; i++)
-        s_set_job_clear(&set[i]);
+        intake_set_job_clear(&set[i]);
     for (size_t i = 0; finds && i < n_set; i++)
         free(finds[i].reply);
     free(set);
@@ -375,78 +346,6 @@ size_t intake_batch_run(ow_db_t *db, const intake_settings_t *settings, intake_j
     return intake_batch_run_numbered(db, NULL, settings, jobs, n);
 }
 
-/* What the batch remembers of the database between batches, for the predicted path. */
-#define S_DAYS_KNOWN  4    /* days whose counter is remembered: today, and a few around midnight */
-#define S_BACKOFF_MAX 1024 /* at most this many batches read after a run of refusals */
-
-struct intake_batch_memory {
-    intake_item_cache_t *items; /* current versions as last read, merged batch by batch */
-    /* The case counter's last serial of days[i] is lasts[i], as this daemon's last committed
-     * batch left it. */
-    int days[S_DAYS_KNOWN];
-    long lasts[S_DAYS_KNOWN];
-    size_t n_days;
-    unsigned skip;      /* batches left to read before predicting again */
-    unsigned refusals;  /* refusals in a row: each doubles the back-off */
-    uint64_t predicted; /* batches committed on the predicted path */
-    uint64_t refused;   /* predicted batches refused (then read) */
-};
-
-intake_batch_memory_t *intake_batch_memory_new(void)
-{
-    intake_batch_memory_t *self = calloc(1, sizeof *self);
-    if (self && !(self->items = intake_item_cache_new()))
-        free(self), self = NULL;
-    return self;
-}
-
-void intake_batch_memory_destroy(intake_batch_memory_t **self_p)
-{
-    if (!self_p || !*self_p)
-        return;
-    intake_item_cache_destroy(&(*self_p)->items);
-    free(*self_p);
-    *self_p = NULL;
-}
-
-void intake_batch_memory_counts(const intake_batch_memory_t *self, uint64_t *predicted,
-                                uint64_t *refused)
-{
-    *predicted = self ? self->predicted : 0;
-    *refused = self ? self->refused : 0;
-}
-
-/* The remembered last serial of day, or -1 when it is not known. */
-static long s_memory_last(const intake_batch_memory_t *self, int day)
-{
-    for (size_t i = 0; i < self->n_days; i++)
-        if (self->days[i] == day)
-            return self->lasts[i];
-    return -1;
-}
-
-/* Remembers what a committed batch left the counter at; the oldest day makes room. */
-static void s_memory_learn(intake_batch_memory_t *self, const s_serials_t *took)
-{
-    for (size_t t = 0; t < took->n; t++) {
-        size_t i = 0;
-        while (i < self->n_days && self->days[i] != took->days[t])
-            i++;
-        if (i == self->n_days) {
-            if (self->n_days == S_DAYS_KNOWN) {
-                i = 0;
-                for (size_t j = 1; j < self->n_days; j++)
-                    if (self->days[j] < self->days[i])
-                        i = j;
-            } else {
-                self->n_days++;
-            }
-        }
-        self->days[i] = took->days[t];
-        self->lasts[i] = took->lasts[t];
-    }
-}
-
 /* One attempt at the batch's transaction. *again is set when it failed before COMMIT because
  * the connection was lost (nothing was written), so that starting again — which reconnects —
  * is safe. With memory, a committed batch leaves in it what it read. */
@@ -454,7 +353,7 @@ static size_t s_run_once(ow_db_t *db, ow_relay_t *relay, const intake_settings_t
                          intake_batch_memory_t *memory, intake_job_t *const *jobs, size_t n,
                          bool set_path, bool *again, bool *set_refused)
 {
-    s_serials_t took = {.n = 0};
+    intake_serials_t took = {.n = 0};
     ow_error_t err;
     ow_error_clear(&err);
     size_t ok = 0;
@@ -528,10 +427,10 @@ static size_t s_run_once(ow_db_t *db, ow_relay_t *relay, const intake_settings_t
         /* A request alone at its savepoint took its serial one by one: the counter's end is
          * then not known here. */
         if (slow)
-            memory->n_days = 0;
+            intake_batch_memory_forget_serials(memory);
         else
-            s_memory_learn(memory, &took);
-        intake_item_cache_merge(memory->items, items);
+            intake_batch_memory_learn(memory, &took);
+        intake_batch_memory_merge_items(memory, items);
     }
     intake_item_cache_destroy(&items);
     return ok;
@@ -552,7 +451,7 @@ fail:
     for (size_t i = 0; i < n; i++) {
         intake_job_t *job = jobs[i];
         if (job->rc == 0 || i >= INTAKE_BATCH_MAX || !ran[i]) {
-            s_drop_reply(job);
+            intake_job_drop_reply(job);
             job->rc = -1;
             job->err = err;
         }
@@ -560,10 +459,9 @@ fail:
     return 0;
 }
 
-/* The reading path: the batch reads what it needs (the counter, the items, the keys) in its
- * first round trip and writes with COMMIT in its second. */
-static size_t s_run_reading(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
-                            intake_batch_memory_t *memory, intake_job_t *const *jobs, size_t n)
+/* batch_set.h */
+size_t intake_batch_run_reading(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
+                                intake_batch_memory_t *memory, intake_job_t *const *jobs, size_t n)
 {
     /* A connection found dead at the batch's first statement (the server restarted while the
      * daemon was idle: libpq notices only on use) costs one more attempt, as ow_db_begin's
@@ -582,161 +480,5 @@ static size_t s_run_reading(ow_db_t *db, ow_relay_t *relay, const intake_setting
 size_t intake_batch_run_numbered(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
                                  intake_job_t *const *jobs, size_t n)
 {
-    return s_run_reading(db, relay, settings, NULL, jobs, n);
-}
-
-/* ---- the predicted path ----
- * A batch of new submits whose items and counter the memory knows is sent whole, in ONE round
- * trip: [BEGIN, the relay's lock, the serials with the lasts expected, the items still current,
- * the cases, the idempotency records, the events, COMMIT]. Nothing is read first: the case
- * numbers come from the remembered counter, the checks from the remembered items, and a key is
- * taken to be new. Each of those guesses is checked by the database in the same transaction —
- * the counter's end and the items' versions by refused() (migration 0012), a known key by the
- * idempotency record's unique key — and a wrong one fails COMMIT: nothing is written, the
- * memory is forgotten, and the batch runs on the reading path, which reads them. */
-
-typedef enum {
-    S_PREDICT_DONE,    /* every job has its answer */
-    S_PREDICT_NOT_NOW, /* the path does not apply to this batch: nothing was sent */
-    S_PREDICT_REFUSED, /* a guess was wrong, or the connection went: nothing to answer from */
-} s_predict_t;
-
-/* Forgets what turned out wrong and backs off: after k refusals in a row the next 2^k - 1
- * batches read (two instances on one schema move each other's counter all the time). */
-static void s_memory_refused(intake_batch_memory_t *self, const ow_error_t *err)
-{
-    intake_item_cache_t *fresh = intake_item_cache_new();
-    if (fresh) {
-        intake_item_cache_destroy(&self->items);
-        self->items = fresh;
-    }
-    self->n_days = 0;
-    self->refused++;
-    if (self->refusals < 10)
-        self->refusals++;
-    self->skip = (1u << self->refusals) - 1;
-    if (self->skip > S_BACKOFF_MAX)
-        self->skip = S_BACKOFF_MAX;
-    ow_log_kv(OW_LOG_INFO, "intake: a predicted batch was refused; reading instead", "error",
-              err->message, NULL);
-}
-
-static s_predict_t s_run_predicted(ow_db_t *db, ow_relay_t *relay,
-                                   const intake_settings_t *settings, intake_batch_memory_t *memory,
-                                   intake_job_t *const *jobs, size_t n)
-{
-    if (!memory || !relay || n == 0 || n > INTAKE_BATCH_MAX || memory->n_days == 0)
-        return S_PREDICT_NOT_NOW;
-    if (memory->skip > 0) {
-        memory->skip--;
-        return S_PREDICT_NOT_NOW;
-    }
-    /* Receives and repeated keys take savepoints: the reading path's. */
-    for (size_t i = 0; i < n; i++)
-        if (jobs[i]->kind != INTAKE_JOB_SUBMIT || s_key_seen_before(jobs, i))
-            return S_PREDICT_NOT_NOW;
-    s_predict_t result = S_PREDICT_NOT_NOW;
-    s_set_job_t *set = calloc(n, sizeof *set);
-    const intake_item_t **distinct = calloc(n, sizeof *distinct);
-    size_t n_set = 0, n_distinct = 0;
-    ow_error_t err;
-    ow_error_clear(&err);
-    if (!set || !distinct)
-        goto done;
-    for (size_t i = 0; i < n; i++) {
-        intake_job_t *job = jobs[i];
-        job->rc = -1;
-        job->reply = NULL;
-        job->reply_len = 0;
-        ow_error_clear(&job->err);
-        Onewindow__V1__SubmitApplication *req =
-            intake_submit_decode(job->key, job->request, job->len, &job->err);
-        if (!req)
-            continue; /* refused before anything, as on the reading path */
-        s_set_job_t *sj = &set[n_set++];
-        sj->job = job;
-        sj->req = req;
-        sj->channel = intake_submit_channel(req);
-        sj->centre_id = intake_submit_centre(req, settings);
-        sj->day = ow_clock_local_yyyymmdd(job->now_us);
-        /* An item not known (or not well formed) is for the reading path to look up. */
-        if (!ow_text_code(req->item_code, INTAKE_CODE_MAX) ||
-            !intake_item_cache_peek(memory->items, req->item_code))
-            goto done;
-        /* A refusal might be the repeat of a request accepted under an item since edited,
-         * whose first answer the reading path would find: it reads. */
-        ow_error_t check;
-        ow_error_clear(&check);
-        sj->item = intake_submit_check(db, memory->items, req, sj->channel, sj->centre_id, &check);
-        if (!sj->item)
-            goto done;
-        size_t d = 0;
-        while (d < n_distinct && distinct[d] != sj->item)
-            d++;
-        if (d == n_distinct)
-            distinct[n_distinct++] = sj->item;
-    }
-    if (n_set == 0) {
-        result = S_PREDICT_DONE; /* every one refused before anything */
-        goto done;
-    }
-    int days[INTAKE_BATCH_MAX];
-    long counts[INTAKE_BATCH_MAX], lasts[INTAKE_BATCH_MAX];
-    size_t n_days = s_days(set, n_set, days, counts);
-    for (size_t d = 0; d < n_days; d++) {
-        long last = s_memory_last(memory, days[d]);
-        if (last < 0)
-            goto done; /* a day not taken from since the daemon started: read it */
-        lasts[d] = last + counts[d];
-    }
-    /* From here the batch is sent: any failure is the transaction's. */
-    result = S_PREDICT_REFUSED;
-    s_serials_t took = {.n = 0};
-    if (ow_db_begin_deferred(db, NULL, &err) < 0 || ow_relay_lock_deferred(relay, &err) < 0 ||
-        intake_case_number_take_expected(db, settings->county_code, days, counts, lasts, n_days,
-                                         &err) < 0 ||
-        intake_items_current_deferred(db, distinct, n_distinct, &err) < 0 ||
-        s_set_write(db, relay, settings, set, n_set, lasts, true, &took, &err) < 0)
-        goto done;
-    if (ow_db_commit(db, &err) < 0)
-        goto done;
-    ow_relay_after_commit(relay, true);
-    s_memory_learn(memory, &took);
-    memory->refusals = 0;
-    memory->predicted++;
-    result = S_PREDICT_DONE;
-done:
-    if (result == S_PREDICT_REFUSED) {
-        /* Whatever it was — a wrong guess, a refused insert, the connection gone with COMMIT's
-         * outcome unknown — the reading path settles it: it looks every key up first, so a
-         * batch that did commit is answered with what it wrote. */
-        ow_db_rollback(db);
-        ow_relay_after_commit(relay, false);
-        s_memory_refused(memory, &err);
-    }
-    if (result != S_PREDICT_DONE)
-        /* The reading path answers every job afresh. */
-        for (size_t i = 0; i < n; i++) {
-            s_drop_reply(jobs[i]);
-            jobs[i]->rc = -1;
-            ow_error_clear(&jobs[i]->err);
-        }
-    for (size_t i = 0; set && i < n_set; i++)
-        s_set_job_clear(&set[i]);
-    free(set);
-    free(distinct);
-    return result;
-}
-
-size_t intake_batch_run_predicted(ow_db_t *db, ow_relay_t *relay, const intake_settings_t *settings,
-                                  intake_batch_memory_t *memory, intake_job_t *const *jobs,
-                                  size_t n)
-{
-    if (s_run_predicted(db, relay, settings, memory, jobs, n) == S_PREDICT_DONE) {
-        size_t ok = 0;
-        for (size_t i = 0; i < n; i++)
-            ok += jobs[i]->rc == 0;
-        return ok;
-    }
-    return s_run_reading(db, relay, settings, memory, jobs, n);
+    return intake_batch_run_reading(db, relay, settings, NULL, jobs, n);
 }
