@@ -107,6 +107,39 @@ def _die_with_parent():
         pass
 
 
+def kill_twice_under_load(s, name, rng, load_s, began, threads, halt, join_until,
+                          mark=time.monotonic):
+    """The crash tests' killer: starts threads (the load), SIGKILLs daemon `name` at two random
+    moments of the load (one in each half, drawn from rng), restarting it after a random pause
+    of 0.3-1.5 s, then joins the threads (until join_until, monotonic). Runs on the main thread,
+    so that the daemons it starts die with the test. Returns [(mark() at the kill, mark() at the
+    restart, the killed process's return code)]; an exception sets halt first."""
+    kill_times = [rng.uniform(0.1, 0.4) * load_s, rng.uniform(0.55, 0.8) * load_s]
+    kills = []
+    for t in threads:
+        t.start()
+    try:
+        for at in kill_times:
+            time.sleep(max(0.0, began + at - time.monotonic()))
+            s.kill(name, signal.SIGKILL)
+            down = mark()
+            rc = s.daemons[name].proc.returncode
+            log("SIGKILL %s at %.1f s" % (name, time.monotonic() - began))
+            time.sleep(rng.uniform(0.3, 1.5))
+            s.start(name)
+            up = mark()
+            s.wait_ready(name)
+            kills.append((down, up, rc))
+            log("%s restarted at %.1f s" % (name, time.monotonic() - began))
+    except BaseException:
+        halt.set()
+        raise
+    finally:
+        for t in threads:
+            t.join(timeout=max(1.0, join_until - time.monotonic()))
+    return kills
+
+
 def wait_until(predicate, timeout=10.0, interval=0.1):
     """Calls predicate() until it returns something truthy or timeout seconds pass.
     Returns the last value (falsy on time-out). Exceptions from predicate count as falsy

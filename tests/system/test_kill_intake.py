@@ -80,34 +80,9 @@ def test(s):
 
     # Two kills at random moments of the load (one in each half), each followed by a restart
     # after a random pause, while applications keep arriving.
-    kill_times = [rng.uniform(0.1, 0.4) * LOAD_S, rng.uniform(0.55, 0.8) * LOAD_S]
-    kills = []
-
-    def killer():  # runs on the main thread: daemons it starts die with the test (harness)
-        for at in kill_times:
-            time.sleep(max(0.0, began + at - time.monotonic()))
-            s.kill("intaked", signal.SIGKILL)
-            down_at = time.monotonic()
-            rc = s.daemons["intaked"].proc.returncode
-            log("SIGKILL intaked at %.1f s" % (down_at - began))
-            time.sleep(rng.uniform(0.3, 1.5))
-            s.start("intaked")
-            up_at = time.monotonic()
-            s.wait_ready("intaked")
-            kills.append((down_at, up_at, rc))
-            log("intaked restarted at %.1f s" % (up_at - began))
-
     threads = [threading.Thread(target=submitter, daemon=True) for _ in range(THREADS)]
-    for t in threads:
-        t.start()
-    try:
-        killer()
-    except BaseException:
-        halt.set()
-        raise
-    finally:
-        for t in threads:
-            t.join(timeout=max(1.0, stop_at + 30 - time.monotonic()))
+    kills = harness.kill_twice_under_load(s, "intaked", rng, LOAD_S, began, threads, halt,
+                                          stop_at + 30)
 
     log("%d answered, %d never answered, %d attempts refused or lost and retried"
         % (len(answers), len(unanswered), retried[0]))

@@ -64,35 +64,13 @@ def test(s):
             return len(accepted) + len(errors)
 
     # Two kills at random moments of the load (one in each half), each followed by a restart
-    # after a random pause, while applications keep arriving.
-    kill_times = [rng.uniform(0.1, 0.4) * LOAD_S, rng.uniform(0.55, 0.8) * LOAD_S]
-    kills = []
-
-    def killer():  # runs on the main thread: daemons it starts die with the test (harness)
-        for at in kill_times:
-            time.sleep(max(0.0, began + at - time.monotonic()))
-            s.kill("routingd", signal.SIGKILL)
-            down_at = submitted()
-            rc = s.daemons["routingd"].proc.returncode
-            log("SIGKILL routingd at %.1f s, after %d submissions" % (time.monotonic() - began, down_at))
-            time.sleep(rng.uniform(0.3, 1.5))
-            s.start("routingd")
-            up_at = submitted()
-            s.wait_ready("routingd")
-            kills.append((down_at, up_at, rc))
-            log("routingd restarted after %d submissions" % up_at)
-
+    # after a random pause, while applications keep arriving; marked by how many submissions
+    # were answered by then.
     threads = [threading.Thread(target=submitter, daemon=True) for _ in range(THREADS)]
-    for t in threads:
-        t.start()
-    try:
-        killer()
-    except BaseException:
-        halt.set()
-        raise
-    finally:
-        for t in threads:
-            t.join(timeout=max(1.0, stop_at + 30 - time.monotonic()))
+    kills = harness.kill_twice_under_load(s, "routingd", rng, LOAD_S, began, threads, halt,
+                                          stop_at + 30, mark=submitted)
+    for down_at, up_at, _ in kills:
+        log("routingd was down from %d to %d submissions" % (down_at, up_at))
 
     s.check("routingd was SIGKILLed twice and restarted", len(kills) == 2
             and all(rc == -signal.SIGKILL for _, _, rc in kills) and s.alive("routingd"), kills)
