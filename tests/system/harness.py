@@ -107,6 +107,17 @@ def _die_with_parent():
         pass
 
 
+def crash_test_start(s):
+    """The crash tests' start: a seed (OW_SEED, else random; logged, so that a run can be
+    repeated) with its random generator, and a demonstration item with the materials that make
+    an application complete. Returns (seed, rng, item, materials)."""
+    seed = int(os.environ.get("OW_SEED") or random.randrange(1 << 30))
+    log("seed %d (OW_SEED=%d reproduces the kill moments)" % (seed, seed))
+    item = pick_item(demo_items(s))
+    complete = [m["code"] for m in item["materials"] if m["required"] or m["optional_given"]]
+    return seed, random.Random(seed), item, complete
+
+
 def kill_twice_under_load(s, name, rng, load_s, began, threads, halt, join_until,
                           mark=time.monotonic):
     """The crash tests' killer: starts threads (the load), SIGKILLs daemon `name` at two random

@@ -8,7 +8,6 @@ numbered case.accepted per case, its seqs gapless. OW_SEED fixes the random mome
 OW_KILL_CASES the load."""
 
 import os
-import random
 import signal
 import sys
 import threading
@@ -26,11 +25,7 @@ NAME = "崩溃%d"
 
 
 def test(s):
-    seed = int(os.environ.get("OW_SEED") or random.randrange(1 << 30))
-    rng = random.Random(seed)
-    log("seed %d (OW_SEED=%d reproduces the kill moments)" % (seed, seed))
-    item = harness.pick_item(harness.demo_items(s))
-    complete = [m["code"] for m in item["materials"] if m["required"] or m["optional_given"]]
+    seed, rng, item, complete = harness.crash_test_start(s)
 
     lock = threading.Lock()
     answers = {}   # n -> every case number answered OK for key n (retries included)

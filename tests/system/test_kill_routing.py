@@ -5,7 +5,6 @@ moments and restarted. Afterwards every accepted case has exactly one task — n
 commits with the task). OW_SEED fixes the random moments; OW_KILL_CASES the load."""
 
 import os
-import random
 import signal
 import sys
 import threading
@@ -23,11 +22,7 @@ THREADS = 4
 
 
 def test(s):
-    seed = int(os.environ.get("OW_SEED") or random.randrange(1 << 30))
-    rng = random.Random(seed)
-    log("seed %d (OW_SEED=%d reproduces the kill moments)" % (seed, seed))
-    item = harness.pick_item(harness.demo_items(s))
-    complete = [m["code"] for m in item["materials"] if m["required"] or m["optional_given"]]
+    seed, rng, item, complete = harness.crash_test_start(s)
 
     lock = threading.Lock()
     accepted, errors = [], []
