@@ -118,6 +118,28 @@ def crash_test_start(s):
     return seed, random.Random(seed), item, complete
 
 
+class PacedLoad:
+    """Hands out the numbers 1..total to a load's threads, each at its moment of an even pace
+    over load_s seconds from began (monotonic): next() returns the next number once its moment
+    has come, or None when all are out or halt is set meanwhile."""
+
+    def __init__(self, total, load_s, began, halt):
+        self.total, self.load_s, self.began, self.halt = total, load_s, began, halt
+        self._lock = threading.Lock()
+        self._given = 0
+
+    def next(self):
+        with self._lock:
+            if self._given >= self.total:
+                return None
+            self._given += 1
+            n = self._given
+        pause = self.began + n * self.load_s / self.total - time.monotonic()
+        if pause > 0 and self.halt.wait(pause):
+            return None
+        return n
+
+
 def kill_twice_under_load(s, name, rng, load_s, began, threads, halt, join_until,
                           mark=time.monotonic):
     """The crash tests' killer: starts threads (the load), SIGKILLs daemon `name` at two random

@@ -32,20 +32,16 @@ def test(s):
     unanswered = []
     retried = [0]
     spans = []     # (began, ended) of every attempt answered OK, monotonic seconds
-    counter = [0]
     began = time.monotonic()
     stop_at = began + SUBMIT_WINDOW_S
     halt = threading.Event()  # set when the test is cut short (SIGTERM, an exception)
 
+    load = harness.PacedLoad(TOTAL, LOAD_S, began, halt)
+
     def submitter():
-        while not halt.is_set():
-            with lock:
-                if counter[0] >= TOTAL:
-                    return
-                counter[0] += 1
-                n = counter[0]
-            pause = began + n * LOAD_S / TOTAL - time.monotonic()
-            if pause > 0 and halt.wait(pause):
+        while True:
+            n = load.next()
+            if n is None:
                 return
             body = {"item_code": item["code"], "applicant": applicant(5000 + n, NAME % n),
                     "materials": complete, "channel": "window", "centre_id": ""}

@@ -26,21 +26,17 @@ def test(s):
 
     lock = threading.Lock()
     accepted, errors = [], []
-    counter = [0]
     began = time.monotonic()
     stop_at = began + SUBMIT_WINDOW_S
 
     halt = threading.Event()  # set when the test is cut short (SIGTERM, an exception)
 
+    load = harness.PacedLoad(TOTAL, LOAD_S, began, halt)
+
     def submitter():
-        while time.monotonic() < stop_at and not halt.is_set():
-            with lock:
-                if counter[0] >= TOTAL:
-                    return
-                counter[0] += 1
-                n = counter[0]
-            pause = began + n * LOAD_S / TOTAL - time.monotonic()
-            if pause > 0 and halt.wait(pause):
+        while time.monotonic() < stop_at:
+            n = load.next()
+            if n is None:
                 return
             body = {"item_code": item["code"], "applicant": applicant(1000 + n, "压测%d" % n),
                     "materials": complete, "channel": "window", "centre_id": ""}
