@@ -110,6 +110,9 @@ static s_predict_t s_run_predicted(ow_db_t *db, ow_relay_t *relay,
     intake_batch_memory_committed(memory);
     result = S_PREDICT_DONE;
 done:
+    /* The set jobs point at the memory's items: cleared before the memory may forget them. */
+    for (size_t i = 0; set && i < n_set; i++)
+        intake_set_job_clear(&set[i]);
     if (result == S_PREDICT_REFUSED) {
         /* Whatever it was — a wrong guess, a refused insert, the connection gone with COMMIT's
          * outcome unknown — the reading path settles it: it looks every key up first, so a
@@ -125,8 +128,6 @@ done:
             jobs[i]->rc = -1;
             ow_error_clear(&jobs[i]->err);
         }
-    for (size_t i = 0; set && i < n_set; i++)
-        intake_set_job_clear(&set[i]);
     free(set);
     free(distinct);
     return result;
