@@ -603,6 +603,23 @@ static bool s_heard_wanted(void *arg)
     return l->events >= l->want;
 }
 
+/* The copies heard at l's positions from..from+n carry seqs from+1.., types[0..n) and the event
+ * ids the outbox rows of those seqs hold. */
+static void s_assert_heard(s_fixture_t *fx, const s_listener_t *l, int from, int n,
+                           const char *const *types)
+{
+    for (int i = from; i < from + n; i++) {
+        assert_int_equal(l->seqs[i], (uint64_t)i + 1);
+        assert_string_equal(l->types[i], types[i - from]);
+        char sql[96];
+        snprintf(sql, sizeof sql, "SELECT event_id FROM outbox WHERE seq = %d", i + 1);
+        PGresult *res = PQexec(ow_db_conn(fx->db), sql);
+        assert_int_equal(PQntuples(res), 1);
+        assert_string_equal(PQgetvalue(res, 0, 0), l->event_ids[i]);
+        PQclear(res);
+    }
+}
+
 static void test_publishes_events_and_heartbeats(void **state)
 {
     s_fixture_t *fx = *state;
@@ -663,17 +680,9 @@ static void test_publishes_events_and_heartbeats(void **state)
         fail_msg("%s", l.error);
     static const char *const types[] = {"t.waiting", "t.n1", "t.n2"};
     static const size_t lens[] = {3, 2, 3};
-    for (int i = 3; i < 6; i++) {
-        assert_int_equal(l.seqs[i], (uint64_t)i + 1);
-        assert_string_equal(l.types[i], types[i - 3]);
+    s_assert_heard(fx, &l, 3, 3, types);
+    for (int i = 3; i < 6; i++)
         assert_int_equal(l.payload_lens[i], lens[i - 3]);
-        char sql[96];
-        snprintf(sql, sizeof sql, "SELECT event_id FROM outbox WHERE seq = %d", i + 1);
-        PGresult *res = PQexec(ow_db_conn(fx->db), sql);
-        assert_int_equal(PQntuples(res), 1);
-        assert_string_equal(PQgetvalue(res, 0, 0), l.event_ids[i]);
-        PQclear(res);
-    }
     assert_string_equal(l.case_nos[5], "330122-2");
 
     /* Nothing waiting: the insert is deferred with event ids made by the relay. The rows hold
@@ -728,16 +737,7 @@ static void test_publishes_events_and_heartbeats(void **state)
     l.want = 11;
     assert_true(ow_test_loop_until(fx->loop, s_heard_wanted, &l, 10));
     static const char *const ahead[] = {"t.q1", "t.q2", "t.late"};
-    for (int i = 8; i < 11; i++) {
-        assert_int_equal(l.seqs[i], (uint64_t)i + 1);
-        assert_string_equal(l.types[i], ahead[i - 8]);
-        char sql[96];
-        snprintf(sql, sizeof sql, "SELECT event_id FROM outbox WHERE seq = %d", i + 1);
-        res = PQexec(ow_db_conn(fx->db), sql);
-        assert_int_equal(PQntuples(res), 1);
-        assert_string_equal(PQgetvalue(res, 0, 0), l.event_ids[i]);
-        PQclear(res);
-    }
+    s_assert_heard(fx, &l, 8, 3, ahead);
     assert_int_equal(l.payload_lens[8], 5);
     assert_int_equal(ow_relay_last_seq(fx->relay), 11);
     s_assert_gapless(fx, 11);
