@@ -299,33 +299,58 @@ static const char S_SQL_ADD_AHEAD[] =
 
 static int s_seq_of(const PGresult *res, int row, int col, uint64_t *out, ow_error_t *err);
 
-/* Inserts events[0..n) with one statement inside the open transaction on db: unsequenced, or,
- * when locked_last is not NULL (the relay's lock is held and last_seq is *locked_last),
- * numbered after it. With waiting, what waits is numbered first (S_SQL_NUMBER_AND_ADD) and
- * *rows gets every row numbered, in seq order, for the caller to clear. Without, the rows take
- * the seqs *locked_last + 1.. and the event ids this writes into ids[0..n), and the statement is
- * deferred (S_SQL_ADD_NUMBERED): its failure comes from the next statement that waits, or
- * COMMIT. With ids but no locked_last, the lock was taken ahead and has not answered: the rows
- * take the seqs after outbox_state's (S_SQL_ADD_AHEAD), deferred too. Returns 0, or -1 with
- * err. */
-static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
-                      const uint64_t *locked_last, bool waiting, PGresult **rows, char (*ids)[37],
-                      ow_error_t *err)
+/* How s_add_many writes events: its statement, and which parameters follow the five arrays —
+ * the locked last_seq ($6, text) and the event ids made here (the last, a uuid array). A
+ * statement with the ids needs nothing back: it is deferred (ow_db_deferb), and its failure
+ * comes from the next statement that waits, or COMMIT. */
+typedef enum {
+    S_ADD_UNNUMBERED,     /* no seq yet: a pass numbers them (S_SQL_ADD_MANY) */
+    S_ADD_NUMBER_AND_ADD, /* under the lock, after what waits; every row numbered comes back */
+    S_ADD_NUMBERED,       /* under the lock, nothing waiting: the seqs after the locked last */
+    S_ADD_AHEAD,          /* the lock taken ahead has not answered: seqs from outbox_state */
+} s_add_mode_t;
+
+static const struct {
+    const char *name;
+    const char *sql;
+    bool last; /* $6 is the locked last_seq */
+    bool ids;  /* the event ids are made here and sent: deferred */
+} s_add_modes[] = {
+    [S_ADD_UNNUMBERED] = {"ow_outbox_add_many", S_SQL_ADD_MANY, false, false},
+    [S_ADD_NUMBER_AND_ADD] = {"ow_outbox_number_and_add", S_SQL_NUMBER_AND_ADD, true, false},
+    [S_ADD_NUMBERED] = {"ow_outbox_add_numbered", S_SQL_ADD_NUMBERED, true, true},
+    [S_ADD_AHEAD] = {"ow_outbox_add_ahead", S_SQL_ADD_AHEAD, false, true},
+};
+
+/* Appends array a, finished, as the next binary parameter. Returns 0, or -1 with err. */
+static int s_array_param(ow_binary_array_t *a, const char **values, int *lengths, int *formats,
+                         int *n, ow_error_t *err)
 {
-    /* The parameters: five arrays, the locked last_seq (text), the event ids (deferred only).
-     * Ahead, the ids are the sixth: nothing was read to put before them. */
-    enum { TYPE, CASE_NO, CENTRE, TIME, PAYLOAD, LAST, IDS, N_PARAMS };
-    static const uint32_t types[N_PARAMS] = {
+    if (!(values[*n] = (const char *)ow_binary_array_finish(a, &lengths[*n]))) {
+        ow_error_set(err, OW_INTERNAL, "out of memory");
+        return -1;
+    }
+    formats[(*n)++] = 1;
+    return 0;
+}
+
+/* Inserts events[0..n) with one statement inside the open transaction on db, as mode says
+ * (locked_last is the locked last_seq for the modes that send it). S_ADD_NUMBER_AND_ADD sets
+ * *rows to every row numbered, in seq order, for the caller to clear; the modes with ids write
+ * the event ids they made into ids[0..n). Returns 0, or -1 with err. */
+static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n, s_add_mode_t mode,
+                      uint64_t locked_last, PGresult **rows, char (*ids)[37], ow_error_t *err)
+{
+    enum { TYPE, CASE_NO, CENTRE, TIME, PAYLOAD, IDS, N_ARRAYS };
+    static const uint32_t types[N_ARRAYS] = {
         [TYPE] = OW_BINARY_ARRAY_TEXT,     [CASE_NO] = OW_BINARY_ARRAY_TEXT,
         [CENTRE] = OW_BINARY_ARRAY_TEXT,   [TIME] = OW_BINARY_ARRAY_INT8,
         [PAYLOAD] = OW_BINARY_ARRAY_BYTEA, [IDS] = OW_BINARY_ARRAY_UUID};
-    bool ahead = !locked_last && ids;
-    bool deferred = (locked_last && !waiting) || ahead;
-    int n_params = ahead ? LAST + 1 : deferred ? N_PARAMS : locked_last ? LAST + 1 : PAYLOAD + 1;
+    const bool deferred = s_add_modes[mode].ids;
     int rc = -1;
     PGresult *res = NULL;
-    ow_binary_array_t a[N_PARAMS]; /* a[LAST] stays empty */
-    for (int k = 0; k < N_PARAMS; k++)
+    ow_binary_array_t a[N_ARRAYS];
+    for (int k = 0; k < N_ARRAYS; k++)
         ow_binary_array_init(&a[k], types[k]);
     for (size_t i = 0; i < n; i++) {
         const ow_outbox_event_t *e = &events[i];
@@ -352,33 +377,23 @@ static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
         rc = 0;
         goto cleanup;
     }
-    const char *name = ahead          ? "ow_outbox_add_ahead"
-                       : !locked_last ? "ow_outbox_add_many"
-                       : waiting      ? "ow_outbox_number_and_add"
-                                      : "ow_outbox_add_numbered";
-    const char *sql = ahead          ? S_SQL_ADD_AHEAD
-                      : !locked_last ? S_SQL_ADD_MANY
-                      : waiting      ? S_SQL_NUMBER_AND_ADD
-                                     : S_SQL_ADD_NUMBERED;
-    if (ow_db_prepare(db, name, sql, err) != 0)
+    const char *name = s_add_modes[mode].name;
+    if (ow_db_prepare(db, name, s_add_modes[mode].sql, err) != 0)
         goto cleanup;
-    const char *values[N_PARAMS];
-    int lengths[N_PARAMS] = {0}, formats[N_PARAMS] = {0};
+    /* The five arrays, then the locked last_seq ($6) and the ids, as the mode sends them. */
+    const char *values[N_ARRAYS + 1];
+    int lengths[N_ARRAYS + 1] = {0}, formats[N_ARRAYS + 1] = {0};
+    int n_params = 0;
     char last_text[24] = "";
-    if (locked_last)
-        snprintf(last_text, sizeof last_text, "%" PRIu64, *locked_last);
-    for (int k = 0; k < n_params; k++) {
-        if (k == LAST && !ahead) {
-            values[k] = last_text;
-            continue;
-        }
-        ow_binary_array_t *array = k == LAST ? &a[IDS] : &a[k];
-        if (!(values[k] = (const char *)ow_binary_array_finish(array, &lengths[k]))) {
-            ow_error_set(err, OW_INTERNAL, "out of memory");
+    for (int k = TYPE; k <= PAYLOAD; k++)
+        if (s_array_param(&a[k], values, lengths, formats, &n_params, err) != 0)
             goto cleanup;
-        }
-        formats[k] = 1;
+    if (s_add_modes[mode].last) {
+        snprintf(last_text, sizeof last_text, "%" PRIu64, locked_last);
+        values[n_params++] = last_text;
     }
+    if (deferred && s_array_param(&a[IDS], values, lengths, formats, &n_params, err) != 0)
+        goto cleanup;
     if (deferred) {
         rc = ow_db_deferb(db, name, n_params, values, lengths, formats, err);
         goto cleanup;
@@ -386,19 +401,19 @@ static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
     res = ow_db_execb(db, name, n_params, values, lengths, formats, err);
     if (!res)
         goto cleanup;
-    if (locked_last) {
+    if (mode == S_ADD_NUMBER_AND_ADD) {
         /* The seqs came back from the database: the waiting rows and ours, consecutive after
          * the locked last_seq, before COMMIT makes them permanent. */
         int count = PQntuples(res);
         uint64_t first = 0, top = 0;
         if (count < (int)n || s_seq_of(res, 0, 0, &first, err) != 0 ||
-            s_seq_of(res, count - 1, 0, &top, err) != 0 || first != *locked_last + 1 ||
-            top != *locked_last + (uint64_t)count) {
+            s_seq_of(res, count - 1, 0, &top, err) != 0 || first != locked_last + 1 ||
+            top != locked_last + (uint64_t)count) {
             if (err->code == OW_OK)
                 ow_error_set(err, OW_INTERNAL,
                              "outbox: %d rows numbered %" PRIu64 "..%" PRIu64 " after %" PRIu64
                              " with %zu new (expected consecutive)",
-                             count, first, top, *locked_last, n);
+                             count, first, top, locked_last, n);
             goto cleanup;
         }
     }
@@ -409,7 +424,7 @@ static int s_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n,
     rc = 0;
 cleanup:
     PQclear(res);
-    for (int k = 0; k < N_PARAMS; k++)
+    for (int k = 0; k < N_ARRAYS; k++)
         ow_binary_array_clear(&a[k]);
     return rc;
 }
@@ -428,7 +443,7 @@ int ow_outbox_hold_numbering(ow_db_t *db, uint64_t *last_seq, ow_error_t *err)
 
 int ow_outbox_add_many(ow_db_t *db, const ow_outbox_event_t *events, size_t n, ow_error_t *err)
 {
-    return s_add_many(db, events, n, NULL, false, NULL, NULL, err);
+    return s_add_many(db, events, n, S_ADD_UNNUMBERED, 0, NULL, NULL, err);
 }
 
 /* ---- rows → envelopes ---- */
@@ -802,7 +817,7 @@ int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, siz
             ow_error_set(err, OW_INTERNAL, "out of memory");
             return -1;
         }
-        int rc = s_add_many(self->db, events, n, &last, false, NULL, ids, err);
+        int rc = s_add_many(self->db, events, n, S_ADD_NUMBERED, last, NULL, ids, err);
         if (rc == 0 && self->n_held == 0)
             self->held_after = last;
         for (size_t i = 0; rc == 0 && i < n; i++)
@@ -811,7 +826,7 @@ int ow_relay_add_numbered(ow_relay_t *self, const ow_outbox_event_t *events, siz
         return rc;
     }
     PGresult *rows = NULL;
-    if (s_add_many(self->db, events, n, &last, true, &rows, NULL, err) != 0)
+    if (s_add_many(self->db, events, n, S_ADD_NUMBER_AND_ADD, last, &rows, NULL, err) != 0)
         return -1;
     if (self->n_held == 0)
         self->held_after = last;
@@ -853,7 +868,7 @@ int ow_relay_add_numbered_ahead(ow_relay_t *self, const ow_outbox_event_t *event
         ow_error_set(err, OW_INTERNAL, "out of memory");
         return -1;
     }
-    int rc = s_add_many(self->db, events, n, NULL, false, NULL, ids, err);
+    int rc = s_add_many(self->db, events, n, S_ADD_AHEAD, 0, NULL, ids, err);
     for (size_t i = 0; rc == 0 && i < n; i++)
         rc = s_hold_event(self, &events[i], 1 + i, ids[i], err);
     free(ids);
