@@ -82,39 +82,33 @@ int intake_case_number_format(const char *county_code, int yyyymmdd, const char 
     return 0;
 }
 
+/* n serials per day in one statement: the counter moves by n (EXCLUDED.last_serial), the row
+ * stays locked until commit as with one serial. */
+#define S_TAKE                                                                                     \
+    "INSERT INTO case_counters (county_code, day, last_serial)"                                    \
+    " SELECT $1, to_date(t.day, 'YYYYMMDD'), t.n"                                                  \
+    "   FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS t(day, n, ord)"                      \
+    "  ORDER BY t.ord"                                                                             \
+    " ON CONFLICT (county_code, day)"                                                              \
+    " DO UPDATE SET last_serial = case_counters.last_serial + EXCLUDED.last_serial"                \
+    " RETURNING to_char(day, 'YYYYMMDD') AS day, last_serial"
+
 int intake_case_number_prepare(ow_db_t *db, ow_error_t *err)
 {
-    /* n serials per day in one statement: the counter moves by n (EXCLUDED.last_serial), the
-     * row stays locked until commit as with one serial. */
-    if (ow_db_prepare(
-            db, "intake_counter_take",
-            "INSERT INTO case_counters (county_code, day, last_serial)"
-            " SELECT $1, to_date(t.day, 'YYYYMMDD'), t.n"
-            "   FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS t(day, n, ord)"
-            "  ORDER BY t.ord"
-            " ON CONFLICT (county_code, day)"
-            " DO UPDATE SET last_serial = case_counters.last_serial + EXCLUDED.last_serial"
-            " RETURNING to_char(day, 'YYYYMMDD'), last_serial",
-            err) < 0)
+    if (ow_db_prepare(db, "intake_counter_take", S_TAKE, err) < 0)
         return -1;
     /* The same with the lasts the caller expects ($4): a day whose counter ends elsewhere
      * (another writer took serials since this daemon's last batch) refuses the transaction
      * (refused(), migration 0012), so nothing numbered on the wrong guess is ever written. */
-    if (ow_db_prepare(
-            db, "intake_counter_take_expected",
-            "WITH t AS ("
-            "  INSERT INTO case_counters (county_code, day, last_serial)"
-            "  SELECT $1, to_date(t.day, 'YYYYMMDD'), t.n"
-            "    FROM unnest($2::text[], $3::int[]) WITH ORDINALITY AS t(day, n, ord)"
-            "   ORDER BY t.ord"
-            "  ON CONFLICT (county_code, day)"
-            "  DO UPDATE SET last_serial = case_counters.last_serial + EXCLUDED.last_serial"
-            "  RETURNING to_char(day, 'YYYYMMDD') AS day, last_serial)"
-            " SELECT refused(format('case serials of %s for county %s end at %s, not at the %s "
-            "expected: another writer took some', t.day, $1, t.last_serial, e.last))"
-            "   FROM t JOIN unnest($2::text[], $4::int[]) AS e(day, last) ON e.day = t.day"
-            "  WHERE t.last_serial <> e.last",
-            err) < 0)
+    if (ow_db_prepare(db, "intake_counter_take_expected",
+                      "WITH t AS (" S_TAKE ")"
+                      " SELECT refused(format('case serials of %s for county %s end at %s, not "
+                      "at the %s expected: another writer took some', t.day, $1, t.last_serial,"
+                      " e.last))"
+                      "   FROM t JOIN unnest($2::text[], $4::int[]) AS e(day, last)"
+                      "     ON e.day = t.day"
+                      "  WHERE t.last_serial <> e.last",
+                      err) < 0)
         return -1;
     /* ON CONFLICT DO UPDATE re-reads the latest committed row after waiting for its lock, so
      * under READ COMMITTED two racing transactions get n and n+1, never the same n. */
@@ -207,33 +201,10 @@ static int s_take_read(const PGresult *res, const char *county_code, const int *
 
 /* Sends the counter statement: runs it now, its result in *res (caller PQclear()s), or
  * (deferred) defers it with its result kept in *res by the next call that waits
- * (ow_db_defer_keep). Returns 0, or -1 with err. */
+ * (ow_db_defer_keep; res may be NULL). With lasts, the statement that expects them
+ * (intake_case_number_take_expected), whose result is empty. Returns 0, or -1 with err. */
 static int s_take_send(ow_db_t *db, const char *county_code, const int *days, const long *counts,
-                       size_t n, bool deferred, PGresult **res, ow_error_t *err)
-{
-    int rc = -1;
-    ow_pgarray_t *day_list = ow_pgarray_new();
-    ow_pgarray_t *count_list = ow_pgarray_new();
-    if (!day_list || !count_list) {
-        ow_error_set(err, OW_INTERNAL, "out of memory");
-        goto done;
-    }
-    if (s_take_params(days, counts, n, day_list, count_list, err) < 0)
-        goto done;
-    const char *params[3] = {county_code, ow_pgarray_text(day_list), ow_pgarray_text(count_list)};
-    if (deferred)
-        rc = ow_db_defer_keep(db, "intake_counter_take", 3, params, res, err);
-    else
-        rc = (*res = ow_db_exec(db, "intake_counter_take", 3, params, err)) ? 0 : -1;
-done:
-    ow_pgarray_destroy(&day_list);
-    ow_pgarray_destroy(&count_list);
-    return rc;
-}
-
-int intake_case_number_take_expected(ow_db_t *db, const char *county_code, const int *days,
-                                     const long *counts, const long *lasts, size_t n,
-                                     ow_error_t *err)
+                       const long *lasts, size_t n, bool deferred, PGresult **res, ow_error_t *err)
 {
     int rc = -1;
     ow_pgarray_t *day_list = ow_pgarray_new();
@@ -245,7 +216,7 @@ int intake_case_number_take_expected(ow_db_t *db, const char *county_code, const
     }
     if (s_take_params(days, counts, n, day_list, count_list, err) < 0)
         goto done;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; lasts && i < n; i++) {
         if (lasts[i] < counts[i] || lasts[i] > INTAKE_SERIAL_MAX) {
             ow_error_set(err, OW_RESOURCE_EXHAUSTED,
                          "case serials of %08d for county %s: %ld expected after taking %ld",
@@ -257,9 +228,14 @@ int intake_case_number_take_expected(ow_db_t *db, const char *county_code, const
             goto done;
         }
     }
+    const char *name = lasts ? "intake_counter_take_expected" : "intake_counter_take";
     const char *params[4] = {county_code, ow_pgarray_text(day_list), ow_pgarray_text(count_list),
                              ow_pgarray_text(last_list)};
-    rc = ow_db_defer(db, "intake_counter_take_expected", 4, params, err);
+    int n_params = lasts ? 4 : 3;
+    if (deferred)
+        rc = ow_db_defer_keep(db, name, n_params, params, res, err);
+    else
+        rc = (*res = ow_db_exec(db, name, n_params, params, err)) ? 0 : -1;
 done:
     ow_pgarray_destroy(&day_list);
     ow_pgarray_destroy(&count_list);
@@ -267,11 +243,18 @@ done:
     return rc;
 }
 
+int intake_case_number_take_expected(ow_db_t *db, const char *county_code, const int *days,
+                                     const long *counts, const long *lasts, size_t n,
+                                     ow_error_t *err)
+{
+    return s_take_send(db, county_code, days, counts, lasts, n, true, NULL, err);
+}
+
 int intake_case_number_take(ow_db_t *db, const char *county_code, const int *days,
                             const long *counts, size_t n, long *lasts, ow_error_t *err)
 {
     PGresult *res = NULL;
-    if (s_take_send(db, county_code, days, counts, n, false, &res, err) < 0)
+    if (s_take_send(db, county_code, days, counts, NULL, n, false, &res, err) < 0)
         return -1;
     int rc = s_take_read(res, county_code, days, counts, n, lasts, err);
     PQclear(res);
@@ -281,7 +264,7 @@ int intake_case_number_take(ow_db_t *db, const char *county_code, const int *day
 int intake_case_number_take_deferred(ow_db_t *db, const char *county_code, const int *days,
                                      const long *counts, size_t n, PGresult **out, ow_error_t *err)
 {
-    return s_take_send(db, county_code, days, counts, n, true, out, err);
+    return s_take_send(db, county_code, days, counts, NULL, n, true, out, err);
 }
 
 int intake_case_number_take_read(const PGresult *res, const char *county_code, const int *days,
