@@ -160,30 +160,43 @@ intake_item_cache_t *intake_item_cache_new(void)
     return calloc(1, sizeof(intake_item_cache_t));
 }
 
+/* Unlinks and frees the entry c of self (prev points at the link to it). */
+static void s_entry_drop(s_cached_t **prev, s_cached_t *c)
+{
+    *prev = c->next;
+    intake_item_destroy(&c->item);
+    PQclear(c->rows);
+    free(c->impl_code);
+    free(c);
+}
+
 void intake_item_cache_destroy(intake_item_cache_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
     intake_item_cache_t *self = *self_p;
-    while (self->items) {
-        s_cached_t *c = self->items;
-        self->items = c->next;
-        intake_item_destroy(&c->item);
-        PQclear(c->rows);
-        free(c->impl_code);
-        free(c);
-    }
+    while (self->items)
+        s_entry_drop(&self->items, self->items);
     free(self);
     *self_p = NULL;
+}
+
+/* The entry for impl_code, or NULL when there is none. */
+static s_cached_t *s_lookup(const intake_item_cache_t *self, const char *impl_code)
+{
+    for (s_cached_t *c = self->items; c; c = c->next)
+        if (strcmp(c->impl_code, impl_code) == 0)
+            return c;
+    return NULL;
 }
 
 /* The entry for impl_code, new when there is none. NULL when out of memory. */
 static s_cached_t *s_entry(intake_item_cache_t *self, const char *impl_code)
 {
-    for (s_cached_t *c = self->items; c; c = c->next)
-        if (strcmp(c->impl_code, impl_code) == 0)
-            return c;
-    s_cached_t *c = calloc(1, sizeof *c);
+    s_cached_t *c = s_lookup(self, impl_code);
+    if (c)
+        return c;
+    c = calloc(1, sizeof *c);
     if (!c || !(c->impl_code = strdup(impl_code))) {
         free(c);
         return NULL;
@@ -239,20 +252,8 @@ const intake_item_t *intake_item_cache_find(intake_item_cache_t *self, ow_db_t *
 
 const intake_item_t *intake_item_cache_peek(const intake_item_cache_t *self, const char *impl_code)
 {
-    for (const s_cached_t *c = self->items; c; c = c->next)
-        if (strcmp(c->impl_code, impl_code) == 0)
-            return c->item;
-    return NULL;
-}
-
-/* Unlinks and frees the entry c of self (prev points at the link to it). */
-static void s_entry_drop(s_cached_t **prev, s_cached_t *c)
-{
-    *prev = c->next;
-    intake_item_destroy(&c->item);
-    PQclear(c->rows);
-    free(c->impl_code);
-    free(c);
+    const s_cached_t *c = s_lookup(self, impl_code);
+    return c ? c->item : NULL;
 }
 
 void intake_item_cache_merge(intake_item_cache_t *self, intake_item_cache_t *from)
